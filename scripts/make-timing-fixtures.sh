@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates tests/fixtures/timing/: one 2 s, 48 kHz mono impulse train (decaying noise
+# bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
+# FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC) and WebM (VP9 + Opus).
+# Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
+set -euo pipefail
+out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/timing"
+mkdir -p "$out"
+cd "$out"
+python3 - <<'PY'
+import math, random, struct, wave
+sr = 48000
+x = [0.0] * (2 * sr)
+random.seed(1)
+for p in (12000, 28800, 48000, 65760, 86400):
+    for i in range(int(0.02 * sr)):
+        x[p + i] += 0.8 * math.exp(-i / (0.002 * sr)) * (random.random() * 2 - 1 if i > 0 else 1.0)
+w = wave.open("impulses.wav", "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(sr)
+w.writeframes(b"".join(struct.pack("<h", int(max(-1, min(1, v)) * 32767)) for v in x))
+w.close()
+PY
+ff() { ffmpeg -v error -y "$@"; }
+ff -i impulses.wav impulses.flac
+ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses.mp3
+ff -i impulses.wav -c:a aac -b:a 128k impulses.m4a
+ff -i impulses.wav -c:a libvorbis -q:a 4 impulses.ogg
+ff -i impulses.wav -c:a libopus -b:a 64k impulses.opus
+ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \
+   -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 96k impulses.mp4
+ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \
+   -c:v libvpx-vp9 -b:v 50k -c:a libopus -b:a 64k impulses.webm
+ls -l "$out"

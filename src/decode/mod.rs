@@ -1,0 +1,351 @@
+//! Decoding: `open(path)` yields the audio of a clip in blocks on a sample-exact timeline, with
+//! the facts a report needs about how it was decoded.
+//!
+//! Sample 0 of what a stream yields is media time 0 for every codec and backend: encoder delay
+//! and priming (MP3 LAME/Xing, AAC edit lists or iTunSMPB, Opus pre-skip) are removed before a
+//! block leaves this module. No backend type leaks out: callers see [`AudioStream`],
+//! [`AudioBlock`] and [`AudioInfo`] only.
+
+pub mod isobmff;
+pub mod opus;
+mod symphonia;
+#[cfg(feature = "ffmpeg")]
+mod ffmpeg;
+
+use std::fs::File;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::signal::Signal;
+
+/// Which decoding library to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// symphonia first; ffmpeg (when built in) for what symphonia cannot open.
+    #[default]
+    Auto,
+    /// Only the pure-Rust symphonia backend (with the pure-Rust Opus decoder).
+    Symphonia,
+    /// Only libavformat/libavcodec (needs the `ffmpeg` cargo feature).
+    Ffmpeg,
+}
+
+/// Parameters of decoding, echoed in every report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodeParams {
+    /// Backend choice.
+    pub backend: Backend,
+    /// Frames per block handed out by the stream (the last block may be shorter).
+    pub block_frames: usize,
+}
+
+impl Default for DecodeParams {
+    fn default() -> Self {
+        DecodeParams { backend: Backend::Auto, block_frames: 1 << 16 }
+    }
+}
+
+/// How the audio of a clip is being decoded and placed on the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioInfo {
+    /// `symphonia` or `ffmpeg`.
+    pub backend: String,
+    /// The decoder doing the work, e.g. `symphonia aac`, `opus-decoder 0.1 (pure Rust)`.
+    pub decoder: String,
+    /// Codec name, as ffprobe spells it where possible (`aac`, `mp3`, `opus`, `pcm_s16le`).
+    pub codec: String,
+    /// Index of the decoded stream among all streams of the file (ffprobe's numbering).
+    pub stream_index: usize,
+    /// Samples per second of the decoded audio.
+    pub sample_rate: u32,
+    /// Channels of the decoded audio (all kept; mixdown is a later step).
+    pub channels: usize,
+    /// Frames removed from the start as encoder delay or priming.
+    pub priming_frames: u64,
+    /// Where the priming figure came from (`LAME tag`, `MP4 edit list`, `OpusHead pre-skip`, ...).
+    pub priming_source: Option<String>,
+}
+
+/// A run of decoded audio: `channels[c]` holds the samples of channel `c`, starting at
+/// `start_frame` on the clip's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioBlock {
+    /// Frame index of the first sample (sample 0 = media time 0).
+    pub start_frame: u64,
+    /// Planar samples, one vector per channel, all the same length.
+    pub channels: Vec<Vec<f32>>,
+}
+
+impl AudioBlock {
+    /// Frames in this block.
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+}
+
+/// What a backend implements: hand out the next block, or `None` at the end.
+pub(crate) trait BlockSource: Send {
+    fn next_block(&mut self) -> Result<Option<AudioBlock>>;
+    /// Problems met while decoding that did not stop it (skipped corrupt packets, early end).
+    fn warnings(&self) -> Vec<String>;
+}
+
+/// An open clip whose audio is read block by block; iterate it for [`AudioBlock`]s.
+pub struct AudioStream {
+    info: AudioInfo,
+    source: Box<dyn BlockSource>,
+    done: bool,
+}
+
+impl AudioStream {
+    /// How the audio is decoded.
+    pub fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    /// Problems met so far that did not stop decoding.
+    pub fn warnings(&self) -> Vec<String> {
+        self.source.warnings()
+    }
+}
+
+impl Iterator for AudioStream {
+    type Item = Result<AudioBlock>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.source.next_block() {
+            Ok(Some(b)) => Some(Ok(b)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// A whole clip decoded into memory.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The audio.
+    pub signal: Signal,
+    /// How it was decoded.
+    pub info: AudioInfo,
+    /// Problems met that did not stop decoding.
+    pub warnings: Vec<String>,
+}
+
+/// Checks that `path` is a readable, non-empty regular file.
+///
+/// # Errors
+/// [`Error::Read`] or [`Error::Media`] naming the problem.
+pub fn check_input(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, &e))?;
+    if meta.is_dir() {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            problem: "is a directory, not a media file".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(Error::media(path, "file is empty (0 bytes)"));
+    }
+    File::open(path).map_err(|e| Error::read(path, &e))
+}
+
+/// Opens the first decodable audio stream of `path` for block-wise reading.
+///
+/// # Errors
+/// One [`Error`] naming the file and the problem: unreadable, empty, not media, no audio
+/// track, unsupported codec (with how to enable the `ffmpeg` feature), corrupt header.
+pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
+    let file = check_input(path)?;
+    let block_frames = params.block_frames.max(1);
+    let (info, source): (AudioInfo, Box<dyn BlockSource>) = match params.backend {
+        Backend::Symphonia => symphonia::open(path, file, block_frames)?,
+        Backend::Ffmpeg => open_ffmpeg(path, block_frames)?,
+        Backend::Auto => match symphonia::open(path, file, block_frames) {
+            Ok(opened) => opened,
+            Err(err) => fallback_ffmpeg(path, block_frames, err)?,
+        },
+    };
+    Ok(AudioStream { info, source, done: false })
+}
+
+#[cfg(feature = "ffmpeg")]
+fn open_ffmpeg(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    ffmpeg::open(path, block_frames)
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn open_ffmpeg(path: &Path, _block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    Err(Error::media(
+        path,
+        "the ffmpeg backend is not built in; rebuild with `cargo build --release --features ffmpeg`",
+    ))
+}
+
+/// With the `ffmpeg` feature, files symphonia refuses get a second chance; the first error
+/// is kept when ffmpeg cannot read them either, since it is usually the more specific.
+#[cfg(feature = "ffmpeg")]
+fn fallback_ffmpeg(
+    path: &Path,
+    block_frames: usize,
+    first: Error,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    match &first {
+        // Missing files and directories are not a decoder question.
+        Error::Read { .. } => Err(first),
+        _ => ffmpeg::open(path, block_frames).map_err(|second| match first {
+            Error::UnsupportedCodec { .. } => second,
+            _ => first,
+        }),
+    }
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn fallback_ffmpeg(
+    _path: &Path,
+    _block_frames: usize,
+    first: Error,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    Err(first)
+}
+
+/// Decodes the whole of `path` into memory.
+///
+/// # Errors
+/// As [`open`], plus decoding errors that stop the stream.
+pub fn decode(path: &Path, params: &DecodeParams) -> Result<Decoded> {
+    let mut stream = open(path, params)?;
+    let info = stream.info().clone();
+    let mut channels = vec![Vec::new(); info.channels];
+    for block in stream.by_ref() {
+        let block = block?;
+        for (dst, src) in channels.iter_mut().zip(&block.channels) {
+            dst.extend_from_slice(src);
+        }
+    }
+    if channels.first().is_none_or(Vec::is_empty) {
+        return Err(Error::media(path, "no audio could be decoded (truncated or corrupt stream)"));
+    }
+    let warnings = stream.warnings();
+    Ok(Decoded { signal: Signal { channels, sample_rate: info.sample_rate }, info, warnings })
+}
+
+/// Places decoded chunks on the timeline: drops the leading `skip` frames (priming), stops
+/// after `limit` frames (padding) and regroups what is left into blocks of `block_frames`.
+///
+/// Shared by every backend so that the timeline policy lives in one place.
+pub(crate) struct Timeline {
+    skip: u64,
+    limit: Option<u64>,
+    emitted: u64,
+    block_frames: usize,
+    pending: Vec<Vec<f32>>,
+    pending_start: u64,
+}
+
+impl Timeline {
+    pub(crate) fn new(channels: usize, skip: u64, limit: Option<u64>, block_frames: usize) -> Self {
+        Timeline {
+            skip,
+            limit,
+            emitted: 0,
+            block_frames,
+            pending: vec![Vec::new(); channels],
+            pending_start: 0,
+        }
+    }
+
+    /// Accepts one decoded chunk (planar, equal-length channels).
+    pub(crate) fn push(&mut self, chunk: &[Vec<f32>]) {
+        let n = chunk.first().map_or(0, Vec::len) as u64;
+        let skip = self.skip.min(n);
+        self.skip -= skip;
+        let mut keep = n - skip;
+        if let Some(limit) = self.limit {
+            keep = keep.min(limit.saturating_sub(self.emitted));
+        }
+        if keep == 0 {
+            return;
+        }
+        let range = skip as usize..(skip + keep) as usize;
+        for (dst, src) in self.pending.iter_mut().zip(chunk) {
+            dst.extend_from_slice(&src[range.clone()]);
+        }
+        self.emitted += keep;
+    }
+
+    /// True once the frame limit (if any) has been reached.
+    pub(crate) fn full(&self) -> bool {
+        self.limit.is_some_and(|l| self.emitted >= l)
+    }
+
+    /// A complete block if one is ready, or the remainder when `flush` is set.
+    pub(crate) fn take(&mut self, flush: bool) -> Option<AudioBlock> {
+        let have = self.pending.first().map_or(0, Vec::len);
+        if have == 0 || (!flush && have < self.block_frames) {
+            return None;
+        }
+        let n = if flush { have.min(self.block_frames) } else { self.block_frames };
+        let channels: Vec<Vec<f32>> = self
+            .pending
+            .iter_mut()
+            .map(|p| {
+                let rest = p.split_off(n);
+                std::mem::replace(p, rest)
+            })
+            .collect();
+        let block = AudioBlock { start_frame: self.pending_start, channels };
+        self.pending_start += n as u64;
+        Some(block)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(start: usize, n: usize) -> Vec<Vec<f32>> {
+        vec![(start..start + n).map(|i| i as f32).collect()]
+    }
+
+    #[test]
+    fn timeline_skips_priming_across_chunks_and_limits_padding() {
+        let mut t = Timeline::new(1, 1500, Some(2500), 1000);
+        for c in 0..5 {
+            t.push(&ramp(c * 1024, 1024));
+        }
+        assert!(t.full());
+        let mut blocks = Vec::new();
+        while let Some(b) = t.take(false) {
+            blocks.push(b);
+        }
+        while let Some(b) = t.take(true) {
+            blocks.push(b);
+        }
+        let lens: Vec<usize> = blocks.iter().map(AudioBlock::frames).collect();
+        assert_eq!(lens, vec![1000, 1000, 500]);
+        assert_eq!(blocks[0].channels[0][0], 1500.0);
+        assert_eq!(blocks[1].start_frame, 1000);
+        assert_eq!(blocks[2].channels[0][499], 3999.0);
+    }
+
+    #[test]
+    fn missing_file_and_directory_are_read_errors() {
+        let e = check_input(Path::new("/nonexistent/x.wav")).unwrap_err();
+        assert_eq!(e.to_string(), "/nonexistent/x.wav: no such file");
+        let e = check_input(Path::new("/")).unwrap_err();
+        assert!(e.to_string().contains("is a directory"));
+    }
+}

@@ -1,0 +1,486 @@
+//! The pure-Rust backend: symphonia 0.6 demuxes and decodes, `opus.rs` decodes Opus, and
+//! `isobmff.rs` supplies the MP4 edit list symphonia ignores.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::well_known as wa;
+use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::video::VideoCodecId;
+use symphonia::core::codecs::video::well_known as wv;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecoder};
+use super::{AudioBlock, AudioInfo, BlockSource, Timeline, isobmff};
+use crate::error::{Error, Result};
+use crate::units::rescale;
+
+/// Consecutive undecodable packets after which a stream is declared corrupt.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
+
+/// A demuxer opened on a file, with the MP4 facts when it is one.
+pub(crate) struct Opened {
+    pub format: Box<dyn FormatReader>,
+    pub mp4: Option<isobmff::Mp4Meta>,
+}
+
+/// Opens the container of `path` with symphonia's probe.
+pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
+    // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
+    // decoding, but a hostile `moov` is refused outright.
+    let mp4 = match isobmff::read(&mut file) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(Error::media(path, e.to_string()));
+        }
+        Err(_) => None,
+    };
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let format = symphonia::default::get_probe()
+        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .map_err(|e| open_error(path, &e))?;
+    Ok(Opened { format, mp4 })
+}
+
+/// Words for a failure to open a container.
+fn open_error(path: &Path, e: &SymError) -> Error {
+    match e {
+        SymError::Unsupported(_) => {
+            Error::media(path, "not a recognised media file (unknown or unsupported container)")
+        }
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::media(path, "file ends before its header is complete (truncated?)")
+        }
+        SymError::IoError(io) => Error::read(path, io),
+        SymError::DecodeError(msg) => Error::media(path, format!("corrupt container header: {msg}")),
+        SymError::LimitError(msg) => Error::media(path, format!("refused: {msg}")),
+        other => Error::media(path, other.to_string()),
+    }
+}
+
+/// ffprobe's name for a symphonia audio codec id.
+pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
+    let table: &[(AudioCodecId, &str)] = &[
+        (wa::CODEC_ID_AAC, "aac"),
+        (wa::CODEC_ID_MP3, "mp3"),
+        (wa::CODEC_ID_MP2, "mp2"),
+        (wa::CODEC_ID_MP1, "mp1"),
+        (wa::CODEC_ID_OPUS, "opus"),
+        (wa::CODEC_ID_VORBIS, "vorbis"),
+        (wa::CODEC_ID_FLAC, "flac"),
+        (wa::CODEC_ID_ALAC, "alac"),
+        (wa::CODEC_ID_AC3, "ac3"),
+        (wa::CODEC_ID_EAC3, "eac3"),
+        (wa::CODEC_ID_DCA, "dts"),
+        (wa::CODEC_ID_WMA, "wma"),
+        (wa::CODEC_ID_SPEEX, "speex"),
+        (wa::CODEC_ID_WAVPACK, "wavpack"),
+        (wa::CODEC_ID_TRUEHD, "truehd"),
+        (wa::CODEC_ID_PCM_S16LE, "pcm_s16le"),
+        (wa::CODEC_ID_PCM_S16BE, "pcm_s16be"),
+        (wa::CODEC_ID_PCM_S24LE, "pcm_s24le"),
+        (wa::CODEC_ID_PCM_S24BE, "pcm_s24be"),
+        (wa::CODEC_ID_PCM_S32LE, "pcm_s32le"),
+        (wa::CODEC_ID_PCM_S32BE, "pcm_s32be"),
+        (wa::CODEC_ID_PCM_U8, "pcm_u8"),
+        (wa::CODEC_ID_PCM_S8, "pcm_s8"),
+        (wa::CODEC_ID_PCM_F32LE, "pcm_f32le"),
+        (wa::CODEC_ID_PCM_F32BE, "pcm_f32be"),
+        (wa::CODEC_ID_PCM_F64LE, "pcm_f64le"),
+        (wa::CODEC_ID_PCM_F64BE, "pcm_f64be"),
+        (wa::CODEC_ID_PCM_ALAW, "pcm_alaw"),
+        (wa::CODEC_ID_PCM_MULAW, "pcm_mulaw"),
+        (wa::CODEC_ID_ADPCM_MS, "adpcm_ms"),
+        (wa::CODEC_ID_ADPCM_IMA_WAV, "adpcm_ima_wav"),
+        (wa::CODEC_ID_ADPCM_IMA_QT, "adpcm_ima_qt"),
+    ];
+    table
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map_or_else(|| format!("unknown audio codec {id}"), |(_, n)| (*n).to_string())
+}
+
+/// ffprobe's name for a symphonia video codec id.
+pub(crate) fn video_codec_name(id: VideoCodecId) -> String {
+    let table: &[(VideoCodecId, &str)] = &[
+        (wv::CODEC_ID_H264, "h264"),
+        (wv::CODEC_ID_HEVC, "hevc"),
+        (wv::CODEC_ID_VP8, "vp8"),
+        (wv::CODEC_ID_VP9, "vp9"),
+        (wv::CODEC_ID_AV1, "av1"),
+        (wv::CODEC_ID_MPEG4, "mpeg4"),
+        (wv::CODEC_ID_MPEG2, "mpeg2video"),
+        (wv::CODEC_ID_MPEG1, "mpeg1video"),
+        (wv::CODEC_ID_H263, "h263"),
+        (wv::CODEC_ID_MJPEG, "mjpeg"),
+        (wv::CODEC_ID_THEORA, "theora"),
+        (wv::CODEC_ID_VVC, "vvc"),
+        (wv::CODEC_ID_VC1, "vc1"),
+    ];
+    table
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map_or_else(|| format!("unknown video codec {id}"), |(_, n)| (*n).to_string())
+}
+
+/// A short description of a track for messages ("video h264", "audio opus").
+pub(crate) fn describe_track(t: &Track) -> String {
+    match &t.codec_params {
+        Some(CodecParameters::Audio(a)) => format!("audio {}", audio_codec_name(a.codec)),
+        Some(CodecParameters::Video(v)) => format!("video {}", video_codec_name(v.codec)),
+        Some(CodecParameters::Subtitle(_)) => "subtitles".into(),
+        _ => "data".into(),
+    }
+}
+
+/// The MP4 `trak` that corresponds to symphonia's `track` (same track id, else same order
+/// among sound tracks).
+pub(crate) fn mp4_track<'a>(
+    mp4: &'a isobmff::Mp4Meta,
+    tracks: &[Track],
+    index: usize,
+) -> Option<&'a isobmff::Mp4Track> {
+    let id = tracks.get(index)?.id;
+    mp4.tracks.iter().find(|t| t.track_id == id).or_else(|| mp4.tracks.get(index))
+}
+
+/// Parses the `iTunSMPB` gapless tag (" 00000000 00000840 000001C0 ..."): (delay, padding, valid).
+fn parse_itunsmpb(v: &str) -> Option<(u64, u64, u64)> {
+    let f: Vec<u64> =
+        v.split_whitespace().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect();
+    (f.len() >= 4).then(|| (f[1], f[2], f[3]))
+}
+
+/// Opus header from Ogg/Matroska (`OpusHead`) or MP4 (`dOps`, big-endian) extra data.
+fn opus_head(extra: Option<&[u8]>) -> std::result::Result<OpusHead, String> {
+    let b = extra.ok_or("no Opus header in the container")?;
+    if b.starts_with(b"OpusHead") {
+        return OpusHead::parse(b);
+    }
+    // dOps: Version, OutputChannelCount, PreSkip(BE16), InputSampleRate(BE32), OutputGain(BE16),
+    // ChannelMappingFamily, [StreamCount, CoupledCount, ChannelMapping...]. Re-pack as OpusHead.
+    if b.len() < 11 {
+        return Err("short dOps Opus header".into());
+    }
+    let mut h = b"OpusHead".to_vec();
+    h.push(1);
+    h.push(b[1]);
+    h.extend_from_slice(&u16::from_be_bytes([b[2], b[3]]).to_le_bytes());
+    h.extend_from_slice(&u32::from_be_bytes([b[4], b[5], b[6], b[7]]).to_le_bytes());
+    h.extend_from_slice(&i16::from_be_bytes([b[8], b[9]]).to_le_bytes());
+    h.extend_from_slice(&b[10..]);
+    OpusHead::parse(&h)
+}
+
+enum Dec {
+    Symphonia(Box<dyn AudioDecoder>),
+    Opus { dec: DefaultOpus, gain: f32, scratch: Vec<f32> },
+}
+
+struct Source {
+    path: PathBuf,
+    format: Box<dyn FormatReader>,
+    track_id: u32,
+    channels: usize,
+    dec: Dec,
+    timeline: Timeline,
+    chunk: Vec<Vec<f32>>,
+    finished: bool,
+    warnings: Vec<String>,
+    bad_packets: u64,
+    consecutive_bad: u32,
+    first_bad: Option<String>,
+    decoded_any: bool,
+}
+
+/// Opens `path` with symphonia and prepares its first decodable audio track.
+pub(crate) fn open(
+    path: &Path,
+    file: File,
+    block_frames: usize,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    let Opened { format, mp4 } = open_format(path, file)?;
+    let tracks = format.tracks().to_vec();
+    let Some(index) = tracks
+        .iter()
+        .position(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
+    else {
+        let streams: Vec<String> = tracks.iter().map(describe_track).collect();
+        let listing = if streams.is_empty() { "none".into() } else { streams.join(", ") };
+        return Err(Error::media(path, format!("no audio track (streams: {listing})")));
+    };
+    let track = &tracks[index];
+    let Some(CodecParameters::Audio(params)) = &track.codec_params else {
+        unreachable!("position() matched an audio track")
+    };
+    let codec = audio_codec_name(params.codec);
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    if sample_rate == 0 {
+        return Err(Error::media(path, format!("{codec} stream header claims a sample rate of 0 Hz")));
+    }
+    let channels = params.channels.as_ref().map_or(0, |c| c.count());
+    if channels == 0 && params.codec != wa::CODEC_ID_OPUS {
+        return Err(Error::media(path, format!("{codec} stream header claims 0 channels")));
+    }
+
+    let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
+    let mut skip = 0u64;
+    let mut limit = None;
+    let mut priming_source = None;
+    let mut priming_frames = 0u64;
+
+    let (dec, decoder_name, channels) = if params.codec == wa::CODEC_ID_OPUS {
+        let head = opus_head(params.extra_data.as_deref())
+            .map_err(|m| Error::media(path, format!("Opus stream: {m}")))?;
+        let dec = DefaultOpus::new(&head).map_err(|m| Error::media(path, format!("Opus: {m}")))?;
+        let name = format!("{} via symphonia demuxer", dec.name());
+        if mp4_trak.is_none() {
+            skip = u64::from(head.pre_skip);
+            priming_frames = skip;
+            priming_source = Some("OpusHead pre-skip".into());
+        }
+        let scratch = vec![0.0; MAX_FRAMES_PER_PACKET * head.channels];
+        (Dec::Opus { dec, gain: head.gain(), scratch }, name, head.channels)
+    } else {
+        let opts = AudioDecoderOptions::default();
+        match symphonia::default::get_codecs().make_audio_decoder(params, &opts) {
+            Ok(d) => {
+                let name = format!("symphonia {}", d.codec_info().short_name);
+                (Dec::Symphonia(d), name, channels)
+            }
+            Err(SymError::Unsupported(_)) => {
+                return Err(Error::UnsupportedCodec {
+                    path: path.to_path_buf(),
+                    codec,
+                    hint: unsupported_hint(),
+                });
+            }
+            Err(e) => return Err(Error::media(path, format!("{codec} decoder: {e}"))),
+        }
+    };
+
+    // Container-level delay the decoder does not see: the MP4 edit list, else iTunSMPB.
+    if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
+        let media_rate = u64::from(if t.timescale > 0 { t.timescale } else { sample_rate });
+        let rate = u64::from(sample_rate);
+        if !t.edits.is_empty() {
+            skip = rescale(t.skip_ticks(), media_rate, rate);
+            priming_frames = skip;
+            priming_source = Some("MP4 edit list".into());
+            limit = t
+                .edited_duration_s(m.movie_timescale)
+                .map(|d| (d * sample_rate as f64).round() as u64);
+        } else if let Some((delay, _pad, valid)) = m
+            .tags
+            .iter()
+            .find(|(k, _)| k == "iTunSMPB")
+            .and_then(|(_, v)| parse_itunsmpb(v))
+        {
+            skip = delay;
+            priming_frames = delay;
+            priming_source = Some("iTunSMPB tag".into());
+            limit = (valid > 0).then_some(valid);
+        }
+    } else if let (Some(delay), Dec::Symphonia(_)) = (track.delay, &dec) {
+        // symphonia trims it itself (MP3 LAME/Xing, Ogg granules); record it only.
+        if delay > 0 {
+            priming_frames = u64::from(delay);
+            priming_source = Some(match params.codec {
+                wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1 => "LAME/Xing tag".into(),
+                _ => "container delay field".into(),
+            });
+        }
+    }
+
+    let info = AudioInfo {
+        backend: "symphonia".into(),
+        decoder: decoder_name,
+        codec,
+        stream_index: index,
+        sample_rate,
+        channels,
+        priming_frames,
+        priming_source,
+    };
+    let source = Source {
+        path: path.to_path_buf(),
+        format,
+        track_id: track.id,
+        channels,
+        dec,
+        timeline: Timeline::new(channels, skip, limit, block_frames),
+        chunk: vec![Vec::new(); channels],
+        finished: false,
+        warnings: Vec::new(),
+        bad_packets: 0,
+        consecutive_bad: 0,
+        first_bad: None,
+        decoded_any: false,
+    };
+    Ok((info, Box::new(source)))
+}
+
+fn unsupported_hint() -> String {
+    if cfg!(feature = "ffmpeg") {
+        "ffmpeg could not decode it either".into()
+    } else {
+        "this build has only the pure-Rust decoders; rebuild with `cargo build --release --features ffmpeg` (needs FFmpeg's development libraries) to decode it".into()
+    }
+}
+
+impl Source {
+    /// Decodes one packet into `self.chunk`; `Ok(false)` when the packet was skipped.
+    fn decode_packet(&mut self, packet: &symphonia::core::packet::Packet) -> Result<bool, String> {
+        for c in &mut self.chunk {
+            c.clear();
+        }
+        match &mut self.dec {
+            Dec::Symphonia(d) => {
+                let buf = d.decode(packet).map_err(|e| e.to_string())?;
+                if buf.num_planes() != self.channels {
+                    return Err(format!(
+                        "channel count changed mid-stream ({} -> {})",
+                        self.channels,
+                        buf.num_planes()
+                    ));
+                }
+                buf.copy_to_vecs_planar::<f32>(&mut self.chunk);
+                // Decoders that do not trim priming themselves produce the whole block:
+                // apply the packet's trims here (those that trim produce exactly `dur`).
+                let n = self.chunk.first().map_or(0, Vec::len) as u64;
+                let (ts, te, dur) = (packet.trim_start.get(), packet.trim_end.get(), packet.dur.get());
+                if ts + te > 0 && n == dur + ts + te {
+                    for c in &mut self.chunk {
+                        c.truncate((n - te) as usize);
+                        c.drain(..ts as usize);
+                    }
+                }
+            }
+            Dec::Opus { dec, gain, scratch } => {
+                let n = dec.decode(&packet.data, scratch)?;
+                let ch = self.channels;
+                for (c, plane) in self.chunk.iter_mut().enumerate() {
+                    plane.extend(scratch[..n * ch].iter().skip(c).step_by(ch).map(|s| s * *gain));
+                }
+                // Pre-skip is applied by the timeline; only end padding is per packet.
+                let te = packet.trim_end.get() as usize;
+                if te > 0 {
+                    for plane in &mut self.chunk {
+                        plane.truncate(plane.len().saturating_sub(te));
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn note_bad_packet(&mut self, msg: String) -> Result<()> {
+        self.bad_packets += 1;
+        self.consecutive_bad += 1;
+        self.first_bad.get_or_insert(msg);
+        if self.consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+            let first = self.first_bad.clone().unwrap_or_default();
+            if !self.decoded_any {
+                return Err(Error::media(&self.path, format!("audio stream is corrupt: {first}")));
+            }
+            self.warnings.push(format!(
+                "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
+            ));
+            self.finished = true;
+        }
+        Ok(())
+    }
+}
+
+impl BlockSource for Source {
+    fn next_block(&mut self) -> Result<Option<AudioBlock>> {
+        loop {
+            if let Some(b) = self.timeline.take(false) {
+                return Ok(Some(b));
+            }
+            if self.finished || self.timeline.full() {
+                if self.bad_packets > 0 {
+                    let first = self.first_bad.take().unwrap_or_default();
+                    self.warnings.push(format!(
+                        "{} undecodable packet(s) skipped (first: {first})",
+                        self.bad_packets
+                    ));
+                    self.bad_packets = 0;
+                }
+                self.finished = true;
+                return Ok(self.timeline.take(true));
+            }
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    self.finished = true;
+                    continue;
+                }
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.warnings.push("the file ends in the middle of a packet (truncated?)".into());
+                    self.finished = true;
+                    continue;
+                }
+                Err(SymError::ResetRequired) => {
+                    self.warnings.push("the stream changes format mid-file (chained stream); decoding stopped there".into());
+                    self.finished = true;
+                    continue;
+                }
+                Err(e) => {
+                    self.warnings.push(format!("demuxing stopped early: {e}"));
+                    self.finished = true;
+                    continue;
+                }
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decode_packet(&packet) {
+                Ok(_) => {
+                    self.consecutive_bad = 0;
+                    self.decoded_any = true;
+                    self.timeline.push(&self.chunk);
+                }
+                Err(msg) => self.note_bad_packet(msg)?,
+            }
+        }
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn itunsmpb_fields() {
+        let v = " 00000000 00000840 000001CA 00000000000AC440 00000000";
+        assert_eq!(parse_itunsmpb(v), Some((0x840, 0x1ca, 0xac440)));
+        assert_eq!(parse_itunsmpb("garbage"), None);
+    }
+
+    #[test]
+    fn dops_is_repacked_as_opushead() {
+        let dops = [0u8, 2, 0x01, 0x38, 0, 0, 0xbb, 0x80, 0, 0, 0];
+        let h = opus_head(Some(&dops)).unwrap();
+        assert_eq!((h.channels, h.pre_skip), (2, 312));
+    }
+
+    #[test]
+    fn codec_names() {
+        assert_eq!(audio_codec_name(wa::CODEC_ID_AAC), "aac");
+        assert_eq!(video_codec_name(wv::CODEC_ID_H264), "h264");
+    }
+}

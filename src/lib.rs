@@ -1,0 +1,20 @@
+//! earwitness: forensic analysis of the sound in media clips.
+//!
+//! Data flows one way: [`decode`] turns a file into blocks of audio on a sample-exact
+//! timeline, [`probe`] describes the file for a report, and the command line in [`cli`] wires
+//! them to the terminal. The library never prints; `main.rs` maps errors to exit codes.
+
+pub mod cli;
+pub mod decode;
+pub mod error;
+pub mod model;
+pub mod probe;
+pub mod signal;
+pub mod units;
+
+pub use error::{Error, Result};
+
+/// The tool's name and version, as echoed in every report.
+pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");
+/// The tool's version.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
