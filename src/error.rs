@@ -49,7 +49,10 @@ pub enum Error {
 impl Error {
     /// An input-side media problem for `path`.
     pub fn media(path: &Path, problem: impl Into<String>) -> Self {
-        Error::Media { path: path.to_path_buf(), problem: problem.into() }
+        Error::Media {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
     }
 
     /// An input-side read problem for `path`, from an I/O error.
@@ -60,12 +63,18 @@ impl Error {
             std::io::ErrorKind::IsADirectory => "is a directory, not a media file".to_string(),
             _ => err.to_string(),
         };
-        Error::Read { path: path.to_path_buf(), problem }
+        Error::Read {
+            path: path.to_path_buf(),
+            problem,
+        }
     }
 
     /// An output-side problem for `path`.
     pub fn write(path: &Path, problem: impl Into<String>) -> Self {
-        Error::Write { path: path.to_path_buf(), problem: problem.into() }
+        Error::Write {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
     }
 
     /// The process exit code this error maps to (2 for every input or output problem,

@@ -15,7 +15,10 @@ const TOLERANCE_S: f64 = 0.001;
 const MAX_LAG_S: f64 = 0.06;
 
 fn decode_mono(path: &Path, backend: Backend) -> (Vec<f32>, f64) {
-    let params = DecodeParams { backend, ..DecodeParams::default() };
+    let params = DecodeParams {
+        backend,
+        ..DecodeParams::default()
+    };
     let d = decode::decode(path, &params).unwrap_or_else(|e| panic!("{e}"));
     (d.signal.mixdown(), f64::from(d.signal.sample_rate))
 }
@@ -33,7 +36,11 @@ fn lag_samples(reference: &[f32], x: &[f32], at: usize, max_lag: usize) -> i64 {
             continue;
         }
         let seg = &x[start as usize..start as usize + w.len()];
-        let s: f64 = w.iter().zip(seg).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+        let s: f64 = w
+            .iter()
+            .zip(seg)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
         if s > best.0 {
             best = (s, lag);
         }
@@ -42,7 +49,9 @@ fn lag_samples(reference: &[f32], x: &[f32], at: usize, max_lag: usize) -> i64 {
 }
 
 fn fixture(file: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/timing").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/timing")
+        .join(file)
 }
 
 fn check(file: &str, backend: Backend) {
@@ -68,7 +77,10 @@ fn a_late_timeline_is_detected() {
     let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
     let mut late = vec![0.0f32; 1024];
     late.extend_from_slice(&reference);
-    assert_eq!(lag_samples(&reference, &late, ONSETS[2] as usize, 2880), 1024);
+    assert_eq!(
+        lag_samples(&reference, &late, ONSETS[2] as usize, 2880),
+        1024
+    );
 }
 
 macro_rules! timing_tests {

@@ -164,8 +164,10 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
         }
         if first {
             // Only files that start with a known top-level box are ISO BMFF.
-            if !matches!(&kind, b"ftyp" | b"moov" | b"mdat" | b"free" | b"skip" | b"wide" | b"pnot")
-            {
+            if !matches!(
+                &kind,
+                b"ftyp" | b"moov" | b"mdat" | b"free" | b"skip" | b"wide" | b"pnot"
+            ) {
                 return Ok(None);
             }
             first = false;
@@ -184,7 +186,9 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
                 if body_len > MAX_MOOV_BYTES {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
-                        format!("moov box of {body_len} bytes is larger than the {MAX_MOOV_BYTES}-byte limit"),
+                        format!(
+                            "moov box of {body_len} bytes is larger than the {MAX_MOOV_BYTES}-byte limit"
+                        ),
                     ));
                 }
                 let body = read_body(reader, body_len)?;
@@ -240,7 +244,15 @@ fn be_u64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 fn fourcc(b: &[u8]) -> String {
-    b.iter().map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' }).collect()
+    b.iter()
+        .map(|&c| {
+            if c.is_ascii_graphic() || c == b' ' {
+                c as char
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 fn parse_ftyp(b: &[u8], meta: &mut Mp4Meta) {
@@ -257,7 +269,11 @@ fn parse_ftyp(b: &[u8], meta: &mut Mp4Meta) {
 fn parse_header_times(b: &[u8]) -> Option<(u64, u32, u64)> {
     match *b.first()? {
         1 => Some((be_u64(b, 4)?, be_u32(b, 20)?, be_u64(b, 24)?)),
-        _ => Some((u64::from(be_u32(b, 4)?), be_u32(b, 12)?, u64::from(be_u32(b, 16)?))),
+        _ => Some((
+            u64::from(be_u32(b, 4)?),
+            be_u32(b, 12)?,
+            u64::from(be_u32(b, 16)?),
+        )),
     }
 }
 
@@ -324,10 +340,16 @@ fn parse_elst(b: &[u8]) -> Vec<Edit> {
         let (seg, mt) = if v1 {
             (be_u64(b, at), be_u64(b, at + 8).map(|v| v as i64))
         } else {
-            (be_u32(b, at).map(u64::from), be_u32(b, at + 4).map(|v| i64::from(v as i32)))
+            (
+                be_u32(b, at).map(u64::from),
+                be_u32(b, at + 4).map(|v| i64::from(v as i32)),
+            )
         };
         if let (Some(segment_duration), Some(media_time)) = (seg, mt) {
-            edits.push(Edit { segment_duration, media_time });
+            edits.push(Edit {
+                segment_duration,
+                media_time,
+            });
         }
     }
     edits
@@ -455,7 +477,9 @@ fn parse_udta(buf: &[u8], tags: &mut Vec<(String, String)>, depth: usize) {
         } else if kind[0] == 0xa9 {
             let len = be_u16(body, 0).unwrap_or(0) as usize;
             if let Some(text) = body.get(4..4 + len) {
-                let value = String::from_utf8_lossy(text).trim_end_matches('\0').to_string();
+                let value = String::from_utf8_lossy(text)
+                    .trim_end_matches('\0')
+                    .to_string();
                 tags.push((item_key(&kind), value));
             }
         }
@@ -465,7 +489,11 @@ fn parse_udta(buf: &[u8], tags: &mut Vec<(String, String)>, depth: usize) {
 /// `meta` (full box in MP4, plain in QuickTime): `hdlr`, optional `keys`, `ilst`.
 fn parse_meta(buf: &[u8], tags: &mut Vec<(String, String)>) {
     // A QuickTime meta box has no version/flags; detect by looking for a box header at 4.
-    let body = if buf.get(4..8) == Some(b"hdlr") { buf } else { buf.get(4..).unwrap_or_default() };
+    let body = if buf.get(4..8) == Some(b"hdlr") {
+        buf
+    } else {
+        buf.get(4..).unwrap_or_default()
+    };
     let mut keys: Vec<String> = Vec::new();
     for (kind, child) in boxes(body) {
         match &kind {
@@ -501,9 +529,16 @@ fn parse_meta(buf: &[u8], tags: &mut Vec<(String, String)>) {
 /// Renders an `ilst` data atom's value: UTF-8/UTF-16 text and big-endian integers.
 fn data_value(type_code: u32, v: &[u8]) -> Option<String> {
     match type_code {
-        1 => Some(String::from_utf8_lossy(v).trim_end_matches('\0').to_string()),
+        1 => Some(
+            String::from_utf8_lossy(v)
+                .trim_end_matches('\0')
+                .to_string(),
+        ),
         2 => {
-            let units: Vec<u16> = v.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = v
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             Some(String::from_utf16_lossy(&units))
         }
         0 | 21 | 22 if !v.is_empty() && v.len() <= 8 => {
@@ -579,7 +614,10 @@ mod tests {
     fn iso_dates() {
         assert_eq!(unix_to_iso(0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(unix_to_iso(951_782_400), "2000-02-29T00:00:00.000000Z");
-        assert_eq!(mp4_time_to_iso(MP4_EPOCH_OFFSET_S as u64 + 86_399).unwrap(), "1970-01-01T23:59:59.000000Z");
+        assert_eq!(
+            mp4_time_to_iso(MP4_EPOCH_OFFSET_S as u64 + 86_399).unwrap(),
+            "1970-01-01T23:59:59.000000Z"
+        );
         assert_eq!(mp4_time_to_iso(0), None);
     }
 
@@ -596,7 +634,11 @@ mod tests {
         hdlr.extend_from_slice(b"soun");
         hdlr.extend_from_slice(&[0u8; 12]);
         hdlr.extend_from_slice(b"SoundHandler\0");
-        let trak = [bx(b"edts", &bx(b"elst", &elst)), bx(b"mdia", &bx(b"hdlr", &hdlr))].concat();
+        let trak = [
+            bx(b"edts", &bx(b"elst", &elst)),
+            bx(b"mdia", &bx(b"hdlr", &hdlr)),
+        ]
+        .concat();
         let t = parse_trak(&trak);
         assert_eq!(t.handler_type, "soun");
         assert_eq!(t.handler_name.as_deref(), Some("SoundHandler"));

@@ -6,11 +6,11 @@
 //! block leaves this module. No backend type leaks out: callers see [`AudioStream`],
 //! [`AudioBlock`] and [`AudioInfo`] only.
 
+#[cfg(feature = "ffmpeg")]
+mod ffmpeg;
 pub mod isobmff;
 pub mod opus;
 mod symphonia;
-#[cfg(feature = "ffmpeg")]
-mod ffmpeg;
 
 use std::fs::File;
 use std::path::Path;
@@ -18,6 +18,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::{Container, Stream};
 use crate::signal::Signal;
 
 /// Which decoding library to use.
@@ -44,7 +45,10 @@ pub struct DecodeParams {
 
 impl Default for DecodeParams {
     fn default() -> Self {
-        DecodeParams { backend: Backend::Auto, block_frames: 1 << 16 }
+        DecodeParams {
+            backend: Backend::Auto,
+            block_frames: 1 << 16,
+        }
     }
 }
 
@@ -178,7 +182,11 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
             Err(err) => fallback_ffmpeg(path, block_frames, err)?,
         },
     };
-    Ok(AudioStream { info, source, done: false })
+    Ok(AudioStream {
+        info,
+        source,
+        done: false,
+    })
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -188,10 +196,7 @@ fn open_ffmpeg(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<dyn B
 
 #[cfg(not(feature = "ffmpeg"))]
 fn open_ffmpeg(path: &Path, _block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
-    Err(Error::media(
-        path,
-        "the ffmpeg backend is not built in; rebuild with `cargo build --release --features ffmpeg`",
-    ))
+    Err(no_ffmpeg(path))
 }
 
 /// With the `ffmpeg` feature, files symphonia refuses get a second chance; the first error
@@ -221,6 +226,41 @@ fn fallback_ffmpeg(
     Err(first)
 }
 
+/// Describes the container and every stream of `path` (no decoding).
+///
+/// # Errors
+/// As [`open`] for files that cannot be read or whose container is not recognised.
+pub fn describe(path: &Path, backend: Backend) -> Result<(Container, Vec<Stream>)> {
+    let file = check_input(path)?;
+    match backend {
+        Backend::Symphonia => symphonia::describe(path, file),
+        Backend::Ffmpeg => describe_ffmpeg(path),
+        Backend::Auto => symphonia::describe(path, file).or_else(|e| match e {
+            Error::Read { .. } => Err(e),
+            _ if cfg!(feature = "ffmpeg") => describe_ffmpeg(path).map_err(|_| e),
+            _ => Err(e),
+        }),
+    }
+}
+
+#[cfg(feature = "ffmpeg")]
+fn describe_ffmpeg(path: &Path) -> Result<(Container, Vec<Stream>)> {
+    ffmpeg::describe(path)
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn describe_ffmpeg(path: &Path) -> Result<(Container, Vec<Stream>)> {
+    Err(no_ffmpeg(path))
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn no_ffmpeg(path: &Path) -> Error {
+    Error::media(
+        path,
+        "the ffmpeg backend is not built in; rebuild with `cargo build --release --features ffmpeg`",
+    )
+}
+
 /// Decodes the whole of `path` into memory.
 ///
 /// # Errors
@@ -236,10 +276,20 @@ pub fn decode(path: &Path, params: &DecodeParams) -> Result<Decoded> {
         }
     }
     if channels.first().is_none_or(Vec::is_empty) {
-        return Err(Error::media(path, "no audio could be decoded (truncated or corrupt stream)"));
+        return Err(Error::media(
+            path,
+            "no audio could be decoded (truncated or corrupt stream)",
+        ));
     }
     let warnings = stream.warnings();
-    Ok(Decoded { signal: Signal { channels, sample_rate: info.sample_rate }, info, warnings })
+    Ok(Decoded {
+        signal: Signal {
+            channels,
+            sample_rate: info.sample_rate,
+        },
+        info,
+        warnings,
+    })
 }
 
 /// Places decoded chunks on the timeline: drops the leading `skip` frames (priming), stops
@@ -297,7 +347,11 @@ impl Timeline {
         if have == 0 || (!flush && have < self.block_frames) {
             return None;
         }
-        let n = if flush { have.min(self.block_frames) } else { self.block_frames };
+        let n = if flush {
+            have.min(self.block_frames)
+        } else {
+            self.block_frames
+        };
         let channels: Vec<Vec<f32>> = self
             .pending
             .iter_mut()
@@ -306,7 +360,10 @@ impl Timeline {
                 std::mem::replace(p, rest)
             })
             .collect();
-        let block = AudioBlock { start_frame: self.pending_start, channels };
+        let block = AudioBlock {
+            start_frame: self.pending_start,
+            channels,
+        };
         self.pending_start += n as u64;
         Some(block)
     }

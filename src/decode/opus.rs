@@ -50,14 +50,20 @@ impl OpusHead {
         let mapping_family = b[18];
         let (streams, coupled_streams, mapping) = if mapping_family == 0 {
             if channels > 2 {
-                return Err(format!("OpusHead mapping family 0 with {channels} channels"));
+                return Err(format!(
+                    "OpusHead mapping family 0 with {channels} channels"
+                ));
             }
             (1, channels - 1, vec![0, 1][..channels].to_vec())
         } else {
             if b.len() < 21 + channels {
                 return Err("OpusHead channel mapping table is truncated".into());
             }
-            (usize::from(b[19]), usize::from(b[20]), b[21..21 + channels].to_vec())
+            (
+                usize::from(b[19]),
+                usize::from(b[20]),
+                b[21..21 + channels].to_vec(),
+            )
         };
         if streams == 0 || coupled_streams > streams {
             return Err("OpusHead stream counts are invalid".into());
@@ -93,7 +99,7 @@ pub trait OpusPacketDecoder {
 /// The default decoder: the `opus-decoder` crate (pure Rust, RFC 8251 conformant).
 pub enum DefaultOpus {
     /// Mono or stereo (mapping family 0).
-    Single(opus_decoder::OpusDecoder),
+    Single(Box<opus_decoder::OpusDecoder>),
     /// Surround or discrete channels (families 1 and 255).
     Multi(opus_decoder::OpusMultistreamDecoder),
 }
@@ -106,7 +112,7 @@ impl DefaultOpus {
     pub fn new(head: &OpusHead) -> Result<Self, String> {
         if head.mapping_family == 0 {
             opus_decoder::OpusDecoder::new(OPUS_RATE_HZ, head.channels)
-                .map(DefaultOpus::Single)
+                .map(|d| DefaultOpus::Single(Box::new(d)))
                 .map_err(|e| format!("{e:?}"))
         } else {
             opus_decoder::OpusMultistreamDecoder::new(
@@ -154,16 +160,27 @@ mod tests {
     #[test]
     fn parses_family_zero() {
         let h = OpusHead::parse(&head(2, 312, 0)).unwrap();
-        assert_eq!((h.channels, h.pre_skip, h.streams, h.coupled_streams), (2, 312, 1, 1));
+        assert_eq!(
+            (h.channels, h.pre_skip, h.streams, h.coupled_streams),
+            (2, 312, 1, 1)
+        );
         assert!((h.gain() - 1.0).abs() < 1e-6);
     }
 
     #[test]
     fn rejects_bad_heads() {
         assert!(OpusHead::parse(b"OpusHea").is_err());
-        assert!(OpusHead::parse(&head(0, 312, 0)).unwrap_err().contains("0 channels"));
+        assert!(
+            OpusHead::parse(&head(0, 312, 0))
+                .unwrap_err()
+                .contains("0 channels")
+        );
         assert!(OpusHead::parse(&head(3, 312, 0)).is_err());
-        assert!(OpusHead::parse(&head(6, 312, 1)).unwrap_err().contains("truncated"));
+        assert!(
+            OpusHead::parse(&head(6, 312, 1))
+                .unwrap_err()
+                .contains("truncated")
+        );
     }
 
     #[test]

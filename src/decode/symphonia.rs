@@ -1,6 +1,7 @@
 //! The pure-Rust backend: symphonia 0.6 demuxes and decodes, `opus.rs` decodes Opus, and
 //! `isobmff.rs` supplies the MP4 edit list symphonia ignores.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use symphonia::core::meta::MetadataOptions;
 use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecoder};
 use super::{AudioBlock, AudioInfo, BlockSource, Timeline, isobmff};
 use crate::error::{Error, Result};
+use crate::model::{Container, Stream};
 use crate::units::rescale;
 
 /// Consecutive undecodable packets after which a stream is declared corrupt.
@@ -46,7 +48,12 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
     }
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let format = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .map_err(|e| open_error(path, &e))?;
     Ok(Opened { format, mp4 })
 }
@@ -54,14 +61,17 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
 /// Words for a failure to open a container.
 fn open_error(path: &Path, e: &SymError) -> Error {
     match e {
-        SymError::Unsupported(_) => {
-            Error::media(path, "not a recognised media file (unknown or unsupported container)")
-        }
+        SymError::Unsupported(_) => Error::media(
+            path,
+            "not a recognised media file (unknown or unsupported container)",
+        ),
         SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::media(path, "file ends before its header is complete (truncated?)")
         }
         SymError::IoError(io) => Error::read(path, io),
-        SymError::DecodeError(msg) => Error::media(path, format!("corrupt container header: {msg}")),
+        SymError::DecodeError(msg) => {
+            Error::media(path, format!("corrupt container header: {msg}"))
+        }
         SymError::LimitError(msg) => Error::media(path, format!("refused: {msg}")),
         other => Error::media(path, other.to_string()),
     }
@@ -103,10 +113,10 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (wa::CODEC_ID_ADPCM_IMA_WAV, "adpcm_ima_wav"),
         (wa::CODEC_ID_ADPCM_IMA_QT, "adpcm_ima_qt"),
     ];
-    table
-        .iter()
-        .find(|(c, _)| *c == id)
-        .map_or_else(|| format!("unknown audio codec {id}"), |(_, n)| (*n).to_string())
+    table.iter().find(|(c, _)| *c == id).map_or_else(
+        || format!("unknown audio codec {id}"),
+        |(_, n)| (*n).to_string(),
+    )
 }
 
 /// ffprobe's name for a symphonia video codec id.
@@ -126,10 +136,10 @@ pub(crate) fn video_codec_name(id: VideoCodecId) -> String {
         (wv::CODEC_ID_VVC, "vvc"),
         (wv::CODEC_ID_VC1, "vc1"),
     ];
-    table
-        .iter()
-        .find(|(c, _)| *c == id)
-        .map_or_else(|| format!("unknown video codec {id}"), |(_, n)| (*n).to_string())
+    table.iter().find(|(c, _)| *c == id).map_or_else(
+        || format!("unknown video codec {id}"),
+        |(_, n)| (*n).to_string(),
+    )
 }
 
 /// A short description of a track for messages ("video h264", "audio opus").
@@ -150,13 +160,18 @@ pub(crate) fn mp4_track<'a>(
     index: usize,
 ) -> Option<&'a isobmff::Mp4Track> {
     let id = tracks.get(index)?.id;
-    mp4.tracks.iter().find(|t| t.track_id == id).or_else(|| mp4.tracks.get(index))
+    mp4.tracks
+        .iter()
+        .find(|t| t.track_id == id)
+        .or_else(|| mp4.tracks.get(index))
 }
 
 /// Parses the `iTunSMPB` gapless tag (" 00000000 00000840 000001C0 ..."): (delay, padding, valid).
 fn parse_itunsmpb(v: &str) -> Option<(u64, u64, u64)> {
-    let f: Vec<u64> =
-        v.split_whitespace().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect();
+    let f: Vec<u64> = v
+        .split_whitespace()
+        .filter_map(|h| u64::from_str_radix(h, 16).ok())
+        .collect();
     (f.len() >= 4).then(|| (f[1], f[2], f[3]))
 }
 
@@ -183,7 +198,11 @@ fn opus_head(extra: Option<&[u8]>) -> std::result::Result<OpusHead, String> {
 
 enum Dec {
     Symphonia(Box<dyn AudioDecoder>),
-    Opus { dec: DefaultOpus, gain: f32, scratch: Vec<f32> },
+    Opus {
+        dec: Box<DefaultOpus>,
+        gain: f32,
+        scratch: Vec<f32>,
+    },
 }
 
 struct Source {
@@ -215,8 +234,15 @@ pub(crate) fn open(
         .position(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
     else {
         let streams: Vec<String> = tracks.iter().map(describe_track).collect();
-        let listing = if streams.is_empty() { "none".into() } else { streams.join(", ") };
-        return Err(Error::media(path, format!("no audio track (streams: {listing})")));
+        let listing = if streams.is_empty() {
+            "none".into()
+        } else {
+            streams.join(", ")
+        };
+        return Err(Error::media(
+            path,
+            format!("no audio track (streams: {listing})"),
+        ));
     };
     let track = &tracks[index];
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
@@ -225,11 +251,17 @@ pub(crate) fn open(
     let codec = audio_codec_name(params.codec);
     let sample_rate = params.sample_rate.unwrap_or(0);
     if sample_rate == 0 {
-        return Err(Error::media(path, format!("{codec} stream header claims a sample rate of 0 Hz")));
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims a sample rate of 0 Hz"),
+        ));
     }
     let channels = params.channels.as_ref().map_or(0, |c| c.count());
     if channels == 0 && params.codec != wa::CODEC_ID_OPUS {
-        return Err(Error::media(path, format!("{codec} stream header claims 0 channels")));
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims 0 channels"),
+        ));
     }
 
     let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
@@ -249,7 +281,15 @@ pub(crate) fn open(
             priming_source = Some("OpusHead pre-skip".into());
         }
         let scratch = vec![0.0; MAX_FRAMES_PER_PACKET * head.channels];
-        (Dec::Opus { dec, gain: head.gain(), scratch }, name, head.channels)
+        (
+            Dec::Opus {
+                dec: Box::new(dec),
+                gain: head.gain(),
+                scratch,
+            },
+            name,
+            head.channels,
+        )
     } else {
         let opts = AudioDecoderOptions::default();
         match symphonia::default::get_codecs().make_audio_decoder(params, &opts) {
@@ -270,7 +310,11 @@ pub(crate) fn open(
 
     // Container-level delay the decoder does not see: the MP4 edit list, else iTunSMPB.
     if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
-        let media_rate = u64::from(if t.timescale > 0 { t.timescale } else { sample_rate });
+        let media_rate = u64::from(if t.timescale > 0 {
+            t.timescale
+        } else {
+            sample_rate
+        });
         let rate = u64::from(sample_rate);
         if !t.edits.is_empty() {
             skip = rescale(t.skip_ticks(), media_rate, rate);
@@ -296,6 +340,7 @@ pub(crate) fn open(
             priming_frames = u64::from(delay);
             priming_source = Some(match params.codec {
                 wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1 => "LAME/Xing tag".into(),
+                wa::CODEC_ID_VORBIS | wa::CODEC_ID_FLAC => "Ogg granule positions".into(),
                 _ => "container delay field".into(),
             });
         }
@@ -357,7 +402,11 @@ impl Source {
                 // Decoders that do not trim priming themselves produce the whole block:
                 // apply the packet's trims here (those that trim produce exactly `dur`).
                 let n = self.chunk.first().map_or(0, Vec::len) as u64;
-                let (ts, te, dur) = (packet.trim_start.get(), packet.trim_end.get(), packet.dur.get());
+                let (ts, te, dur) = (
+                    packet.trim_start.get(),
+                    packet.trim_end.get(),
+                    packet.dur.get(),
+                );
                 if ts + te > 0 && n == dur + ts + te {
                     for c in &mut self.chunk {
                         c.truncate((n - te) as usize);
@@ -369,7 +418,13 @@ impl Source {
                 let n = dec.decode(&packet.data, scratch)?;
                 let ch = self.channels;
                 for (c, plane) in self.chunk.iter_mut().enumerate() {
-                    plane.extend(scratch[..n * ch].iter().skip(c).step_by(ch).map(|s| s * *gain));
+                    plane.extend(
+                        scratch[..n * ch]
+                            .iter()
+                            .skip(c)
+                            .step_by(ch)
+                            .map(|s| s * *gain),
+                    );
                 }
                 // Pre-skip is applied by the timeline; only end padding is per packet.
                 let te = packet.trim_end.get() as usize;
@@ -390,7 +445,10 @@ impl Source {
         if self.consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
             let first = self.first_bad.clone().unwrap_or_default();
             if !self.decoded_any {
-                return Err(Error::media(&self.path, format!("audio stream is corrupt: {first}")));
+                return Err(Error::media(
+                    &self.path,
+                    format!("audio stream is corrupt: {first}"),
+                ));
             }
             self.warnings.push(format!(
                 "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
@@ -426,7 +484,8 @@ impl BlockSource for Source {
                     continue;
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    self.warnings.push("the file ends in the middle of a packet (truncated?)".into());
+                    self.warnings
+                        .push("the file ends in the middle of a packet (truncated?)".into());
                     self.finished = true;
                     continue;
                 }
@@ -483,4 +542,251 @@ mod tests {
         assert_eq!(audio_codec_name(wa::CODEC_ID_AAC), "aac");
         assert_eq!(video_codec_name(wv::CODEC_ID_H264), "h264");
     }
+}
+
+/// Per-track packet totals from one demuxing pass (no decoding).
+#[derive(Default, Clone, Copy)]
+struct Census {
+    packets: u64,
+    bytes: u64,
+    first_ts: Option<i64>,
+    end_ts: i64,
+}
+
+/// Describes the container and every stream of `path`, demuxing (not decoding) all packets
+/// to measure durations, bit rates and frame rates.
+pub(crate) fn describe(path: &Path, file: File) -> Result<(Container, Vec<Stream>)> {
+    let mut head = [0u8; 64];
+    let head_len = {
+        use std::io::{Read, Seek};
+        let mut f = &file;
+        let n = f.read(&mut head).unwrap_or(0);
+        f.rewind().map_err(|e| Error::read(path, &e))?;
+        n
+    };
+    let Opened { mut format, mp4 } = open_format(path, file)?;
+    let tracks = format.tracks().to_vec();
+    let info = format.format_info();
+    let (short, long) = (info.short_name, info.long_name);
+
+    let mut tags = BTreeMap::new();
+    if let Some(rev) = format.metadata().skip_to_latest() {
+        for t in &rev.media.tags {
+            tags.insert(tag_key(&t.raw.key), t.raw.value.to_string());
+        }
+    }
+
+    let mut census = vec![Census::default(); tracks.len()];
+    // Truncated or corrupt data ends the census; what was counted still describes it.
+    while let Ok(Some(p)) = format.next_packet() {
+        if let Some(i) = tracks.iter().position(|t| t.id == p.track_id) {
+            let c = &mut census[i];
+            c.packets += 1;
+            c.bytes += p.data.len() as u64;
+            let ts = p.pts.get();
+            c.first_ts = Some(c.first_ts.map_or(ts, |f| f.min(ts)));
+            c.end_ts = c.end_ts.max(ts.saturating_add(p.dur.get() as i64));
+        }
+    }
+
+    let format_name = match short {
+        "isomp4" => match mp4.as_ref().and_then(|m| m.major_brand.as_deref()) {
+            Some("qt  ") => "mov",
+            Some("M4A ") | Some("M4B ") => "m4a",
+            _ => "mp4",
+        },
+        "matroska" if head[..head_len].windows(4).any(|w| w == b"webm") => "webm",
+        "wave" | "riff" => "wav",
+        other => other,
+    }
+    .to_string();
+
+    let mut streams = Vec::with_capacity(tracks.len());
+    for (index, t) in tracks.iter().enumerate() {
+        let c = census[index];
+        let tb_s = t
+            .time_base
+            .map(|tb| f64::from(tb.numer.get()) / f64::from(tb.denom.get()));
+        let census_dur = match (c.first_ts, tb_s) {
+            (Some(first), Some(tb)) if c.end_ts > first => Some((c.end_ts - first) as f64 * tb),
+            _ => None,
+        };
+        let header_dur = match (t.duration, tb_s) {
+            (Some(d), Some(tb)) if d.get() > 0 => Some(d.get() as f64 * tb),
+            _ => None,
+        };
+        let mut s = Stream {
+            index,
+            kind: "data".into(),
+            codec: "unknown".into(),
+            sample_rate: None,
+            channels: None,
+            duration_s: header_dur.or(census_dur),
+            bit_rate: None,
+            width: None,
+            height: None,
+            frame_rate: None,
+            tags: BTreeMap::new(),
+        };
+        match &t.codec_params {
+            Some(CodecParameters::Audio(a)) => {
+                s.kind = "audio".into();
+                s.codec = audio_codec_name(a.codec);
+                s.sample_rate = a.sample_rate;
+                s.channels = a.channels.as_ref().map(|ch| ch.count());
+                if let (Some(n), Some(sr)) = (t.num_frames, a.sample_rate)
+                    && sr > 0
+                {
+                    s.duration_s = Some(n as f64 / f64::from(sr));
+                }
+            }
+            Some(CodecParameters::Video(v)) => {
+                s.kind = "video".into();
+                s.codec = video_codec_name(v.codec);
+                s.width = v.width.map(u32::from);
+                s.height = v.height.map(u32::from);
+                if let Some(d) = census_dur.filter(|d| *d > 0.0) {
+                    s.frame_rate = Some(round3(c.packets as f64 / d));
+                }
+            }
+            Some(CodecParameters::Subtitle(_)) => s.kind = "subtitle".into(),
+            _ => {}
+        }
+        if let Some(d) = census_dur.or(s.duration_s).filter(|d| *d > 0.0) {
+            s.bit_rate = Some((c.bytes as f64 * 8.0 / d).round() as u64);
+        }
+        if let Some(lang) = &t.language {
+            s.tags.insert("language".into(), lang.clone());
+        }
+        if let Some(m) = mp4.as_ref()
+            && let Some(mt) = mp4_track(m, &tracks, index)
+        {
+            merge_mp4_track(&mut s, mt);
+        }
+        streams.push(s);
+    }
+
+    let mut read_by = "symphonia".to_string();
+    let mut duration_s = streams.iter().filter_map(|s| s.duration_s).reduce(f64::max);
+    if let Some(m) = &mp4 {
+        read_by = "symphonia+isobmff".into();
+        merge_mp4_container(&mut tags, m);
+        duration_s = m.duration_s.or(duration_s);
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let container = Container {
+        format: format_name,
+        format_long: long.to_string(),
+        duration_s: duration_s.map(round6),
+        bit_rate: duration_s
+            .filter(|d| *d > 0.0)
+            .map(|d| (size as f64 * 8.0 / d).round() as u64),
+        tags,
+        read_by,
+    };
+    for s in &mut streams {
+        s.duration_s = s.duration_s.map(round6);
+    }
+    Ok((container, streams))
+}
+
+/// ffprobe's name for a container tag key: ID3v2 frames and RIFF INFO chunks by their
+/// meaning, Matroska `TARGET@NAME` by name, everything lower-case.
+fn tag_key(raw: &str) -> String {
+    let known = match raw {
+        "TSSE" | "ISFT" => Some("encoder"),
+        "TIT2" | "INAM" => Some("title"),
+        "TPE1" | "IART" => Some("artist"),
+        "TALB" | "IPRD" => Some("album"),
+        "TDRC" | "TYER" | "ICRD" => Some("date"),
+        "COMM" | "ICMT" => Some("comment"),
+        "TENC" => Some("encoded_by"),
+        "TCON" | "IGNR" => Some("genre"),
+        _ => None,
+    };
+    match known {
+        Some(k) => k.to_string(),
+        None => raw.rsplit('@').next().unwrap_or(raw).to_lowercase(),
+    }
+}
+
+fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track) {
+    if let Some(h) = &mt.handler_name {
+        s.tags.insert("handler_name".into(), h.clone());
+    }
+    if let Some(l) = &mt.language {
+        s.tags.insert("language".into(), l.clone());
+    }
+    if let Some(c) = &mt.creation_time {
+        s.tags.insert("creation_time".into(), c.clone());
+    }
+    if s.codec.starts_with("unknown")
+        && let Some(e) = &mt.sample_entry
+    {
+        s.codec = mp4_sample_entry_codec(e);
+        s.kind = match mt.handler_type.as_str() {
+            "soun" => "audio",
+            "vide" => "video",
+            "text" | "sbtl" | "subt" => "subtitle",
+            _ => "data",
+        }
+        .into();
+    }
+    s.duration_s = mt.duration_s().or(s.duration_s);
+    s.bit_rate = mt.bit_rate().or(s.bit_rate);
+    if mt.handler_type == "vide" {
+        s.width = s.width.or(mt.width);
+        s.height = s.height.or(mt.height);
+        if let Some(d) = mt.duration_s().filter(|d| *d > 0.0) {
+            s.frame_rate = Some(round3(mt.sample_count as f64 / d));
+        }
+    }
+    if mt.handler_type == "soun" {
+        s.channels = s.channels.or(mt.channels.map(|c| c as usize));
+        s.sample_rate = s.sample_rate.or(mt.sample_rate);
+    }
+}
+
+fn merge_mp4_container(tags: &mut BTreeMap<String, String>, m: &isobmff::Mp4Meta) {
+    // The walker's tags replace symphonia's for MP4: same source, ffprobe's key names.
+    tags.clear();
+    if let Some(b) = &m.major_brand {
+        tags.insert("major_brand".into(), b.trim_end().to_string());
+    }
+    if let Some(v) = m.minor_version {
+        tags.insert("minor_version".into(), v.to_string());
+    }
+    if let Some(b) = &m.compatible_brands {
+        tags.insert("compatible_brands".into(), b.clone());
+    }
+    if let Some(c) = &m.creation_time {
+        tags.insert("creation_time".into(), c.clone());
+    }
+    for (k, v) in &m.tags {
+        tags.insert(k.clone(), v.clone());
+    }
+}
+
+/// ffprobe's codec name for an MP4 sample entry symphonia does not know.
+fn mp4_sample_entry_codec(entry: &str) -> String {
+    match entry {
+        "ac-3" => "ac3",
+        "ec-3" => "eac3",
+        "samr" => "amr_nb",
+        "sawb" => "amr_wb",
+        "avc1" | "avc3" => "h264",
+        "hvc1" | "hev1" => "hevc",
+        "mp4v" => "mpeg4",
+        "tx3g" => "mov_text",
+        other => other,
+    }
+    .to_string()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }

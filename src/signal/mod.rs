@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn mixdown_averages_channels() {
-        let s = Signal { channels: vec![vec![1.0, 0.0], vec![0.0, 1.0]], sample_rate: 8000 };
+        let s = Signal {
+            channels: vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+            sample_rate: 8000,
+        };
         assert_eq!(s.mixdown(), vec![0.5, 0.5]);
         assert_eq!(s.frames(), 2);
         assert_eq!(s.duration_s(), 2.0 / 8000.0);
