@@ -99,3 +99,19 @@ timing_tests! { Backend::Symphonia,
     mp4_h264_aac: "impulses.mp4",
     webm_vp9_opus: "impulses.webm",
 }
+
+#[cfg(feature = "ffmpeg")]
+mod ffmpeg_backend {
+    use super::*;
+
+    timing_tests! { Backend::Ffmpeg,
+        wav: "impulses.wav",
+        flac: "impulses.flac",
+        mp3: "impulses.mp3",
+        m4a_aac: "impulses.m4a",
+        ogg_vorbis: "impulses.ogg",
+        ogg_opus: "impulses.opus",
+        mp4_h264_aac: "impulses.mp4",
+        webm_vp9_opus: "impulses.webm",
+    }
+}

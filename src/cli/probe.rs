@@ -100,7 +100,10 @@ pub fn render_text(p: &MediaProbe) -> String {
     match (&p.audio, &p.problem) {
         (Some(a), _) => {
             let priming = match &a.priming_source {
-                Some(src) => format!(", {} priming frames removed ({src})", a.priming_frames),
+                Some(src) if a.priming_frames > 0 => {
+                    format!(", {} priming frames removed ({src})", a.priming_frames)
+                }
+                Some(src) => format!(", priming: {src}"),
                 None => String::new(),
             };
             let _ = writeln!(

@@ -1,1 +1,369 @@
-//! placeholder
+//! The second backend: libavformat/libavcodec through ffmpeg-next, for what symphonia cannot
+//! open (AC-3, AMR, WMA, MPEG-TS, odd MOVs). Built only with the `ffmpeg` cargo feature.
+//!
+//! libavcodec removes encoder priming itself (it applies the skip-samples side data that the
+//! MP4, MP3, Ogg and Matroska demuxers attach), so the timeline here needs no extra trimming;
+//! `tests/timing.rs` checks that for every codec.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use ff::format::sample::{Sample, Type as SampleType};
+use ffmpeg_next as ff;
+
+use super::{AudioBlock, AudioInfo, BlockSource, Timeline};
+use crate::error::{Error, Result};
+use crate::model::{Container, Stream};
+
+/// Consecutive undecodable packets after which a stream is declared corrupt.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
+/// Largest planar channel count read (libavutil keeps 8 planes in `data`).
+const MAX_PLANAR_CHANNELS: usize = 8;
+
+fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Quiet libav's own logging: problems reach the user as one line from us.
+        let _ = ff::init();
+        ff::util::log::set_level(ff::util::log::Level::Fatal);
+    });
+}
+
+fn open_input(path: &Path) -> Result<ff::format::context::Input> {
+    init();
+    ff::format::input(path).map_err(|e| match e {
+        ff::Error::InvalidData => Error::media(
+            path,
+            "not a recognised media file (ffmpeg found no known container)",
+        ),
+        other => Error::media(path, format!("ffmpeg cannot open it: {other}")),
+    })
+}
+
+fn dict(d: ff::DictionaryRef<'_>) -> BTreeMap<String, String> {
+    d.iter()
+        .map(|(k, v)| (k.to_lowercase(), v.to_string()))
+        .collect()
+}
+
+fn seconds(ts: i64, tb: ff::Rational) -> Option<f64> {
+    (ts != ff::ffi::AV_NOPTS_VALUE && ts >= 0 && tb.denominator() != 0)
+        .then(|| ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator()))
+}
+
+/// Describes the container and every stream with libavformat.
+pub(crate) fn describe(path: &Path) -> Result<(Container, Vec<Stream>)> {
+    let ictx = open_input(path)?;
+    let mut streams = Vec::new();
+    for st in ictx.streams() {
+        let par = st.parameters();
+        let kind = match par.medium() {
+            ff::media::Type::Audio => "audio",
+            ff::media::Type::Video => "video",
+            ff::media::Type::Subtitle => "subtitle",
+            _ => "data",
+        };
+        let mut s = Stream {
+            index: st.index(),
+            kind: kind.into(),
+            codec: par.id().name().to_string(),
+            sample_rate: None,
+            channels: None,
+            duration_s: seconds(st.duration(), st.time_base()),
+            bit_rate: (par.bit_rate() > 0).then_some(par.bit_rate() as u64),
+            width: None,
+            height: None,
+            frame_rate: None,
+            tags: dict(st.metadata()),
+        };
+        if let Ok(ctx) = ff::codec::context::Context::from_parameters(par) {
+            match kind {
+                "audio" => {
+                    if let Ok(a) = ctx.decoder().audio() {
+                        s.sample_rate = Some(a.rate()).filter(|r| *r > 0);
+                        s.channels = Some(usize::from(a.channels())).filter(|c| *c > 0);
+                    }
+                }
+                "video" => {
+                    if let Ok(v) = ctx.decoder().video() {
+                        s.width = Some(v.width()).filter(|w| *w > 0);
+                        s.height = Some(v.height()).filter(|h| *h > 0);
+                    }
+                    let fr = st.avg_frame_rate();
+                    if fr.denominator() != 0 && fr.numerator() > 0 {
+                        let f = f64::from(fr.numerator()) / f64::from(fr.denominator());
+                        s.frame_rate = Some((f * 1e3).round() / 1e3);
+                    }
+                }
+                _ => {}
+            }
+        }
+        streams.push(s);
+    }
+    let fmt = ictx.format();
+    let duration_s =
+        (ictx.duration() > 0).then(|| ictx.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE));
+    let container = Container {
+        format: fmt.name().split(',').next().unwrap_or("").to_string(),
+        format_long: fmt.description().to_string(),
+        duration_s: duration_s.map(|d| (d * 1e6).round() / 1e6),
+        bit_rate: (ictx.bit_rate() > 0).then_some(ictx.bit_rate() as u64),
+        tags: dict(ictx.metadata()),
+        read_by: "ffmpeg".into(),
+    };
+    Ok((container, streams))
+}
+
+struct Source {
+    path: PathBuf,
+    ictx: ff::format::context::Input,
+    decoder: ff::decoder::Audio,
+    stream_index: usize,
+    channels: usize,
+    timeline: Timeline,
+    frame: ff::frame::Audio,
+    chunk: Vec<Vec<f32>>,
+    eof_sent: bool,
+    finished: bool,
+    warnings: Vec<String>,
+    bad_packets: u64,
+    consecutive_bad: u32,
+    first_bad: Option<String>,
+    decoded_any: bool,
+}
+
+/// Opens the best audio stream of `path` with libavcodec.
+pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    let ictx = open_input(path)?;
+    let Some(stream) = ictx.streams().best(ff::media::Type::Audio) else {
+        let listing: Vec<String> = ictx
+            .streams()
+            .map(|s| {
+                format!(
+                    "{:?} {}",
+                    s.parameters().medium(),
+                    s.parameters().id().name()
+                )
+                .to_lowercase()
+            })
+            .collect();
+        let listing = if listing.is_empty() {
+            "none".into()
+        } else {
+            listing.join(", ")
+        };
+        return Err(Error::media(
+            path,
+            format!("no audio track (streams: {listing})"),
+        ));
+    };
+    let stream_index = stream.index();
+    let codec = stream.parameters().id().name().to_string();
+    let ctx = ff::codec::context::Context::from_parameters(stream.parameters())
+        .map_err(|e| Error::media(path, format!("{codec} stream parameters: {e}")))?;
+    let decoder = ctx.decoder().audio().map_err(|_| Error::UnsupportedCodec {
+        path: path.to_path_buf(),
+        codec: codec.clone(),
+        hint: "this FFmpeg build has no decoder for it".into(),
+    })?;
+    let sample_rate = decoder.rate();
+    if sample_rate == 0 {
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims a sample rate of 0 Hz"),
+        ));
+    }
+    let channels = usize::from(decoder.channels());
+    if channels == 0 {
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims 0 channels"),
+        ));
+    }
+    let decoder_name = decoder
+        .codec()
+        .map_or_else(|| codec.clone(), |c| c.name().to_string());
+    let info = AudioInfo {
+        backend: "ffmpeg".into(),
+        decoder: format!("libavcodec {decoder_name}"),
+        codec,
+        stream_index,
+        sample_rate,
+        channels,
+        // libavcodec trims priming internally and does not report how much.
+        priming_frames: 0,
+        priming_source: Some("removed by libavcodec (skip-samples side data)".into()),
+    };
+    let source = Source {
+        path: path.to_path_buf(),
+        ictx,
+        decoder,
+        stream_index,
+        channels,
+        timeline: Timeline::new(channels, 0, None, block_frames),
+        frame: ff::frame::Audio::empty(),
+        chunk: vec![Vec::new(); channels],
+        eof_sent: false,
+        finished: false,
+        warnings: Vec::new(),
+        bad_packets: 0,
+        consecutive_bad: 0,
+        first_bad: None,
+        decoded_any: false,
+    };
+    Ok((info, Box::new(source)))
+}
+
+/// Converts one decoded frame to planar f32 in `out`.
+fn frame_to_planar(
+    frame: &ff::frame::Audio,
+    channels: usize,
+    out: &mut [Vec<f32>],
+) -> std::result::Result<(), String> {
+    let n = frame.samples();
+    if usize::from(frame.channels()) != channels {
+        return Err(format!(
+            "channel count changed mid-stream ({channels} -> {})",
+            frame.channels()
+        ));
+    }
+    let fmt = frame.format();
+    let (planar, bytes) = match fmt {
+        Sample::U8(t) => (t == SampleType::Planar, 1),
+        Sample::I16(t) => (t == SampleType::Planar, 2),
+        Sample::I32(t) | Sample::F32(t) => (t == SampleType::Planar, 4),
+        Sample::I64(t) | Sample::F64(t) => (t == SampleType::Planar, 8),
+        Sample::None => return Err("decoder produced no sample format".into()),
+    };
+    if planar && channels > MAX_PLANAR_CHANNELS {
+        return Err(format!(
+            "{channels} planar channels (at most {MAX_PLANAR_CHANNELS} supported)"
+        ));
+    }
+    let conv = |b: &[u8]| -> f32 {
+        match fmt {
+            Sample::U8(_) => (f32::from(b[0]) - 128.0) / 128.0,
+            Sample::I16(_) => f32::from(i16::from_ne_bytes([b[0], b[1]])) / 32_768.0,
+            Sample::I32(_) => i32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+            Sample::F32(_) => f32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            Sample::I64(_) => {
+                i64::from_ne_bytes(b[..8].try_into().unwrap_or_default()) as f32 / 9.223_372e18
+            }
+            Sample::F64(_) => f64::from_ne_bytes(b[..8].try_into().unwrap_or_default()) as f32,
+            Sample::None => 0.0,
+        }
+    };
+    for (c, plane) in out.iter_mut().enumerate().take(channels) {
+        plane.clear();
+        if planar {
+            let data = frame.data(c);
+            if data.len() < n * bytes {
+                return Err("short audio plane".into());
+            }
+            plane.extend(data[..n * bytes].chunks_exact(bytes).map(conv));
+        } else {
+            let data = frame.data(0);
+            if data.len() < n * bytes * channels {
+                return Err("short interleaved audio buffer".into());
+            }
+            plane.extend(
+                data[..n * bytes * channels]
+                    .chunks_exact(bytes)
+                    .skip(c)
+                    .step_by(channels)
+                    .map(conv),
+            );
+        }
+    }
+    Ok(())
+}
+
+impl Source {
+    /// Moves every frame the decoder has ready onto the timeline.
+    fn drain_frames(&mut self) -> std::result::Result<(), String> {
+        while self.decoder.receive_frame(&mut self.frame).is_ok() {
+            frame_to_planar(&self.frame, self.channels, &mut self.chunk)?;
+            self.timeline.push(&self.chunk);
+            self.decoded_any = true;
+        }
+        Ok(())
+    }
+
+    fn note_bad_packet(&mut self, msg: String) -> Result<()> {
+        self.bad_packets += 1;
+        self.consecutive_bad += 1;
+        self.first_bad.get_or_insert(msg);
+        if self.consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+            let first = self.first_bad.clone().unwrap_or_default();
+            if !self.decoded_any {
+                return Err(Error::media(
+                    &self.path,
+                    format!("audio stream is corrupt: {first}"),
+                ));
+            }
+            self.warnings.push(format!(
+                "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
+            ));
+            self.finished = true;
+        }
+        Ok(())
+    }
+}
+
+impl BlockSource for Source {
+    fn next_block(&mut self) -> Result<Option<AudioBlock>> {
+        loop {
+            if let Some(b) = self.timeline.take(false) {
+                return Ok(Some(b));
+            }
+            if self.finished {
+                if self.bad_packets > 0 {
+                    let first = self.first_bad.take().unwrap_or_default();
+                    self.warnings.push(format!(
+                        "{} undecodable packet(s) skipped (first: {first})",
+                        self.bad_packets
+                    ));
+                    self.bad_packets = 0;
+                }
+                return Ok(self.timeline.take(true));
+            }
+            let mut packet = ff::Packet::empty();
+            match packet.read(&mut self.ictx) {
+                Ok(()) => {
+                    if packet.stream() != self.stream_index {
+                        continue;
+                    }
+                    let sent = self.decoder.send_packet(&packet).map_err(|e| e.to_string());
+                    let result = sent.and_then(|()| self.drain_frames());
+                    match result {
+                        Ok(()) => self.consecutive_bad = 0,
+                        Err(msg) => self.note_bad_packet(msg)?,
+                    }
+                }
+                Err(ff::Error::Eof) => {
+                    if !self.eof_sent {
+                        self.eof_sent = true;
+                        let _ = self.decoder.send_eof();
+                        if let Err(msg) = self.drain_frames() {
+                            self.warnings
+                                .push(format!("final frames not decoded: {msg}"));
+                        }
+                    }
+                    self.finished = true;
+                }
+                Err(ff::Error::InvalidData) => {
+                    self.note_bad_packet("invalid data in the container".into())?;
+                }
+                Err(e) => {
+                    self.warnings.push(format!("demuxing stopped early: {e}"));
+                    self.finished = true;
+                }
+            }
+        }
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
