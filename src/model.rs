@@ -47,7 +47,9 @@ pub struct MediaProbe {
     pub streams: Vec<Stream>,
     /// The audio stream that will be decoded and how; `None` when none can be.
     pub audio: Option<AudioInfo>,
-    /// Why no audio can be decoded, when `audio` is `None`.
+    /// What is wrong with the file, when something is: why no audio can be decoded (then
+    /// `audio` is `None`), or that it is truncated or corrupt part-way (the audio that is
+    /// there can still be decoded).
     pub problem: Option<String>,
 }
 

@@ -38,17 +38,20 @@ pub fn hash_file(path: &Path) -> Result<(u64, String)> {
 ///
 /// A file whose container opens but whose audio cannot be decoded (no audio track,
 /// unsupported codec, corrupt header) is still described: `audio` is `None` and `problem`
-/// says why.
+/// says why. A truncated file keeps its `audio` and gets a `problem` too.
 ///
 /// # Errors
 /// The file cannot be read, or is not a media file any backend recognises.
 pub fn probe(path: &Path, params: &DecodeParams) -> Result<MediaProbe> {
     let (size_bytes, sha256) = hash_file(path)?;
-    let (container, streams) = decode::describe(path, params.backend)?;
+    let described = decode::describe(path, params.backend)?;
     let (audio, problem) = match decode::open(path, params) {
-        Ok(stream) => (Some(stream.info().clone()), None),
+        Ok(stream) => (Some(stream.info().clone()), described.integrity),
         Err(e) => (None, Some(problem_text(&e))),
     };
+    let decode::Described {
+        container, streams, ..
+    } = described;
     Ok(MediaProbe {
         path: path.display().to_string(),
         size_bytes,

@@ -117,5 +117,8 @@ pub fn render_text(p: &MediaProbe) -> String {
         }
         (None, None) => {}
     }
+    if let (Some(_), Some(problem)) = (&p.audio, &p.problem) {
+        let _ = writeln!(s, "  problem    {problem}");
+    }
     s
 }

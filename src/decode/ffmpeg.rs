@@ -12,7 +12,7 @@ use std::sync::Once;
 use ff::format::sample::{Sample, Type as SampleType};
 use ffmpeg_next as ff;
 
-use super::{AudioBlock, AudioInfo, BlockSource, Timeline};
+use super::{AudioBlock, AudioInfo, BlockSource, Described, Timeline};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
 
@@ -53,7 +53,7 @@ fn seconds(ts: i64, tb: ff::Rational) -> Option<f64> {
 }
 
 /// Describes the container and every stream with libavformat.
-pub(crate) fn describe(path: &Path) -> Result<(Container, Vec<Stream>)> {
+pub(crate) fn describe(path: &Path) -> Result<Described> {
     let ictx = open_input(path)?;
     let mut streams = Vec::new();
     for st in ictx.streams() {
@@ -112,7 +112,11 @@ pub(crate) fn describe(path: &Path) -> Result<(Container, Vec<Stream>)> {
         tags: dict(ictx.metadata()),
         read_by: "ffmpeg".into(),
     };
-    Ok((container, streams))
+    Ok(Described {
+        container,
+        streams,
+        integrity: None,
+    })
 }
 
 struct Source {

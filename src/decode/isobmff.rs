@@ -140,7 +140,8 @@ impl Mp4Track {
 /// Reads the ISO BMFF metadata of `reader`, or `None` when it is not an ISO BMFF file.
 ///
 /// # Errors
-/// I/O errors while reading, and a `moov` box larger than [`MAX_MOOV_BYTES`].
+/// I/O errors while reading; `InvalidData` for a `moov` box larger than [`MAX_MOOV_BYTES`]
+/// or an ISO BMFF file with no `moov` at all.
 pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> {
     let len = reader.seek(SeekFrom::End(0))?;
     reader.seek(SeekFrom::Start(0))?;
@@ -200,7 +201,15 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
         }
         pos += size;
     }
-    Ok(saw_moov.then_some(meta))
+    if !saw_moov {
+        // An ISO BMFF file without `moov` cannot be played: it was cut short, or the recorder
+        // stopped before it wrote the index (a crashed phone recording looks like this).
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "MP4/MOV file without a 'moov' index box (truncated, or a recording that was never finalised)",
+        ));
+    }
+    Ok(Some(meta))
 }
 
 fn read_body<R: Read>(reader: &mut R, n: u64) -> std::io::Result<Vec<u8>> {
@@ -657,6 +666,14 @@ mod tests {
         assert_eq!(boxes(&tiny).count(), 0);
         let t = parse_trak(&bad);
         assert!(t.edits.is_empty());
+    }
+
+    #[test]
+    fn missing_moov_is_invalid_data() {
+        let file = [bx(b"ftyp", b"isom\0\0\x02\0isom"), bx(b"mdat", &[0u8; 64])].concat();
+        let err = read(&mut std::io::Cursor::new(file)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("moov"));
     }
 
     #[test]

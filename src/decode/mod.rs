@@ -10,6 +10,7 @@
 mod ffmpeg;
 pub mod isobmff;
 pub mod opus;
+pub mod sniff;
 mod symphonia;
 
 use std::fs::File;
@@ -226,11 +227,22 @@ fn fallback_ffmpeg(
     Err(first)
 }
 
+/// What [`describe`] finds: the container, its streams, and whether the file is whole.
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// The container.
+    pub container: Container,
+    /// Every stream.
+    pub streams: Vec<Stream>,
+    /// Why the file is not whole (truncated, corrupt part-way), when it is not.
+    pub integrity: Option<String>,
+}
+
 /// Describes the container and every stream of `path` (no decoding).
 ///
 /// # Errors
 /// As [`open`] for files that cannot be read or whose container is not recognised.
-pub fn describe(path: &Path, backend: Backend) -> Result<(Container, Vec<Stream>)> {
+pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
     let file = check_input(path)?;
     match backend {
         Backend::Symphonia => symphonia::describe(path, file),
@@ -244,12 +256,12 @@ pub fn describe(path: &Path, backend: Backend) -> Result<(Container, Vec<Stream>
 }
 
 #[cfg(feature = "ffmpeg")]
-fn describe_ffmpeg(path: &Path) -> Result<(Container, Vec<Stream>)> {
+fn describe_ffmpeg(path: &Path) -> Result<Described> {
     ffmpeg::describe(path)
 }
 
 #[cfg(not(feature = "ffmpeg"))]
-fn describe_ffmpeg(path: &Path) -> Result<(Container, Vec<Stream>)> {
+fn describe_ffmpeg(path: &Path) -> Result<Described> {
     Err(no_ffmpeg(path))
 }
 

@@ -17,7 +17,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecoder};
-use super::{AudioBlock, AudioInfo, BlockSource, Timeline, isobmff};
+use super::{AudioBlock, AudioInfo, BlockSource, Described, Timeline, isobmff};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
 use crate::units::rescale;
@@ -29,10 +29,16 @@ const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
 pub(crate) struct Opened {
     pub format: Box<dyn FormatReader>,
     pub mp4: Option<isobmff::Mp4Meta>,
+    /// The file's first bytes, for naming what it is.
+    pub head: Vec<u8>,
 }
+
+/// Bytes read from the start of a file to recognise its type.
+const HEAD_BYTES: usize = 1024;
 
 /// Opens the container of `path` with symphonia's probe.
 pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
+    let head = read_head(&mut file).map_err(|e| Error::read(path, &e))?;
     // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
     // decoding, but a hostile `moov` is refused outright.
     let mp4 = match isobmff::read(&mut file) {
@@ -54,17 +60,40 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-        .map_err(|e| open_error(path, &e))?;
-    Ok(Opened { format, mp4 })
+        .map_err(|e| open_error(path, &e, &head))?;
+    Ok(Opened { format, mp4, head })
+}
+
+/// The first [`HEAD_BYTES`] bytes of `file`, leaving it rewound.
+fn read_head(file: &mut File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    file.by_ref()
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)?;
+    file.rewind()?;
+    Ok(head)
 }
 
 /// Words for a failure to open a container.
-fn open_error(path: &Path, e: &SymError) -> Error {
+fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
     match e {
-        SymError::Unsupported(_) => Error::media(
-            path,
-            "not a recognised media file (unknown or unsupported container)",
-        ),
+        SymError::Unsupported(_) => match super::sniff::identify(head) {
+            Some(what) if what.contains("not media") => {
+                Error::media(path, format!("this is {what}"))
+            }
+            Some(what) => Error::media(
+                path,
+                format!(
+                    "this is {what}, which the pure-Rust decoders cannot read; {}",
+                    ffmpeg_hint()
+                ),
+            ),
+            None => Error::media(
+                path,
+                "not a recognised media file (unknown container, or corrupt)",
+            ),
+        },
         SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::media(path, "file ends before its header is complete (truncated?)")
         }
@@ -227,7 +256,7 @@ pub(crate) fn open(
     file: File,
     block_frames: usize,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
-    let Opened { format, mp4 } = open_format(path, file)?;
+    let Opened { format, mp4, .. } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let Some(index) = tracks
         .iter()
@@ -249,21 +278,7 @@ pub(crate) fn open(
         unreachable!("position() matched an audio track")
     };
     let codec = audio_codec_name(params.codec);
-    let sample_rate = params.sample_rate.unwrap_or(0);
-    if sample_rate == 0 {
-        return Err(Error::media(
-            path,
-            format!("{codec} stream header claims a sample rate of 0 Hz"),
-        ));
-    }
     let channels = params.channels.as_ref().map_or(0, |c| c.count());
-    if channels == 0 && params.codec != wa::CODEC_ID_OPUS {
-        return Err(Error::media(
-            path,
-            format!("{codec} stream header claims 0 channels"),
-        ));
-    }
-
     let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
     let mut skip = 0u64;
     let mut limit = None;
@@ -307,6 +322,20 @@ pub(crate) fn open(
             Err(e) => return Err(Error::media(path, format!("{codec} decoder: {e}"))),
         }
     };
+    // Header sanity after the codec question: an unsupported codec is the clearer message.
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    if sample_rate == 0 {
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims a sample rate of 0 Hz"),
+        ));
+    }
+    if channels == 0 {
+        return Err(Error::media(
+            path,
+            format!("{codec} stream header claims 0 channels"),
+        ));
+    }
 
     // Container-level delay the decoder does not see: the MP4 edit list, else iTunSMPB.
     if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
@@ -378,7 +407,18 @@ fn unsupported_hint() -> String {
     if cfg!(feature = "ffmpeg") {
         "ffmpeg could not decode it either".into()
     } else {
-        "this build has only the pure-Rust decoders; rebuild with `cargo build --release --features ffmpeg` (needs FFmpeg's development libraries) to decode it".into()
+        format!(
+            "this build has only the pure-Rust decoders; {}",
+            ffmpeg_hint()
+        )
+    }
+}
+
+fn ffmpeg_hint() -> &'static str {
+    if cfg!(feature = "ffmpeg") {
+        "ffmpeg could not read it either"
+    } else {
+        "rebuild with `cargo build --release --features ffmpeg` (needs FFmpeg's development libraries) to read it"
     }
 }
 
@@ -555,16 +595,12 @@ struct Census {
 
 /// Describes the container and every stream of `path`, demuxing (not decoding) all packets
 /// to measure durations, bit rates and frame rates.
-pub(crate) fn describe(path: &Path, file: File) -> Result<(Container, Vec<Stream>)> {
-    let mut head = [0u8; 64];
-    let head_len = {
-        use std::io::{Read, Seek};
-        let mut f = &file;
-        let n = f.read(&mut head).unwrap_or(0);
-        f.rewind().map_err(|e| Error::read(path, &e))?;
-        n
-    };
-    let Opened { mut format, mp4 } = open_format(path, file)?;
+pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
+    let Opened {
+        mut format,
+        mp4,
+        head,
+    } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let info = format.format_info();
     let (short, long) = (info.short_name, info.long_name);
@@ -577,15 +613,32 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<(Container, Vec<Stream
     }
 
     let mut census = vec![Census::default(); tracks.len()];
-    // Truncated or corrupt data ends the census; what was counted still describes it.
-    while let Ok(Some(p)) = format.next_packet() {
-        if let Some(i) = tracks.iter().position(|t| t.id == p.track_id) {
-            let c = &mut census[i];
-            c.packets += 1;
-            c.bytes += p.data.len() as u64;
-            let ts = p.pts.get();
-            c.first_ts = Some(c.first_ts.map_or(ts, |f| f.min(ts)));
-            c.end_ts = c.end_ts.max(ts.saturating_add(p.dur.get() as i64));
+    // Truncated or corrupt data ends the census; what was counted still describes it, and
+    // the reason is reported.
+    let mut integrity = None;
+    loop {
+        match format.next_packet() {
+            Ok(Some(p)) => {
+                if let Some(i) = tracks.iter().position(|t| t.id == p.track_id) {
+                    let c = &mut census[i];
+                    c.packets += 1;
+                    c.bytes += p.data.len() as u64;
+                    let ts = p.pts.get();
+                    c.first_ts = Some(c.first_ts.map_or(ts, |f| f.min(ts)));
+                    c.end_ts = c.end_ts.max(ts.saturating_add(p.dur.get() as i64));
+                }
+            }
+            Ok(None) => break,
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                integrity =
+                    Some("the file is truncated: it ends in the middle of a packet".to_string());
+                break;
+            }
+            Err(SymError::ResetRequired) => break,
+            Err(e) => {
+                integrity = Some(format!("the stream is corrupt part-way through: {e}"));
+                break;
+            }
         }
     }
 
@@ -595,7 +648,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<(Container, Vec<Stream
             Some("M4A ") | Some("M4B ") => "m4a",
             _ => "mp4",
         },
-        "matroska" if head[..head_len].windows(4).any(|w| w == b"webm") => "webm",
+        "matroska" if head[..head.len().min(64)].windows(4).any(|w| w == b"webm") => "webm",
         "wave" | "riff" => "wav",
         other => other,
     }
@@ -687,7 +740,15 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<(Container, Vec<Stream
     for s in &mut streams {
         s.duration_s = s.duration_s.map(round6);
     }
-    Ok((container, streams))
+    // A stream that holds less than its header promises was cut short.
+    if integrity.is_none() {
+        integrity = shortfall(&tracks, &census);
+    }
+    Ok(Described {
+        container,
+        streams,
+        integrity,
+    })
 }
 
 /// ffprobe's name for a container tag key: ID3v2 frames and RIFF INFO chunks by their
@@ -709,6 +770,23 @@ fn tag_key(raw: &str) -> String {
         None => raw.rsplit('@').next().unwrap_or(raw).to_lowercase(),
     }
 }
+
+/// Names a track whose packets cover clearly less time than its header declares (by more
+/// than [`SHORTFALL_TOLERANCE_S`]), as a truncated WAV or MP3 does.
+fn shortfall(tracks: &[Track], census: &[Census]) -> Option<String> {
+    tracks.iter().zip(census).find_map(|(t, c)| {
+        let tb = t.time_base?;
+        let tb_s = f64::from(tb.numer.get()) / f64::from(tb.denom.get());
+        let declared = t.num_frames.map(|n| n as f64 * tb_s).or(t.duration.map(|d| d.get() as f64 * tb_s))?;
+        let held = (c.end_ts - c.first_ts.unwrap_or(0)).max(0) as f64 * tb_s;
+        (c.packets > 0 && declared - held > SHORTFALL_TOLERANCE_S).then(|| {
+            format!("the file is truncated: its header declares {declared:.3} s but it holds {held:.3} s")
+        })
+    })
+}
+
+/// Missing media that counts as truncation (more than one long codec frame).
+const SHORTFALL_TOLERANCE_S: f64 = 0.1;
 
 fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track) {
     if let Some(h) = &mt.handler_name {

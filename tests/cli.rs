@@ -1,0 +1,286 @@
+//! End-to-end tests of the `earwitness` binary: `probe` on good files, and one clear line
+//! with exit code 2 (never a panic) for every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use earwitness::model::MediaProbe;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_earwitness"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn probe(path: &Path) -> Output {
+    bin()
+        .arg("probe")
+        .arg(path)
+        .output()
+        .expect("run earwitness")
+}
+
+/// Asserts the run failed cleanly: exit 2, one line on stderr naming the file and containing
+/// `expect`, no panic or backtrace.
+fn assert_clean_failure(out: &Output, path: &Path, expect: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}: stderr was {stderr}",
+        path.display()
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line expected, got: {stderr}");
+    assert!(
+        lines[0].contains(&path.display().to_string()),
+        "no file name in: {stderr}"
+    );
+    assert!(
+        lines[0].contains(expect),
+        "expected '{expect}' in: {stderr}"
+    );
+}
+
+/// Writes `bytes` to `name` in a fresh temporary directory.
+fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+#[test]
+fn missing_file() {
+    let p = Path::new("/nonexistent/clip.mp4");
+    assert_clean_failure(&probe(p), p, "no such file");
+}
+
+#[test]
+fn directory() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_clean_failure(&probe(dir.path()), dir.path(), "is a directory");
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(&dir, "empty.wav", b"");
+    assert_clean_failure(&probe(&p), &p, "empty");
+}
+
+#[test]
+fn random_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A fixed pseudo-random sequence (xorshift) so the test is reproducible.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let bytes: Vec<u8> = (0..8192)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let p = temp_file(&dir, "random.mp4", &bytes);
+    assert_clean_failure(&probe(&p), &p, "not a recognised media file");
+}
+
+#[test]
+fn text_with_a_media_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(
+        &dir,
+        "clip.mp4",
+        b"<!DOCTYPE html><html><body>Video unavailable</body></html>",
+    );
+    assert_clean_failure(&probe(&p), &p, "HTML page");
+}
+
+#[test]
+fn valid_audio_with_the_wrong_extension_is_read_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = std::fs::read(fixture("timing/impulses.wav")).unwrap();
+    let p = temp_file(&dir, "actually_wav.mp3", &wav);
+    let out = probe(&p);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pcm_s16le"));
+}
+
+fn truncated(name: &str, keep: usize, expect: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(fixture(&format!("timing/{name}"))).unwrap();
+    let p = temp_file(&dir, name, &full[..keep]);
+    assert_clean_failure(&probe(&p), &p, expect);
+}
+
+#[test]
+fn truncated_wav() {
+    truncated("impulses.wav", 20_000, "truncated");
+}
+
+#[test]
+fn truncated_mp3() {
+    truncated("impulses.mp3", 1_000, "truncated");
+}
+
+#[test]
+fn truncated_mp4_without_its_index() {
+    // ffmpeg writes `moov` at the end without +faststart: cutting the file loses it.
+    truncated("impulses.mp4", 12_000, "without a 'moov' index box");
+}
+
+#[test]
+fn truncated_ogg_opus() {
+    truncated("impulses.opus", 3_000, "truncated");
+}
+
+fn patched_wav(offset: usize, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wav = std::fs::read(fixture("timing/impulses.wav")).unwrap();
+    wav[offset..offset + bytes.len()].copy_from_slice(bytes);
+    let p = temp_file(&dir, "patched.wav", &wav);
+    (dir, p)
+}
+
+#[test]
+fn header_with_zero_channels() {
+    // WAVE fmt chunk: channel count at byte 22.
+    let (_dir, p) = patched_wav(22, &0u16.to_le_bytes());
+    assert_clean_failure(&probe(&p), &p, "channel");
+}
+
+#[test]
+fn header_with_zero_sample_rate() {
+    // WAVE fmt chunk: sample rate at byte 24.
+    let (_dir, p) = patched_wav(24, &0u32.to_le_bytes());
+    assert_clean_failure(&probe(&p), &p, "0 Hz");
+}
+
+#[test]
+fn video_without_audio() {
+    let p = fixture("bad/video_only.mp4");
+    let out = probe(&p);
+    assert_clean_failure(&out, &p, "no audio track (streams: video h264)");
+    // The file is still described on stdout: a report wants the video's facts too.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("video h264 64x48"));
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+#[test]
+fn unsupported_codec_names_it_and_the_feature() {
+    let p = fixture("bad/ac3_audio.mp4");
+    assert_clean_failure(&probe(&p), &p, "unsupported audio codec 'ac3'");
+    assert_clean_failure(&probe(&p), &p, "--features ffmpeg");
+    let p = fixture("bad/ts_audio.ts");
+    assert_clean_failure(&probe(&p), &p, "MPEG-TS");
+}
+
+#[cfg(feature = "ffmpeg")]
+#[test]
+fn ffmpeg_backend_reads_what_symphonia_cannot() {
+    for (file, codec) in [
+        ("bad/ac3_audio.mp4", "libavcodec ac3"),
+        ("bad/ts_audio.ts", "libavcodec mp2"),
+    ] {
+        let out = probe(&fixture(file));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(codec),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let good = fixture("timing/impulses.flac");
+    let out = bin()
+        .arg("probe")
+        .arg("/nonexistent.wav")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audio flac 48000 Hz 1 ch"));
+}
+
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum (coreutils)");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn probe_json_describes_the_demo_clip() {
+    let demo = root().join("samples/demo.mp4");
+    let out = bin().args(["probe", "--json"]).arg(&demo).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The schema denies unknown fields, so this also checks the JSON matches the model.
+    let probes: Vec<MediaProbe> = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &probes[0];
+    assert_eq!(p.sha256, sha256sum(&demo));
+    assert_eq!(p.size_bytes, std::fs::metadata(&demo).unwrap().len());
+    assert_eq!(p.container.format, "mp4");
+    assert_eq!(
+        p.container.tags.get("major_brand").map(String::as_str),
+        Some("isom")
+    );
+    let kinds: Vec<&str> = p.streams.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["video", "audio"]);
+    assert_eq!(
+        (p.streams[0].width, p.streams[0].height),
+        (Some(320), Some(180))
+    );
+    assert_eq!(p.streams[0].frame_rate, Some(25.0));
+    assert_eq!(
+        p.streams[1].tags.get("handler_name").map(String::as_str),
+        Some("SoundHandler")
+    );
+    let audio = p.audio.as_ref().unwrap();
+    assert_eq!(
+        (audio.codec.as_str(), audio.sample_rate, audio.channels),
+        ("aac", 48_000, 1)
+    );
+    assert_eq!(audio.stream_index, 1);
+    assert_eq!(audio.priming_frames, 1024);
+    assert_eq!(audio.priming_source.as_deref(), Some("MP4 edit list"));
+}
+
+#[test]
+fn probe_json_is_byte_identical_across_runs() {
+    let demo = root().join("samples/demo.mp4");
+    let a = bin().args(["probe", "--json"]).arg(&demo).output().unwrap();
+    let b = bin().args(["probe", "--json"]).arg(&demo).output().unwrap();
+    assert_eq!(a.stdout, b.stdout);
+}
