@@ -6,18 +6,16 @@
 //! `tests/timing.rs` checks that for every codec.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 use ff::format::sample::{Sample, Type as SampleType};
 use ffmpeg_next as ff;
 
-use super::{AudioBlock, AudioInfo, BlockSource, Described, Timeline};
+use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
 
-/// Consecutive undecodable packets after which a stream is declared corrupt.
-const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
 /// Largest planar channel count read (libavutil keeps 8 planes in `data`).
 const MAX_PLANAR_CHANNELS: usize = 8;
 
@@ -120,7 +118,6 @@ pub(crate) fn describe(path: &Path) -> Result<Described> {
 }
 
 struct Source {
-    path: PathBuf,
     ictx: ff::format::context::Input,
     decoder: ff::decoder::Audio,
     stream_index: usize,
@@ -130,11 +127,7 @@ struct Source {
     chunk: Vec<Vec<f32>>,
     eof_sent: bool,
     finished: bool,
-    warnings: Vec<String>,
-    bad_packets: u64,
-    consecutive_bad: u32,
-    first_bad: Option<String>,
-    decoded_any: bool,
+    health: PacketHealth,
 }
 
 /// Opens the best audio stream of `path` with libavcodec.
@@ -200,7 +193,6 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         priming_source: Some("removed by libavcodec (skip-samples side data)".into()),
     };
     let source = Source {
-        path: path.to_path_buf(),
         ictx,
         decoder,
         stream_index,
@@ -210,11 +202,7 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         chunk: vec![Vec::new(); channels],
         eof_sent: false,
         finished: false,
-        warnings: Vec::new(),
-        bad_packets: 0,
-        consecutive_bad: 0,
-        first_bad: None,
-        decoded_any: false,
+        health: PacketHealth::new(path),
     };
     Ok((info, Box::new(source)))
 }
@@ -289,27 +277,6 @@ impl Source {
         while self.decoder.receive_frame(&mut self.frame).is_ok() {
             frame_to_planar(&self.frame, self.channels, &mut self.chunk)?;
             self.timeline.push(&self.chunk);
-            self.decoded_any = true;
-        }
-        Ok(())
-    }
-
-    fn note_bad_packet(&mut self, msg: String) -> Result<()> {
-        self.bad_packets += 1;
-        self.consecutive_bad += 1;
-        self.first_bad.get_or_insert(msg);
-        if self.consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
-            let first = self.first_bad.clone().unwrap_or_default();
-            if !self.decoded_any {
-                return Err(Error::media(
-                    &self.path,
-                    format!("audio stream is corrupt: {first}"),
-                ));
-            }
-            self.warnings.push(format!(
-                "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
-            ));
-            self.finished = true;
         }
         Ok(())
     }
@@ -322,14 +289,7 @@ impl BlockSource for Source {
                 return Ok(Some(b));
             }
             if self.finished {
-                if self.bad_packets > 0 {
-                    let first = self.first_bad.take().unwrap_or_default();
-                    self.warnings.push(format!(
-                        "{} undecodable packet(s) skipped (first: {first})",
-                        self.bad_packets
-                    ));
-                    self.bad_packets = 0;
-                }
+                self.health.finish();
                 return Ok(self.timeline.take(true));
             }
             let mut packet = ff::Packet::empty();
@@ -341,8 +301,12 @@ impl BlockSource for Source {
                     let sent = self.decoder.send_packet(&packet).map_err(|e| e.to_string());
                     let result = sent.and_then(|()| self.drain_frames());
                     match result {
-                        Ok(()) => self.consecutive_bad = 0,
-                        Err(msg) => self.note_bad_packet(msg)?,
+                        Ok(()) => self.health.good(),
+                        Err(msg) => {
+                            if !self.health.bad(msg)? {
+                                self.finished = true;
+                            }
+                        }
                     }
                 }
                 Err(ff::Error::Eof) => {
@@ -350,17 +314,18 @@ impl BlockSource for Source {
                         self.eof_sent = true;
                         let _ = self.decoder.send_eof();
                         if let Err(msg) = self.drain_frames() {
-                            self.warnings
-                                .push(format!("final frames not decoded: {msg}"));
+                            self.health.warn(format!("final frames not decoded: {msg}"));
                         }
                     }
                     self.finished = true;
                 }
                 Err(ff::Error::InvalidData) => {
-                    self.note_bad_packet("invalid data in the container".into())?;
+                    if !self.health.bad("invalid data in the container".into())? {
+                        self.finished = true;
+                    }
                 }
                 Err(e) => {
-                    self.warnings.push(format!("demuxing stopped early: {e}"));
+                    self.health.warn(format!("demuxing stopped early: {e}"));
                     self.finished = true;
                 }
             }
@@ -368,6 +333,6 @@ impl BlockSource for Source {
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.warnings.clone()
+        self.health.warnings()
     }
 }

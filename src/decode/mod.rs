@@ -304,6 +304,85 @@ pub fn decode(path: &Path, params: &DecodeParams) -> Result<Decoded> {
     })
 }
 
+/// Consecutive undecodable packets after which a stream is declared corrupt.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
+
+/// Bookkeeping of undecodable packets and other non-fatal problems, shared by the backends:
+/// a corrupt packet is skipped and counted; a long run of them stops decoding (or fails it
+/// when nothing was decoded yet); one summary warning reports the count.
+pub(crate) struct PacketHealth {
+    path: std::path::PathBuf,
+    bad: u64,
+    consecutive: u32,
+    first: Option<String>,
+    decoded_any: bool,
+    warnings: Vec<String>,
+}
+
+impl PacketHealth {
+    pub(crate) fn new(path: &Path) -> Self {
+        PacketHealth {
+            path: path.to_path_buf(),
+            bad: 0,
+            consecutive: 0,
+            first: None,
+            decoded_any: false,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A packet decoded.
+    pub(crate) fn good(&mut self) {
+        self.consecutive = 0;
+        self.decoded_any = true;
+    }
+
+    /// A packet failed with `msg`: `Ok(true)` to go on, `Ok(false)` to stop decoding here.
+    ///
+    /// # Errors
+    /// The stream is corrupt: the limit was reached before any packet decoded.
+    pub(crate) fn bad(&mut self, msg: String) -> Result<bool> {
+        self.bad += 1;
+        self.consecutive += 1;
+        self.first.get_or_insert(msg);
+        if self.consecutive < MAX_CONSECUTIVE_BAD_PACKETS {
+            return Ok(true);
+        }
+        let first = self.first.clone().unwrap_or_default();
+        if !self.decoded_any {
+            return Err(Error::media(
+                &self.path,
+                format!("audio stream is corrupt: {first}"),
+            ));
+        }
+        self.warnings.push(format!(
+            "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
+        ));
+        Ok(false)
+    }
+
+    /// Records a problem that did not stop decoding.
+    pub(crate) fn warn(&mut self, msg: impl Into<String>) {
+        self.warnings.push(msg.into());
+    }
+
+    /// Adds the summary of skipped packets (once) and returns all warnings so far.
+    pub(crate) fn finish(&mut self) {
+        if self.bad > 0 {
+            let first = self.first.take().unwrap_or_default();
+            self.warnings.push(format!(
+                "{} undecodable packet(s) skipped (first: {first})",
+                self.bad
+            ));
+            self.bad = 0;
+        }
+    }
+
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
+
 /// Places decoded chunks on the timeline: drops the leading `skip` frames (priming), stops
 /// after `limit` frames (padding) and regroups what is left into blocks of `block_frames`.
 ///

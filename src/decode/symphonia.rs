@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known as wa;
@@ -17,13 +17,10 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecoder};
-use super::{AudioBlock, AudioInfo, BlockSource, Described, Timeline, isobmff};
+use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline, isobmff};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
 use crate::units::rescale;
-
-/// Consecutive undecodable packets after which a stream is declared corrupt.
-const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 200;
 
 /// A demuxer opened on a file, with the MP4 facts when it is one.
 pub(crate) struct Opened {
@@ -235,7 +232,6 @@ enum Dec {
 }
 
 struct Source {
-    path: PathBuf,
     format: Box<dyn FormatReader>,
     track_id: u32,
     channels: usize,
@@ -243,11 +239,7 @@ struct Source {
     timeline: Timeline,
     chunk: Vec<Vec<f32>>,
     finished: bool,
-    warnings: Vec<String>,
-    bad_packets: u64,
-    consecutive_bad: u32,
-    first_bad: Option<String>,
-    decoded_any: bool,
+    health: PacketHealth,
 }
 
 /// Opens `path` with symphonia and prepares its first decodable audio track.
@@ -386,7 +378,6 @@ pub(crate) fn open(
         priming_source,
     };
     let source = Source {
-        path: path.to_path_buf(),
         format,
         track_id: track.id,
         channels,
@@ -394,11 +385,7 @@ pub(crate) fn open(
         timeline: Timeline::new(channels, skip, limit, block_frames),
         chunk: vec![Vec::new(); channels],
         finished: false,
-        warnings: Vec::new(),
-        bad_packets: 0,
-        consecutive_bad: 0,
-        first_bad: None,
-        decoded_any: false,
+        health: PacketHealth::new(path),
     };
     Ok((info, Box::new(source)))
 }
@@ -477,26 +464,6 @@ impl Source {
         }
         Ok(true)
     }
-
-    fn note_bad_packet(&mut self, msg: String) -> Result<()> {
-        self.bad_packets += 1;
-        self.consecutive_bad += 1;
-        self.first_bad.get_or_insert(msg);
-        if self.consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
-            let first = self.first_bad.clone().unwrap_or_default();
-            if !self.decoded_any {
-                return Err(Error::media(
-                    &self.path,
-                    format!("audio stream is corrupt: {first}"),
-                ));
-            }
-            self.warnings.push(format!(
-                "stopped after {MAX_CONSECUTIVE_BAD_PACKETS} undecodable packets in a row ({first})"
-            ));
-            self.finished = true;
-        }
-        Ok(())
-    }
 }
 
 impl BlockSource for Source {
@@ -506,14 +473,7 @@ impl BlockSource for Source {
                 return Ok(Some(b));
             }
             if self.finished || self.timeline.full() {
-                if self.bad_packets > 0 {
-                    let first = self.first_bad.take().unwrap_or_default();
-                    self.warnings.push(format!(
-                        "{} undecodable packet(s) skipped (first: {first})",
-                        self.bad_packets
-                    ));
-                    self.bad_packets = 0;
-                }
+                self.health.finish();
                 self.finished = true;
                 return Ok(self.timeline.take(true));
             }
@@ -524,18 +484,18 @@ impl BlockSource for Source {
                     continue;
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    self.warnings
-                        .push("the file ends in the middle of a packet (truncated?)".into());
+                    self.health
+                        .warn("the file ends in the middle of a packet (truncated?)");
                     self.finished = true;
                     continue;
                 }
                 Err(SymError::ResetRequired) => {
-                    self.warnings.push("the stream changes format mid-file (chained stream); decoding stopped there".into());
+                    self.health.warn("the stream changes format mid-file (chained stream); decoding stopped there");
                     self.finished = true;
                     continue;
                 }
                 Err(e) => {
-                    self.warnings.push(format!("demuxing stopped early: {e}"));
+                    self.health.warn(format!("demuxing stopped early: {e}"));
                     self.finished = true;
                     continue;
                 }
@@ -545,17 +505,20 @@ impl BlockSource for Source {
             }
             match self.decode_packet(&packet) {
                 Ok(_) => {
-                    self.consecutive_bad = 0;
-                    self.decoded_any = true;
+                    self.health.good();
                     self.timeline.push(&self.chunk);
                 }
-                Err(msg) => self.note_bad_packet(msg)?,
+                Err(msg) => {
+                    if !self.health.bad(msg)? {
+                        self.finished = true;
+                    }
+                }
             }
         }
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.warnings.clone()
+        self.health.warnings()
     }
 }
 
