@@ -792,7 +792,7 @@ fn merge_mp4_container(tags: &mut BTreeMap<String, String>, m: &isobmff::Mp4Meta
     // The walker's tags replace symphonia's for MP4: same source, ffprobe's key names.
     tags.clear();
     if let Some(b) = &m.major_brand {
-        tags.insert("major_brand".into(), b.trim_end().to_string());
+        tags.insert("major_brand".into(), b.clone());
     }
     if let Some(v) = m.minor_version {
         tags.insert("minor_version".into(), v.to_string());
