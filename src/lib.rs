@@ -9,6 +9,7 @@ pub mod decode;
 pub mod error;
 pub mod model;
 pub mod probe;
+pub mod report;
 pub mod signal;
 pub mod units;
 

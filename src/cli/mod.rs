@@ -23,6 +23,21 @@ pub struct Cli {
 pub enum Command {
     /// Describe files before analysis: size, SHA-256, container, streams, tags, decoder.
     Probe(ProbeArgs),
+    /// Write the decoded audio (every channel, float, on the analysis timeline) to a WAV file.
+    Decode(DecodeCmdArgs),
+}
+
+/// `earwitness decode`.
+#[derive(Debug, clap::Args)]
+pub struct DecodeCmdArgs {
+    /// The media file.
+    #[arg(value_name = "CLIP")]
+    pub clip: PathBuf,
+    /// Output WAV (32-bit float); written atomically.
+    #[arg(short, long, value_name = "OUT.wav")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
 }
 
 /// Options shared by every command that decodes.
@@ -61,5 +76,33 @@ pub struct ProbeArgs {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Probe(args) => probe::run(&args),
+        Command::Decode(args) => decode_to_wav(&args),
+    }
+}
+
+fn decode_to_wav(args: &DecodeCmdArgs) -> i32 {
+    let result = crate::decode::open(&args.clip, &args.decode.params()).and_then(|mut stream| {
+        let frames = crate::report::wav::write(&mut stream, &args.output)?;
+        Ok((frames, stream.info().clone(), stream.warnings()))
+    });
+    match result {
+        Ok((frames, info, warnings)) => {
+            for w in &warnings {
+                eprintln!("earwitness: {}: warning: {w}", args.clip.display());
+            }
+            eprintln!(
+                "{}: {frames} frames ({:.3} s) at {} Hz, {} ch, decoded by {}",
+                args.output.display(),
+                crate::units::frames_to_s(frames, info.sample_rate),
+                info.sample_rate,
+                info.channels,
+                info.decoder
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("earwitness: {e}");
+            e.exit_code()
+        }
     }
 }
