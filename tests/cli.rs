@@ -284,3 +284,48 @@ fn probe_json_is_byte_identical_across_runs() {
     let b = bin().args(["probe", "--json"]).arg(&demo).output().unwrap();
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[test]
+fn decode_writes_the_timeline_as_float_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.wav");
+    let run = bin()
+        .arg("decode")
+        .arg(root().join("samples/demo.mp4"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let params = earwitness::decode::DecodeParams::default();
+    let d = earwitness::decode::decode(&out, &params).unwrap();
+    // The edit list trims AAC priming and padding: exactly the 9 s the demo was made with.
+    assert_eq!(
+        (
+            d.signal.sample_rate,
+            d.signal.channels.len(),
+            d.signal.frames()
+        ),
+        (48_000, 1, 432_000)
+    );
+    // Only the finished file is left: no temporary beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn decode_to_an_unwritable_path_fails_cleanly() {
+    let p = Path::new("/nonexistent-dir/out.wav");
+    let run = bin()
+        .arg("decode")
+        .arg(root().join("samples/demo.mp4"))
+        .arg("-o")
+        .arg(p)
+        .output()
+        .unwrap();
+    assert_clean_failure(&run, p, "cannot write");
+}
