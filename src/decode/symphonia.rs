@@ -677,7 +677,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
         if let Some(m) = mp4.as_ref()
             && let Some(mt) = mp4_track(m, &tracks, index)
         {
-            merge_mp4_track(&mut s, mt);
+            merge_mp4_track(&mut s, mt, m.movie_timescale);
         }
         streams.push(s);
     }
@@ -751,7 +751,7 @@ fn shortfall(tracks: &[Track], census: &[Census]) -> Option<String> {
 /// Missing media that counts as truncation (more than one long codec frame).
 const SHORTFALL_TOLERANCE_S: f64 = 0.1;
 
-fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track) {
+fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track, movie_timescale: u32) {
     if let Some(h) = &mt.handler_name {
         s.tags.insert("handler_name".into(), h.clone());
     }
@@ -773,7 +773,8 @@ fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track) {
         }
         .into();
     }
-    s.duration_s = mt.duration_s().or(s.duration_s);
+    // The presented duration: the edit list's, else the media header's.
+    s.duration_s = mt.edited_duration_s(movie_timescale).or(mt.duration_s()).or(s.duration_s);
     s.bit_rate = mt.bit_rate().or(s.bit_rate);
     if mt.handler_type == "vide" {
         s.width = s.width.or(mt.width);
