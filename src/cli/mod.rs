@@ -71,6 +71,31 @@ pub struct ProbeArgs {
     pub decode: DecodeArgs,
 }
 
+/// Runs `work` for `path`, turning a panic inside a decoder (a bug that hostile input might
+/// still reach) into an ordinary error naming the file, so one bad file never ends a run with
+/// a backtrace. `main` installs a quiet panic hook so nothing else is printed.
+pub(crate) fn guarded<T>(
+    path: &std::path::Path,
+    work: impl FnOnce() -> crate::Result<T>,
+) -> crate::Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(crate::Error::media(
+                path,
+                format!(
+                    "internal error while reading this file (corrupt data reached a bug: {msg}); please report it"
+                ),
+            ))
+        }
+    }
+}
+
 /// Runs the parsed command and returns the process exit code: 0 when every file was handled,
 /// 2 when any file had a problem (each problem is printed on standard error as one line).
 pub fn run(cli: Cli) -> i32 {
@@ -81,7 +106,8 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn decode_to_wav(args: &DecodeCmdArgs) -> i32 {
-    let result = crate::decode::open(&args.clip, &args.decode.params()).and_then(|mut stream| {
+    let result = guarded(&args.clip, || {
+        let mut stream = crate::decode::open(&args.clip, &args.decode.params())?;
         let frames = crate::report::wav::write(&mut stream, &args.output)?;
         Ok((frames, stream.info().clone(), stream.warnings()))
     });
@@ -104,5 +130,17 @@ fn decode_to_wav(args: &DecodeCmdArgs) -> i32 {
             eprintln!("earwitness: {e}");
             e.exit_code()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_naming_the_file() {
+        let r: crate::Result<()> = guarded(std::path::Path::new("x.mp4"), || panic!("boom"));
+        let e = r.unwrap_err().to_string();
+        assert!(e.starts_with("x.mp4: internal error") && e.contains("boom"), "{e}");
     }
 }

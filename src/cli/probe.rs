@@ -12,7 +12,7 @@ pub(super) fn run(args: &ProbeArgs) -> i32 {
     let mut code = 0;
     let mut reports = Vec::new();
     for clip in &args.clips {
-        match probe::probe(clip, &params) {
+        match super::guarded(clip, || probe::probe(clip, &params)) {
             Ok(p) => {
                 if let Some(problem) = &p.problem {
                     eprintln!("earwitness: {}: {problem}", clip.display());

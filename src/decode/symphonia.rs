@@ -774,7 +774,10 @@ fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track, movie_timescale: u32)
         .into();
     }
     // The presented duration: the edit list's, else the media header's.
-    s.duration_s = mt.edited_duration_s(movie_timescale).or(mt.duration_s()).or(s.duration_s);
+    s.duration_s = mt
+        .edited_duration_s(movie_timescale)
+        .or(mt.duration_s())
+        .or(s.duration_s);
     s.bit_rate = mt.bit_rate().or(s.bit_rate);
     if mt.handler_type == "vide" {
         s.width = s.width.or(mt.width);
