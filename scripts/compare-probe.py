@@ -64,9 +64,10 @@ def main():
                                or abs(ours["container"]["duration_s"] - fd) > DURATION_TOL_S):
             report(f, "format.duration", ours["container"]["duration_s"], fd)
         ftags = {k.lower(): v for k, v in ff["format"].get("tags", {}).items()}
+        otags = {k.lower(): v for k, v in ours["container"]["tags"].items()}
         for k, v in ftags.items():
-            if ours["container"]["tags"].get(k) != v:
-                report(f, f"format.tags.{k}", ours["container"]["tags"].get(k), v)
+            if otags.get(k) != v:
+                report(f, f"format.tags.{k}", otags.get(k), v)
         if len(ours["streams"]) != len(ff["streams"]):
             report(f, "stream count", len(ours["streams"]), len(ff["streams"]))
         for o, s in zip(ours["streams"], ff["streams"]):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates tests/fixtures/bad/: inputs that the pure-Rust build cannot decode and that need
+# Regenerates tests/fixtures/bad/ and tests/fixtures/meta/: inputs that the pure-Rust build cannot decode and that need
 # ffmpeg to create (the other bad inputs are made by the tests themselves).
 # Needs: ffmpeg (Debian 12's 5.1, with libx264).
 set -euo pipefail
@@ -14,3 +14,18 @@ ff -f lavfi -i sine=f=440:d=0.5 -c:a ac3 -b:a 64k ac3_audio.mp4
 # MPEG-TS with MP2 audio: symphonia has no MPEG-TS demuxer.
 ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpegts ts_audio.ts
 ls -l "$out"
+
+# Metadata fixtures (tests/fixtures/meta): a phone-style MOV with QuickTime `mdta` keys, and
+# an MP4 with a 3GPP `loci` location box.
+meta="$out/../meta"
+mkdir -p "$meta"
+cd "$meta"
+ff -f lavfi -i testsrc=size=64x48:rate=30:duration=0.5 -f lavfi -i sine=f=440:d=0.5 \
+   -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 32k -movflags use_metadata_tags \
+   -metadata com.apple.quicktime.make=Apple -metadata com.apple.quicktime.model="iPhone 12" \
+   -metadata com.apple.quicktime.location.ISO6709="+50.4501+030.5234+150.000/" \
+   -metadata com.apple.quicktime.creationdate="2022-03-01T10:15:00+0200" \
+   -metadata creation_time="2022-03-01T08:15:00Z" phone.mov
+ff -f lavfi -i sine=f=440:d=0.5 -c:a aac -b:a 32k -metadata location="+50.4501+030.5234/" \
+   -metadata creation_time="2022-03-01T08:15:00Z" loc.mp4
+ls -l "$meta"

@@ -329,3 +329,49 @@ fn decode_to_an_unwritable_path_fails_cleanly() {
         .unwrap();
     assert_clean_failure(&run, p, "cannot write");
 }
+
+fn probe_json(path: &Path) -> MediaProbe {
+    let out = bin().args(["probe", "--json"]).arg(path).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Vec<MediaProbe> = serde_json::from_slice(&out.stdout).unwrap();
+    v.remove(0)
+}
+
+#[test]
+fn phone_metadata_keys_are_reported() {
+    let p = probe_json(&fixture("meta/phone.mov"));
+    let tag = |k: &str| p.container.tags.get(k).map(String::as_str);
+    assert_eq!(p.container.format, "mov");
+    assert_eq!(tag("com.apple.quicktime.make"), Some("Apple"));
+    assert_eq!(tag("com.apple.quicktime.model"), Some("iPhone 12"));
+    assert_eq!(
+        tag("com.apple.quicktime.location.ISO6709"),
+        Some("+50.4501+030.5234+150.000/")
+    );
+    assert_eq!(
+        tag("com.apple.quicktime.creationdate"),
+        Some("2022-03-01T10:15:00+0200")
+    );
+    assert_eq!(
+        p.streams[0].tags.get("creation_time").map(String::as_str),
+        Some("2022-03-01T08:15:00.000000Z")
+    );
+}
+
+#[test]
+fn mp4_location_box_is_reported_as_ffprobe_does() {
+    let p = probe_json(&fixture("meta/loc.mp4"));
+    assert_eq!(
+        p.container.tags.get("location").map(String::as_str),
+        Some("+50.4501+030.5234/")
+    );
+    assert_eq!(
+        p.container.tags.get("creation_time").map(String::as_str),
+        Some("2022-03-01T08:15:00.000000Z")
+    );
+}

@@ -141,6 +141,9 @@ mod tests {
     fn a_panic_becomes_an_error_naming_the_file() {
         let r: crate::Result<()> = guarded(std::path::Path::new("x.mp4"), || panic!("boom"));
         let e = r.unwrap_err().to_string();
-        assert!(e.starts_with("x.mp4: internal error") && e.contains("boom"), "{e}");
+        assert!(
+            e.starts_with("x.mp4: internal error") && e.contains("boom"),
+            "{e}"
+        );
     }
 }

@@ -483,6 +483,10 @@ fn parse_udta(buf: &[u8], tags: &mut Vec<(String, String)>, depth: usize) {
     for (kind, body) in boxes(buf) {
         if &kind == b"meta" {
             parse_meta(body, tags);
+        } else if &kind == b"loci" {
+            if let Some(loc) = parse_loci(body) {
+                tags.push(("location".into(), loc));
+            }
         } else if kind[0] == 0xa9 {
             let len = be_u16(body, 0).unwrap_or(0) as usize;
             if let Some(text) = body.get(4..4 + len) {
@@ -493,6 +497,22 @@ fn parse_udta(buf: &[u8], tags: &mut Vec<(String, String)>, depth: usize) {
             }
         }
     }
+}
+
+/// 3GPP `loci` (TS 26.244): version/flags, language, name, role, then longitude, latitude
+/// and altitude as signed 16.16 fixed point. Rendered as ISO 6709 (`+50.4501+030.5234/`), the
+/// form ffprobe prints and phones write in `©xyz`.
+fn parse_loci(b: &[u8]) -> Option<String> {
+    let name_end = 6 + b.get(6..)?.iter().position(|&c| c == 0)?;
+    let at = name_end + 2; // NUL, role byte
+    let fixed = |i: usize| be_u32(b, at + i).map(|v| f64::from(v as i32) / 65_536.0);
+    let (lon, lat, alt) = (fixed(0)?, fixed(4)?, fixed(8)?);
+    let mut s = format!("{lat:+08.4}{lon:+09.4}");
+    if alt != 0.0 {
+        s.push_str(&format!("{alt:+.3}"));
+    }
+    s.push('/');
+    Some(s)
 }
 
 /// `meta` (full box in MP4, plain in QuickTime): `hdlr`, optional `keys`, `ilst`.
@@ -655,6 +675,18 @@ mod tests {
         assert_eq!(t.skip_ticks(), 1024);
         assert_eq!(t.start_delay_s(1000), 0.5);
         assert_eq!(t.edited_duration_s(1000), Some(48.0));
+    }
+
+    #[test]
+    fn loci_is_rendered_as_iso6709() {
+        let mut b = vec![0u8; 4];
+        b.extend_from_slice(&[0x15, 0xc7]); // language
+        b.extend_from_slice(b"\0\0"); // empty name, role 0
+        for v in [30.5234f64, 50.4501, 0.0] {
+            b.extend_from_slice(&((v * 65_536.0).round() as i32).to_be_bytes());
+        }
+        assert_eq!(parse_loci(&b).as_deref(), Some("+50.4501+030.5234/"));
+        assert_eq!(parse_loci(&b[..10]), None);
     }
 
     #[test]
