@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates tests/fixtures/timing/: one 2 s, 48 kHz mono impulse train (decaying noise
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
-# FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC) and WebM (VP9 + Opus).
+# FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
+# AIFF, CAF (ALAC), M4A (ALAC) and MKV (Vorbis).
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
 set -euo pipefail
 out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/timing"
@@ -30,4 +31,8 @@ ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \
    -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 96k impulses.mp4
 ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \
    -c:v libvpx-vp9 -b:v 50k -c:a libopus -b:a 64k impulses.webm
+ff -i impulses.wav impulses.aiff
+ff -i impulses.wav -c:a alac impulses.caf
+ff -i impulses.wav -c:a alac impulses_alac.m4a
+ff -i impulses.wav -c:a libvorbis impulses_vorbis.mkv
 ls -l "$out"

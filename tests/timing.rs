@@ -98,6 +98,10 @@ timing_tests! { Backend::Symphonia,
     ogg_opus: "impulses.opus",
     mp4_h264_aac: "impulses.mp4",
     webm_vp9_opus: "impulses.webm",
+    aiff: "impulses.aiff",
+    caf_alac: "impulses.caf",
+    m4a_alac: "impulses_alac.m4a",
+    mkv_vorbis: "impulses_vorbis.mkv",
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -113,5 +117,9 @@ mod ffmpeg_backend {
         ogg_opus: "impulses.opus",
         mp4_h264_aac: "impulses.mp4",
         webm_vp9_opus: "impulses.webm",
+        aiff: "impulses.aiff",
+        caf_alac: "impulses.caf",
+        m4a_alac: "impulses_alac.m4a",
+        mkv_vorbis: "impulses_vorbis.mkv",
     }
 }

@@ -377,6 +377,15 @@ pub(crate) fn open(
         priming_frames,
         priming_source,
     };
+    let mut health = PacketHealth::new(path);
+    if params.codec == wa::CODEC_ID_AAC && mp4_trak.is_none() && info.priming_source.is_none() {
+        // Matroska and ADTS carry no priming figure for AAC; ffmpeg decodes such files the
+        // same way, so times agree with it but may be late against the original recording.
+        health.warn(
+            "AAC outside MP4 carries no encoder-delay information: times may be up to 1024 \
+             samples late against the original recording (as in ffmpeg)",
+        );
+    }
     let source = Source {
         format,
         track_id: track.id,
@@ -385,7 +394,7 @@ pub(crate) fn open(
         timeline: Timeline::new(channels, skip, limit, block_frames),
         chunk: vec![Vec::new(); channels],
         finished: false,
-        health: PacketHealth::new(path),
+        health,
     };
     Ok((info, Box::new(source)))
 }
