@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod decode;
+pub mod detect;
 pub mod error;
 pub mod model;
 pub mod probe;

@@ -1,5 +1,7 @@
 //! Decoded audio in memory: planar f32 channels at one sample rate.
 
+pub mod stft;
+
 /// Planar audio: `channels[c][i]` is sample `i` of channel `c`, all at `sample_rate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Signal {

@@ -1,0 +1,8 @@
+//! Impulsive-event detection: detection functions (`odf`), peak picking over a curve
+//! (`peaks`), sample-accurate onsets (`refine`).
+//!
+//! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::onset.
+
+pub mod odf;
+pub mod peaks;
+pub mod refine;
