@@ -9,6 +9,7 @@ pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod model;
+pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod signal;

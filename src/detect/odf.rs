@@ -23,7 +23,9 @@ pub struct OdfParams {
     pub fmin_hz: f64,
     /// Bands per octave of the log-spaced filterbank.
     pub bands_per_octave: f64,
-    /// Frames between the current frame and the reference frame (SuperFlux's μ).
+    /// Frames between the current frame and the reference frame (SuperFlux's μ). Four hops
+    /// (10 ms) span the rise of a slow muzzle blast (up to 3 ms) plus the window's smear; on the
+    /// devset 4 ranked events above background better than 1, 2 or 8 (docs/detection-notes.md).
     pub lag_frames: usize,
     /// Width (bands) of the maximum filter applied to the reference frame.
     pub max_filter_bands: usize,
@@ -36,7 +38,7 @@ impl Default for OdfParams {
         OdfParams {
             fmin_hz: 100.0,
             bands_per_octave: 3.0,
-            lag_frames: 2,
+            lag_frames: 4,
             max_filter_bands: 3,
             band_rise_db: 6.0,
         }
@@ -52,6 +54,7 @@ pub struct Odf {
     pub broadband: Vec<f32>,
     /// Mean band level in dB per frame (for background and gating).
     pub level_db: Vec<f32>,
+
     /// Number of bands used.
     pub n_bands: usize,
 }
@@ -107,6 +110,7 @@ pub fn compute(x: &[f32], plan: &StftPlan, params: &OdfParams) -> Odf {
         level_db: Vec::with_capacity(n),
         n_bands: nb,
     };
+
     // Levels are mean power per bin in dB, floored far below any real signal.
     let floor_db = -140.0f32;
     let mut cur = vec![0.0f32; nb];
