@@ -75,7 +75,10 @@ fn main() {
                     msq(&x[e.onset.saturating_sub(ms(25.0))..e.onset.saturating_sub(ms(5.0))]);
                 let hafter = msq(&hp[o.min(hp.len())..(o + ms(5.0)).min(hp.len())]);
                 let hbefore = msq(&hp[o.saturating_sub(ms(25.0))..o.saturating_sub(ms(5.0))]);
+                let f = earwitness::features::measure(&x, &d.signal.channels, d.signal.sample_rate, e.onset, e.peak, &Default::default());
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": "impulsive",
+                    "rise_ms": f.rise_ms, "decay_ms": f.decay_ms, "crest_db": f.crest_db, "ebr_db": f.ebr_db,
+                    "centroid_hz": f.centroid_hz, "flatness": f.flatness, "low_high_db": f.low_high_db, "peak_dbfs": f.peak_dbfs,
                     "jump5": 10.0 * (after / before.max(1e-12)).log10(),
                     "hjump5": 10.0 * (hafter / hbefore.max(1e-12)).log10(),
                     "strength": e.strength, "broadband": e.broadband, "peak": e.peak_abs,

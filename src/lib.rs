@@ -8,6 +8,7 @@ pub mod cli;
 pub mod decode;
 pub mod detect;
 pub mod error;
+pub mod features;
 pub mod model;
 pub mod pipeline;
 pub mod probe;

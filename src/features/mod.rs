@@ -1,0 +1,317 @@
+//! Measurements of one event in the waveform: level, rise, decay, crest factor,
+//! event-to-background ratio, spectral shape and clipping. Pure functions over buffers.
+
+use serde::{Deserialize, Serialize};
+
+/// Measurement parameters (echoed in every report).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasureParams {
+    /// Window after the onset over which energy, crest factor and EBR are measured (the
+    /// devset's EBR uses 100 ms).
+    pub body_s: f64,
+    /// Background is the median power of `frame_s` frames over this long before the onset.
+    pub background_s: f64,
+    /// Gap left between the background window and the onset.
+    pub background_gap_s: f64,
+    /// Frame length of the envelope used for decay and background.
+    pub frame_s: f64,
+    /// Decay ends when the envelope has fallen this many dB below its peak frame...
+    pub decay_drop_db: f64,
+    /// ...or to this many dB above the background, whichever comes first.
+    pub decay_floor_above_bg_db: f64,
+    /// Longest decay measured, in seconds.
+    pub decay_max_s: f64,
+    /// Spectral shape is taken over this long from the onset.
+    pub spectrum_s: f64,
+    /// Upper edge of the "low" band in Hz (body of blasts and explosions).
+    pub low_band_hz: f64,
+    /// Lower edge of the "high" band in Hz (cracks, clicks, clap transients).
+    pub high_band_hz: f64,
+    /// A sample at or above this magnitude counts as at full scale (lossy codecs ring around
+    /// the clip level, so slightly below 1.0).
+    pub clip_level: f32,
+    /// Consecutive full-scale samples that make a clipping run.
+    pub clip_run_samples: usize,
+}
+
+impl Default for MeasureParams {
+    fn default() -> Self {
+        MeasureParams {
+            body_s: 0.1,
+            background_s: 1.0,
+            background_gap_s: 0.02,
+            frame_s: 0.005,
+            decay_drop_db: 20.0,
+            decay_floor_above_bg_db: 3.0,
+            decay_max_s: 2.0,
+            spectrum_s: 0.05,
+            low_band_hz: 500.0,
+            high_band_hz: 2000.0,
+            clip_level: 0.98,
+            clip_run_samples: 3,
+        }
+    }
+}
+
+/// What was measured of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFeatures {
+    /// Largest magnitude of any channel in the event's body, in dBFS.
+    pub peak_dbfs: f64,
+    /// Time from the onset (10 % of peak) to the first sample at 90 % of peak, in ms.
+    pub rise_ms: f64,
+    /// Time from the peak until the envelope falls `decay_drop_db` (or to the background), ms.
+    pub decay_ms: f64,
+    /// Peak over RMS of the body, in dB.
+    pub crest_db: f64,
+    /// Event energy over background energy in the body window, in dB (the devset's EBR).
+    pub ebr_db: f64,
+    /// Spectral centroid of the first `spectrum_s`, in Hz.
+    pub centroid_hz: f64,
+    /// Spectral flatness (0 tonal .. 1 white) of the first `spectrum_s`.
+    pub flatness: f64,
+    /// Energy below `low_band_hz` over energy above `high_band_hz`, in dB.
+    pub low_high_db: f64,
+    /// Channels with a clipping run in the body.
+    pub clipped_channels: usize,
+    /// Longest clipping run in samples.
+    pub longest_clip_run: usize,
+}
+
+fn db(x: f64) -> f64 {
+    10.0 * x.max(1e-20).log10()
+}
+
+fn mean_square(x: &[f32]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    x.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>() / x.len() as f64
+}
+
+/// Measures the event with `onset` and `peak` (samples) in `mono`, with `channels` for
+/// clipping, at `sample_rate`.
+pub fn measure(
+    mono: &[f32],
+    channels: &[Vec<f32>],
+    sample_rate: u32,
+    onset: usize,
+    peak: usize,
+    p: &MeasureParams,
+) -> EventFeatures {
+    let sr = f64::from(sample_rate);
+    let n = |s: f64| ((s * sr).round() as usize).max(1);
+    let len = mono.len();
+    let onset = onset.min(len.saturating_sub(1));
+    let body_end = (onset + n(p.body_s)).min(len);
+    let body = &mono[onset..body_end];
+
+    // Level and clipping over every channel.
+    let mut peak_abs = 0.0f32;
+    let (mut clipped_channels, mut longest_clip_run) = (0, 0);
+    for ch in channels {
+        let seg = &ch[onset.min(ch.len())..body_end.min(ch.len())];
+        peak_abs = seg.iter().fold(peak_abs, |m, v| m.max(v.abs()));
+        let (mut run, mut longest) = (0usize, 0usize);
+        for v in seg {
+            run = if v.abs() >= p.clip_level { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        if longest >= p.clip_run_samples {
+            clipped_channels += 1;
+        }
+        longest_clip_run = longest_clip_run.max(longest);
+    }
+    let peak_mono = body.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+
+    // Rise: onset to the first sample at 90 % of the mono peak.
+    let t90 = body
+        .iter()
+        .position(|v| v.abs() >= 0.9 * peak_mono)
+        .unwrap_or(0);
+    let rise_ms = t90 as f64 / sr * 1e3;
+
+    // Background: median frame power before the onset.
+    let frame = n(p.frame_s);
+    let bg_end = onset.saturating_sub(n(p.background_gap_s));
+    let bg_start = bg_end.saturating_sub(n(p.background_s));
+    let mut bg: Vec<f64> = mono[bg_start..bg_end]
+        .chunks(frame)
+        .map(mean_square)
+        .collect();
+    bg.sort_by(f64::total_cmp);
+    let bg_power = bg.get(bg.len() / 2).copied().unwrap_or(0.0).max(1e-14);
+
+    let body_power = mean_square(body);
+    let ebr_db = db((body_power - bg_power).max(bg_power * 1e-3) / bg_power);
+    let crest_db = db(f64::from(peak_mono).powi(2) / body_power.max(1e-20));
+
+    // Decay: envelope frames from the peak until drop or background floor.
+    let peak = peak.clamp(onset, len.saturating_sub(1));
+    let decay_end = (peak + n(p.decay_max_s)).min(len);
+    let frames: Vec<f64> = mono[peak..decay_end]
+        .chunks(frame)
+        .map(mean_square)
+        .collect();
+    let top = frames.first().copied().unwrap_or(0.0).max(1e-20);
+    let floor = (top / 10f64.powf(p.decay_drop_db / 10.0))
+        .max(bg_power * 10f64.powf(p.decay_floor_above_bg_db / 10.0));
+    let decay_frames = frames
+        .iter()
+        .position(|&f| f <= floor)
+        .unwrap_or(frames.len());
+    let decay_ms = (decay_frames * frame) as f64 / sr * 1e3;
+
+    let (centroid_hz, flatness, low_high_db) =
+        spectral_shape(mono, onset, n(p.spectrum_s), sample_rate, p);
+
+    EventFeatures {
+        peak_dbfs: 20.0 * f64::from(peak_abs).max(1e-10).log10(),
+        rise_ms,
+        decay_ms,
+        crest_db,
+        ebr_db,
+        centroid_hz,
+        flatness,
+        low_high_db,
+        clipped_channels,
+        longest_clip_run,
+    }
+}
+
+/// Centroid (Hz), flatness and low/high energy ratio (dB) of a Hann-windowed FFT of `len`
+/// samples from `start`.
+fn spectral_shape(
+    x: &[f32],
+    start: usize,
+    len: usize,
+    sample_rate: u32,
+    p: &MeasureParams,
+) -> (f64, f64, f64) {
+    let n_fft = len.next_power_of_two().max(64);
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n_fft);
+    let mut input = fft.make_input_vec();
+    for (i, v) in input.iter_mut().enumerate().take(len) {
+        let w = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / len as f64).cos();
+        *v = x.get(start + i).map_or(0.0, |s| f64::from(*s) * w);
+    }
+    let mut out = fft.make_output_vec();
+    // Lengths come from the plan, so this cannot fail.
+    let _ = fft.process(&mut input, &mut out);
+    let bin_hz = f64::from(sample_rate) / n_fft as f64;
+    let power: Vec<f64> = out.iter().map(|c| c.norm_sqr()).collect();
+    let (mut total, mut weighted, mut low, mut high) = (0.0, 0.0, 0.0, 0.0);
+    let (mut log_sum, mut count) = (0.0, 0usize);
+    for (k, &pw) in power.iter().enumerate().skip(1) {
+        let f = k as f64 * bin_hz;
+        total += pw;
+        weighted += pw * f;
+        if f < p.low_band_hz {
+            low += pw;
+        }
+        if f >= p.high_band_hz {
+            high += pw;
+        }
+        log_sum += (pw + 1e-24).ln();
+        count += 1;
+    }
+    let centroid = if total > 0.0 { weighted / total } else { 0.0 };
+    let flatness = if total > 0.0 && count > 0 {
+        ((log_sum / count as f64).exp() / (total / count as f64)).min(1.0)
+    } else {
+        0.0
+    };
+    (centroid, flatness, db(low + 1e-24) - db(high + 1e-24))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                amp * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn impulse_features_match_construction() {
+        let sr = 48_000;
+        let mut x = noise(96_000, 0.001, 1);
+        // 1 ms linear rise to 0.5, then a 20 ms exponential decay of white noise.
+        let burst = noise(48_000, 1.0, 2);
+        for i in 0..48 {
+            x[48_000 + i] += 0.5 * i as f32 / 48.0 * burst[i].signum();
+        }
+        for i in 0..9600 {
+            x[48_048 + i] += 0.5 * (-(i as f32) / 960.0).exp() * burst[48 + i];
+        }
+        let f = measure(
+            &x,
+            std::slice::from_ref(&x),
+            sr,
+            48_005,
+            48_048,
+            &MeasureParams::default(),
+        );
+        assert!((f.peak_dbfs - 20.0 * 0.5f64.log10()).abs() < 0.5, "{f:?}");
+        assert!(f.rise_ms < 1.2, "{f:?}");
+        // A 20 ms amplitude time constant falls 20 dB in 46 ms; frames of 5 ms round it.
+        assert!((35.0..60.0).contains(&f.decay_ms), "{f:?}");
+        assert!(f.ebr_db > 30.0, "{f:?}");
+        assert!(f.flatness > 0.3, "white burst should be flat: {f:?}");
+        assert_eq!(f.clipped_channels, 0);
+    }
+
+    #[test]
+    fn clipping_runs_are_found_per_channel() {
+        let sr = 8000;
+        let mut a = vec![0.0f32; 8000];
+        let b = a.clone();
+        a[4000..4010].fill(1.0);
+        let f = measure(
+            &a,
+            &[a.clone(), b],
+            sr,
+            3990,
+            4000,
+            &MeasureParams::default(),
+        );
+        assert_eq!((f.clipped_channels, f.longest_clip_run), (1, 10));
+        assert!((f.peak_dbfs).abs() < 1e-6);
+    }
+
+    #[test]
+    fn low_thud_is_low_and_tonal() {
+        let sr = 16_000;
+        let x: Vec<f32> = (0..16_000)
+            .map(|i| {
+                let t = i as f32 / 16_000.0;
+                if t >= 0.5 {
+                    (2.0 * std::f32::consts::PI * 80.0 * t).sin() * (-(t - 0.5) / 0.05).exp()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let f = measure(
+            &x,
+            std::slice::from_ref(&x),
+            sr,
+            8000,
+            8050,
+            &MeasureParams::default(),
+        );
+        assert!(f.low_high_db > 30.0, "{f:?}");
+        assert!(f.centroid_hz < 400.0, "{f:?}");
+        assert!(f.flatness < 0.1, "{f:?}");
+    }
+}
