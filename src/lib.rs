@@ -8,6 +8,7 @@ pub mod cli;
 pub mod decode;
 pub mod detect;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod model;
 pub mod pipeline;

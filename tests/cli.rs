@@ -375,3 +375,86 @@ fn mp4_location_box_is_reported_as_ffprobe_does() {
         Some("2022-03-01T08:15:00.000000Z")
     );
 }
+
+#[test]
+fn evaluate_scores_a_prediction_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (labels, pred) = (dir.path().join("labels"), dir.path().join("pred"));
+    std::fs::create_dir_all(&labels).unwrap();
+    std::fs::create_dir_all(pred.join("b")).unwrap();
+    std::fs::write(
+        labels.join("a.json"),
+        r#"{"clip": "a", "file": "audio/a.mp4", "duration_s": 60, "events": [
+            {"onset_s": 1.0, "class": "gunshot", "ebr_db": 10}, {"onset_s": 5.0, "class": "impulsive_other", "ebr_db": -3}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        labels.join("b.json"),
+        r#"{"clip": "b", "duration_s": 30, "events": []}"#,
+    )
+    .unwrap();
+    std::fs::write(labels.join("notes.json"), r#"{"not": "a label file"}"#).unwrap();
+    // Clip a as score.py's flat file, clip b as analyze's folder layout.
+    std::fs::write(pred.join("a.json"), r#"{"events": [{"onset_s": 1.003, "class": "gunshot"}, {"onset_s": 5.2, "class": "door"}]}"#).unwrap();
+    std::fs::write(
+        pred.join("b/events.json"),
+        r#"{"events": [{"onset_s": 3.0, "class": "gunshot"}]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .arg("evaluate")
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--pred")
+        .arg(&pred)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["clips"], 2);
+    assert_eq!(
+        (
+            v["detection"]["tp"].as_u64(),
+            v["detection"]["fp"].as_u64(),
+            v["detection"]["fn_"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(
+        (v["gunshot"]["tp"].as_u64(), v["gunshot"]["fp"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(v["false_gunshots_per_min"].as_f64(), Some(2.0));
+    assert!((v["detection_timing"]["median_ms"].as_f64().unwrap() - 3.0).abs() < 1e-6);
+    assert_eq!(v["by_ebr_band"]["[-6,0)"]["detected"], 0);
+}
+
+#[test]
+fn evaluate_names_a_malformed_prediction_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (labels, pred) = (dir.path().join("labels"), dir.path().join("pred"));
+    std::fs::create_dir_all(&labels).unwrap();
+    std::fs::create_dir_all(&pred).unwrap();
+    std::fs::write(
+        labels.join("a.json"),
+        r#"{"clip": "a", "duration_s": 60, "events": []}"#,
+    )
+    .unwrap();
+    let bad = pred.join("a.json");
+    std::fs::write(&bad, b"{\"events\": [{\"onset_s\": \"soon\"}]}").unwrap();
+    let out = bin()
+        .arg("evaluate")
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--pred")
+        .arg(&pred)
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &bad, "not a prediction file");
+}

@@ -1,6 +1,7 @@
 //! The command line: clap structs for what the user typed, and the thin glue that runs a
 //! command and prints its result. Only this module and `main.rs` write to the terminal.
 
+mod evaluate;
 mod probe;
 
 use std::path::PathBuf;
@@ -25,6 +26,26 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Write the decoded audio (every channel, float, on the analysis timeline) to a WAV file.
     Decode(DecodeCmdArgs),
+    /// Error rates of predictions against labelled recordings (precision, recall, F1, onset
+    /// error, false gunshots per minute), with the devset's metric.
+    Evaluate(EvaluateArgs),
+}
+
+/// `earwitness evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Folder of label files (the devset's JSON format).
+    #[arg(long, value_name = "DIR")]
+    pub labels: PathBuf,
+    /// Folder of predictions: `<stem>.json` or `<stem>/events.json` per labelled clip.
+    #[arg(long, value_name = "DIR")]
+    pub pred: PathBuf,
+    /// Largest |predicted - labelled| onset that counts as a match, in milliseconds.
+    #[arg(long, default_value_t = 50.0, value_name = "MS")]
+    pub collar_ms: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `earwitness decode`.
@@ -102,6 +123,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Probe(args) => probe::run(&args),
         Command::Decode(args) => decode_to_wav(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }
 

@@ -1,0 +1,449 @@
+//! Error rates of a detector against labelled recordings: the figures a forensic lab must
+//! state for a method (precision, recall, F1, onset error, false gunshots per minute).
+//!
+//! The metric is the devset's (`../shared/devset/README.md`, `score.py`): a prediction matches
+//! a label within a collar (50 ms, inclusive); matching is one-to-one and greedy by |dt|, ties
+//! broken by label order, then prediction order; counts are micro-averaged over clips.
+//!
+//! # References
+//! S. Böck, F. Krebs, M. Schedl, "Evaluating the online capabilities of onset detection
+//! methods", ISMIR 2012 (onset evaluation with a tolerance window), as in madmom's
+//! `onset_evaluation`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Numerical slack on the collar, as in score.py.
+const EPS: f64 = 1e-9;
+
+/// Event-to-background bands (dB) for the recall breakdown, as in score.py.
+const EBR_BANDS: [(f64, f64, &str); 4] = [
+    (f64::NEG_INFINITY, 0.0, "[-6,0)"),
+    (0.0, 6.0, "[0,6)"),
+    (6.0, 12.0, "[6,12)"),
+    (12.0, f64::INFINITY, "[12,20]"),
+];
+
+/// One labelled event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelEvent {
+    /// True onset in seconds.
+    pub onset_s: f64,
+    /// `gunshot`, `explosion` or `impulsive_other`.
+    pub class: String,
+    /// Event-to-background ratio in dB, when labelled.
+    #[serde(default)]
+    pub ebr_db: Option<f64>,
+}
+
+/// A label file (the devset's format; extra fields are ignored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labels {
+    /// Clip name.
+    pub clip: String,
+    /// Audio file name, whose stem names the prediction file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Duration in seconds (for per-minute rates).
+    pub duration_s: f64,
+    /// The events.
+    pub events: Vec<LabelEvent>,
+}
+
+/// One predicted event: only the onset and the class are read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PredEvent {
+    /// Predicted onset in seconds.
+    pub onset_s: f64,
+    /// Predicted class.
+    #[serde(default)]
+    pub class: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PredFile {
+    #[serde(default)]
+    events: Vec<PredEvent>,
+}
+
+/// Greedy one-to-one matching by |dt| within `collar_s`: `(label, prediction, pred - label)`
+/// sorted by label index.
+pub fn match_events(labels: &[f64], preds: &[f64], collar_s: f64) -> Vec<(usize, usize, f64)> {
+    let mut pairs: Vec<(f64, usize, usize, f64)> = Vec::new();
+    for (i, r) in labels.iter().enumerate() {
+        for (j, p) in preds.iter().enumerate() {
+            let d = p - r;
+            if d.abs() <= collar_s + EPS {
+                pairs.push((d.abs(), i, j, d));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut used_l, mut used_p) = (vec![false; labels.len()], vec![false; preds.len()]);
+    let mut out = Vec::new();
+    for (_, i, j, d) in pairs {
+        if !used_l[i] && !used_p[j] {
+            used_l[i] = true;
+            used_p[j] = true;
+            out.push((i, j, d));
+        }
+    }
+    out.sort_by_key(|m| m.0);
+    out
+}
+
+/// Precision, recall and F1 from counts (`None` when undefined, 0/0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Prf {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// False negatives.
+    pub fn_: usize,
+    /// TP / (TP + FP).
+    pub precision: Option<f64>,
+    /// TP / (TP + FN).
+    pub recall: Option<f64>,
+    /// 2TP / (2TP + FP + FN).
+    pub f1: Option<f64>,
+}
+
+fn ratio(a: usize, b: usize) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+impl Prf {
+    fn new(tp: usize, fp: usize, fn_: usize) -> Self {
+        Prf {
+            tp,
+            fp,
+            fn_,
+            precision: ratio(tp, tp + fp),
+            recall: ratio(tp, tp + fn_),
+            f1: ratio(2 * tp, 2 * tp + fp + fn_),
+        }
+    }
+}
+
+/// Linear-interpolation percentile (numpy's default).
+pub fn percentile(xs: &[f64], q: f64) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    let k = (s.len() - 1) as f64 * q / 100.0;
+    let f = k.floor() as usize;
+    let c = (f + 1).min(s.len() - 1);
+    Some(s[f] + (s[c] - s[f]) * (k - f as f64))
+}
+
+/// Onset error statistics over matched pairs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timing {
+    /// Matched pairs.
+    pub n: usize,
+    /// Median |error| in ms.
+    pub median_ms: Option<f64>,
+    /// 95th percentile of |error| in ms.
+    pub p95_ms: Option<f64>,
+    /// Median signed error (pred - label) in ms.
+    pub median_signed_ms: Option<f64>,
+}
+
+fn timing(dts: &[f64]) -> Timing {
+    let abs: Vec<f64> = dts.iter().map(|d| 1000.0 * d.abs()).collect();
+    let signed: Vec<f64> = dts.iter().map(|d| 1000.0 * d).collect();
+    Timing {
+        n: dts.len(),
+        median_ms: percentile(&abs, 50.0),
+        p95_ms: percentile(&abs, 95.0),
+        median_signed_ms: percentile(&signed, 50.0),
+    }
+}
+
+/// Recall within one group of labelled events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupRecall {
+    /// Labelled events in the group.
+    pub events: usize,
+    /// Of them, detected (any class).
+    pub detected: usize,
+    /// Of the detected, called `gunshot`.
+    pub called_gunshot: usize,
+}
+
+/// The evaluation of a set of clips.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Collar in seconds.
+    pub collar_s: f64,
+    /// Clips scored.
+    pub clips: usize,
+    /// Their total duration in minutes.
+    pub minutes: f64,
+    /// Clips with no prediction file (scored as no detections).
+    pub missing_predictions: Vec<String>,
+    /// (a) every event, whatever its class.
+    pub detection: Prf,
+    /// Onset error over (a)'s matches.
+    pub detection_timing: Timing,
+    /// (b) gunshots.
+    pub gunshot: Prf,
+    /// Onset error over (b)'s matches.
+    pub gunshot_timing: Timing,
+    /// (d) predicted gunshots per minute on clips with no labelled gunshot.
+    pub false_gunshots_per_min: Option<f64>,
+    /// All predictions per minute on those clips.
+    pub detections_per_min_no_gunshot: Option<f64>,
+    /// Recall per labelled class.
+    pub by_class: BTreeMap<String, GroupRecall>,
+    /// Recall per EBR band.
+    pub by_ebr_band: BTreeMap<String, GroupRecall>,
+}
+
+fn is_gunshot(class: Option<&str>) -> bool {
+    class.is_some_and(|c| c.trim().eq_ignore_ascii_case("gunshot"))
+}
+
+/// Scores `preds` (per clip, in `labels` order) against `labels`.
+pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f64) -> Evaluation {
+    let mut ev = Evaluation {
+        collar_s,
+        ..Default::default()
+    };
+    let (mut a, mut b) = ([0usize; 3], [0usize; 3]);
+    let (mut dt_a, mut dt_b) = (Vec::new(), Vec::new());
+    let (mut nog_min, mut nog_g, mut nog_all) = (0.0, 0usize, 0usize);
+    for (l, p) in labels.iter().zip(preds) {
+        if p.is_none() {
+            ev.missing_predictions.push(l.clip.clone());
+        }
+        let p: &[PredEvent] = p.as_deref().unwrap_or_default();
+        ev.clips += 1;
+        ev.minutes += l.duration_s / 60.0;
+        let rt: Vec<f64> = l.events.iter().map(|e| e.onset_s).collect();
+        let pt: Vec<f64> = p.iter().map(|e| e.onset_s).collect();
+        let ma = match_events(&rt, &pt, collar_s);
+        let g_ref: Vec<usize> = (0..l.events.len())
+            .filter(|&i| l.events[i].class == "gunshot")
+            .collect();
+        let g_pred: Vec<usize> = (0..p.len())
+            .filter(|&j| is_gunshot(p[j].class.as_deref()))
+            .collect();
+        let mb = match_events(
+            &g_ref.iter().map(|&i| rt[i]).collect::<Vec<_>>(),
+            &g_pred.iter().map(|&j| pt[j]).collect::<Vec<_>>(),
+            collar_s,
+        );
+        a[0] += ma.len();
+        a[1] += p.len() - ma.len();
+        a[2] += l.events.len() - ma.len();
+        b[0] += mb.len();
+        b[1] += g_pred.len() - mb.len();
+        b[2] += g_ref.len() - mb.len();
+        dt_a.extend(ma.iter().map(|m| m.2));
+        dt_b.extend(mb.iter().map(|m| m.2));
+        let hit: BTreeMap<usize, usize> = ma.iter().map(|&(i, j, _)| (i, j)).collect();
+        for (i, e) in l.events.iter().enumerate() {
+            let ebr = e.ebr_db.unwrap_or(0.0);
+            let band = EBR_BANDS
+                .iter()
+                .find(|(lo, hi, _)| *lo <= ebr && ebr < *hi)
+                .map_or("[12,20]", |b| b.2);
+            for g in [
+                ev.by_class.entry(e.class.clone()).or_default(),
+                ev.by_ebr_band.entry(band.into()).or_default(),
+            ] {
+                g.events += 1;
+                if let Some(&j) = hit.get(&i) {
+                    g.detected += 1;
+                    g.called_gunshot += usize::from(is_gunshot(p[j].class.as_deref()));
+                }
+            }
+        }
+        if g_ref.is_empty() {
+            nog_min += l.duration_s / 60.0;
+            nog_g += g_pred.len();
+            nog_all += p.len();
+        }
+    }
+    ev.detection = Prf::new(a[0], a[1], a[2]);
+    ev.gunshot = Prf::new(b[0], b[1], b[2]);
+    ev.detection_timing = timing(&dt_a);
+    ev.gunshot_timing = timing(&dt_b);
+    ev.false_gunshots_per_min = (nog_min > 0.0).then(|| nog_g as f64 / nog_min);
+    ev.detections_per_min_no_gunshot = (nog_min > 0.0).then(|| nog_all as f64 / nog_min);
+    ev
+}
+
+/// Reads every label file in `labels_dir` and the matching prediction in `pred_dir`
+/// (`<stem>.json`, or `<stem>/events.json` as `analyze` writes), then evaluates.
+///
+/// # Errors
+/// Unreadable directories or files, and malformed JSON, naming the file.
+pub fn evaluate_dirs(labels_dir: &Path, pred_dir: &Path, collar_s: f64) -> Result<Evaluation> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(labels_dir)
+        .map_err(|e| Error::read(labels_dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    let mut labels = Vec::new();
+    for p in &paths {
+        let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, &e))?;
+        // Files without "clip" and "events" are not label files (score.py skips them too).
+        if let Ok(l) = serde_json::from_str::<Labels>(&text) {
+            labels.push(l);
+        }
+    }
+    if labels.is_empty() {
+        return Err(Error::media(
+            labels_dir,
+            "no label files (JSON with \"clip\" and \"events\") found",
+        ));
+    }
+    let mut preds = Vec::with_capacity(labels.len());
+    for l in &labels {
+        let name = l
+            .file
+            .as_deref()
+            .map_or(l.clip.as_str(), |f| f.rsplit('/').next().unwrap_or(f));
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or(name.to_string(), |s| s.to_string_lossy().to_string());
+        let candidates = [
+            pred_dir.join(format!("{stem}.json")),
+            pred_dir.join(&stem).join("events.json"),
+        ];
+        let found = candidates.iter().find(|c| c.is_file());
+        preds.push(match found {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, &e))?;
+                let parsed: PredFile = serde_json::from_str(&text)
+                    .map_err(|e| Error::media(path, format!("not a prediction file: {e}")))?;
+                if let Some(k) = parsed.events.iter().position(|e| !e.onset_s.is_finite()) {
+                    return Err(Error::media(
+                        path,
+                        format!("events[{k}].onset_s is not a finite number"),
+                    ));
+                }
+                Some(parsed.events)
+            }
+        });
+    }
+    Ok(evaluate(&labels, &preds, collar_s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_is_greedy_by_distance_and_one_to_one() {
+        // Label 0 at 1.00 and label 1 at 1.08; predictions at 1.04 and 1.07.
+        // Pairs by |dt|: (1,1,0.01) first, then (0,0,0.04); (1,0,0.04) loses its label.
+        let m = match_events(&[1.00, 1.08], &[1.04, 1.07], 0.05);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].0, m[0].1), (0, 0));
+        assert_eq!((m[1].0, m[1].1), (1, 1));
+        // Collar is inclusive; beyond it nothing matches.
+        assert_eq!(match_events(&[1.0], &[1.05], 0.05).len(), 1);
+        assert!(match_events(&[1.0], &[1.0501], 0.05).is_empty());
+    }
+
+    #[test]
+    fn duplicates_inside_the_collar_match_once() {
+        let m = match_events(&[2.0], &[2.001, 2.002, 2.003], 0.05);
+        assert_eq!(m, vec![(0, 0, 2.001 - 2.0)]);
+    }
+
+    #[test]
+    fn percentile_interpolates_like_numpy() {
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 50.0), Some(2.5));
+        assert_eq!(percentile(&[10.0], 95.0), Some(10.0));
+        assert!((percentile(&[0.0, 1.0, 2.0, 3.0, 4.0], 95.0).unwrap() - 3.8).abs() < 1e-12);
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    fn label(clip: &str, dur: f64, events: &[(f64, &str)]) -> Labels {
+        Labels {
+            clip: clip.into(),
+            file: None,
+            duration_s: dur,
+            events: events
+                .iter()
+                .map(|&(t, c)| LabelEvent {
+                    onset_s: t,
+                    class: c.into(),
+                    ebr_db: Some(3.0),
+                })
+                .collect(),
+        }
+    }
+
+    fn pred(events: &[(f64, &str)]) -> Option<Vec<PredEvent>> {
+        Some(
+            events
+                .iter()
+                .map(|&(t, c)| PredEvent {
+                    onset_s: t,
+                    class: Some(c.into()),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn counts_rates_and_breakdowns() {
+        let labels = [
+            label(
+                "a",
+                60.0,
+                &[(1.0, "gunshot"), (5.0, "impulsive_other"), (9.0, "gunshot")],
+            ),
+            label("b", 30.0, &[(2.0, "impulsive_other")]),
+        ];
+        let preds = [
+            pred(&[(1.002, "gunshot"), (5.01, "gunshot"), (20.0, "impulsive")]),
+            pred(&[(2.0, "impulsive"), (3.0, "Gunshot")]),
+        ];
+        let e = evaluate(&labels, &preds, 0.05);
+        assert_eq!((e.detection.tp, e.detection.fp, e.detection.fn_), (3, 2, 1));
+        assert_eq!((e.gunshot.tp, e.gunshot.fp, e.gunshot.fn_), (1, 2, 1));
+        // Clip b has no gunshot: one predicted gunshot in half a minute.
+        assert_eq!(e.false_gunshots_per_min, Some(2.0));
+        assert_eq!(
+            e.by_class["gunshot"],
+            GroupRecall {
+                events: 2,
+                detected: 1,
+                called_gunshot: 1
+            }
+        );
+        assert_eq!(
+            e.by_class["impulsive_other"],
+            GroupRecall {
+                events: 2,
+                detected: 2,
+                called_gunshot: 1
+            }
+        );
+        assert_eq!(e.detection_timing.n, 3);
+        assert!((e.detection_timing.median_ms.unwrap() - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn missing_prediction_counts_as_no_detections() {
+        let e = evaluate(&[label("a", 60.0, &[(1.0, "gunshot")])], &[None], 0.05);
+        assert_eq!(e.missing_predictions, vec!["a".to_string()]);
+        assert_eq!((e.detection.tp, e.detection.fn_), (0, 1));
+        assert_eq!(e.detection.precision, None);
+    }
+}
