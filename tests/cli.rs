@@ -376,6 +376,18 @@ fn mp4_location_box_is_reported_as_ffprobe_does() {
     );
 }
 
+fn evaluate(labels: &Path, pred: &Path, extra: &[&str]) -> Output {
+    bin()
+        .arg("evaluate")
+        .arg("--labels")
+        .arg(labels)
+        .arg("--pred")
+        .arg(pred)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn evaluate_scores_a_prediction_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -401,15 +413,7 @@ fn evaluate_scores_a_prediction_folder() {
         r#"{"events": [{"onset_s": 3.0, "class": "gunshot"}]}"#,
     )
     .unwrap();
-    let out = bin()
-        .arg("evaluate")
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--pred")
-        .arg(&pred)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = evaluate(&labels, &pred, &["--json"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -448,13 +452,6 @@ fn evaluate_names_a_malformed_prediction_file() {
     .unwrap();
     let bad = pred.join("a.json");
     std::fs::write(&bad, b"{\"events\": [{\"onset_s\": \"soon\"}]}").unwrap();
-    let out = bin()
-        .arg("evaluate")
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--pred")
-        .arg(&pred)
-        .output()
-        .unwrap();
+    let out = evaluate(&labels, &pred, &[]);
     assert_clean_failure(&out, &bad, "not a prediction file");
 }
