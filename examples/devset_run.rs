@@ -1,4 +1,5 @@
-//! Development harness: runs detection on every devset clip and writes score.py predictions.
+//! Development harness: runs detection, measurement and classification on every devset clip
+//! and writes score.py predictions with diagnostic features.
 //!
 //! Usage: `cargo run --release --example devset_run -- DEVSET_AUDIO_DIR OUT_DIR`
 //! then `python3 ../shared/devset/score.py --pred-dir OUT_DIR`.
@@ -76,7 +77,8 @@ fn main() {
                 let hafter = msq(&hp[o.min(hp.len())..(o + ms(5.0)).min(hp.len())]);
                 let hbefore = msq(&hp[o.saturating_sub(ms(25.0))..o.saturating_sub(ms(5.0))]);
                 let f = earwitness::features::measure(&x, &d.signal.channels, d.signal.sample_rate, e.onset, e.peak, &Default::default());
-                serde_json::json!({"onset_s": e.onset as f64 / sr, "class": "impulsive",
+                let v = earwitness::features::classify::classify(&f, &Default::default());
+                serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class, "gunshot_score": v.gunshot_score,
                     "rise_ms": f.rise_ms, "decay_ms": f.decay_ms, "crest_db": f.crest_db, "ebr_db": f.ebr_db,
                     "centroid_hz": f.centroid_hz, "flatness": f.flatness, "low_high_db": f.low_high_db, "peak_dbfs": f.peak_dbfs,
                     "jump5": 10.0 * (after / before.max(1e-12)).log10(),

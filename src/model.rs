@@ -98,3 +98,87 @@ pub struct Stream {
     /// Stream tags (`handler_name`, `language`, `creation_time`, ...).
     pub tags: BTreeMap<String, String>,
 }
+
+/// The full result of `analyze` on one clip: what `events.json` holds and every report reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Analysis {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The input file: provenance and streams.
+    pub input: MediaProbe,
+    /// Every parameter used.
+    pub params: crate::pipeline::AnalyzeParams,
+    /// Audio facts the analysis ran on (after mixdown: the mono mix of all channels).
+    pub audio: AnalyzedAudio,
+    /// Detected events in time order.
+    pub events: Vec<Event>,
+    /// Runs of gunshot-like events.
+    pub bursts: Vec<Burst>,
+    /// Problems that did not stop the analysis.
+    pub warnings: Vec<String>,
+}
+
+/// The decoded audio the analysis ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzedAudio {
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channels decoded (mixed to mono for detection; all kept for level and clipping).
+    pub channels: usize,
+    /// Frames decoded.
+    pub frames: u64,
+    /// Duration in seconds.
+    pub duration_s: f64,
+}
+
+/// One impulsive event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// 1-based id, in time order.
+    pub id: usize,
+    /// Onset: first sample reaching 10 % of the event's peak, in seconds on the timeline.
+    pub onset_s: f64,
+    /// Time of the peak, in seconds.
+    pub peak_s: f64,
+    /// End of the decay, in seconds.
+    pub end_s: f64,
+    /// `gunshot`, `explosion` or `impulsive`.
+    pub class: String,
+    /// Share of gunshot evidence present, 0..1 (not a probability).
+    pub gunshot_score: f64,
+    /// Largest magnitude of any channel, in dBFS.
+    pub peak_dbfs: f64,
+    /// True when a channel has a clipping run in the event.
+    pub clipped: bool,
+    /// Everything measured.
+    pub features: crate::features::EventFeatures,
+    /// The measurements that drove the class, in words.
+    pub reasons: Vec<String>,
+    /// Id of the burst the event belongs to, if any.
+    pub burst: Option<usize>,
+}
+
+/// Gunshot-like events closer together than the burst gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    /// 1-based id.
+    pub id: usize,
+    /// Ids of its events.
+    pub events: Vec<usize>,
+    /// Number of shots.
+    pub count: usize,
+    /// Onset of the first shot, in seconds.
+    pub first_s: f64,
+    /// Onset of the last shot, in seconds.
+    pub last_s: f64,
+    /// Mean time between consecutive shots, in seconds.
+    pub mean_interval_s: f64,
+    /// 60 / mean interval.
+    pub rounds_per_minute: f64,
+}

@@ -1,11 +1,47 @@
-//! `detect_events`: the plain, explicit composition of the detection stages over a decoded
-//! signal. (The full `analyze` with features and classification builds on it.)
+//! The plain, explicit composition of the stages: `detect_events` over a decoded signal, and
+//! `analyze` from a file to the [`Analysis`] every report reads.
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::decode::{self, DecodeParams};
 use crate::detect::{odf, peaks, refine};
+use crate::error::Result;
+use crate::features::{self, MeasureParams, classify};
+use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
 use crate::signal::Signal;
 use crate::signal::stft::{StftParams, StftPlan};
+
+/// Every parameter of `analyze`, echoed in `events.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeParams {
+    /// Decoding.
+    pub decode: DecodeParams,
+    /// Detection.
+    pub detect: DetectParams,
+    /// Measurement.
+    pub measure: MeasureParams,
+    /// Classification.
+    pub classify: classify::ClassifyParams,
+    /// Bursts.
+    pub burst: BurstParams,
+}
+
+/// How gunshot-like events are grouped into bursts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BurstParams {
+    /// Shots closer than this (s) belong to one burst (automatic fire is 400-1200 rounds a
+    /// minute, 50-150 ms apart; a deliberate double tap is 0.2-0.5 s).
+    pub max_gap_s: f64,
+}
+
+impl Default for BurstParams {
+    fn default() -> Self {
+        BurstParams { max_gap_s: 0.6 }
+    }
+}
 
 /// Every parameter of detection, echoed in the output.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -81,4 +117,110 @@ pub fn detect_events(signal: &Signal, p: &DetectParams) -> Vec<Detection> {
         }
     }
     out
+}
+
+/// Groups events of class gunshot into bursts (two or more shots within `max_gap_s`),
+/// setting each member's `burst`.
+pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
+    let shots: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].class == classify::GUNSHOT)
+        .collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &i in &shots {
+        match groups.last_mut() {
+            Some(g)
+                if events[i].onset_s - events[*g.last().expect("non-empty")].onset_s
+                    <= p.max_gap_s =>
+            {
+                g.push(i)
+            }
+            _ => groups.push(vec![i]),
+        }
+    }
+    let mut bursts = Vec::new();
+    for g in groups.into_iter().filter(|g| g.len() >= 2) {
+        let id = bursts.len() + 1;
+        let (first_s, last_s) = (
+            events[g[0]].onset_s,
+            events[*g.last().expect("len >= 2")].onset_s,
+        );
+        let mean_interval_s = (last_s - first_s) / (g.len() - 1) as f64;
+        for &i in &g {
+            events[i].burst = Some(id);
+        }
+        bursts.push(Burst {
+            id,
+            events: g.iter().map(|&i| events[i].id).collect(),
+            count: g.len(),
+            first_s,
+            last_s,
+            mean_interval_s: round_to(mean_interval_s, 6),
+            rounds_per_minute: round_to(60.0 / mean_interval_s.max(1e-9), 1),
+        });
+    }
+    bursts
+}
+
+/// Rounds to `digits` decimals, so JSON is stable and not falsely precise.
+fn round_to(x: f64, digits: i32) -> f64 {
+    let m = 10f64.powi(digits);
+    (x * m).round() / m
+}
+
+/// Analyzes the clip at `path`: probe, decode, detect, measure, classify, group.
+///
+/// # Errors
+/// The file cannot be read or decoded.
+pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
+    let input = crate::probe::probe(path, &p.decode)?;
+    let decoded = decode::decode(path, &p.decode)?;
+    let mut warnings = decoded.warnings.clone();
+    if let Some(problem) = &input.problem {
+        warnings.push(problem.clone());
+    }
+    let signal = &decoded.signal;
+    let sr = f64::from(signal.sample_rate);
+    let mono = signal.mixdown();
+    let mut events: Vec<Event> = Vec::new();
+    for d in detect_events(signal, &p.detect) {
+        let f = features::measure(
+            &mono,
+            &signal.channels,
+            signal.sample_rate,
+            d.onset,
+            d.peak,
+            &p.measure,
+        );
+        let v = classify::classify(&f, &p.classify);
+        let t = |samples: usize| round_to(samples as f64 / sr, 6);
+        events.push(Event {
+            id: events.len() + 1,
+            onset_s: t(d.onset),
+            peak_s: t(d.peak),
+            end_s: round_to(d.peak as f64 / sr + f.decay_ms / 1e3, 6),
+            class: v.class,
+            gunshot_score: round_to(v.gunshot_score, 3),
+            peak_dbfs: round_to(f.peak_dbfs, 2),
+            clipped: f.clipped_channels > 0,
+            features: f,
+            reasons: v.reasons,
+            burst: None,
+        });
+    }
+    let bursts = group_bursts(&mut events, &p.burst);
+    Ok(Analysis {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        input,
+        params: p.clone(),
+        audio: AnalyzedAudio {
+            sample_rate: signal.sample_rate,
+            channels: signal.channels.len(),
+            frames: signal.frames() as u64,
+            duration_s: round_to(signal.duration_s(), 6),
+        },
+        events,
+        bursts,
+        warnings,
+    })
 }

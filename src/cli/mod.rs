@@ -1,6 +1,7 @@
 //! The command line: clap structs for what the user typed, and the thin glue that runs a
 //! command and prints its result. Only this module and `main.rs` write to the terminal.
 
+mod analyze;
 mod evaluate;
 mod probe;
 
@@ -22,6 +23,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Detect, time, measure and classify every impulsive event; writes DIR/events.json.
+    Analyze(AnalyzeArgs),
     /// Describe files before analysis: size, SHA-256, container, streams, tags, decoder.
     Probe(ProbeArgs),
     /// Write the decoded audio (every channel, float, on the analysis timeline) to a WAV file.
@@ -29,6 +32,19 @@ pub enum Command {
     /// Error rates of predictions against labelled recordings (precision, recall, F1, onset
     /// error, false gunshots per minute), with the devset's metric.
     Evaluate(EvaluateArgs),
+}
+
+/// `earwitness analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The media file.
+    #[arg(value_name = "CLIP")]
+    pub clip: PathBuf,
+    /// Output folder (default: reports/<clip stem>/).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
 }
 
 /// `earwitness evaluate`.
@@ -121,6 +137,7 @@ pub(crate) fn guarded<T>(
 /// 2 when any file had a problem (each problem is printed on standard error as one line).
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
         Command::Probe(args) => probe::run(&args),
         Command::Decode(args) => decode_to_wav(&args),
         Command::Evaluate(args) => evaluate::run(&args),

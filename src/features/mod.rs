@@ -1,6 +1,8 @@
 //! Measurements of one event in the waveform: level, rise, decay, crest factor,
 //! event-to-background ratio, spectral shape and clipping. Pure functions over buffers.
 
+pub mod classify;
+
 use serde::{Deserialize, Serialize};
 
 /// Measurement parameters (echoed in every report).

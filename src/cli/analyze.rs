@@ -1,0 +1,108 @@
+//! `analyze`: runs the pipeline on one clip, writes `events.json` atomically and prints a
+//! short table.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::AnalyzeArgs;
+use crate::error::Error;
+use crate::model::Analysis;
+use crate::pipeline::{self, AnalyzeParams};
+use crate::report::atomic;
+
+pub(super) fn run(args: &AnalyzeArgs) -> i32 {
+    let dir = args.output.clone().unwrap_or_else(|| {
+        let stem = args
+            .clip
+            .file_stem()
+            .map_or("clip".into(), |s| s.to_string_lossy().to_string());
+        PathBuf::from("reports").join(stem)
+    });
+    // Fail on an unwritable output before the analysis, not after it.
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::write(&dir, e.to_string()))
+        .and_then(|()| atomic::write(&dir.join(".write-test"), b""))
+    {
+        eprintln!("earwitness: {e}");
+        return e.exit_code();
+    }
+    let _ = std::fs::remove_file(dir.join(".write-test"));
+    let params = AnalyzeParams {
+        decode: args.decode.params(),
+        ..AnalyzeParams::default()
+    };
+    let result = super::guarded(&args.clip, || {
+        let analysis = pipeline::analyze(&args.clip, &params)?;
+        let target = dir.join("events.json");
+        let mut json = serde_json::to_vec_pretty(&analysis)
+            .map_err(|e| Error::write(&target, e.to_string()))?;
+        json.push(b'\n');
+        atomic::write(&target, &json)?;
+        Ok((analysis, target))
+    });
+    match result {
+        Ok((analysis, target)) => {
+            for w in &analysis.warnings {
+                eprintln!("earwitness: {}: warning: {w}", args.clip.display());
+            }
+            print!("{}", render_table(&analysis));
+            println!("wrote {}", target.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("earwitness: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// `m:ss.mmm` for a time in seconds.
+pub fn clock(s: f64) -> String {
+    let ms = (s * 1000.0).round() as u64;
+    format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+}
+
+/// The terminal table of an analysis.
+pub fn render_table(a: &Analysis) -> String {
+    let mut s = String::new();
+    let shots = a.events.iter().filter(|e| e.class == "gunshot").count();
+    let _ = writeln!(
+        s,
+        "{}: {:.3} s, {} events, {} gunshot-like, {} bursts",
+        a.input.path,
+        a.audio.duration_s,
+        a.events.len(),
+        shots,
+        a.bursts.len()
+    );
+    let _ = writeln!(
+        s,
+        "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
+        "id", "time", "class", "score", "dBFS"
+    );
+    for e in &a.events {
+        let _ = writeln!(
+            s,
+            "{:>3}  {:>9}  {:<10} {:>5.2}  {:>6.1}  {}",
+            e.id,
+            clock(e.onset_s),
+            e.class,
+            e.gunshot_score,
+            e.peak_dbfs,
+            e.reasons.join("; ")
+        );
+    }
+    for b in &a.bursts {
+        let _ = writeln!(
+            s,
+            "burst {}: {} shots {}-{}, mean interval {:.3} s ({:.0} rounds/min)",
+            b.id,
+            b.count,
+            clock(b.first_s),
+            clock(b.last_s),
+            b.mean_interval_s,
+            b.rounds_per_minute
+        );
+    }
+    s
+}
