@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# analyze benchmark: a 30-minute AAC file (the 10-minute source of bench-decode.sh, tripled),
+# analysed once; prints wall time, × realtime and peak resident memory (GNU time).
+# Needs: ffmpeg, sox, /usr/bin/time (Debian's `time` package).
+# Usage: scripts/bench-analyze.sh [WORKDIR]   (default /tmp/earwitness-bench, shared with bench-decode.sh)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${1:-/tmp/earwitness-bench}"
+mkdir -p "$work"
+if [ ! -f "$work/src10.wav" ]; then
+  "$root/scripts/bench-decode.sh" "$work" >/dev/null
+fi
+if [ ! -f "$work/src30.m4a" ]; then
+  sox "$work/src10.wav" "$work/src30.wav" repeat 2
+  ffmpeg -v error -y -i "$work/src30.wav" -c:a aac -b:a 128k "$work/src30.m4a"
+  rm "$work/src30.wav"
+fi
+cd "$root"
+cargo build --release >/dev/null 2>&1
+/usr/bin/time -v ./target/release/earwitness analyze "$work/src30.m4a" -o "$work/analyze-out" 2>&1 \
+  | awk '/events,/ {print} /Elapsed/ {split($NF, t, ":"); s = t[1] * 60 + t[2]; printf "wall %.2f s, %.0fx realtime\n", s, 1800 / s} /Maximum resident/ {printf "peak RSS %.0f MiB\n", $NF / 1024}'
