@@ -10,7 +10,6 @@ use crate::detect::{odf, peaks, refine};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
-use crate::signal::Signal;
 use crate::signal::stft::{StftParams, StftPlan};
 
 /// Every parameter of `analyze`, echoed in `events.json`.
@@ -82,18 +81,17 @@ pub fn detection_curve(o: &odf::Odf) -> Vec<f32> {
         .collect()
 }
 
-/// Detects impulsive events in the mono mix of `signal`.
-pub fn detect_events(signal: &Signal, p: &DetectParams) -> Vec<Detection> {
-    let x = signal.mixdown();
-    let plan = StftPlan::new(&p.stft, signal.sample_rate);
-    let o = odf::compute(&x, &plan, &p.odf);
+/// Detects impulsive events in `x`, a mono signal at `sample_rate`.
+pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
+    let plan = StftPlan::new(&p.stft, sample_rate);
+    let o = odf::compute(x, &plan, &p.odf);
     let curve = detection_curve(&o);
-    let frame_rate = f64::from(signal.sample_rate) / plan.hop as f64;
+    let frame_rate = f64::from(sample_rate) / plan.hop as f64;
     let picked = peaks::pick(&curve, frame_rate, &p.peaks);
     let mut out: Vec<Detection> = Vec::with_capacity(picked.len());
     for t in picked {
-        let approx = (odf::frame_time_s(t, &plan) * f64::from(signal.sample_rate)) as usize;
-        let Some(l) = refine::locate(&x, approx, signal.sample_rate, &p.refine) else {
+        let approx = (odf::frame_time_s(t, &plan) * f64::from(sample_rate)) as usize;
+        let Some(l) = refine::locate(x, approx, sample_rate, &p.refine) else {
             continue;
         };
         let d = Detection {
@@ -107,7 +105,7 @@ pub fn detect_events(signal: &Signal, p: &DetectParams) -> Vec<Detection> {
         match out.last_mut() {
             Some(prev)
                 if d.onset.abs_diff(prev.onset)
-                    < (p.peaks.min_interval_s * f64::from(signal.sample_rate)) as usize =>
+                    < (p.peaks.min_interval_s * f64::from(sample_rate)) as usize =>
             {
                 if d.strength > prev.strength {
                     *prev = d;
@@ -182,7 +180,7 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
     let sr = f64::from(signal.sample_rate);
     let mono = signal.mixdown();
     let mut events: Vec<Event> = Vec::new();
-    for d in detect_events(signal, &p.detect) {
+    for d in detect_events(&mono, signal.sample_rate, &p.detect) {
         let f = features::measure(
             &mono,
             &signal.channels,
