@@ -2,7 +2,9 @@
 //! and writes score.py predictions with diagnostic features.
 //!
 //! Usage: `cargo run --release --example devset_run -- DEVSET_AUDIO_DIR OUT_DIR`
-//! then `python3 ../shared/devset/score.py --pred-dir OUT_DIR`.
+//! then `python3 ../shared/devset/score.py --pred-dir OUT_DIR`. With the patch
+//! '{"score": {"threshold": 0}}' every candidate is written, with its evidence, for
+//! `scripts/fit-detector.py`.
 
 use std::path::Path;
 
@@ -49,6 +51,7 @@ fn main() {
                 // Diagnostics beside the two fields score.py reads.
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,
                     "gunshot_score": v.gunshot_score, "strength": e.strength, "broadband": e.broadband,
+                    "score": e.score, "evidence": e.evidence,
                     "features": f})
             })
             .collect();

@@ -151,6 +151,11 @@ pub struct Event {
     pub class: String,
     /// Share of gunshot evidence present, 0..1 (not a probability).
     pub gunshot_score: f64,
+    /// How clearly this is a distinct impulsive event (0..1, `detect::score`); events below
+    /// `params.detect.score.threshold` are not reported.
+    pub detection_score: f64,
+    /// The evidence behind `detection_score`.
+    pub detection: crate::detect::evidence::Evidence,
     /// Largest magnitude of any channel, in dBFS.
     pub peak_dbfs: f64,
     /// True when a channel has a clipping run in the event.

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{odf, peaks, refine};
+use crate::detect::{evidence, odf, peaks, refine, score};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
@@ -53,6 +53,10 @@ pub struct DetectParams {
     pub peaks: peaks::PeakParams,
     /// Onset refinement in the waveform.
     pub refine: refine::RefineParams,
+    /// Evidence measured per candidate.
+    pub evidence: evidence::EvidenceParams,
+    /// The detection score and its threshold.
+    pub score: score::ScoreParams,
 }
 
 /// One detected event, located in the waveform.
@@ -68,6 +72,10 @@ pub struct Detection {
     pub strength: f32,
     /// Broadbandness at the picked frame.
     pub broadband: f32,
+    /// What was measured of the candidate.
+    pub evidence: evidence::Evidence,
+    /// Detection score (0..1) from `evidence`.
+    pub score: f64,
 }
 
 /// The detection curve: broadbandness weighted by the mean rise per band, so an event must rise
@@ -81,8 +89,9 @@ pub fn detection_curve(o: &odf::Odf) -> Vec<f32> {
         .collect()
 }
 
-/// Detects impulsive events in `x`, a mono signal at `sample_rate`.
-pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
+/// Every candidate in `x` (mono, at `sample_rate`) with its evidence and score, before the
+/// score threshold: for development and for explaining what was dropped.
+pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
     let plan = StftPlan::new(&p.stft, sample_rate);
     let o = odf::compute(x, &plan, &p.odf);
     let curve = detection_curve(&o);
@@ -100,6 +109,8 @@ pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detec
             peak_abs: l.peak_abs,
             strength: curve[t],
             broadband: o.broadband[t],
+            evidence: evidence::Evidence::default(),
+            score: 0.0,
         };
         // Two detections that refine to the same event keep the stronger.
         match out.last_mut() {
@@ -114,7 +125,47 @@ pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detec
             _ => out.push(d),
         }
     }
+    let e = &p.evidence;
+    let voicing_len =
+        ((e.voicing_end_s - e.voicing_start_s).max(0.0) * f64::from(sample_rate)).round() as usize;
+    let voicing_plan = evidence::Voicing::new(voicing_len);
+    let mut ev: Vec<evidence::Evidence> = out
+        .iter()
+        .map(|d| {
+            let (peak_over_pre_db, onset_energy_db) =
+                evidence::onset_ratios_db(x, d.onset, sample_rate, e);
+            evidence::Evidence {
+                log_strength: f64::from(d.strength.max(1e-6)).log10(),
+                contrast_db: evidence::contrast_db(
+                    &o.band_db,
+                    o.n_bands,
+                    d.onset / plan.hop,
+                    frame_rate,
+                    odf::FLOOR_DB,
+                    e,
+                ),
+                peak_over_pre_db,
+                onset_energy_db,
+                voicing: evidence::voicing(&voicing_plan, x, d.onset, sample_rate, e),
+                contrast_rank: 0.0,
+            }
+        })
+        .collect();
+    evidence::rank_contrast(&mut ev);
+    for (d, e) in out.iter_mut().zip(ev) {
+        d.evidence = e;
+        d.score = score::score(&e);
+    }
     out
+}
+
+/// Detects impulsive events in `x`, a mono signal at `sample_rate`: the candidates whose
+/// score reaches the threshold.
+pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
+    candidates(x, sample_rate, p)
+        .into_iter()
+        .filter(|d| d.score >= p.score.threshold)
+        .collect()
 }
 
 /// Groups events of class gunshot into bursts (two or more shots within `max_gap_s`),
@@ -159,6 +210,19 @@ pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
     bursts
 }
 
+/// Evidence rounded for the report (4 decimals: far below any meaningful difference).
+fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
+    let r = |v: f64| round_to(v, 4);
+    evidence::Evidence {
+        log_strength: r(e.log_strength),
+        contrast_db: r(e.contrast_db),
+        peak_over_pre_db: r(e.peak_over_pre_db),
+        onset_energy_db: r(e.onset_energy_db),
+        voicing: r(e.voicing),
+        contrast_rank: r(e.contrast_rank),
+    }
+}
+
 /// Rounds to `digits` decimals, so JSON is stable and not falsely precise.
 fn round_to(x: f64, digits: i32) -> f64 {
     let m = 10f64.powi(digits);
@@ -198,6 +262,8 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
             end_s: round_to(d.peak as f64 / sr + f.decay_ms / 1e3, 6),
             class: v.class,
             gunshot_score: round_to(v.gunshot_score, 3),
+            detection_score: round_to(d.score, 3),
+            detection: rounded(&d.evidence),
             peak_dbfs: round_to(f.peak_dbfs, 2),
             clipped: f.clipped_channels > 0,
             features: f,

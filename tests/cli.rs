@@ -492,7 +492,7 @@ fn analyze_writes_a_reproducible_events_json_with_the_demo_events() {
         analysis.input.sha256,
         sha256sum(&root().join("samples/demo.mp4"))
     );
-    assert_eq!(analysis.params.detect.peaks.delta, 0.8);
+    assert_eq!(analysis.params.detect.score.threshold, 0.45);
     // The labelled bang and both claps are found within 1 ms of their true onsets.
     let labels: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root().join("samples/demo.labels.json")).unwrap())

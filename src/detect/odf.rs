@@ -54,10 +54,16 @@ pub struct Odf {
     pub broadband: Vec<f32>,
     /// Mean band level in dB per frame (for background and gating).
     pub level_db: Vec<f32>,
+    /// Level of every band in dB, frame-major (`band_db[t * n_bands + b]`), for the
+    /// per-candidate evidence (`evidence::contrast_db`).
+    pub band_db: Vec<f32>,
 
     /// Number of bands used.
     pub n_bands: usize,
 }
+
+/// Band levels are mean power per bin in dB, floored here, far below any real signal.
+pub const FLOOR_DB: f32 = -140.0;
 
 /// The time a detection-function frame stands for, in seconds.
 ///
@@ -108,16 +114,15 @@ pub fn compute(x: &[f32], plan: &StftPlan, params: &OdfParams) -> Odf {
         flux: Vec::with_capacity(n),
         broadband: Vec::with_capacity(n),
         level_db: Vec::with_capacity(n),
+        band_db: Vec::with_capacity(n * nb),
         n_bands: nb,
     };
 
-    // Levels are mean power per bin in dB, floored far below any real signal.
-    let floor_db = -140.0f32;
     let mut cur = vec![0.0f32; nb];
     plan.for_each_frame(x, |t, mags| {
         for (c, &(lo, hi)) in cur.iter_mut().zip(&edges) {
             let p: f32 = mags[lo..hi].iter().map(|m| m * m).sum::<f32>() / (hi - lo) as f32;
-            *c = (10.0 * p.max(1e-14).log10()).max(floor_db);
+            *c = (10.0 * p.max(1e-14).log10()).max(FLOOR_DB);
         }
         let reference = &history[t % lag];
         let (mut flux, mut rising) = (0.0f32, 0usize);
@@ -142,6 +147,7 @@ pub fn compute(x: &[f32], plan: &StftPlan, params: &OdfParams) -> Odf {
         });
         odf.level_db
             .push(cur.iter().sum::<f32>() / nb.max(1) as f32);
+        odf.band_db.extend_from_slice(&cur);
         history[t % lag].copy_from_slice(&cur);
     });
     odf

@@ -32,7 +32,7 @@ impl Default for PeakParams {
         PeakParams {
             max_window_s: 0.03,
             mean_window_s: 0.5,
-            delta: 0.8,
+            delta: 0.0,
             min_interval_s: 0.05,
         }
     }

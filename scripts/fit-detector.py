@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Fits the detection score's logistic weights (src/detect/score.rs) on the devset candidates.
+
+Usage:
+    cargo run --release --example devset_run -- ../shared/devset/audio /tmp/cand '{"score": {"threshold": 0}}'
+    python3 scripts/fit-detector.py /tmp/cand ../shared/devset/labels
+
+Each candidate is labelled 1 when score.py's greedy one-to-one matching (|dt| <= 50 ms) pairs
+it with a labelled event, else 0. The script prints the leave-one-clip-out F1 (each clip scored
+by a model fitted on the other 19, with score.py's matching), the weights fitted on all clips,
+and the best threshold. Only numpy is needed: the regression is plain Newton-Raphson (IRLS)
+with a small L2 penalty, on standardised features, converted back to raw units for the code.
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+
+FEATURES = ["log_strength", "contrast_db", "peak_over_pre_db", "onset_energy_db", "voicing", "contrast_rank"]
+L2 = 1.0
+COLLAR = 0.05
+
+
+def match(pred, lab):
+    pairs = sorted((abs(a - b), i, j) for i, a in enumerate(pred) for j, b in enumerate(lab) if abs(a - b) <= COLLAR + 1e-9)
+    used_p, used_l, m = set(), set(), {}
+    for _, i, j in pairs:
+        if i in used_p or j in used_l:
+            continue
+        used_p.add(i)
+        used_l.add(j)
+        m[i] = j
+    return m
+
+
+def fit(X, y):
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    Z = np.hstack([np.ones((len(X), 1)), (X - mu) / sd])
+    w = np.zeros(Z.shape[1])
+    pen = np.full(Z.shape[1], L2)
+    pen[0] = 0.0
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-Z @ w))
+        g = Z.T @ (p - y) + pen * w
+        H = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(pen)
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    coef = w[1:] / sd
+    return w[0] - (coef * mu).sum(), coef
+
+
+def main():
+    cand_dir, lab_dir = sys.argv[1], sys.argv[2]
+    clips, X, y, T, labels = [], [], [], [], {}
+    for lf in sorted(glob.glob(os.path.join(lab_dir, "*.json"))):
+        L = json.load(open(lf))
+        if "events" not in L:
+            continue
+        clip = L["clip"]
+        labels[clip] = [e["onset_s"] for e in L["events"]]
+        P = json.load(open(os.path.join(cand_dir, clip + ".json")))["events"]
+        m = match([e["onset_s"] for e in P], labels[clip])
+        for i, e in enumerate(P):
+            clips.append(clip)
+            X.append([e["evidence"][f] for f in FEATURES])
+            y.append(1.0 if i in m else 0.0)
+            T.append(e["onset_s"])
+    clips, X, y, T = np.array(clips), np.array(X), np.array(y), np.array(T)
+    total = sum(len(v) for v in labels.values())
+    print(f"{len(y)} candidates, {int(y.sum())} matched, {total} labels")
+
+    def f1_at(prob, th):
+        tp = fp = 0
+        for c in labels:
+            sel = (clips == c) & (prob >= th)
+            n = len(match(list(T[sel]), labels[c]))
+            tp += n
+            fp += int(sel.sum()) - n
+        P = tp / max(tp + fp, 1)
+        R = tp / total
+        return 2 * P * R / max(P + R, 1e-9), P, R
+
+    prob = np.zeros(len(y))
+    for c in sorted(set(clips)):
+        tr = clips != c
+        b, w = fit(X[tr], y[tr])
+        prob[~tr] = 1 / (1 + np.exp(-(b + X[~tr] @ w)))
+    print("leave-one-clip-out:")
+    for th in np.arange(0.2, 0.71, 0.05):
+        f, p, r = f1_at(prob, th)
+        print(f"  threshold {th:.2f}: F1 {f:.3f} (P {p:.3f}, R {r:.3f})")
+    b, w = fit(X, y)
+    print("weights fitted on all clips (paste into src/detect/score.rs):")
+    print(f"  BIAS = {b:.3f}")
+    for name, v in zip(FEATURES, w):
+        print(f"  {name.upper()} = {v:.3f}")
+
+
+if __name__ == "__main__":
+    main()
