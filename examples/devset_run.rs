@@ -46,8 +46,8 @@ fn main() {
         let events: Vec<serde_json::Value> = pipeline::detect_events(&x, d.signal.sample_rate, &params)
             .iter()
             .map(|e| {
-                let f = features::measure(&x, &d.signal.channels, d.signal.sample_rate, e.onset, e.peak, &Default::default());
-                let v = features::classify::classify(&f, &Default::default());
+                let f = features::measure(&x, &d.signal.channels, d.signal.sample_rate, e.body_onset(), e.peak, &Default::default());
+                let v = features::classify::classify(&f, &e.evidence, &Default::default());
                 // Diagnostics beside the two fields score.py reads.
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,
                     "gunshot_score": v.gunshot_score, "strength": e.strength, "broadband": e.broadband,

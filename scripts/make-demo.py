@@ -53,8 +53,10 @@ def pink_noise(n):
 
 
 def gunshot():
-    """Friedlander muzzle blast (1 ms rise), ground reflection, reverberant noise tail."""
-    n = int(0.6 * SR)
+    """A shot heard from about 100 m: Friedlander muzzle blast (1 ms rise), ground
+    reflection, a reverberant noise tail (tau 250 ms), an echo from a wall 5 m away (30 ms), and the low-pass of
+    air absorption and ground effect over about 100 m (one pole at 2 kHz)."""
+    n = int(0.9 * SR)
     x = [0.0] * n
     rise = int(0.001 * SR)
     t_plus = 0.004  # positive-phase duration
@@ -69,11 +71,14 @@ def gunshot():
     # Broadband crack content riding on the blast, and a reverberant tail.
     for i in range(rise, n):
         t = (i - rise) / SR
-        x[i] += rng.uniform(-1, 1) * (0.6 * math.exp(-t / 0.004) + 0.12 * math.exp(-t / 0.12))
+        x[i] += rng.uniform(-1, 1) * (0.6 * math.exp(-t / 0.004) + 0.3 * math.exp(-t / 0.25))
     refl = int(0.007 * SR)
     for i in range(n - 1, refl, -1):
         x[i] += 0.45 * x[i - refl]
-    x = onepole_lowpass(x, 9000)
+    echo = int(0.03 * SR)
+    for i in range(n - 1, echo, -1):
+        x[i] += 0.3 * x[i - echo]
+    x = onepole_lowpass(x, 2000)
     return normalise(x, 0.95)
 
 

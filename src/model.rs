@@ -164,6 +164,8 @@ pub struct Event {
     pub features: crate::features::EventFeatures,
     /// The measurements that drove the class, in words.
     pub reasons: Vec<String>,
+    /// Its parts: crack and blast, or the direct sound, and early reflections (echoes).
+    pub components: Vec<crate::detect::components::Component>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
 }

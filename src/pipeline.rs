@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{evidence, odf, peaks, refine, score};
+use crate::detect::{components, evidence, odf, peaks, refine, score};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
@@ -53,6 +53,8 @@ pub struct DetectParams {
     pub peaks: peaks::PeakParams,
     /// Onset refinement in the waveform.
     pub refine: refine::RefineParams,
+    /// Components of an event (echoes).
+    pub components: components::ComponentParams,
     /// Evidence measured per candidate.
     pub evidence: evidence::EvidenceParams,
     /// The detection score and its threshold.
@@ -64,6 +66,8 @@ pub struct DetectParams {
 pub struct Detection {
     /// Onset sample (first sample reaching the threshold).
     pub onset: usize,
+    /// Onset of the main body when a precursor (a supersonic crack) came first.
+    pub main_onset: Option<usize>,
     /// Peak sample.
     pub peak: usize,
     /// Peak magnitude of the mono mix.
@@ -76,6 +80,14 @@ pub struct Detection {
     pub evidence: evidence::Evidence,
     /// Detection score (0..1) from `evidence`.
     pub score: f64,
+}
+
+impl Detection {
+    /// Where the event's main body starts: the muzzle blast after a crack, else the onset.
+    /// Evidence and features are measured from here, so a crack does not change them.
+    pub fn body_onset(&self) -> usize {
+        self.main_onset.unwrap_or(self.onset)
+    }
 }
 
 /// The detection curve: broadbandness weighted by the mean rise per band, so an event must rise
@@ -105,6 +117,7 @@ pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detectio
         };
         let d = Detection {
             onset: l.onset,
+            main_onset: l.main_onset,
             peak: l.peak,
             peak_abs: l.peak_abs,
             strength: curve[t],
@@ -133,20 +146,20 @@ pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detectio
         .iter()
         .map(|d| {
             let (peak_over_pre_db, onset_energy_db) =
-                evidence::onset_ratios_db(x, d.onset, sample_rate, e);
+                evidence::onset_ratios_db(x, d.body_onset(), sample_rate, e);
             evidence::Evidence {
                 log_strength: f64::from(d.strength.max(1e-6)).log10(),
                 contrast_db: evidence::contrast_db(
                     &o.band_db,
                     o.n_bands,
-                    d.onset / plan.hop,
+                    d.body_onset() / plan.hop,
                     frame_rate,
                     odf::FLOOR_DB,
                     e,
                 ),
                 peak_over_pre_db,
                 onset_energy_db,
-                voicing: evidence::voicing(&voicing_plan, x, d.onset, sample_rate, e),
+                voicing: evidence::voicing(&voicing_plan, x, d.body_onset(), sample_rate, e),
                 contrast_rank: 0.0,
             }
         })
@@ -210,6 +223,13 @@ pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
     bursts
 }
 
+fn component(kind: &str, onset_s: f64) -> components::Component {
+    components::Component {
+        kind: kind.into(),
+        onset_s,
+    }
+}
+
 /// Evidence rounded for the report (4 decimals: far below any meaningful difference).
 fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
     let r = |v: f64| round_to(v, 4);
@@ -249,12 +269,33 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
             &mono,
             &signal.channels,
             signal.sample_rate,
-            d.onset,
+            d.body_onset(),
             d.peak,
             &p.measure,
         );
-        let v = classify::classify(&f, &p.classify);
+        let v = classify::classify(&f, &d.evidence, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
+        // A precursor is a crack only when the whole event sounds like a shot.
+        let shot = v.class == classify::GUNSHOT;
+        let mut parts = match d.main_onset {
+            Some(main) => vec![
+                component(if shot { "crack" } else { "precursor" }, t(d.onset)),
+                component(if shot { "blast" } else { "main" }, t(main)),
+            ],
+            None => vec![component("direct", t(d.onset))],
+        };
+        // Reflections are looked for behind blasts only: after a syllable the glottal pulses
+        // (every 3-12 ms) would pass for them.
+        if shot || v.class == classify::EXPLOSION {
+            for echo in components::echoes(
+                &mono,
+                d.body_onset(),
+                signal.sample_rate,
+                &p.detect.components,
+            ) {
+                parts.push(component("echo", t(echo)));
+            }
+        }
         events.push(Event {
             id: events.len() + 1,
             onset_s: t(d.onset),
@@ -268,6 +309,7 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
             clipped: f.clipped_channels > 0,
             features: f,
             reasons: v.reasons,
+            components: parts,
             burst: None,
         });
     }

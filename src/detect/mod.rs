@@ -4,6 +4,7 @@
 //! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::locate ->
 //! evidence -> score.
 
+pub mod components;
 pub mod evidence;
 pub mod odf;
 pub mod peaks;

@@ -20,6 +20,17 @@ pub struct RefineParams {
     /// Walking back stops at a run of this many seconds below the threshold (so isolated noise
     /// samples before the event do not drag the onset early).
     pub quiet_run_s: f64,
+    /// A precursor is searched from this long before the onset found so far... A supersonic
+    /// bullet's crack (an N-wave of about 0.3 ms) reaches the microphone 5-60 ms before the
+    /// muzzle blast, and a 20 ms STFT frame barely sees it; the devset, like any report, must
+    /// time the shot from the crack, since that is where its sound begins.
+    pub precursor_max_lead_s: f64,
+    /// ...to this long before it.
+    pub precursor_min_lead_s: f64,
+    /// A precursor reaches `peak_fraction` of the event's peak and at least this many times
+    /// the RMS of the background before the search window (higher than `noise_factor`: the
+    /// window is long, so chance crossings must be rarer).
+    pub precursor_noise_factor: f32,
 }
 
 impl Default for RefineParams {
@@ -31,6 +42,9 @@ impl Default for RefineParams {
             noise_factor: 3.0,
             noise_window_s: 0.05,
             quiet_run_s: 0.001,
+            precursor_max_lead_s: 0.06,
+            precursor_min_lead_s: 0.004,
+            precursor_noise_factor: 8.0,
         }
     }
 }
@@ -46,6 +60,9 @@ pub struct Located {
     pub peak_abs: f32,
     /// The threshold used.
     pub threshold: f32,
+    /// When a precursor (a crack) was found: the onset of the main body (the muzzle blast).
+    /// `onset` is then the precursor's.
+    pub main_onset: Option<usize>,
 }
 
 /// Locates the event near sample `approx` of `x` at `sample_rate`; `None` if `x` is empty.
@@ -74,9 +91,33 @@ pub fn locate(x: &[f32], approx: usize, sample_rate: u32, p: &RefineParams) -> O
     };
     let threshold = (p.peak_fraction * peak_abs).max(p.noise_factor * noise_rms);
     let quiet = samples(p.quiet_run_s).max(1);
-    let mut onset = peak;
+    let mut onset = walk_back(x, peak, lo, threshold, quiet);
+    let main = onset;
+    let precursor = precursor(x, main, peak_abs, sample_rate, p);
+    if let Some(first) = precursor {
+        onset = walk_back(
+            x,
+            first,
+            first.saturating_sub(samples(p.search_before_s)),
+            threshold,
+            quiet,
+        );
+    }
+    Some(Located {
+        onset,
+        peak,
+        peak_abs,
+        threshold,
+        main_onset: precursor.map(|_| main),
+    })
+}
+
+/// The first sample at or above `threshold` walking back from `from` (inclusive) towards `lo`,
+/// stopping at a run of `quiet` samples below it.
+fn walk_back(x: &[f32], from: usize, lo: usize, threshold: f32, quiet: usize) -> usize {
+    let mut onset = from;
     let mut below = 0usize;
-    let mut i = peak;
+    let mut i = from;
     while i > lo {
         i -= 1;
         if x[i].abs() >= threshold {
@@ -89,12 +130,31 @@ pub fn locate(x: &[f32], approx: usize, sample_rate: u32, p: &RefineParams) -> O
             }
         }
     }
-    Some(Located {
-        onset,
-        peak,
-        peak_abs,
-        threshold,
-    })
+    onset
+}
+
+/// The earliest sample of a precursor in the `precursor_*` window before `onset`, if any.
+fn precursor(
+    x: &[f32],
+    onset: usize,
+    peak_abs: f32,
+    sample_rate: u32,
+    p: &RefineParams,
+) -> Option<usize> {
+    let sr = f64::from(sample_rate);
+    let samples = |s: f64| (s * sr).round() as usize;
+    let hi = onset.checked_sub(samples(p.precursor_min_lead_s))?;
+    let lo = onset.saturating_sub(samples(p.precursor_max_lead_s));
+    let nlo = lo.saturating_sub(samples(p.noise_window_s));
+    if lo <= nlo || hi <= lo {
+        return None;
+    }
+    let noise_rms = (x[nlo..lo].iter().map(|v| v * v).sum::<f32>() / (lo - nlo) as f32).sqrt();
+    let level = (p.peak_fraction * peak_abs).max(p.precursor_noise_factor * noise_rms);
+    x[lo..hi]
+        .iter()
+        .position(|v| v.abs() >= level)
+        .map(|i| lo + i)
 }
 
 #[cfg(test)]
@@ -136,5 +196,33 @@ mod tests {
         }
         let l = locate(&x, 8040, sr, &RefineParams::default()).unwrap();
         assert!((l.onset as i64 - 8000).abs() <= 8, "onset {}", l.onset);
+    }
+
+    #[test]
+    fn a_crack_before_the_blast_becomes_the_onset_and_the_blast_is_kept() {
+        let sr = 48_000;
+        let mut x = vec![0.0f32; 48_000];
+        let mut s = 11u64;
+        for v in x.iter_mut() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            *v = 0.002 * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0);
+        }
+        // N-wave crack (0.3 ms) at 20_000, muzzle blast 20 ms later with a 1 ms rise.
+        for i in 0..14 {
+            x[20_000 + i] += 0.8 * (1.0 - 2.0 * i as f32 / 13.0);
+        }
+        let blast = 20_960;
+        for i in 0..48 {
+            x[blast + i] += i as f32 / 48.0;
+        }
+        for i in 0..4000 {
+            x[blast + 48 + i] += (-(i as f32) / 400.0).exp();
+        }
+        let l = locate(&x, blast + 200, sr, &RefineParams::default()).unwrap();
+        assert_eq!(l.onset, 20_000);
+        let main = l.main_onset.expect("the blast is kept as the main onset");
+        assert!(main.abs_diff(blast + 5) <= 1, "blast onset {main}");
     }
 }

@@ -31,6 +31,13 @@ pub struct MeasureParams {
     pub high_band_hz: f64,
     /// Upper edge of the band over which spectral flatness is measured, in Hz.
     pub flatness_fmax_hz: f64,
+    /// The envelope profile compares energy in two later windows with the first
+    /// `profile_onset_s` after the onset: the early window (start, end in s)...
+    pub profile_early_s: (f64, f64),
+    /// ...and the late window, where a shot's reverberant tail still sounds.
+    pub profile_tail_s: (f64, f64),
+    /// Length of the onset window of the profile, in seconds.
+    pub profile_onset_s: f64,
     /// A sample at or above this magnitude counts as at full scale (lossy codecs ring around
     /// the clip level, so slightly below 1.0).
     pub clip_level: f32,
@@ -52,6 +59,9 @@ impl Default for MeasureParams {
             low_band_hz: 500.0,
             high_band_hz: 2000.0,
             flatness_fmax_hz: 8000.0,
+            profile_early_s: (0.01, 0.03),
+            profile_tail_s: (0.12, 0.25),
+            profile_onset_s: 0.01,
             clip_level: 0.98,
             clip_run_samples: 3,
         }
@@ -79,6 +89,12 @@ pub struct EventFeatures {
     pub flatness: f64,
     /// Energy below `low_band_hz` over energy above `high_band_hz`, in dB.
     pub low_high_db: f64,
+    /// Energy 10-30 ms after the onset over the first 10 ms, in dB (how fast the first
+    /// wavefront dies).
+    pub early_decay_db: f64,
+    /// Energy 120-250 ms after the onset over the first 10 ms, in dB (how much reverberant tail
+    /// is left).
+    pub tail_db: f64,
     /// Channels with a clipping run in the body.
     pub clipped_channels: usize,
     /// Longest clipping run in samples.
@@ -172,6 +188,15 @@ pub fn measure(
     let (centroid_hz, flatness, low_high_db) =
         spectral_shape(mono, onset, n(p.spectrum_s), sample_rate, p);
 
+    let window_power = |(a, b): (f64, f64)| {
+        let lo = (onset + (a * sr).round() as usize).min(len);
+        let hi = (onset + (b * sr).round() as usize).min(len);
+        mean_square(&mono[lo..hi.max(lo)])
+    };
+    let onset_power = window_power((0.0, p.profile_onset_s)).max(1e-20);
+    let early_decay_db = db(window_power(p.profile_early_s).max(1e-20) / onset_power);
+    let tail_db = db(window_power(p.profile_tail_s).max(1e-20) / onset_power);
+
     EventFeatures {
         peak_dbfs: 20.0 * f64::from(peak_abs).max(1e-10).log10(),
         rise_ms,
@@ -181,6 +206,8 @@ pub fn measure(
         centroid_hz,
         flatness,
         low_high_db,
+        early_decay_db,
+        tail_db,
         clipped_channels,
         longest_clip_run,
     }

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""Fits the detection score's logistic weights (src/detect/score.rs) on the devset candidates.
+"""Fits the two small logistic models of earwitness on the devset candidates:
+the detection score (src/detect/score.rs) and the gunshot score (src/features/classify.rs).
 
 Usage:
     cargo run --release --example devset_run -- ../shared/devset/audio /tmp/cand '{"score": {"threshold": 0}}'
-    python3 scripts/fit-detector.py /tmp/cand ../shared/devset/labels
+    python3 scripts/fit-models.py /tmp/cand ../shared/devset/labels
 
-Each candidate is labelled 1 when score.py's greedy one-to-one matching (|dt| <= 50 ms) pairs
-it with a labelled event, else 0. The script prints the leave-one-clip-out F1 (each clip scored
-by a model fitted on the other 19, with score.py's matching), the weights fitted on all clips,
-and the best threshold. Only numpy is needed: the regression is plain Newton-Raphson (IRLS)
-with a small L2 penalty, on standardised features, converted back to raw units for the code.
+Detection: each candidate is labelled 1 when score.py's greedy one-to-one matching
+(|dt| <= 50 ms) pairs it with a labelled event, else 0.
+Gunshot: among the candidates whose detection score reaches GUNSHOT_POOL_MIN_SCORE, 1 when the
+matched label is a gunshot, else 0 (other impulsive sounds and false detections alike).
+
+For each model the script prints leave-one-clip-out figures (each clip scored by a model
+fitted on the other 19) and the weights fitted on all clips, in raw units, ready for the code.
+Only numpy is needed: the regression is plain Newton-Raphson (IRLS) with a small L2 penalty on
+standardised features.
 """
 import glob
 import json
@@ -21,6 +26,22 @@ import numpy as np
 FEATURES = ["log_strength", "contrast_db", "peak_over_pre_db", "onset_energy_db", "voicing", "contrast_rank"]
 L2 = 1.0
 COLLAR = 0.05
+GUNSHOT_POOL_MIN_SCORE = 0.3
+
+
+def gunshot_inputs(e):
+    """The gunshot model's inputs, in the order of classify::inputs."""
+    f, ev = e["features"], e["evidence"]
+    return [
+        np.log10(f["rise_ms"] + 0.05),
+        min(f["ebr_db"], 40.0),
+        f["centroid_hz"] / 1000.0,
+        f["flatness"],
+        f["low_high_db"],
+        ev["voicing"],
+        f["early_decay_db"],
+        f["tail_db"],
+    ]
 
 
 def match(pred, lab):
@@ -56,12 +77,14 @@ def fit(X, y):
 def main():
     cand_dir, lab_dir = sys.argv[1], sys.argv[2]
     clips, X, y, T, labels = [], [], [], [], {}
+    g_clips, GX, gy = [], [], []
     for lf in sorted(glob.glob(os.path.join(lab_dir, "*.json"))):
         L = json.load(open(lf))
         if "events" not in L:
             continue
         clip = L["clip"]
         labels[clip] = [e["onset_s"] for e in L["events"]]
+        classes = [e["class"] for e in L["events"]]
         P = json.load(open(os.path.join(cand_dir, clip + ".json")))["events"]
         m = match([e["onset_s"] for e in P], labels[clip])
         for i, e in enumerate(P):
@@ -69,6 +92,10 @@ def main():
             X.append([e["evidence"][f] for f in FEATURES])
             y.append(1.0 if i in m else 0.0)
             T.append(e["onset_s"])
+            if e["score"] >= GUNSHOT_POOL_MIN_SCORE:
+                g_clips.append(clip)
+                GX.append(gunshot_inputs(e))
+                gy.append(1.0 if i in m and classes[m[i]] == "gunshot" else 0.0)
     clips, X, y, T = np.array(clips), np.array(X), np.array(y), np.array(T)
     total = sum(len(v) for v in labels.values())
     print(f"{len(y)} candidates, {int(y.sum())} matched, {total} labels")
@@ -98,6 +125,25 @@ def main():
     print(f"  BIAS = {b:.3f}")
     for name, v in zip(FEATURES, w):
         print(f"  {name.upper()} = {v:.3f}")
+
+    g_clips, GX, gy = np.array(g_clips), np.array(GX), np.array(gy)
+    print(f"\ngunshot model: {len(gy)} candidates with detection score >= {GUNSHOT_POOL_MIN_SCORE}, {int(gy.sum())} gunshots")
+    gp = np.zeros(len(gy))
+    for c in sorted(set(g_clips)):
+        tr = g_clips != c
+        b, w = fit(GX[tr], gy[tr])
+        gp[~tr] = 1 / (1 + np.exp(-(b + GX[~tr] @ w)))
+    print("leave-one-clip-out, within the pool:")
+    for th in np.arange(0.3, 0.71, 0.1):
+        tp = int(((gp >= th) & (gy == 1)).sum())
+        fp = int(((gp >= th) & (gy == 0)).sum())
+        fn = int(((gp < th) & (gy == 1)).sum())
+        print(f"  threshold {th:.1f}: P {tp / max(tp + fp, 1):.3f} R {tp / max(tp + fn, 1):.3f} F1 {2 * tp / max(2 * tp + fp + fn, 1):.3f}")
+    b, w = fit(GX, gy)
+    print("weights fitted on all (paste into src/features/classify.rs, TERMS = (weight, mean)):")
+    print(f"  BIAS = {b:.3f}")
+    for wi, mi in zip(w, GX.mean(0)):
+        print(f"  ({wi:.3f}, {mi:.3f}),")
 
 
 if __name__ == "__main__":
