@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-FEATURES = ["log_strength", "contrast_db", "peak_over_pre_db", "onset_energy_db", "voicing", "contrast_rank"]
+FEATURES = ["log_strength", "peak_over_pre_db", "voicing", "contrast_rank"]
 L2 = 1.0
 COLLAR = 0.05
 GUNSHOT_POOL_MIN_SCORE = 0.3
