@@ -42,11 +42,14 @@ fn main() {
     for path in entries {
         let d = decode::decode(&path, &DecodeParams::default()).unwrap();
         let sr = f64::from(d.signal.sample_rate);
-        let x = d.signal.mixdown();
-        let events: Vec<serde_json::Value> = pipeline::detect_events(&x, d.signal.sample_rate, &params)
+        let mp = features::MeasureParams::default();
+        let mix =
+            earwitness::signal::Mixed::from_signal(&d.signal, mp.clip_level, mp.clip_run_samples);
+        let x = &mix.mono;
+        let events: Vec<serde_json::Value> = pipeline::detect_events(x, d.signal.sample_rate, &params)
             .iter()
             .map(|e| {
-                let f = features::measure(&x, &d.signal.channels, d.signal.sample_rate, e.body_onset(), e.peak, &Default::default());
+                let f = features::measure(&mix, e.body_onset(), e.peak, &mp);
                 let v = features::classify::classify(&f, &e.evidence, &Default::default());
                 // Diagnostics beside the two fields score.py reads.
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
 use crate::signal::stft::{StftParams, StftPlan};
+use crate::signal::{Mixed, Mixer};
 
 /// Every parameter of `analyze`, echoed in `events.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -249,30 +250,58 @@ fn round_to(x: f64, digits: i32) -> f64 {
     (x * m).round() / m
 }
 
+/// Decodes `path` block by block straight into the mix the analysis needs, never holding the
+/// planar channels whole.
+fn decode_mixed(
+    path: &Path,
+    input: &crate::model::MediaProbe,
+    p: &AnalyzeParams,
+) -> Result<(Mixed, Vec<String>)> {
+    let mut stream = decode::open(path, &p.decode)?;
+    let info = stream.info().clone();
+    // Reserve what the container announces (plus 1 %), so the vectors do not grow by doubling.
+    let expected = input
+        .streams
+        .get(info.stream_index)
+        .and_then(|s| s.duration_s)
+        .or(input.container.duration_s)
+        .filter(|d| d.is_finite() && *d > 0.0 && *d < 86_400.0)
+        .map_or(0, |d| (d * 1.01 * f64::from(info.sample_rate)) as usize);
+    let mut mixer = Mixer::new(
+        info.channels,
+        info.sample_rate,
+        p.measure.clip_level,
+        p.measure.clip_run_samples,
+        expected,
+    );
+    for block in stream.by_ref() {
+        mixer.push(&block?.channels);
+    }
+    let mixed = mixer.finish();
+    if mixed.frames() == 0 {
+        return Err(crate::error::Error::media(
+            path,
+            "no audio could be decoded (truncated or corrupt stream)",
+        ));
+    }
+    Ok((mixed, stream.warnings()))
+}
+
 /// Analyzes the clip at `path`: probe, decode, detect, measure, classify, group.
 ///
 /// # Errors
 /// The file cannot be read or decoded.
 pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
     let input = crate::probe::probe(path, &p.decode)?;
-    let decoded = decode::decode(path, &p.decode)?;
-    let mut warnings = decoded.warnings.clone();
+    let (signal, mut warnings) = decode_mixed(path, &input, p)?;
     if let Some(problem) = &input.problem {
         warnings.push(problem.clone());
     }
-    let signal = &decoded.signal;
     let sr = f64::from(signal.sample_rate);
-    let mono = signal.mixdown();
+    let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
-    for d in detect_events(&mono, signal.sample_rate, &p.detect) {
-        let f = features::measure(
-            &mono,
-            &signal.channels,
-            signal.sample_rate,
-            d.body_onset(),
-            d.peak,
-            &p.measure,
-        );
+    for d in detect_events(mono, signal.sample_rate, &p.detect) {
+        let f = features::measure(&signal, d.body_onset(), d.peak, &p.measure);
         let v = classify::classify(&f, &d.evidence, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // A precursor is a crack only when the whole event sounds like a shot.
@@ -288,7 +317,7 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
         // (every 3-12 ms) would pass for them.
         if shot || v.class == classify::EXPLOSION {
             for echo in components::echoes(
-                &mono,
+                mono,
                 d.body_onset(),
                 signal.sample_rate,
                 &p.detect.components,
@@ -321,7 +350,7 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
         params: p.clone(),
         audio: AnalyzedAudio {
             sample_rate: signal.sample_rate,
-            channels: signal.channels.len(),
+            channels: signal.channels,
             frames: signal.frames() as u64,
             duration_s: round_to(signal.duration_s(), 6),
         },

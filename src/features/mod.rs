@@ -3,6 +3,8 @@
 
 pub mod classify;
 
+use crate::signal::Mixed;
+
 use serde::{Deserialize, Serialize};
 
 /// Measurement parameters (echoed in every report).
@@ -97,7 +99,8 @@ pub struct EventFeatures {
     pub tail_db: f64,
     /// Channels with a clipping run in the body.
     pub clipped_channels: usize,
-    /// Longest clipping run in samples.
+    /// Longest clipping run in the body in samples (runs shorter than `clip_run_samples` are
+    /// not kept).
     pub longest_clip_run: usize,
 }
 
@@ -112,16 +115,11 @@ fn mean_square(x: &[f32]) -> f64 {
     x.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>() / x.len() as f64
 }
 
-/// Measures the event with `onset` and `peak` (samples) in `mono`, with `channels` for
-/// clipping, at `sample_rate`.
-pub fn measure(
-    mono: &[f32],
-    channels: &[Vec<f32>],
-    sample_rate: u32,
-    onset: usize,
-    peak: usize,
-    p: &MeasureParams,
-) -> EventFeatures {
+/// Measures the event with `onset` and `peak` (samples) in `mix` (mono mix for the shape,
+/// per-channel peak and clipping runs for level and clipping).
+pub fn measure(mix: &Mixed, onset: usize, peak: usize, p: &MeasureParams) -> EventFeatures {
+    let mono = &mix.mono[..];
+    let sample_rate = mix.sample_rate;
     let sr = f64::from(sample_rate);
     let n = |s: f64| ((s * sr).round() as usize).max(1);
     let len = mono.len();
@@ -129,22 +127,18 @@ pub fn measure(
     let body_end = (onset + n(p.body_s)).min(len);
     let body = &mono[onset..body_end];
 
-    // Level and clipping over every channel.
-    let mut peak_abs = 0.0f32;
-    let (mut clipped_channels, mut longest_clip_run) = (0, 0);
-    for ch in channels {
-        let seg = &ch[onset.min(ch.len())..body_end.min(ch.len())];
-        peak_abs = seg.iter().fold(peak_abs, |m, v| m.max(v.abs()));
-        let (mut run, mut longest) = (0usize, 0usize);
-        for v in seg {
-            run = if v.abs() >= p.clip_level { run + 1 } else { 0 };
-            longest = longest.max(run);
+    // Level over every channel; clipping runs (per channel) that overlap the body, counted by
+    // the part inside it.
+    let peak_abs = mix.peak_abs(onset, body_end);
+    let mut longest = vec![0usize; mix.channels];
+    for r in &mix.clip_runs {
+        let (a, b) = (r.start.max(onset), (r.start + r.len).min(body_end));
+        if a < b && r.channel < longest.len() {
+            longest[r.channel] = longest[r.channel].max(b - a);
         }
-        if longest >= p.clip_run_samples {
-            clipped_channels += 1;
-        }
-        longest_clip_run = longest_clip_run.max(longest);
     }
+    let clipped_channels = longest.iter().filter(|&&l| l >= p.clip_run_samples).count();
+    let longest_clip_run = longest.iter().copied().max().unwrap_or(0);
     let peak_mono = body.iter().fold(0.0f32, |m, v| m.max(v.abs()));
 
     // Rise: onset to the first sample at 90 % of the mono peak.
@@ -270,6 +264,18 @@ fn spectral_shape(
 mod tests {
     use super::*;
 
+    fn mix(channels: Vec<Vec<f32>>, sample_rate: u32) -> Mixed {
+        let p = MeasureParams::default();
+        Mixed::from_signal(
+            &crate::signal::Signal {
+                channels,
+                sample_rate,
+            },
+            p.clip_level,
+            p.clip_run_samples,
+        )
+    }
+
     fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
         let mut s = seed;
         (0..n)
@@ -294,14 +300,7 @@ mod tests {
         for i in 0..9600 {
             x[48_048 + i] += 0.5 * (-(i as f32) / 960.0).exp() * burst[48 + i];
         }
-        let f = measure(
-            &x,
-            std::slice::from_ref(&x),
-            sr,
-            48_005,
-            48_048,
-            &MeasureParams::default(),
-        );
+        let f = measure(&mix(vec![x], sr), 48_005, 48_048, &MeasureParams::default());
         assert!((f.peak_dbfs - 20.0 * 0.5f64.log10()).abs() < 0.5, "{f:?}");
         assert!(f.rise_ms < 1.2, "{f:?}");
         // A 20 ms amplitude time constant falls 20 dB in 46 ms; frames of 5 ms round it.
@@ -317,14 +316,7 @@ mod tests {
         let mut a = vec![0.0f32; 8000];
         let b = a.clone();
         a[4000..4010].fill(1.0);
-        let f = measure(
-            &a,
-            &[a.clone(), b],
-            sr,
-            3990,
-            4000,
-            &MeasureParams::default(),
-        );
+        let f = measure(&mix(vec![a, b], sr), 3990, 4000, &MeasureParams::default());
         assert_eq!((f.clipped_channels, f.longest_clip_run), (1, 10));
         assert!((f.peak_dbfs).abs() < 1e-6);
     }
@@ -342,14 +334,7 @@ mod tests {
                 }
             })
             .collect();
-        let f = measure(
-            &x,
-            std::slice::from_ref(&x),
-            sr,
-            8000,
-            8050,
-            &MeasureParams::default(),
-        );
+        let f = measure(&mix(vec![x], sr), 8000, 8050, &MeasureParams::default());
         assert!(f.low_high_db > 30.0, "{f:?}");
         assert!(f.centroid_hz < 400.0, "{f:?}");
         assert!(f.flatness < 0.1, "{f:?}");
