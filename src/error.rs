@@ -36,6 +36,16 @@ pub enum Error {
         /// How to get a decoder for it.
         hint: String,
     },
+    /// A transcript could not be used (encoding, broken timing, impossible times).
+    #[error("{}{}: {problem}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Transcript {
+        /// The transcript file.
+        path: PathBuf,
+        /// 1-based line of the problem, when it has one.
+        line: Option<usize>,
+        /// What went wrong, in words.
+        problem: String,
+    },
     /// An output could not be written.
     #[error("{}: cannot write: {problem}", path.display())]
     Write {
@@ -66,6 +76,15 @@ impl Error {
         Error::Read {
             path: path.to_path_buf(),
             problem,
+        }
+    }
+
+    /// A transcript problem at `line` (1-based) of `path`.
+    pub fn transcript(path: &Path, line: Option<usize>, problem: impl Into<String>) -> Self {
+        Error::Transcript {
+            path: path.to_path_buf(),
+            line,
+            problem: problem.into(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod signal;
+pub mod transcript;
 pub mod units;
 
 pub use error::{Error, Result};

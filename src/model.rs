@@ -117,8 +117,48 @@ pub struct Analysis {
     pub events: Vec<Event>,
     /// Runs of gunshot-like events.
     pub bursts: Vec<Burst>,
+    /// The transcript the events were placed in, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub transcript: Option<TranscriptReport>,
     /// Problems that did not stop the analysis.
     pub warnings: Vec<String>,
+}
+
+/// How the transcript's clock was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetSource {
+    /// No correction (offset 0).
+    None,
+    /// `--transcript-offset`.
+    Manual,
+    /// Estimated from the audio (`--sync auto`).
+    Auto,
+}
+
+/// The transcript as used: where it came from, how its clock was corrected, and its cues on
+/// the audio timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptReport {
+    /// The transcript file as given.
+    pub path: String,
+    /// SHA-256 of the transcript file.
+    pub sha256: String,
+    /// Format it was read as.
+    pub format: crate::transcript::Format,
+    /// transcript_time = speed_ratio * audio_time + offset_s (the devset's sign).
+    pub offset_s: f64,
+    /// Where `offset_s` came from.
+    pub offset_source: OffsetSource,
+    /// Confidence of the automatic estimate (0..1), when one was made.
+    pub sync_confidence: Option<f64>,
+    /// The automatic estimate, also when it was not applied (low confidence).
+    pub sync_estimate_s: Option<f64>,
+    /// Transcript seconds per audio second (1 unless a frame-rate conversion was found).
+    pub speed_ratio: f64,
+    /// Cues with times on the audio timeline (corrected).
+    pub cues: Vec<crate::transcript::Cue>,
 }
 
 /// The decoded audio the analysis ran on.
@@ -166,6 +206,9 @@ pub struct Event {
     pub reasons: Vec<String>,
     /// Its parts: crack and blast, or the direct sound, and early reflections (echoes).
     pub components: Vec<crate::detect::components::Component>,
+    /// Where it sits in the transcript, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub transcript: Option<crate::transcript::relate::Relation>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
 }

@@ -9,7 +9,9 @@ use crate::decode::{self, DecodeParams};
 use crate::detect::{components, evidence, odf, peaks, refine, score};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
-use crate::model::{Analysis, AnalyzedAudio, Burst, Event, SCHEMA_VERSION, Tool};
+use crate::model::{
+    Analysis, AnalyzedAudio, Burst, Event, OffsetSource, SCHEMA_VERSION, Tool, TranscriptReport,
+};
 use crate::signal::stft::{StftParams, StftPlan};
 use crate::signal::{Mixed, Mixer};
 
@@ -27,6 +29,35 @@ pub struct AnalyzeParams {
     pub classify: classify::ClassifyParams,
     /// Bursts.
     pub burst: BurstParams,
+    /// Transcript reading and clock correction.
+    pub transcript: TranscriptParams,
+}
+
+/// How the transcript's clock is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// Trust the transcript's clock (plus any manual offset).
+    #[default]
+    None,
+    /// Estimate the offset from the audio; apply it when confident.
+    Auto,
+}
+
+/// Transcript parameters (echoed in every report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptParams {
+    /// Format forced by the user (otherwise detected from the content).
+    pub format: Option<crate::transcript::Format>,
+    /// Manual offset: transcript_time = audio_time + offset_s.
+    pub offset_s: Option<f64>,
+    /// Automatic clock correction.
+    pub sync: SyncMode,
+    /// Also search frame-rate conversions (23.976/24/25 fps) with `sync: auto`.
+    pub sync_speed: bool,
+    /// Parameters of the automatic estimate.
+    pub sync_params: crate::transcript::sync::SyncParams,
 }
 
 /// How gunshot-like events are grouped into bursts.
@@ -287,11 +318,110 @@ fn decode_mixed(
     Ok((mixed, stream.warnings()))
 }
 
+/// Reads the transcript at `path` and sets its clock against `mono`: manual offset, automatic
+/// estimate, or none; cues end up on the audio timeline.
+fn place_transcript(
+    path: &Path,
+    mono: &[f32],
+    sample_rate: u32,
+    duration_s: f64,
+    p: &TranscriptParams,
+    warnings: &mut Vec<String>,
+) -> Result<TranscriptReport> {
+    use crate::transcript::{self, sync};
+    let t = transcript::load(path, p.format)?;
+    let shown = path.display();
+    warnings.extend(t.warnings.iter().map(|w| format!("{shown}: {w}")));
+    let (mut offset_s, mut source, mut speed) = match p.offset_s {
+        Some(o) => (o, OffsetSource::Manual, 1.0),
+        None => (0.0, OffsetSource::None, 1.0),
+    };
+    let (mut confidence, mut estimate_s) = (None, None);
+    if p.sync == SyncMode::Auto {
+        let mut sp = p.sync_params.clone();
+        if p.sync_speed {
+            sp.speed_ratios = sync::FRAME_RATE_RATIOS.to_vec();
+        }
+        let activity = sync::speech_activity(mono, sample_rate, &sp);
+        match sync::estimate(&activity, &t.cues, &sp) {
+            Some(e) => {
+                confidence = Some(round_to(e.confidence, 3));
+                estimate_s = Some(round_to(e.offset_s, 3));
+                if e.confidence >= sp.min_confidence {
+                    offset_s = e.offset_s;
+                    speed = e.speed_ratio;
+                    source = OffsetSource::Auto;
+                } else {
+                    warnings.push(format!(
+                        "{shown}: automatic sync not confident ({:.2} < {:.2}; estimate {:+.3} s), \
+                         transcript clock kept{}",
+                        e.confidence,
+                        sp.min_confidence,
+                        e.offset_s,
+                        if source == OffsetSource::Manual {
+                            " with the manual offset"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            None => warnings.push(format!(
+                "{shown}: automatic sync impossible (no voiced speech found, or no cues)"
+            )),
+        }
+    }
+    let to_audio = |x: f64| round_to((x - offset_s) / speed, 6);
+    let cues: Vec<transcript::Cue> = t
+        .cues
+        .into_iter()
+        .map(|mut c| {
+            c.start_s = to_audio(c.start_s);
+            c.end_s = to_audio(c.end_s);
+            for w in &mut c.words {
+                w.start_s = to_audio(w.start_s);
+                w.end_s = to_audio(w.end_s);
+            }
+            c
+        })
+        .collect();
+    let outside = cues
+        .iter()
+        .filter(|c| c.end_s <= 0.0 || c.start_s >= duration_s)
+        .count();
+    if outside > 0 {
+        warnings.push(format!(
+            "{shown}: {outside} cue(s) fall outside the clip (0-{duration_s:.3} s) after the \
+             clock correction"
+        ));
+    }
+    let (_, sha256) = crate::probe::hash_file(path)?;
+    Ok(TranscriptReport {
+        path: path.display().to_string(),
+        sha256,
+        format: t.format,
+        offset_s: round_to(offset_s, 6),
+        offset_source: source,
+        sync_confidence: confidence,
+        sync_estimate_s: estimate_s,
+        speed_ratio: speed,
+        cues,
+    })
+}
+
 /// Analyzes the clip at `path`: probe, decode, detect, measure, classify, group.
 ///
 /// # Errors
 /// The file cannot be read or decoded.
 pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
+    analyze_with(path, None, p)
+}
+
+/// [`analyze`], placing the events in the transcript at `transcript` when given.
+///
+/// # Errors
+/// The clip cannot be read or decoded, or the transcript cannot be used.
+pub fn analyze_with(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<Analysis> {
     let input = crate::probe::probe(path, &p.decode)?;
     let (signal, mut warnings) = decode_mixed(path, &input, p)?;
     if let Some(problem) = &input.problem {
@@ -339,10 +469,28 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
             features: f,
             reasons: v.reasons,
             components: parts,
+            transcript: None,
             burst: None,
         });
     }
     let bursts = group_bursts(&mut events, &p.burst);
+    let transcript = match transcript {
+        Some(tp) => {
+            let t = place_transcript(
+                tp,
+                mono,
+                signal.sample_rate,
+                signal.duration_s(),
+                &p.transcript,
+                &mut warnings,
+            )?;
+            for e in &mut events {
+                e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
+            }
+            Some(t)
+        }
+        None => None,
+    };
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -356,6 +504,7 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
         },
         events,
         bursts,
+        transcript,
         warnings,
     })
 }

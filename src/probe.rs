@@ -70,7 +70,8 @@ fn problem_text(e: &Error) -> String {
         Error::Read { path, .. }
         | Error::Media { path, .. }
         | Error::UnsupportedCodec { path, .. }
-        | Error::Write { path, .. } => full
+        | Error::Write { path, .. }
+        | Error::Transcript { path, .. } => full
             .strip_prefix(&format!("{}: ", path.display()))
             .map_or(full.clone(), str::to_string),
     }

@@ -27,12 +27,23 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         return e.exit_code();
     }
     let _ = std::fs::remove_file(dir.join(".write-test"));
+    if let Some(o) = args.transcript_offset.filter(|o| !o.is_finite()) {
+        eprintln!("earwitness: --transcript-offset must be a number of seconds, not {o}");
+        return 2;
+    }
     let params = AnalyzeParams {
         decode: args.decode.params(),
+        transcript: pipeline::TranscriptParams {
+            format: args.transcript_format,
+            offset_s: args.transcript_offset,
+            sync: args.sync,
+            sync_speed: args.sync_speed,
+            ..Default::default()
+        },
         ..AnalyzeParams::default()
     };
     let result = super::guarded(&args.clip, || {
-        let analysis = pipeline::analyze(&args.clip, &params)?;
+        let analysis = pipeline::analyze_with(&args.clip, args.transcript.as_deref(), &params)?;
         let target = dir.join("events.json");
         let mut json = serde_json::to_vec_pretty(&analysis)
             .map_err(|e| Error::write(&target, e.to_string()))?;
@@ -80,6 +91,25 @@ pub fn render_table(a: &Analysis) -> String {
         "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
         "id", "time", "class", "score", "dBFS"
     );
+    if let Some(t) = &a.transcript {
+        let source = match t.offset_source {
+            crate::model::OffsetSource::None => "as given".to_string(),
+            crate::model::OffsetSource::Manual => format!("offset {:+.3} s (manual)", t.offset_s),
+            crate::model::OffsetSource::Auto => format!(
+                "offset {:+.3} s (auto, confidence {:.2})",
+                t.offset_s,
+                t.sync_confidence.unwrap_or(0.0)
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "transcript {} ({}, {} cues), clock {}",
+            t.path,
+            t.format.name(),
+            t.cues.len(),
+            source
+        );
+    }
     for e in &a.events {
         let _ = writeln!(
             s,
@@ -91,6 +121,9 @@ pub fn render_table(a: &Analysis) -> String {
             e.peak_dbfs,
             e.reasons.join("; ")
         );
+        if let Some(phrase) = e.transcript.as_ref().and_then(|r| r.nearest_phrase()) {
+            let _ = writeln!(s, "{:>16}{}", "", phrase);
+        }
     }
     for b in &a.bursts {
         let _ = writeln!(

@@ -43,6 +43,28 @@ pub struct AnalyzeArgs {
     /// Output folder (default: reports/<clip stem>/).
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// A transcript to place the events in (SRT, WebVTT, Whisper JSON, CSV/TSV).
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
+    /// The transcript's format, when detection from its content is not wanted.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "transcript")]
+    pub transcript_format: Option<crate::transcript::Format>,
+    /// The transcript's clock offset in seconds: transcript_time = audio_time + SECONDS
+    /// (a transcript 8 s late has +8).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        requires = "transcript"
+    )]
+    pub transcript_offset: Option<f64>,
+    /// `auto`: estimate the transcript's offset from the speech in the audio and apply it when
+    /// confident (overrides --transcript-offset then; otherwise that is kept, with a warning).
+    #[arg(long, value_enum, default_value_t = crate::pipeline::SyncMode::None, requires = "transcript")]
+    pub sync: crate::pipeline::SyncMode,
+    /// With --sync auto, also search 23.976/24/25 fps speed conversions.
+    #[arg(long, requires = "transcript")]
+    pub sync_speed: bool,
     #[command(flatten)]
     pub decode: DecodeArgs,
 }
