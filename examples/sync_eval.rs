@@ -36,6 +36,14 @@ fn main() {
         let d = decode::decode(&audio, &DecodeParams::default()).unwrap();
         let x = d.signal.mixdown();
         let act = sync::speech_activity(&x, d.signal.sample_rate, &p);
+        if let Ok(dir) = std::env::var("SYNC_DUMP") {
+            let stem = audio.file_stem().unwrap().to_string_lossy().to_string();
+            std::fs::write(
+                Path::new(&dir).join(format!("{stem}.json")),
+                serde_json::to_vec(&act).unwrap(),
+            )
+            .unwrap();
+        }
         let run = |file: &str, truth: f64, out: &mut Vec<f64>| {
             let t = transcript::load(&root.join("labels").join(file), None).unwrap();
             let e = sync::estimate(&act, &t.cues, &p);

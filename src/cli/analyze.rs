@@ -86,11 +86,6 @@ pub fn render_table(a: &Analysis) -> String {
         shots,
         a.bursts.len()
     );
-    let _ = writeln!(
-        s,
-        "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
-        "id", "time", "class", "score", "dBFS"
-    );
     if let Some(t) = &a.transcript {
         let source = match t.offset_source {
             crate::model::OffsetSource::None => "as given".to_string(),
@@ -110,6 +105,11 @@ pub fn render_table(a: &Analysis) -> String {
             source
         );
     }
+    let _ = writeln!(
+        s,
+        "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
+        "id", "time", "class", "score", "dBFS"
+    );
     for e in &a.events {
         let _ = writeln!(
             s,

@@ -3,9 +3,9 @@
 //! cross-correlated with an FFT, the best lag taken.
 //!
 //! Speech activity is *voiced* activity: a frame counts when it is periodic at a voice pitch
-//! (normalised autocorrelation at 80-400 Hz) and louder than the clip's floor. Bangs, claps,
+//! (normalised autocorrelation at 80-400 Hz) clearly above the clip's usual. Bangs, claps,
 //! wind and engine noise are not periodic at voice pitch, so they do not count; a stationary
-//! hum is periodic but sits at the floor.
+//! hum is periodic but raises the clip's median voicing, which the threshold follows.
 //!
 //! Convention (the devset's): `transcript_time = speed_ratio * audio_time + offset_s`.
 //!
@@ -24,24 +24,35 @@ use crate::detect::evidence::Voicing;
 pub struct SyncParams {
     /// Activity frame rate, frames per second.
     pub frame_rate_hz: f64,
-    /// Window over which a frame's periodicity and level are measured, in seconds.
+    /// Window over which a frame's periodicity is measured, in seconds.
     pub window_s: f64,
-    /// A frame is voiced at or above this normalised autocorrelation.
+    /// A frame is voiced at or above this normalised autocorrelation...
     pub min_voicing: f64,
-    /// ...and at least this many dB above the clip's level floor (20th percentile of frames).
-    pub min_level_above_floor_db: f64,
-    /// Frames this close to a voiced frame count as speech when they are above the floor by
-    /// `min_level_above_floor_db`: the consonants and breathy ends around the vowels, which a
-    /// transcript's cue spans too (without them the cue's edges have nothing to lock onto).
+    /// ...and at least this far above the clip's median voicing, so a periodic background (a
+    /// hum, an engine) does not count as speech throughout. No level condition: a recorder's
+    /// AGC holds the level constant through speech, while periodicity survives it.
+    pub voicing_above_median: f64,
+    /// Frames this close before a voiced frame count as speech too: the consonant before a
+    /// vowel, which a transcript's cue spans as well...
     pub voiced_reach_s: f64,
+    /// ...and frames this close after one: the decaying, reverberant end of a word, which a
+    /// cue also spans (on the devset, 0.05 s left the estimates about 40 ms early, 0.1-0.15 s
+    /// centred them).
+    pub voiced_reach_after_s: f64,
     /// Largest |offset| searched, in seconds.
     pub max_offset_s: f64,
     /// Speed ratios tried with `--sync auto` (1 plus the common frame-rate conversions).
     pub speed_ratios: Vec<f64>,
-    /// The estimate is applied when its confidence reaches this (0..1).
+    /// The estimate is applied when its confidence reaches this (0..1): the best lag must
+    /// beat every lag more than `rival_exclusion_s` away by half again (1 / 0.65). On the
+    /// devset the wrong estimates had confidence 0.06-0.25 and the right ones 0.47-0.75
+    /// (`examples/sync_eval.rs`).
     pub min_confidence: f64,
     /// Lags closer than this to the best one do not count as rivals for the confidence.
     pub rival_exclusion_s: f64,
+    /// Lags whose correlation is within this fraction of the best form its flat top, whose
+    /// middle is taken.
+    pub plateau_tolerance: f64,
 }
 
 impl Default for SyncParams {
@@ -50,12 +61,14 @@ impl Default for SyncParams {
             frame_rate_hz: 100.0,
             window_s: 0.04,
             min_voicing: 0.5,
-            min_level_above_floor_db: 6.0,
-            voiced_reach_s: 0.15,
+            voicing_above_median: 0.15,
+            voiced_reach_s: 0.05,
+            voiced_reach_after_s: 0.12,
             max_offset_s: 120.0,
             speed_ratios: vec![1.0],
-            min_confidence: 0.15,
+            min_confidence: 0.35,
             rival_exclusion_s: 1.0,
+            plateau_tolerance: 0.02,
         }
     }
 }
@@ -94,42 +107,30 @@ pub fn speech_activity(x: &[f32], sample_rate: u32, p: &SyncParams) -> Vec<f32> 
     let plan = Voicing::new(win);
     let lag_lo = (sr / 400.0).floor() as usize;
     let lag_hi = (sr / 80.0).ceil() as usize;
-    let mut level = Vec::with_capacity(n);
     let mut voicing = Vec::with_capacity(n);
     for k in 0..n {
         let a = (k * hop).saturating_sub(win / 2).min(x.len());
         let b = (a + win).min(x.len());
-        let seg = &x[a..b];
-        let e = seg
-            .iter()
-            .map(|v| f64::from(*v) * f64::from(*v))
-            .sum::<f64>()
-            / seg.len().max(1) as f64;
-        level.push(10.0 * e.max(1e-14).log10());
-        voicing.push(plan.max_normalised(seg, lag_lo.max(1), lag_hi));
+        voicing.push(plan.max_normalised(&x[a..b], lag_lo.max(1), lag_hi));
     }
-    let mut sorted = level.clone();
+    let mut sorted = voicing.clone();
     sorted.sort_by(f64::total_cmp);
-    let floor = sorted.get(sorted.len() / 5).copied().unwrap_or(-140.0);
-    let loud: Vec<bool> = level
-        .iter()
-        .map(|l| *l >= floor + p.min_level_above_floor_db)
-        .collect();
-    let voiced: Vec<bool> = voicing
-        .iter()
-        .zip(&loud)
-        .map(|(v, l)| *l && *v >= p.min_voicing)
-        .collect();
-    // Distance (frames) to the nearest voiced frame, by two sweeps.
-    let reach = (p.voiced_reach_s * p.frame_rate_hz).round() as usize;
-    let mut dist = vec![usize::MAX; n];
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    let threshold = p.min_voicing.max(median + p.voicing_above_median);
+    let voiced: Vec<bool> = voicing.iter().map(|v| *v >= threshold).collect();
+    // A frame is speech when a voiced frame lies at most `reach_after` frames before it (the
+    // decaying end of a word) or `reach_before` frames after it (the consonant before a vowel).
+    let frames = |s: f64| (s * p.frame_rate_hz).round() as usize;
+    let (after, before) = (frames(p.voiced_reach_after_s), frames(p.voiced_reach_s));
+    let mut since = vec![usize::MAX; n]; // frames since the last voiced frame
+    let mut until = vec![usize::MAX; n]; // frames until the next voiced frame
     let mut last = None;
     for k in 0..n {
         if voiced[k] {
             last = Some(k);
         }
         if let Some(j) = last {
-            dist[k] = k - j;
+            since[k] = k - j;
         }
     }
     last = None;
@@ -138,11 +139,11 @@ pub fn speech_activity(x: &[f32], sample_rate: u32, p: &SyncParams) -> Vec<f32> 
             last = Some(k);
         }
         if let Some(j) = last {
-            dist[k] = dist[k].min(j - k);
+            until[k] = j - k;
         }
     }
     (0..n)
-        .map(|k| f32::from(u8::from(loud[k] && dist[k] <= reach)))
+        .map(|k| f32::from(u8::from(since[k] <= after || until[k] <= before)))
         .collect()
 }
 
@@ -224,18 +225,19 @@ pub fn estimate(activity: &[f32], cues: &[Cue], p: &SyncParams) -> Option<SyncEs
     if value <= 0.0 {
         return None;
     }
-    // Parabolic interpolation of the peak, for sub-frame precision.
-    let frac = if i > 0 && i + 1 < r.len() {
-        let (l, c, rr) = (r[i - 1], r[i], r[i + 1]);
-        let d = l - 2.0 * c + rr;
-        if d < 0.0 {
-            (0.5 * (l - rr) / d).clamp(-0.5, 0.5)
-        } else {
-            0.0
-        }
-    } else {
-        0.0
-    };
+    // When the voiced frames sit inside longer cues, the correlation has a flat top: every
+    // lag that keeps them inside scores the same. The middle of the top (lags within
+    // `plateau_tolerance` of the best) centres the speech in its cues instead of pushing it to
+    // one edge; for a sharp peak it is the peak itself.
+    let floor_v = value * (1.0 - p.plateau_tolerance);
+    let (mut lo, mut hi) = (i, i);
+    while lo > 0 && r[lo - 1] >= floor_v {
+        lo -= 1;
+    }
+    while hi + 1 < r.len() && r[hi + 1] >= floor_v {
+        hi += 1;
+    }
+    let frac = (lo + hi) as f64 / 2.0 - i as f64;
     let lag = i as f64 + frac - max as f64;
     // The correlation is sum a[n] g[n + L]: g at audio frame n + L matches audio frame n, so
     // transcript time speed * (n + L) / fr belongs to audio time n / fr: offset = speed * L / fr.

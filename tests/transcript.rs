@@ -1,0 +1,258 @@
+//! Transcript fixtures (tests/fixtures/transcripts): every format and quirk, hostile text,
+//! broken files; and `analyze --transcript` end to end on the demo clip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use earwitness::model::{Analysis, OffsetSource};
+use earwitness::transcript::{self, Format};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/transcripts")
+        .join(name)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// (start, end, text) of each cue.
+fn spans(t: &transcript::Transcript) -> Vec<(f64, f64, String)> {
+    t.cues
+        .iter()
+        .map(|c| (c.start_s, c.end_s, c.text.clone()))
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[test]
+fn srt_quirks() {
+    let t = transcript::load(&fixture("quirks.srt"), None).unwrap();
+    assert_eq!(t.format, Format::Srt);
+    let s = spans(&t);
+    assert_eq!(s.len(), 3, "{s:?}");
+    assert!(close(s[0].0, 2.01) && close(s[0].1, 2.42));
+    assert_eq!(s[0].2, "Встать! (Get up!)");
+    assert!(close(s[1].0, 5.24) && close(s[1].1, 6.11));
+    assert_eq!(s[1].2, "Why are you afraid?");
+    assert!(close(s[2].0, 7.0) && close(s[2].1, 7.5));
+}
+
+#[test]
+fn hostile_text_is_kept_as_text_without_markup_or_control_characters() {
+    let t = transcript::load(&fixture("hostile.srt"), None).unwrap();
+    for c in &t.cues {
+        assert!(!c.text.chars().any(char::is_control), "{:?}", c.text);
+    }
+    assert_eq!(t.cues[0].text, "alert(1) & bold [31mred");
+    assert_eq!(t.cues[1].text, "\"quoted\" & <unclosed");
+}
+
+#[test]
+fn broken_files_name_the_line() {
+    let e = transcript::load(&fixture("broken-timing.srt"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("broken-timing.srt:6: broken timing line"), "{e}");
+    let e = transcript::load(&fixture("reversed.srt"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("reversed.srt:6: cue ends before it starts"),
+        "{e}"
+    );
+    let e = transcript::load(&fixture("cp1251.srt"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cp1251.srt:3: text is not UTF-8"), "{e}");
+}
+
+#[test]
+fn webvtt_blocks_settings_and_voices() {
+    let t = transcript::load(&fixture("voices.vtt"), None).unwrap();
+    assert_eq!(t.format, Format::Vtt);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    let s = spans(&t);
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0].2, "Get up!");
+    assert!(close(s[0].0, 2.01) && close(s[0].1, 2.42));
+    assert_eq!(t.cues[0].speaker.as_deref(), Some("Officer"));
+    assert_eq!(t.cues[1].speaker.as_deref(), Some("Soldier"));
+}
+
+#[test]
+fn youtube_auto_captions_are_deduplicated_with_word_times() {
+    let t = transcript::load(&fixture("youtube.vtt"), None).unwrap();
+    let s = spans(&t);
+    assert_eq!(
+        s.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(),
+        ["get up now", "why are you afraid"]
+    );
+    let words: Vec<(&str, f64)> = t.cues[1]
+        .words
+        .iter()
+        .map(|w| (w.text.as_str(), w.start_s))
+        .collect();
+    assert_eq!(
+        words,
+        [("why", 4.01), ("are", 5.5), ("you", 5.7), ("afraid", 5.8)]
+    );
+    assert!(close(t.cues[0].words[2].end_s, 4.0));
+}
+
+#[test]
+fn whisper_dialects() {
+    let cpp = transcript::load(&fixture("whisper-cpp.json"), None).unwrap();
+    assert_eq!(cpp.format, Format::WhisperCpp);
+    assert_eq!(cpp.cues[0].text, "Встать!");
+    assert_eq!(
+        cpp.cues[0].words.len(),
+        1,
+        "sub-word tokens join into one word"
+    );
+    assert_eq!(cpp.cues[0].words[0].text, "Встать!");
+    assert!(close(cpp.cues[1].end_s, 6.11));
+
+    let openai = transcript::load(&fixture("openai-whisper.json"), None).unwrap();
+    assert_eq!(openai.format, Format::Whisper);
+    assert_eq!(openai.cues[0].words[1].text, "up!");
+
+    let x = transcript::load(&fixture("whisperx.json"), None).unwrap();
+    assert_eq!(x.cues[1].speaker.as_deref(), Some("SPEAKER_01"));
+    assert_eq!(x.cues[1].words.len(), 2, "unaligned words are skipped");
+    assert_eq!(x.warnings.len(), 1, "{:?}", x.warnings);
+}
+
+#[test]
+fn csv_and_tsv() {
+    let c = transcript::load(&fixture("whisper-cpp.csv"), None).unwrap();
+    assert_eq!(c.format, Format::Csv);
+    assert!(close(c.cues[0].start_s, 2.01), "milliseconds recognised");
+    assert_eq!(c.cues[1].text, "Why are you, \"comrade\", afraid?");
+    let t = transcript::load(&fixture("plain.tsv"), None).unwrap();
+    assert!(close(t.cues[1].end_s, 6.11));
+}
+
+#[test]
+fn the_format_can_be_forced() {
+    let e = transcript::load(&fixture("plain.tsv"), Some(Format::Srt)).unwrap_err();
+    assert!(e.to_string().contains("no timing line"), "{e}");
+}
+
+fn analyze(args: &[&str], dir: &Path) -> (std::process::Output, Analysis) {
+    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .arg("analyze")
+        .arg(root().join("samples/demo.mp4"))
+        .arg("-o")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: Analysis =
+        serde_json::from_slice(&std::fs::read(dir.join("events.json")).unwrap()).unwrap();
+    (out, a)
+}
+
+#[test]
+fn the_demo_shot_is_placed_after_get_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let srt = root().join("samples/demo.srt");
+    let (out, a) = analyze(&["--transcript", srt.to_str().unwrap()], dir.path());
+    let labels: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("samples/demo.labels.json")).unwrap())
+            .unwrap();
+    let bang = labels["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["class"] == "gunshot")
+        .unwrap()["onset_s"]
+        .as_f64()
+        .unwrap();
+    let shot = a
+        .events
+        .iter()
+        .find(|e| (e.onset_s - bang).abs() < 0.001)
+        .unwrap();
+    let r = shot.transcript.as_ref().unwrap();
+    let prev = r.previous.as_ref().unwrap();
+    assert_eq!(prev.text, "Get up!");
+    assert!((prev.gap_s - 0.42).abs() < 0.01, "{prev:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0.42 s after \"Get up!\""));
+    let t = a.transcript.as_ref().unwrap();
+    assert_eq!((t.offset_source, t.offset_s), (OffsetSource::None, 0.0));
+    assert_eq!(t.cues.len(), 2);
+}
+
+#[test]
+fn a_manual_offset_moves_the_cues_onto_the_audio_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let late = dir.path().join("late.srt");
+    std::fs::write(
+        &late,
+        "1\n00:00:09,510 --> 00:00:09,920\nGet up!\n\n2\n00:00:12,740 --> 00:00:13,610\nWhy are you afraid?\n",
+    )
+    .unwrap();
+    let (_, a) = analyze(
+        &[
+            "--transcript",
+            late.to_str().unwrap(),
+            "--transcript-offset",
+            "7.5",
+        ],
+        &dir.path().join("out"),
+    );
+    let t = a.transcript.as_ref().unwrap();
+    assert_eq!(t.offset_source, OffsetSource::Manual);
+    assert!(close(t.cues[0].start_s, 2.01), "{:?}", t.cues[0]);
+    // Auto sync on a 9 s clip with two phrases: an estimate is made but is not confident
+    // enough to apply, which is said, and the manual offset is kept.
+    let (out, a) = analyze(
+        &[
+            "--transcript",
+            late.to_str().unwrap(),
+            "--transcript-offset",
+            "7.5",
+            "--sync",
+            "auto",
+        ],
+        &dir.path().join("auto"),
+    );
+    let t = a.transcript.as_ref().unwrap();
+    assert!(t.sync_estimate_s.is_some());
+    if t.offset_source == OffsetSource::Auto {
+        assert!((t.offset_s - 7.5).abs() < 0.1, "{t:?}");
+    } else {
+        assert_eq!(t.offset_source, OffsetSource::Manual);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not confident"));
+    }
+}
+
+#[test]
+fn a_bad_transcript_fails_with_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .arg("analyze")
+        .arg(root().join("samples/demo.mp4"))
+        .arg("-o")
+        .arg(dir.path())
+        .arg("--transcript")
+        .arg(fixture("reversed.srt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("reversed.srt:6:"), "{err}");
+    assert!(!dir.path().join("events.json").exists());
+}
