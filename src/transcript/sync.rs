@@ -24,7 +24,9 @@ use crate::detect::evidence::Voicing;
 pub struct SyncParams {
     /// Activity frame rate, frames per second.
     pub frame_rate_hz: f64,
-    /// Window over which a frame's periodicity is measured, in seconds.
+    /// Window over which a frame's periodicity is measured, in seconds: 30 ms holds 2.4
+    /// periods of an 80 Hz voice, and times the edges of speech finer than 40 ms did (devset:
+    /// unshifted max error 35 ms against 60 ms).
     pub window_s: f64,
     /// A frame is voiced at or above this normalised autocorrelation...
     pub min_voicing: f64,
@@ -59,7 +61,7 @@ impl Default for SyncParams {
     fn default() -> Self {
         SyncParams {
             frame_rate_hz: 100.0,
-            window_s: 0.04,
+            window_s: 0.03,
             min_voicing: 0.5,
             voicing_above_median: 0.15,
             voiced_reach_s: 0.05,
