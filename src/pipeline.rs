@@ -422,6 +422,15 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
 /// # Errors
 /// The clip cannot be read or decoded, or the transcript cannot be used.
 pub fn analyze_with(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<Analysis> {
+    run(path, transcript, p).map(|(a, _)| a)
+}
+
+/// [`analyze_with`], also handing back the decoded audio the analysis ran on (for pictures
+/// and listening copies).
+///
+/// # Errors
+/// As [`analyze_with`].
+pub fn run(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<(Analysis, Mixed)> {
     let input = crate::probe::probe(path, &p.decode)?;
     let (signal, mut warnings) = decode_mixed(path, &input, p)?;
     if let Some(problem) = &input.problem {
@@ -491,7 +500,7 @@ pub fn analyze_with(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -
         }
         None => None,
     };
-    Ok(Analysis {
+    let analysis = Analysis {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         input,
@@ -506,5 +515,6 @@ pub fn analyze_with(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -
         bursts,
         transcript,
         warnings,
-    })
+    };
+    Ok((analysis, signal))
 }

@@ -48,8 +48,11 @@ fn hostile_text_is_kept_as_text_without_markup_or_control_characters() {
     for c in &t.cues {
         assert!(!c.text.chars().any(char::is_control), "{:?}", c.text);
     }
-    assert_eq!(t.cues[0].text, "alert(1) & bold [31mred");
-    assert_eq!(t.cues[1].text, "\"quoted\" & <unclosed");
+    assert_eq!(t.cues[0].text, "<script>alert(1)</script> & bold [31mred");
+    assert_eq!(
+        t.cues[1].text,
+        "<img src=x onerror=alert(2)> \"quoted\" & <unclosed"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::AnalyzeArgs;
 use crate::error::Error;
 use crate::model::Analysis;
 use crate::pipeline::{self, AnalyzeParams};
-use crate::report::atomic;
+use crate::report::{self, atomic};
 
 pub(super) fn run(args: &AnalyzeArgs) -> i32 {
     let dir = args.output.clone().unwrap_or_else(|| {
@@ -42,22 +42,41 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         },
         ..AnalyzeParams::default()
     };
+    let formats: Vec<report::Format> = if args.formats.is_empty() {
+        report::Format::ALL.to_vec()
+    } else {
+        args.formats.clone()
+    };
     let result = super::guarded(&args.clip, || {
-        let analysis = pipeline::analyze_with(&args.clip, args.transcript.as_deref(), &params)?;
-        let target = dir.join("events.json");
-        let mut json = serde_json::to_vec_pretty(&analysis)
-            .map_err(|e| Error::write(&target, e.to_string()))?;
-        json.push(b'\n');
-        atomic::write(&target, &json)?;
-        Ok((analysis, target))
+        let (analysis, signal) = pipeline::run(&args.clip, args.transcript.as_deref(), &params)?;
+        let written = report::write_all(&dir, &analysis, &signal.mono, &formats)?;
+        Ok((analysis, written))
     });
     match result {
-        Ok((analysis, target)) => {
+        Ok((analysis, written)) => {
             for w in &analysis.warnings {
                 eprintln!("earwitness: {}: warning: {w}", args.clip.display());
             }
             print!("{}", render_table(&analysis));
-            println!("wrote {}", target.display());
+            let shown: Vec<String> = written
+                .iter()
+                .filter(|p| p.parent() == Some(dir.as_path()))
+                .map(|p| {
+                    p.file_name()
+                        .map_or(String::new(), |n| n.to_string_lossy().to_string())
+                })
+                .collect();
+            let closeups = written.len() - shown.len();
+            println!(
+                "wrote {} in {}{}",
+                shown.join(", "),
+                dir.display(),
+                if closeups > 0 {
+                    format!(" (and {closeups} close-ups in closeups/)")
+                } else {
+                    String::new()
+                }
+            );
             0
         }
         Err(e) => {

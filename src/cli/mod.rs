@@ -65,6 +65,10 @@ pub struct AnalyzeArgs {
     /// With --sync auto, also search 23.976/24/25 fps speed conversions.
     #[arg(long, requires = "transcript")]
     pub sync_speed: bool,
+    /// Outputs to write, comma-separated (default: all): json, csv, labels, srt, vtt,
+    /// sonic-visualiser, overview, closeups, html.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub formats: Vec<crate::report::Format>,
     #[command(flatten)]
     pub decode: DecodeArgs,
 }

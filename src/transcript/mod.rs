@@ -263,40 +263,48 @@ pub fn check(
     Ok(cues)
 }
 
-/// Removes markup a caption may carry (`<i>`, `<b>`, `<font ...>`, `{\an8}`) and control
-/// characters, and joins lines with a space. The text stays text: HTML-escaping is the
-/// report's job.
+/// Caption markup that carries no words: SRT's `<i> <b> <u> <s> <font>` and WebVTT's
+/// `<c> <v> <lang> <ruby> <rt>` (with classes), and inline timestamps `<00:00:01.520>`.
+fn is_caption_tag(tag: &str) -> bool {
+    let t = tag.trim_start_matches('/');
+    if t.starts_with(|c: char| c.is_ascii_digit()) {
+        return true; // a timestamp
+    }
+    let name: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "i" | "b" | "u" | "s" | "font" | "c" | "v" | "lang" | "ruby" | "rt"
+    )
+}
+
+/// Removes caption markup (see [`is_caption_tag`]) and ASS overrides (`{\an8}`), turns
+/// control characters into spaces, and joins lines with a space. Anything else that looks
+/// like a tag (`<script>`, `<img ...>`) is kept as the literal text it is: a transcript's
+/// words are evidence and are never silently dropped; HTML-escaping is the report's job.
 pub fn clean_text(lines: &[&str]) -> String {
     let joined = lines.join(" ");
     let mut out = String::with_capacity(joined.len());
-    let mut chars = joined.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '<' => {
-                // A tag is '<' + letter or '/' ... '>'; a lone '<' (as in "a < b") is text.
-                let mut look = chars.clone();
-                let tag_like = matches!(look.peek(), Some(c) if c.is_ascii_alphabetic() || *c == '/' || *c == '.' || c.is_ascii_digit());
-                let closes = look.any(|c| c == '>');
-                if tag_like && closes {
-                    for c in chars.by_ref() {
-                        if c == '>' {
-                            break;
-                        }
-                    }
-                } else {
-                    out.push(c);
-                }
-            }
-            '{' if chars.peek() == Some(&'\\') => {
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                }
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
+    let mut rest = joined.as_str();
+    while let Some(c) = rest.chars().next() {
+        if c == '<'
+            && let Some(end) = rest.find('>')
+            && is_caption_tag(&rest[1..end])
+        {
+            rest = &rest[end + 1..];
+            continue;
         }
+        if rest.starts_with("{\\")
+            && let Some(end) = rest.find('}')
+        {
+            rest = &rest[end + 1..];
+            continue;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+        rest = &rest[c.len_utf8()..];
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -355,8 +363,12 @@ mod tests {
         assert_eq!(clean_text(&["bell\u{7}here"]), "bell here");
         assert_eq!(
             clean_text(&["<script>alert(1)</script>"]),
-            "alert(1)",
-            "tags are stripped; what is left is escaped by the report"
+            "<script>alert(1)</script>",
+            "only caption markup is removed; the rest is text, escaped by the report"
+        );
+        assert_eq!(
+            clean_text(&["<c.yellow>one</c> <v Bob>two</v> <00:01.000>three"]),
+            "one two three"
         );
     }
 
