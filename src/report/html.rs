@@ -19,7 +19,8 @@ use crate::report::plot::clock;
 pub struct Media {
     /// Overview spectrogram, JPEG.
     pub overview_jpeg: Vec<u8>,
-    /// Per event (same order as `events`): close-up (JPEG) and listening copy (WAV).
+    /// Per event (same order as `events`): close-up (JPEG) and listening copy (WAV); empty
+    /// for events whose media are not embedded.
     pub closeups: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -34,7 +35,7 @@ const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;width:100%;font-size:.92em}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
+th{background:#f4f4f4}td.mono{white-space:nowrap}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
 img{max-width:100%;height:auto;border:1px solid #ddd}.gunshot{color:#b34700;font-weight:600}.explosion{color:#a0527d;font-weight:600}
 .event{page-break-inside:avoid;margin:1.2em 0}.cue{margin:.2em 0}.cue .t{color:#666;font-family:ui-monospace,monospace;margin-right:.6em}
 .ev{margin:.3em 0 .3em 1.5em;padding:.2em .5em;border-left:4px solid #56b4e9;background:#f3f9fd}.ev.gunshot{border-color:#d55e00;background:#fdf3ec}
@@ -117,6 +118,12 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     }
                 }
 
+                @let embedded = media.closeups.iter().filter(|m| !m.0.is_empty()).count();
+                @if embedded < a.events.len() {
+                    p class="note" { "Close-ups and listening copies are shown for " (embedded) " of the " (a.events.len())
+                        " events (the gunshot-like ones first), so this page stays small enough to send; every close-up is in the "
+                        code { "closeups" } " folder beside it." }
+                }
                 @for (i, e) in a.events.iter().enumerate() {
                     div class="event" id=(format!("event-{}", e.id)) {
                         h3 { "#" (e.id) " at " (clock(e.onset_s)) ": " (class_span(e)) }

@@ -62,6 +62,66 @@ pub const CLOSEUP_PX: (u32, u32) = (900, 420);
 pub const CLOSEUP_HALF_S: f64 = 0.5;
 /// Listening copies span this long either side of the onset, in seconds.
 pub const LISTEN_HALF_S: f64 = 1.5;
+/// report.html embeds a close-up and a listening copy for at most this many events (about
+/// 280 kB each), so a long clip's report stays small enough to mail (under 15 MB); the
+/// gunshot-like events come first, by score, then the others by detection score. Every event
+/// is still in the table, and every close-up is in closeups/.
+pub const HTML_MAX_MEDIA: usize = 40;
+
+/// Indices of the events whose media report.html embeds (see [`HTML_MAX_MEDIA`]).
+pub fn html_media_events(a: &Analysis) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..a.events.len()).collect();
+    let key = |i: &usize| {
+        let e = &a.events[*i];
+        let shot = e.class == "gunshot";
+        (
+            !shot,
+            -(if shot {
+                e.gunshot_score
+            } else {
+                e.detection_score
+            }),
+        )
+    };
+    order.sort_by(|x, y| {
+        key(x)
+            .partial_cmp(&key(y))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order.truncate(HTML_MAX_MEDIA);
+    order.sort_unstable();
+    order
+}
+
+/// `draw(event)` for the events at `indices`, spread over the machine's cores (close-ups are
+/// independent, and a long clip has hundreds); results in the order of `indices`.
+fn in_parallel<T: Send>(
+    indices: &[usize],
+    draw: impl Fn(usize, &crate::model::Event) -> T + Sync,
+    a: &Analysis,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(indices.len().max(1));
+    let chunk = indices.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = indices
+            .chunks(chunk)
+            .map(|part| {
+                let draw = &draw;
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&i| draw(i, &a.events[i]))
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
 
 /// A text export: analysis in, file contents out.
 type Render = fn(&Analysis) -> String;
@@ -107,53 +167,96 @@ pub fn write_all(
             written.push(write_text(&dir.join(name), render(a).as_bytes())?);
         }
     }
-    if has(Format::Overview) {
+    let overview = (has(Format::Overview) || has(Format::Html))
+        .then(|| plot::overview_data(OVERVIEW_PX, mono, a));
+    if let (true, Some(d)) = (has(Format::Overview), &overview) {
         let target = dir.join("overview.png");
         let png = plot::png(OVERVIEW_PX, |area| {
-            plot::draw_overview(area, OVERVIEW_PX, mono, a)
+            plot::draw_overview(area, OVERVIEW_PX, d, a)
         })
         .map_err(|e| Error::write(&target, e))?;
         written.push(write_text(&target, &png)?);
         let target = dir.join("overview.svg");
         let svg = plot::svg(OVERVIEW_PX, |area| {
-            plot::draw_overview(area, OVERVIEW_PX, mono, a)
+            plot::draw_overview(area, OVERVIEW_PX, d, a)
         })
         .map_err(|e| Error::write(&target, e))?;
         written.push(write_text(&target, svg.as_bytes())?);
     }
+    // Events whose close-up and listening copy report.html embeds; their close-ups are
+    // rendered once, for the PNG file and the embedded JPEG.
+    let chosen = if has(Format::Html) {
+        html_media_events(a)
+    } else {
+        Vec::new()
+    };
+    let mut jpegs: Vec<Option<Vec<u8>>> = vec![None; a.events.len()];
     if has(Format::Closeups) {
         let sub = dir.join("closeups");
         std::fs::create_dir_all(&sub).map_err(|e| Error::write(&sub, e.to_string()))?;
-        for e in &a.events {
-            let target = sub.join(format!("event-{}.png", e.id));
-            let png = plot::png(CLOSEUP_PX, |area| {
-                plot::draw_closeup(area, CLOSEUP_PX, mono, a, e, CLOSEUP_HALF_S)
-            })
-            .map_err(|e| Error::write(&target, e))?;
-            written.push(write_text(&target, &png)?);
+        let all: Vec<usize> = (0..a.events.len()).collect();
+        // Each worker writes its pictures as it goes, so only a few are in memory at once.
+        let results = in_parallel(
+            &all,
+            |i, e| {
+                let target = sub.join(format!("event-{}.png", e.id));
+                let werr = |err| Error::write(&target, err);
+                let rgb = plot::render_rgb(CLOSEUP_PX, |area| {
+                    plot::draw_closeup(area, CLOSEUP_PX, mono, a, e, CLOSEUP_HALF_S)
+                })
+                .map_err(werr)?;
+                let path = write_text(&target, &plot::encode_png(&rgb, CLOSEUP_PX).map_err(werr)?)?;
+                let jpeg = if chosen.binary_search(&i).is_ok() {
+                    Some(plot::encode_jpeg(&rgb, CLOSEUP_PX).map_err(werr)?)
+                } else {
+                    None
+                };
+                Ok((path, jpeg))
+            },
+            a,
+        );
+        for (i, r) in results.into_iter().enumerate() {
+            let (path, jpeg) = r?;
+            written.push(path);
+            jpegs[i] = jpeg;
         }
     }
-    if has(Format::Html) {
+    if let (true, Some(d)) = (has(Format::Html), &overview) {
         let target = dir.join("report.html");
         let sr = f64::from(a.audio.sample_rate);
         let overview = plot::jpeg(OVERVIEW_PX, |area| {
-            plot::draw_overview(area, OVERVIEW_PX, mono, a)
+            plot::draw_overview(area, OVERVIEW_PX, d, a)
         })
         .map_err(|e| Error::write(&target, e))?;
         let mut media = html::Media {
             overview_jpeg: overview,
-            closeups: Vec::with_capacity(a.events.len()),
+            closeups: vec![(Vec::new(), Vec::new()); a.events.len()],
         };
-        for e in &a.events {
-            let img = plot::jpeg(CLOSEUP_PX, |area| {
-                plot::draw_closeup(area, CLOSEUP_PX, mono, a, e, CLOSEUP_HALF_S)
-            })
-            .map_err(|e| Error::write(&target, e))?;
+        let missing: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|&i| jpegs[i].is_none())
+            .collect();
+        let drawn = in_parallel(
+            &missing,
+            |_, e| {
+                plot::jpeg(CLOSEUP_PX, |area| {
+                    plot::draw_closeup(area, CLOSEUP_PX, mono, a, e, CLOSEUP_HALF_S)
+                })
+                .map_err(|err| Error::write(&target, err))
+            },
+            a,
+        );
+        for (&i, img) in missing.iter().zip(drawn) {
+            jpegs[i] = Some(img?);
+        }
+        for &i in &chosen {
+            let e = &a.events[i];
             let lo = ((e.onset_s - LISTEN_HALF_S).max(0.0) * sr) as usize;
             let hi = (((e.onset_s + LISTEN_HALF_S) * sr) as usize).min(mono.len());
             let wav =
                 wav::listening_copy(mono.get(lo..hi.max(lo)).unwrap_or(&[]), a.audio.sample_rate);
-            media.closeups.push((img, wav));
+            media.closeups[i] = (jpegs[i].take().unwrap_or_default(), wav);
         }
         written.push(write_text(&target, html::render(a, &media).as_bytes())?);
     }

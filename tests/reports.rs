@@ -1,0 +1,186 @@
+//! Report outputs on the demo clip: snapshots of the exports (regenerate with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test reports` after an intended change, and review the
+//! diff), the structure of report.html, `--formats`, and atomic replacement.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn analyze(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .arg("analyze")
+        .arg("samples/demo.mp4")
+        .args(["--transcript", "samples/demo.srt", "-o"])
+        .arg(dir)
+        .args(extra)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn snapshot(name: &str, got: &str) {
+    let path = root().join("tests/snapshots/demo").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}", path.display()));
+    assert_eq!(got, want, "{name} differs from its snapshot");
+}
+
+#[test]
+fn exports_match_their_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    analyze(dir.path(), &[]);
+    for name in [
+        "labels.txt",
+        "events.srt",
+        "events.vtt",
+        "sonic-visualiser.csv",
+    ] {
+        snapshot(
+            name,
+            &std::fs::read_to_string(dir.path().join(name)).unwrap(),
+        );
+    }
+    // events.csv: the header and the columns that do not depend on floating-point detail
+    // (time, class, label, nearest phrase); the measurements are checked against events.json.
+    let csv = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+    let stable: String = csv
+        .lines()
+        .map(|l| {
+            let cols = split_csv(l);
+            format!(
+                "{}|{}|{}|{}|{}\n",
+                cols[0], cols[1], cols[4], cols[5], cols[19]
+            )
+        })
+        .collect();
+    snapshot("events.csv.columns", &stable);
+    let json: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    for (line, e) in csv.lines().skip(1).zip(&json.events) {
+        let cols = split_csv(line);
+        assert_eq!(
+            cols[13].parse::<f64>().unwrap(),
+            (e.features.ebr_db * 100.0).round() / 100.0
+        );
+    }
+}
+
+/// Splits one CSV line (RFC 4180 quoting).
+fn split_csv(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    analyze(dir.path(), &[]);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let json: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    let n = json.events.len();
+    for section in [
+        "Summary",
+        "Overview",
+        "Events",
+        "Transcript with the events",
+        "Provenance",
+        "Method and limitations",
+    ] {
+        assert!(
+            html.contains(&format!("<h2>{section}</h2>")),
+            "missing section {section}"
+        );
+    }
+    assert!(html.contains(&json.input.sha256));
+    assert!(html.contains("Content-Security-Policy"));
+    assert_eq!(html.matches("<audio").count(), n);
+    assert_eq!(html.matches("src=\"data:image/jpeg;base64,").count(), n + 1);
+    assert_eq!(html.matches("src=\"data:audio/wav;base64,").count(), n);
+    // Nothing is fetched: no URL other than data: and in-page anchors.
+    for attr in ["src=\"", "href=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            assert!(
+                rest.starts_with("data:") || rest.starts_with('#'),
+                "external reference: {}",
+                &rest[..rest.len().min(60)]
+            );
+        }
+    }
+    assert!(
+        html.contains("0.42 s after &quot;Get up!&quot;")
+            || html.contains("0.42 s after \"Get up!\"")
+    );
+}
+
+#[test]
+fn formats_choose_the_outputs_and_pictures_are_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = analyze(dir.path(), &["--formats", "json,overview,closeups"]);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["closeups", "events.json", "overview.png", "overview.svg"]
+    );
+    let png = std::fs::read(dir.path().join("overview.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let svg = std::fs::read_to_string(dir.path().join("overview.svg")).unwrap();
+    assert!(
+        svg.contains("<svg") && svg.contains("data:image/png;base64,"),
+        "spectrogram embedded in the SVG"
+    );
+    assert!(svg.contains("Get up!"), "transcript lane in the SVG");
+    let closeups = std::fs::read_dir(dir.path().join("closeups"))
+        .unwrap()
+        .count();
+    assert!(closeups >= 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("close-ups"));
+}
+
+#[test]
+fn a_rerun_replaces_outputs_whole_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    analyze(dir.path(), &["--formats", "json,csv"]);
+    std::fs::write(dir.path().join("events.csv"), "stale").unwrap();
+    analyze(dir.path(), &["--formats", "json,csv"]);
+    let csv = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+    assert!(csv.starts_with("id,onset_s"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
