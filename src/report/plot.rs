@@ -82,31 +82,58 @@ pub fn spectrogram(
             (b0.min(n_fft / 2), b1)
         })
         .collect();
-    let mut power = vec![0.0f32; width * height];
-    let mut input = fft.make_input_vec();
-    let mut output = fft.make_output_vec();
-    let mut scratch = fft.make_scratch_vec();
-    let mut mags = vec![0.0f32; output.len()];
     let hop = hop.max(1);
-    let mut centre = lo;
-    while centre < hi {
-        for (i, v) in input.iter_mut().enumerate() {
-            let idx = (centre + i).checked_sub(n_fft / 2);
-            *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0) * window[i];
+    let n_frames = (hi - lo).div_ceil(hop);
+    // Long spans are split over the cores, each part max-pooled into its own grid.
+    let parts = if n_frames > 20_000 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let per = n_frames.div_ceil(parts).max(1);
+    let grids: Vec<Vec<f32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts)
+            .map(|p| {
+                let (fft, window, rows) = (&fft, &window, &rows);
+                s.spawn(move || {
+                    let mut power = vec![0.0f32; width * height];
+                    let mut input = fft.make_input_vec();
+                    let mut output = fft.make_output_vec();
+                    let mut scratch = fft.make_scratch_vec();
+                    let mut mags = vec![0.0f32; output.len()];
+                    for k in (p * per)..((p + 1) * per).min(n_frames) {
+                        let centre = lo + k * hop;
+                        for (i, v) in input.iter_mut().enumerate() {
+                            let idx = (centre + i).checked_sub(n_fft / 2);
+                            *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0) * window[i];
+                        }
+                        // Lengths come from the plan.
+                        let _ = fft.process_with_scratch(&mut input, &mut output, &mut scratch);
+                        for (m, c) in mags.iter_mut().zip(&output) {
+                            *m = c.norm_sqr();
+                        }
+                        let col = ((((centre - lo) as f64 / span) * width as f64) as usize)
+                            .min(width - 1);
+                        for (r, &(b0, b1)) in rows.iter().enumerate() {
+                            let v = mags[b0..b1].iter().copied().fold(0.0f32, f32::max);
+                            let cell = &mut power[r * width + col];
+                            *cell = cell.max(v);
+                        }
+                    }
+                    power
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut power = vec![0.0f32; width * height];
+    for g in grids {
+        for (p, v) in power.iter_mut().zip(g) {
+            *p = p.max(v);
         }
-        // Lengths come from the plan.
-        let _ = fft.process_with_scratch(&mut input, &mut output, &mut scratch);
-        for (m, c) in mags.iter_mut().zip(&output) {
-            *m = c.norm_sqr();
-        }
-        let col = (((centre - lo) as f64 / span) * width as f64) as usize;
-        let col = col.min(width - 1);
-        for (r, &(b0, b1)) in rows.iter().enumerate() {
-            let v = mags[b0..b1].iter().copied().fold(0.0f32, f32::max);
-            let cell = &mut power[r * width + col];
-            *cell = cell.max(v);
-        }
-        centre += hop;
     }
     // Columns no frame fell into (a close-up with more pixels than frames) copy their left
     // neighbour.
