@@ -441,6 +441,8 @@ pub fn draw_overview<DB: DrawingBackend>(
     };
     // Events: a line through the spectrogram and the waveform, with the id on top.
     let wave_top = spec_top + spec_h + lane_h + 6;
+    // Ids are written where they fit; in a dense burst the bracket above says how many.
+    let mut free_from = i32::MIN;
     for e in &a.events {
         let x = ax.x(e.onset_s);
         let c = class_color(&e.class);
@@ -449,12 +451,16 @@ pub fn draw_overview<DB: DrawingBackend>(
             c.stroke_width(1),
         ))
         .map_err(err)?;
-        area.draw(&Text::new(
-            format!("{}", e.id),
-            (x + 2, spec_top - 14),
-            text_style(11, c),
-        ))
-        .map_err(err)?;
+        let label = format!("{}", e.id);
+        if x + 2 >= free_from {
+            area.draw(&Text::new(
+                label.clone(),
+                (x + 2, spec_top - 14),
+                text_style(11, c),
+            ))
+            .map_err(err)?;
+            free_from = x + 2 + 7 * label.len() as i32 + 3;
+        }
     }
     for b in &a.bursts {
         let (x1, x2) = (ax.x(b.first_s), ax.x(b.last_s));
