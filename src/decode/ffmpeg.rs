@@ -12,7 +12,7 @@ use std::sync::Once;
 use ff::format::sample::{Sample, Type as SampleType};
 use ffmpeg_next as ff;
 
-use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline};
+use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Still, Timeline};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
 
@@ -335,4 +335,108 @@ impl BlockSource for Source {
     fn warnings(&self) -> Vec<String> {
         self.health.warnings()
     }
+}
+
+/// The video frame on screen at `t_s` (the last frame whose presentation time is at or before
+/// it), scaled to at most `max_width` pixels wide; `None` when the file has no video stream or
+/// no frame could be decoded there.
+///
+/// # Errors
+/// The file cannot be opened by libavformat.
+pub fn video_frame_at(path: &Path, t_s: f64, max_width: u32) -> Result<Option<Still>> {
+    let mut ictx = open_input(path)?;
+    let Some(stream) = ictx.streams().best(ff::media::Type::Video) else {
+        return Ok(None);
+    };
+    let index = stream.index();
+    let tb = stream.time_base();
+    let start = seconds(stream.start_time(), tb).unwrap_or(0.0);
+    let Ok(ctx) = ff::codec::context::Context::from_parameters(stream.parameters()) else {
+        return Ok(None);
+    };
+    let Ok(mut decoder) = ctx.decoder().video() else {
+        return Ok(None);
+    };
+    // Seek to the key frame at or before the instant (timestamps in AV_TIME_BASE units), then
+    // decode forward.
+    let ts = ((t_s + start).max(0.0) * f64::from(ff::ffi::AV_TIME_BASE)) as i64;
+    let _ = ictx.seek(ts, ..ts);
+    let mut frame = ff::frame::Video::empty();
+    let mut shown: Option<(f64, ff::frame::Video)> = None;
+    let mut take = |decoder: &mut ff::decoder::Video,
+                    shown: &mut Option<(f64, ff::frame::Video)>| {
+        let mut past = false;
+        while decoder.receive_frame(&mut frame).is_ok() {
+            let pts = frame
+                .timestamp()
+                .and_then(|p| seconds(p, tb))
+                .map_or(f64::NAN, |p| p - start);
+            if pts.is_nan() || pts <= t_s + 1e-6 || shown.is_none() {
+                *shown = Some((pts, frame.clone()));
+            }
+            if pts > t_s + 1e-6 {
+                past = true;
+            }
+        }
+        past
+    };
+    let mut packets = 0usize;
+    loop {
+        let mut packet = ff::Packet::empty();
+        match packet.read(&mut ictx) {
+            Ok(()) if packet.stream() == index => {
+                packets += 1;
+                if decoder.send_packet(&packet).is_ok() && take(&mut decoder, &mut shown) {
+                    break;
+                }
+                // A long GOP is bounded: a few seconds of frames at most.
+                if packets > 2000 {
+                    break;
+                }
+            }
+            Ok(()) => {}
+            Err(_) => {
+                let _ = decoder.send_eof();
+                take(&mut decoder, &mut shown);
+                break;
+            }
+        }
+    }
+    let Some((time_s, f)) = shown else {
+        return Ok(None);
+    };
+    let (w, h) = (f.width(), f.height());
+    if w == 0 || h == 0 {
+        return Ok(None);
+    }
+    let dw = w.min(max_width.max(16));
+    let dh = ((u64::from(h) * u64::from(dw) / u64::from(w)).max(1) as u32) & !1;
+    let Ok(mut scaler) = ff::software::scaling::Context::get(
+        f.format(),
+        w,
+        h,
+        ff::format::Pixel::RGB24,
+        dw,
+        dh.max(2),
+        ff::software::scaling::Flags::BILINEAR,
+    ) else {
+        return Ok(None);
+    };
+    let mut rgb = ff::frame::Video::empty();
+    if scaler.run(&f, &mut rgb).is_err() {
+        return Ok(None);
+    }
+    let stride = rgb.stride(0);
+    let data = rgb.data(0);
+    let row = dw as usize * 3;
+    let mut out = Vec::with_capacity(row * rgb.height() as usize);
+    for y in 0..rgb.height() as usize {
+        out.extend_from_slice(&data[y * stride..y * stride + row]);
+    }
+    Ok(Some(Still {
+        width: dw,
+        height: rgb.height(),
+        time_s: if time_s.is_finite() { time_s } else { t_s },
+        rgb: out,
+    }))
 }

@@ -8,6 +8,34 @@
 
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg;
+
+/// The video frame on screen at `t_s` seconds, at most `max_width` pixels wide, when the
+/// build has the `ffmpeg` feature and the file has video; `None` otherwise (the pure-Rust
+/// build decodes no video).
+pub fn video_still(path: &Path, t_s: f64, max_width: u32) -> Option<Still> {
+    #[cfg(feature = "ffmpeg")]
+    {
+        ffmpeg::video_frame_at(path, t_s, max_width).ok().flatten()
+    }
+    #[cfg(not(feature = "ffmpeg"))]
+    {
+        let _ = (path, t_s, max_width);
+        None
+    }
+}
+
+/// A still picture from a clip's video, RGB24 (decoded only with the `ffmpeg` feature).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Still {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Presentation time of the frame shown, in seconds.
+    pub time_s: f64,
+    /// RGB24 pixels, row-major, no padding.
+    pub rgb: Vec<u8>,
+}
 pub mod isobmff;
 pub mod opus;
 pub mod sniff;

@@ -22,6 +22,9 @@ pub struct Media {
     /// Per event (same order as `events`): close-up (JPEG) and listening copy (WAV); empty
     /// for events whose media are not embedded.
     pub closeups: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Per event: the video frame on screen (JPEG) and its presentation time, when the input
+    /// has video and the build decodes it.
+    pub stills: Vec<Option<(Vec<u8>, f64)>>,
 }
 
 fn data_uri(mime: &str, bytes: &[u8]) -> String {
@@ -131,6 +134,10 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         @if let Some((img, wav)) = media.closeups.get(i) {
                             @if !img.is_empty() { img src=(data_uri("image/jpeg", img)) alt=(format!("Close-up of event {}", e.id)); }
                             @if !wav.is_empty() { p { "Listen (1.5 s either side): " br; audio controls preload="none" src=(data_uri("audio/wav", wav)) {} } }
+                        }
+                        @if let Some(Some((jpeg, t))) = media.stills.get(i) {
+                            figure { img src=(data_uri("image/jpeg", jpeg)) alt=(format!("Video frame at event {}", e.id));
+                                figcaption { "On screen at the event: the frame shown from " (clock(*t)) "." } }
                         }
                         @if e.components.len() > 1 {
                             p { "Components: " @for c in &e.components { (c.kind) " " span class="mono" { (clock(c.onset_s)) } "; " } }

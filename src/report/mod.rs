@@ -68,6 +68,18 @@ pub const LISTEN_HALF_S: f64 = 1.5;
 /// is still in the table, and every close-up is in closeups/.
 pub const HTML_MAX_MEDIA: usize = 40;
 
+/// Width in pixels of the video frames shown beside close-ups.
+pub const STILL_MAX_WIDTH: u32 = 480;
+
+/// The video frame on screen at the event, when the input has video and the build can decode
+/// it (the `ffmpeg` feature).
+fn still(a: &Analysis, e: &crate::model::Event) -> Option<crate::decode::Still> {
+    if !a.input.streams.iter().any(|s| s.kind == "video") {
+        return None;
+    }
+    crate::decode::video_still(Path::new(&a.input.path), e.onset_s, STILL_MAX_WIDTH)
+}
+
 /// Indices of the events whose media report.html embeds (see [`HTML_MAX_MEDIA`]).
 pub fn html_media_events(a: &Analysis) -> Vec<usize> {
     let mut order: Vec<usize> = (0..a.events.len()).collect();
@@ -206,6 +218,12 @@ pub fn write_all(
                 })
                 .map_err(werr)?;
                 let path = write_text(&target, &plot::encode_png(&rgb, CLOSEUP_PX).map_err(werr)?)?;
+                if let Some(f) = still(a, e) {
+                    let target = sub.join(format!("event-{}-frame.png", e.id));
+                    let png = plot::encode_png(&f.rgb, (f.width, f.height))
+                        .map_err(|err| Error::write(&target, err))?;
+                    write_text(&target, &png)?;
+                }
                 let jpeg = if chosen.binary_search(&i).is_ok() {
                     Some(plot::encode_jpeg(&rgb, CLOSEUP_PX).map_err(werr)?)
                 } else {
@@ -231,6 +249,7 @@ pub fn write_all(
         let mut media = html::Media {
             overview_jpeg: overview,
             closeups: vec![(Vec::new(), Vec::new()); a.events.len()],
+            stills: Vec::new(),
         };
         let missing: Vec<usize> = chosen
             .iter()
@@ -249,6 +268,21 @@ pub fn write_all(
         );
         for (&i, img) in missing.iter().zip(drawn) {
             jpegs[i] = Some(img?);
+        }
+        let stills = in_parallel(
+            &chosen,
+            |_, e| {
+                still(a, e).and_then(|f| {
+                    plot::encode_jpeg(&f.rgb, (f.width, f.height))
+                        .ok()
+                        .map(|j| (j, f.time_s))
+                })
+            },
+            a,
+        );
+        media.stills = vec![None; a.events.len()];
+        for (&i, s) in chosen.iter().zip(stills) {
+            media.stills[i] = s;
         }
         for &i in &chosen {
             let e = &a.events[i];
