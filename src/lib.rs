@@ -4,6 +4,7 @@
 //! timeline, [`probe`] describes the file for a report, and the command line in [`cli`] wires
 //! them to the terminal. The library never prints; `main.rs` maps errors to exit codes.
 
+pub mod batch;
 pub mod cli;
 pub mod decode;
 pub mod detect;

@@ -2,6 +2,7 @@
 //! command and prints its result. Only this module and `main.rs` write to the terminal.
 
 mod analyze;
+mod batch;
 mod evaluate;
 mod probe;
 
@@ -29,6 +30,9 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Write the decoded audio (every channel, float, on the analysis timeline) to a WAV file.
     Decode(DecodeCmdArgs),
+    /// Analyse many clips (files, folders, manifests) in parallel into one folder per clip,
+    /// with summary.csv, summary.jsonl and index.html; resumable and shardable.
+    Batch(BatchArgs),
     /// Error rates of predictions against labelled recordings (precision, recall, F1, onset
     /// error, false gunshots per minute), with the devset's metric.
     Evaluate(EvaluateArgs),
@@ -67,6 +71,37 @@ pub struct AnalyzeArgs {
     pub sync_speed: bool,
     /// Outputs to write, comma-separated (default: all): json, csv, labels, srt, vtt,
     /// sonic-visualiser, overview, closeups, html.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub formats: Vec<crate::report::Format>,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+}
+
+/// `earwitness batch`.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// Media files and folders (searched recursively; media recognised by content).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// A manifest: one path per line, or a CSV with a `path` column (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Vec<PathBuf>,
+    /// Output folder: one report folder per clip, plus the summaries.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Clips analysed at once (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Skip clips whose report exists for the same file (SHA-256) and parameters.
+    #[arg(long)]
+    pub resume: bool,
+    /// Take only shard K of N (1-based), a deterministic share by path, for N machines.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Do not use transcripts found next to the clips (clip.srt, clip.vtt, clip.json).
+    #[arg(long)]
+    pub no_transcripts: bool,
+    /// Outputs per clip, comma-separated (default: all; see `analyze --formats`).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub formats: Vec<crate::report::Format>,
     #[command(flatten)]
@@ -164,6 +199,7 @@ pub(crate) fn guarded<T>(
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Batch(args) => batch::run(&args),
         Command::Probe(args) => probe::run(&args),
         Command::Decode(args) => decode_to_wav(&args),
         Command::Evaluate(args) => evaluate::run(&args),

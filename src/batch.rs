@@ -1,0 +1,540 @@
+//! Batch analysis of many clips: gather the inputs (files, folders searched recursively with
+//! media recognised by content, manifests), take a deterministic shard, hash every file, analyse
+//! each distinct file once in parallel, and summarise. Each clip's reports are written
+//! atomically by [`crate::report`], so an interrupted batch leaves finished reports intact and
+//! `resume` picks up where it stopped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::Analysis;
+use crate::pipeline::{self, AnalyzeParams};
+use crate::report::{self, Format};
+
+/// Extensions of media files, for files whose first bytes are not recognised (a truncated or
+/// empty clip still deserves a row).
+const MEDIA_EXTENSIONS: [&str; 22] = [
+    "mp4", "m4a", "m4v", "mov", "3gp", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg", "oga",
+    "opus", "aac", "aif", "aiff", "caf", "amr", "wma", "ts", "avi",
+];
+
+/// Whether the first bytes of a file say it is audio or video.
+pub fn looks_like_media(head: &[u8]) -> bool {
+    let at = |i: usize, m: &[u8]| head.get(i..i + m.len()) == Some(m);
+    at(4, b"ftyp")
+        || (at(0, b"RIFF") && (at(8, b"WAVE") || at(8, b"AVI ")))
+        || at(0, b"fLaC")
+        || at(0, b"OggS")
+        || at(0, b"ID3")
+        || at(0, &[0x1a, 0x45, 0xdf, 0xa3])
+        || (at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")))
+        || at(0, b"caff")
+        || at(0, b"#!AMR")
+        || at(0, &[0x30, 0x26, 0xb2, 0x75])
+        || at(0, b"FLV")
+        || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0)
+        || (head.len() > 376 && head[0] == 0x47 && head[188] == 0x47 && head[376] == 0x47)
+}
+
+fn has_media_extension(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn head_of(p: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 512];
+    let n = std::fs::File::open(p)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
+    buf.truncate(n);
+    buf
+}
+
+/// The inputs of a batch.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Clips to analyse, sorted, without repeats.
+    pub clips: Vec<PathBuf>,
+    /// Files found in folders that are not media (by content or extension), not analysed.
+    pub ignored: Vec<PathBuf>,
+}
+
+/// Gathers clips from `paths` (files are taken as given; folders are searched recursively)
+/// and from `manifests` (one path per line, or a CSV with a `path` column; relative paths are
+/// resolved against the manifest's folder).
+///
+/// # Errors
+/// A path or manifest that does not exist or cannot be read.
+pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
+    let mut inputs = Inputs::default();
+    let mut stack: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::read(p, &e))?;
+        if meta.is_dir() {
+            stack.push(p.clone());
+        } else {
+            inputs.clips.push(p.clone());
+        }
+    }
+    for m in manifests {
+        let text = std::fs::read_to_string(m).map_err(|e| Error::read(m, &e))?;
+        let base = m.parent().unwrap_or(Path::new("."));
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let first = lines.next().unwrap_or("");
+        let header: Vec<String> = first
+            .split(',')
+            .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+            .collect();
+        let column = header.iter().position(|h| h == "path");
+        let mut add = |s: &str| {
+            let p = Path::new(s.trim().trim_matches('"'));
+            inputs.clips.push(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            });
+        };
+        match column {
+            Some(c) => {
+                for l in lines {
+                    if let Some(v) = l.split(',').nth(c) {
+                        add(v);
+                    }
+                }
+            }
+            None => {
+                add(first);
+                lines.for_each(&mut add);
+            }
+        }
+    }
+    while let Some(dir) = stack.pop() {
+        let rd = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, &e))?;
+        for entry in rd.flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(p),
+                Ok(t) if t.is_file() => {
+                    if looks_like_media(&head_of(&p)) || has_media_extension(&p) {
+                        inputs.clips.push(p);
+                    } else {
+                        inputs.ignored.push(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    inputs.clips.sort();
+    inputs.clips.dedup();
+    inputs.ignored.sort();
+    Ok(inputs)
+}
+
+/// FNV-1a, 64-bit: a stable hash (the standard library's is randomised per process) for
+/// shard selection and folder names.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The clips of shard `k` of `n` (1-based): those whose path hashes to `k - 1` modulo `n`. The
+/// same inputs give the same split on every machine, whatever the listing order.
+pub fn shard(clips: Vec<PathBuf>, k: usize, n: usize) -> Vec<PathBuf> {
+    clips
+        .into_iter()
+        .filter(|p| fnv1a(p.to_string_lossy().as_bytes()) % n as u64 == (k - 1) as u64)
+        .collect()
+}
+
+/// The report folder of a clip: its stem plus a short hash of its path, so two `clip.mp4` in
+/// different folders do not collide and the name still says which clip it is.
+pub fn report_name(p: &Path) -> String {
+    let stem: String = p
+        .file_stem()
+        .map_or("clip".into(), |s| s.to_string_lossy().to_string())
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    format!(
+        "{stem}-{:08x}",
+        fnv1a(p.to_string_lossy().as_bytes()) as u32
+    )
+}
+
+/// A transcript next to a clip with the same stem (`clip.srt`, `clip.vtt`, `clip.json`, in
+/// that order of preference).
+pub fn sidecar_transcript(clip: &Path) -> Option<PathBuf> {
+    ["srt", "vtt", "json"]
+        .iter()
+        .map(|e| clip.with_extension(e))
+        .find(|p| p != clip && p.is_file())
+}
+
+/// One row of the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The clip's path, as found.
+    pub path: String,
+    /// SHA-256 of the file (empty when it could not be read).
+    pub sha256: String,
+    /// Duration analysed, seconds.
+    pub duration_s: Option<f64>,
+    /// `ok`, `duplicate` (same content as `duplicate_of`, analysed once) or `error`.
+    pub status: String,
+    /// What went wrong, for `error`.
+    pub error: Option<String>,
+    /// Impulsive events.
+    pub events: Option<usize>,
+    /// Gunshot-like events.
+    pub gunshot_like: Option<usize>,
+    /// Onset of the first gunshot-like event, seconds.
+    pub first_gunshot_s: Option<f64>,
+    /// Bursts.
+    pub bursts: Option<usize>,
+    /// Highest gunshot score.
+    pub max_score: Option<f64>,
+    /// The transcript used, if any.
+    pub transcript: Option<String>,
+    /// Report folder, relative to the batch output folder.
+    pub report: Option<String>,
+    /// For duplicates: the path whose report holds the analysis.
+    pub duplicate_of: Option<String>,
+    /// Taken from an earlier run's report (same file and parameters); not in the summaries,
+    /// which are the same whether or not a run was resumed.
+    #[serde(skip)]
+    pub resumed: bool,
+}
+
+impl Row {
+    fn from_analysis(path: &Path, a: &Analysis, status: &str, report: &str) -> Row {
+        let shots: Vec<_> = a.events.iter().filter(|e| e.class == "gunshot").collect();
+        Row {
+            path: path.display().to_string(),
+            sha256: a.input.sha256.clone(),
+            duration_s: Some(a.audio.duration_s),
+            status: status.into(),
+            error: None,
+            events: Some(a.events.len()),
+            gunshot_like: Some(shots.len()),
+            first_gunshot_s: shots.first().map(|e| e.onset_s),
+            bursts: Some(a.bursts.len()),
+            max_score: a.events.iter().map(|e| e.gunshot_score).reduce(f64::max),
+            transcript: a.transcript.as_ref().map(|t| t.path.clone()),
+            report: Some(report.into()),
+            duplicate_of: None,
+            resumed: false,
+        }
+    }
+
+    fn error(path: &Path, sha256: &str, e: &Error) -> Row {
+        Row {
+            path: path.display().to_string(),
+            sha256: sha256.into(),
+            duration_s: None,
+            status: "error".into(),
+            error: Some(e.to_string()),
+            events: None,
+            gunshot_like: None,
+            first_gunshot_s: None,
+            bursts: None,
+            max_score: None,
+            transcript: None,
+            report: None,
+            duplicate_of: None,
+            resumed: false,
+        }
+    }
+}
+
+/// Batch options.
+#[derive(Debug, Clone)]
+pub struct BatchParams {
+    /// Clips analysed at once.
+    pub jobs: usize,
+    /// Keep reports whose file and parameters are unchanged.
+    pub resume: bool,
+    /// Use `clip.srt` / `.vtt` / `.json` next to each clip.
+    pub sidecar_transcripts: bool,
+    /// Outputs per clip.
+    pub formats: Vec<Format>,
+    /// Analysis parameters.
+    pub analyze: AnalyzeParams,
+}
+
+/// An earlier report for `clip` in `dir` with the same file and parameters, if any.
+fn earlier(
+    dir: &Path,
+    sha256: &str,
+    p: &AnalyzeParams,
+    transcript: Option<&Path>,
+) -> Option<Analysis> {
+    let bytes = std::fs::read(dir.join("events.json")).ok()?;
+    let a: Analysis = serde_json::from_slice(&bytes).ok()?;
+    let same_transcript = a.transcript.as_ref().map(|t| t.path.clone())
+        == transcript.map(|t| t.display().to_string());
+    (a.input.sha256 == sha256 && a.params == *p && same_transcript).then_some(a)
+}
+
+/// Runs the batch over `clips` into `out`, calling `progress(done, total, row)` as each clip
+/// finishes; returns the rows in the order of `clips`.
+pub fn run(
+    clips: &[PathBuf],
+    out: &Path,
+    p: &BatchParams,
+    progress: &(dyn Fn(usize, usize, &Row) + Sync),
+) -> Vec<Row> {
+    // Hash every file; the first path (in sorted order) of each content is analysed.
+    let hashes: Vec<std::result::Result<String, Error>> = clips
+        .iter()
+        .map(|c| crate::probe::hash_file(c).map(|(_, h)| h))
+        .collect();
+    let mut first_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, h) in hashes.iter().enumerate() {
+        if let Ok(h) = h {
+            first_of.entry(h.clone()).or_insert(i);
+        }
+    }
+    let work: Vec<usize> = (0..clips.len())
+        .filter(|&i| match &hashes[i] {
+            Ok(h) => first_of.get(h) == Some(&i),
+            Err(_) => true,
+        })
+        .collect();
+    let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; clips.len()]);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let total = clips.len();
+    let analyse = |i: usize| -> Row {
+        let clip = &clips[i];
+        let sha = match &hashes[i] {
+            Ok(h) => h.clone(),
+            Err(e) => return Row::error(clip, "", e),
+        };
+        let name = report_name(clip);
+        let dir = out.join(&name);
+        let transcript = if p.sidecar_transcripts {
+            sidecar_transcript(clip)
+        } else {
+            None
+        };
+        if p.resume
+            && let Some(a) = earlier(&dir, &sha, &p.analyze, transcript.as_deref())
+        {
+            let mut r = Row::from_analysis(clip, &a, "ok", &name);
+            r.resumed = true;
+            return r;
+        }
+        let result = crate::cli::guarded(clip, || {
+            let (a, signal) = pipeline::run(clip, transcript.as_deref(), &p.analyze)?;
+            // The folder appears only for a clip that could be analysed.
+            std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e.to_string()))?;
+            report::write_all(&dir, &a, &signal.mono, &p.formats)?;
+            Ok(a)
+        });
+        match result {
+            Ok(a) => Row::from_analysis(clip, &a, "ok", &name),
+            Err(e) => Row::error(clip, &sha, &e),
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 0..p.jobs.max(1).min(work.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(&i) = work.get(k) else { break };
+                    let row = analyse(i);
+                    let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                    progress(n, total, &row);
+                    if let Ok(mut r) = rows.lock() {
+                        r[i] = Some(row);
+                    }
+                }
+            });
+        }
+    });
+    let mut rows: Vec<Option<Row>> = rows.into_inner().unwrap_or_default();
+    // Duplicates share the analysis of the first path with the same content.
+    for i in 0..clips.len() {
+        if rows[i].is_some() {
+            continue;
+        }
+        let first = hashes[i]
+            .as_ref()
+            .ok()
+            .and_then(|h| first_of.get(h))
+            .copied();
+        if let Some(f) = first
+            && let Some(orig) = rows[f].clone()
+        {
+            let mut r = orig;
+            r.path = clips[i].display().to_string();
+            r.status = if r.status == "error" {
+                "error".into()
+            } else {
+                "duplicate".into()
+            };
+            r.resumed = false;
+            r.duplicate_of = Some(clips[f].display().to_string());
+            let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+            progress(n, total, &r);
+            rows[i] = Some(r);
+        }
+    }
+    rows.into_iter().flatten().collect()
+}
+
+/// The summary as CSV.
+pub fn summary_csv(rows: &[Row]) -> String {
+    use crate::report::exports::csv_text;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let mut s = String::from(
+        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            csv_text(&r.path),
+            r.sha256,
+            opt(r.duration_s.map(|d| format!("{d:.3}"))),
+            r.status,
+            csv_text(&opt(r.error.clone())),
+            opt(r.events.map(|v| v.to_string())),
+            opt(r.gunshot_like.map(|v| v.to_string())),
+            opt(r.first_gunshot_s.map(|v| format!("{v:.6}"))),
+            opt(r.bursts.map(|v| v.to_string())),
+            opt(r.max_score.map(|v| format!("{v:.3}"))),
+            csv_text(&opt(r.transcript.clone())),
+            csv_text(&opt(r.report.clone())),
+            csv_text(&opt(r.duplicate_of.clone())),
+        ));
+    }
+    s
+}
+
+/// The summary as JSON lines, one row per line.
+pub fn summary_jsonl(rows: &[Row]) -> String {
+    rows.iter()
+        .filter_map(|r| serde_json::to_string(r).ok())
+        .map(|l| l + "\n")
+        .collect()
+}
+
+/// `index.html`: every clip, most gunshot-like events first, linked to its report.
+pub fn index_html(rows: &[Row]) -> String {
+    use maud::{DOCTYPE, html};
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.gunshot_like
+            .unwrap_or(0)
+            .cmp(&a.gunshot_like.unwrap_or(0))
+            .then(
+                b.max_score
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.max_score.unwrap_or(0.0)),
+            )
+            .then(a.path.cmp(&b.path))
+    });
+    let failed = rows.iter().filter(|r| r.status == "error").count();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'";
+                title { "earwitness batch: " (rows.len()) " clips" }
+                style { "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}th{background:#f4f4f4}.error{color:#a00}.mono{font-family:ui-monospace,monospace}" }
+            }
+            body {
+                h1 { (rows.len()) " clips" }
+                p { (rows.iter().filter(|r| r.gunshot_like.unwrap_or(0) > 0).count()) " with gunshot-like events; "
+                    (failed) " could not be analysed. Sorted by the number of gunshot-like events." }
+                table {
+                    tr { th { "clip" } th { "gunshot-like" } th { "first at (s)" } th { "max score" } th { "events" } th { "bursts" } th { "duration (s)" } th { "status" } }
+                    @for r in sorted {
+                        tr {
+                            td class="mono" { @if let Some(rep) = &r.report { a href=(format!("{rep}/report.html")) { (r.path) } } @else { (r.path) } }
+                            td { (r.gunshot_like.map(|v| v.to_string()).unwrap_or_default()) }
+                            td { (r.first_gunshot_s.map(|v| format!("{v:.3}")).unwrap_or_default()) }
+                            td { (r.max_score.map(|v| format!("{v:.2}")).unwrap_or_default()) }
+                            td { (r.events.map(|v| v.to_string()).unwrap_or_default()) }
+                            td { (r.bursts.map(|v| v.to_string()).unwrap_or_default()) }
+                            td { (r.duration_s.map(|v| format!("{v:.1}")).unwrap_or_default()) }
+                            td class=(if r.status == "error" { "error" } else { "" }) {
+                                (r.status)
+                                @if let Some(e) = &r.error { ": " (e) }
+                                @if let Some(d) = &r.duplicate_of { " of " span class="mono" { (d) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_is_recognised_by_content() {
+        assert!(looks_like_media(b"\0\0\0\x20ftypisom"));
+        assert!(looks_like_media(b"RIFF\0\0\0\0WAVEfmt "));
+        assert!(looks_like_media(b"OggS\0\x02"));
+        assert!(looks_like_media(&[0xff, 0xfb, 0x90, 0x64]));
+        assert!(!looks_like_media(b"hello world"));
+        assert!(!looks_like_media(b"%PDF-1.7"));
+    }
+
+    #[test]
+    fn shards_partition_the_inputs_deterministically() {
+        let clips: Vec<PathBuf> = (0..100)
+            .map(|i| PathBuf::from(format!("dir/clip{i}.mp4")))
+            .collect();
+        let mut all: Vec<PathBuf> = (1..=3).flat_map(|k| shard(clips.clone(), k, 3)).collect();
+        all.sort();
+        let mut want = clips.clone();
+        want.sort();
+        assert_eq!(all, want);
+        assert_eq!(
+            shard(clips.clone(), 2, 3),
+            shard(clips.iter().rev().cloned().collect(), 2, 3)
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+        );
+        assert!(shard(clips, 1, 3).len() > 20);
+    }
+
+    #[test]
+    fn report_names_are_traceable_and_distinct() {
+        let a = report_name(Path::new("a/clip.mp4"));
+        let b = report_name(Path::new("b/clip.mp4"));
+        assert!(a.starts_with("clip-") && b.starts_with("clip-") && a != b);
+        assert!(report_name(Path::new("x/Встать! <1>.mp4")).starts_with("Встать___1_-"));
+    }
+}

@@ -1,0 +1,120 @@
+//! `batch`: many clips into one folder, a line of progress per clip on standard error, and
+//! the summaries. Exit code 0 when every clip was analysed, 1 when some could not be (their
+//! rows say why), 2 when the batch itself could not run (bad arguments, unwritable output).
+
+use std::path::Path;
+
+use super::BatchArgs;
+use crate::batch::{self, BatchParams};
+use crate::error::Error;
+use crate::pipeline::AnalyzeParams;
+use crate::report::{self, atomic};
+
+fn parse_shard(s: &str) -> Option<(usize, usize)> {
+    let (k, n) = s.split_once('/')?;
+    let (k, n) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
+    (n >= 1 && (1..=n).contains(&k)).then_some((k, n))
+}
+
+fn fail(e: &Error) -> i32 {
+    eprintln!("earwitness: {e}");
+    2
+}
+
+pub(super) fn run(args: &BatchArgs) -> i32 {
+    if args.inputs.is_empty() && args.manifest.is_empty() {
+        eprintln!("earwitness: batch needs at least one INPUT or --manifest");
+        return 2;
+    }
+    let shard = match args.shard.as_deref().map(parse_shard) {
+        Some(None) => {
+            eprintln!("earwitness: --shard must be K/N with 1 <= K <= N, e.g. 2/8");
+            return 2;
+        }
+        Some(Some(s)) => Some(s),
+        None => None,
+    };
+    let out = &args.output;
+    if let Err(e) = std::fs::create_dir_all(out)
+        .map_err(|e| Error::write(out, e.to_string()))
+        .and_then(|()| atomic::write(&out.join(".write-test"), b""))
+    {
+        return fail(&e);
+    }
+    let _ = std::fs::remove_file(out.join(".write-test"));
+    let inputs = match batch::gather(&args.inputs, &args.manifest) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    let clips = match shard {
+        Some((k, n)) => batch::shard(inputs.clips, k, n),
+        None => inputs.clips,
+    };
+    let params = BatchParams {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1),
+        resume: args.resume,
+        sidecar_transcripts: !args.no_transcripts,
+        formats: if args.formats.is_empty() {
+            report::Format::ALL.to_vec()
+        } else {
+            args.formats.clone()
+        },
+        analyze: AnalyzeParams {
+            decode: args.decode.params(),
+            ..AnalyzeParams::default()
+        },
+    };
+    if !inputs.ignored.is_empty() {
+        eprintln!(
+            "earwitness: {} file(s) in the folders are not media and were skipped, e.g. {}",
+            inputs.ignored.len(),
+            inputs.ignored[0].display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let progress = |done: usize, total: usize, r: &batch::Row| {
+        let what = match r.status.as_str() {
+            "error" => format!("error: {}", r.error.clone().unwrap_or_default()),
+            s => format!(
+                "{}{s}, {} events, {} gunshot-like",
+                if r.resumed { "resumed: " } else { "" },
+                r.events.unwrap_or(0),
+                r.gunshot_like.unwrap_or(0)
+            ),
+        };
+        let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        let eta = (total - done) as f64 / rate.max(1e-9);
+        eprintln!(
+            "[{done}/{total} {rate:.1} clips/s, ETA {eta:.0} s] {}: {what}",
+            r.path
+        );
+    };
+    let rows = batch::run(&clips, out, &params, &progress);
+    let outputs: [(&str, String); 3] = [
+        ("summary.csv", batch::summary_csv(&rows)),
+        ("summary.jsonl", batch::summary_jsonl(&rows)),
+        ("index.html", batch::index_html(&rows)),
+    ];
+    for (name, text) in outputs {
+        if let Err(e) = atomic::write(&out.join(name), text.as_bytes()) {
+            return fail(&e);
+        }
+    }
+    let failed = rows.iter().filter(|r| r.status == "error").count();
+    let shots = rows
+        .iter()
+        .filter(|r| r.gunshot_like.unwrap_or(0) > 0)
+        .count();
+    println!(
+        "{} clips ({} with gunshot-like events, {} failed) in {:.1} s; summary in {}",
+        rows.len(),
+        shots,
+        failed,
+        started.elapsed().as_secs_f64(),
+        Path::new(out).join("summary.csv").display()
+    );
+    i32::from(failed > 0)
+}

@@ -1,0 +1,228 @@
+//! `earwitness batch` end to end: a folder with good clips, a corrupt file, an empty file, a
+//! duplicate and a non-media file; resume after an interruption; shards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The test folder: demo.mp4 (+ demo.srt beside it), sub/copy.mp4 (the same bytes),
+/// sub/click.wav (a second clip, written here), sub/truncated.mp4, empty.wav, notes.txt.
+fn folder(dir: &Path) {
+    let demo = std::fs::read(root().join("samples/demo.mp4")).unwrap();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("demo.mp4"), &demo).unwrap();
+    std::fs::copy(root().join("samples/demo.srt"), dir.join("demo.srt")).unwrap();
+    std::fs::write(dir.join("sub/copy.mp4"), &demo).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(dir.join("sub/click.wav"), spec).unwrap();
+    for i in 0..32_000 {
+        let v = if (16_000..16_016).contains(&i) {
+            20_000
+        } else {
+            ((i * 7919) % 200) as i16 - 100
+        };
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    std::fs::write(dir.join("sub/truncated.mp4"), &demo[..5000]).unwrap();
+    std::fs::write(dir.join("empty.wav"), b"").unwrap();
+    std::fs::write(dir.join("notes.txt"), b"field notes, not media\n").unwrap();
+}
+
+fn batch(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .arg("batch")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn rows(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join("summary.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn status_of<'a>(rows: &'a [serde_json::Value], suffix: &str) -> &'a serde_json::Value {
+    rows.iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no row for {suffix}"))
+}
+
+#[test]
+fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, out) = (t.path().join("in"), t.path().join("out"));
+    folder(&input);
+    let o = batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-j",
+        "2",
+        "--formats",
+        "json,csv",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "some clips fail: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = rows(&out);
+    assert_eq!(r.len(), 5, "{r:#?}");
+    let demo = status_of(&r, "in/demo.mp4");
+    assert_eq!(demo["status"], "ok");
+    assert_eq!(demo["gunshot_like"], 1);
+    assert!(
+        demo["transcript"].as_str().unwrap().ends_with("demo.srt"),
+        "sidecar transcript used"
+    );
+    let copy = status_of(&r, "sub/copy.mp4");
+    assert_eq!(copy["status"], "duplicate");
+    assert_eq!(copy["sha256"], demo["sha256"]);
+    assert!(
+        copy["duplicate_of"]
+            .as_str()
+            .unwrap()
+            .ends_with("in/demo.mp4")
+    );
+    assert_eq!(status_of(&r, "sub/click.wav")["status"], "ok");
+    for bad in ["sub/truncated.mp4", "empty.wav"] {
+        let row = status_of(&r, bad);
+        assert_eq!(row["status"], "error");
+        assert!(row["error"].as_str().unwrap().contains(bad), "{row}");
+    }
+    assert!(
+        !r.iter()
+            .any(|x| x["path"].as_str().unwrap().ends_with("notes.txt"))
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not media"));
+    // One report folder per analysed clip, none for failures; the summaries and index.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("demo-"))
+            && names.iter().any(|n| n.starts_with("click-"))
+    );
+    assert!(
+        names.contains(&"index.html".to_string()) && names.contains(&"summary.csv".to_string())
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let first_row = index.find("<td class=\"mono\">").unwrap();
+    assert!(
+        index[first_row..].starts_with("<td class=\"mono\"><a href=\"demo-"),
+        "gunshot clips first"
+    );
+}
+
+#[test]
+fn an_interrupted_batch_resumed_gives_the_same_summary() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, full, part) = (
+        t.path().join("in"),
+        t.path().join("full"),
+        t.path().join("part"),
+    );
+    folder(&input);
+    let args = |out: &Path| {
+        vec![
+            input.to_str().unwrap().to_string(),
+            "-o".into(),
+            out.to_str().unwrap().to_string(),
+            "--formats".into(),
+            "json".into(),
+        ]
+    };
+    let a: Vec<String> = args(&full);
+    batch(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // The "interrupted" run: finished one clip (its report exists), then stopped before the
+    // summaries were written.
+    let b: Vec<String> = args(&part);
+    batch(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    for f in ["summary.csv", "summary.jsonl", "index.html"] {
+        std::fs::remove_file(part.join(f)).unwrap();
+    }
+    let click = std::fs::read_dir(&part)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("click-")
+        })
+        .unwrap();
+    std::fs::remove_dir_all(click).unwrap();
+    let mut c = b.clone();
+    c.push("--resume".into());
+    let o = batch(&c.iter().map(String::as_str).collect::<Vec<_>>());
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(log.contains("resumed: ok"), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(part.join("summary.csv")).unwrap(),
+        std::fs::read_to_string(full.join("summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn shards_together_cover_the_inputs_once() {
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    folder(&input);
+    let mut all = Vec::new();
+    for k in 1..=2 {
+        let out = t.path().join(format!("shard{k}"));
+        batch(&[
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--shard",
+            &format!("{k}/2"),
+            "--formats",
+            "json",
+        ]);
+        all.extend(
+            rows(&out)
+                .into_iter()
+                .map(|r| r["path"].as_str().unwrap().to_string()),
+        );
+    }
+    all.sort();
+    let full = t.path().join("full");
+    batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        full.to_str().unwrap(),
+        "--formats",
+        "json",
+    ]);
+    let mut want: Vec<String> = rows(&full)
+        .into_iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert_eq!(all, want);
+    let bad = batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        full.to_str().unwrap(),
+        "--shard",
+        "3/2",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
