@@ -496,6 +496,103 @@ pub fn index_html(rows: &[Row]) -> String {
     .into_string()
 }
 
+/// The summary files of a run: `summary.*` and `index.html`, or for shard K of N
+/// `summary-K-of-N.*` and `index-K-of-N.html`, so shards can share one output folder.
+pub fn summary_names(shard: Option<(usize, usize)>) -> [String; 3] {
+    match shard {
+        Some((k, n)) => [
+            format!("summary-{k}-of-{n}.csv"),
+            format!("summary-{k}-of-{n}.jsonl"),
+            format!("index-{k}-of-{n}.html"),
+        ],
+        None => [
+            "summary.csv".into(),
+            "summary.jsonl".into(),
+            "index.html".into(),
+        ],
+    }
+}
+
+/// `path` relative to folder `from` (both made absolute), for links between folders.
+fn relative(path: &Path, from: &Path) -> PathBuf {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (p, f) = (abs(path), abs(from));
+    let (pc, fc): (Vec<_>, Vec<_>) = (p.components().collect(), f.components().collect());
+    let common = pc.iter().zip(&fc).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..fc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// Merges the summaries found in `dirs` (every `summary*.jsonl`) into one list for `out`:
+/// report folders made relative to `out`, rows in path order, and files with the same content
+/// in different shards turned into duplicates of the first, as one unsharded run would have
+/// them.
+///
+/// # Errors
+/// A folder or summary that cannot be read.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
+    let mut rows: Vec<Row> = Vec::new();
+    for d in dirs {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(d)
+            .map_err(|e| Error::read(d, &e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let n = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                n.starts_with("summary") && n.ends_with(".jsonl")
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| Error::read(&f, &e))?;
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let mut r: Row = serde_json::from_str(line).map_err(|e| {
+                    Error::media(&f, format!("line {}: not a summary row: {e}", n + 1))
+                })?;
+                r.report = r
+                    .report
+                    .map(|rep| relative(&d.join(rep), out).display().to_string());
+                rows.push(r);
+            }
+        }
+    }
+    rows.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
+    rows.dedup_by(|a, b| a.path == b.path);
+    let mut first: BTreeMap<String, Row> = BTreeMap::new();
+    for r in &mut rows {
+        if r.sha256.is_empty() || r.status == "error" {
+            continue;
+        }
+        match first.get(&r.sha256) {
+            None => {
+                first.insert(r.sha256.clone(), r.clone());
+            }
+            Some(orig) if r.status == "ok" => {
+                let path = r.path.clone();
+                *r = orig.clone();
+                r.path = path;
+                r.status = "duplicate".into();
+                r.duplicate_of = Some(orig.path.clone());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,29 +180,39 @@ fn an_interrupted_batch_resumed_gives_the_same_summary() {
 }
 
 #[test]
-fn shards_together_cover_the_inputs_once() {
+fn two_shards_merged_equal_one_unsharded_run() {
     let t = tempfile::tempdir().unwrap();
     let input = t.path().join("in");
     folder(&input);
-    let mut all = Vec::new();
+    // Both shards write into one shared folder, as array jobs on a cluster would.
+    let shared = t.path().join("shared");
     for k in 1..=2 {
-        let out = t.path().join(format!("shard{k}"));
         batch(&[
             input.to_str().unwrap(),
             "-o",
-            out.to_str().unwrap(),
+            shared.to_str().unwrap(),
             "--shard",
             &format!("{k}/2"),
             "--formats",
             "json",
         ]);
-        all.extend(
-            rows(&out)
-                .into_iter()
-                .map(|r| r["path"].as_str().unwrap().to_string()),
-        );
+        assert!(shared.join(format!("summary-{k}-of-2.jsonl")).exists());
     }
-    all.sort();
+    let m = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .args([
+            "merge",
+            shared.to_str().unwrap(),
+            "-o",
+            shared.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        m.status.code(),
+        Some(1),
+        "the failed clips are still failures: {}",
+        String::from_utf8_lossy(&m.stderr)
+    );
     let full = t.path().join("full");
     batch(&[
         input.to_str().unwrap(),
@@ -211,12 +221,30 @@ fn shards_together_cover_the_inputs_once() {
         "--formats",
         "json",
     ]);
-    let mut want: Vec<String> = rows(&full)
-        .into_iter()
-        .map(|r| r["path"].as_str().unwrap().to_string())
-        .collect();
-    want.sort();
-    assert_eq!(all, want);
+    assert_eq!(
+        std::fs::read_to_string(shared.join("summary.csv")).unwrap(),
+        std::fs::read_to_string(full.join("summary.csv")).unwrap()
+    );
+    // Merged into another folder, the report links point back into the shard folder.
+    let elsewhere = t.path().join("merged");
+    Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .args([
+            "merge",
+            shared.to_str().unwrap(),
+            "-o",
+            elsewhere.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let r = rows(&elsewhere);
+    let demo = status_of(&r, "in/demo.mp4");
+    assert!(
+        demo["report"]
+            .as_str()
+            .unwrap()
+            .starts_with("../shared/demo-"),
+        "{demo}"
+    );
     let bad = batch(&[
         input.to_str().unwrap(),
         "-o",

@@ -93,15 +93,8 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         );
     };
     let rows = batch::run(&clips, out, &params, &progress);
-    let outputs: [(&str, String); 3] = [
-        ("summary.csv", batch::summary_csv(&rows)),
-        ("summary.jsonl", batch::summary_jsonl(&rows)),
-        ("index.html", batch::index_html(&rows)),
-    ];
-    for (name, text) in outputs {
-        if let Err(e) = atomic::write(&out.join(name), text.as_bytes()) {
-            return fail(&e);
-        }
+    if let Err(e) = write_summaries(out, &rows, shard) {
+        return fail(&e);
     }
     let failed = rows.iter().filter(|r| r.status == "error").count();
     let shots = rows
@@ -114,7 +107,45 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         shots,
         failed,
         started.elapsed().as_secs_f64(),
-        Path::new(out).join("summary.csv").display()
+        Path::new(out)
+            .join(&batch::summary_names(shard)[0])
+            .display()
+    );
+    i32::from(failed > 0)
+}
+
+fn write_summaries(
+    out: &Path,
+    rows: &[batch::Row],
+    shard: Option<(usize, usize)>,
+) -> crate::Result<()> {
+    let [csv, jsonl, index] = batch::summary_names(shard);
+    atomic::write(&out.join(csv), batch::summary_csv(rows).as_bytes())?;
+    atomic::write(&out.join(jsonl), batch::summary_jsonl(rows).as_bytes())?;
+    atomic::write(&out.join(index), batch::index_html(rows).as_bytes())
+}
+
+/// `merge`: the summaries of several batch folders (or shards) as one.
+pub(super) fn merge(args: &super::MergeArgs) -> i32 {
+    if let Err(e) =
+        std::fs::create_dir_all(&args.output).map_err(|e| Error::write(&args.output, e.to_string()))
+    {
+        return fail(&e);
+    }
+    let rows = match batch::merge(&args.dirs, &args.output) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    if let Err(e) = write_summaries(&args.output, &rows, None) {
+        return fail(&e);
+    }
+    let failed = rows.iter().filter(|r| r.status == "error").count();
+    println!(
+        "{} clips from {} folder(s) ({} failed); summary in {}",
+        rows.len(),
+        args.dirs.len(),
+        failed,
+        args.output.join("summary.csv").display()
     );
     i32::from(failed > 0)
 }

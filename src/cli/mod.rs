@@ -33,6 +33,8 @@ pub enum Command {
     /// Analyse many clips (files, folders, manifests) in parallel into one folder per clip,
     /// with summary.csv, summary.jsonl and index.html; resumable and shardable.
     Batch(BatchArgs),
+    /// Combine the summaries of batch folders or shards into one summary and index.
+    Merge(MergeArgs),
     /// Error rates of predictions against labelled recordings (precision, recall, F1, onset
     /// error, false gunshots per minute), with the devset's metric.
     Evaluate(EvaluateArgs),
@@ -106,6 +108,17 @@ pub struct BatchArgs {
     pub formats: Vec<crate::report::Format>,
     #[command(flatten)]
     pub decode: DecodeArgs,
+}
+
+/// `earwitness merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Batch output folders (their summary*.jsonl files are read).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged summary.csv, summary.jsonl and index.html.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 /// `earwitness evaluate`.
@@ -200,6 +213,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Batch(args) => batch::run(&args),
+        Command::Merge(args) => batch::merge(&args),
         Command::Probe(args) => probe::run(&args),
         Command::Decode(args) => decode_to_wav(&args),
         Command::Evaluate(args) => evaluate::run(&args),
