@@ -1,6 +1,7 @@
-//! `batch`: many clips into one folder, a line of progress per clip on standard error, and
-//! the summaries. Exit code 0 when every clip was analysed, 1 when some could not be (their
-//! rows say why), 2 when the batch itself could not run (bad arguments, unwritable output).
+//! `batch`: many clips into one folder, progress on standard error (a bar on a terminal, a
+//! line per clip otherwise), and the summaries. Exit code 0 when every clip was analysed, 1
+//! when some could not be (their rows say why), 2 when the batch itself could not run (bad
+//! arguments, unwritable output).
 
 use std::path::Path;
 
@@ -75,6 +76,16 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         );
     }
     let started = std::time::Instant::now();
+    // A bar on a terminal; plain lines otherwise (logs of cluster jobs, pipes).
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let pb = indicatif::ProgressBar::new(clips.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} clips  {per_sec}  ETA {eta}  {wide_msg}",
+        ) {
+            pb.set_style(style);
+        }
+        pb
+    });
     let progress = |done: usize, total: usize, r: &batch::Row| {
         let what = match r.status.as_str() {
             "error" => format!("error: {}", r.error.clone().unwrap_or_default()),
@@ -85,6 +96,14 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
                 r.gunshot_like.unwrap_or(0)
             ),
         };
+        if let Some(pb) = &bar {
+            pb.set_position(done as u64);
+            pb.set_message(r.path.clone());
+            if r.status == "error" {
+                pb.println(format!("{}: {what}", r.path));
+            }
+            return;
+        }
         let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
         let eta = (total - done) as f64 / rate.max(1e-9);
         eprintln!(
@@ -93,6 +112,9 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         );
     };
     let rows = batch::run(&clips, out, &params, &progress);
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
     if let Err(e) = write_summaries(out, &rows, shard) {
         return fail(&e);
     }
