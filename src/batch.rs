@@ -368,14 +368,18 @@ pub fn run(
                     let row = analyse(i);
                     let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                     progress(n, total, &row);
-                    if let Ok(mut r) = rows.lock() {
-                        r[i] = Some(row);
-                    }
+                    // A poisoned lock still holds every row stored so far: keep them all.
+                    let mut r = rows
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    r[i] = Some(row);
                 }
             });
         }
     });
-    let mut rows: Vec<Option<Row>> = rows.into_inner().unwrap_or_default();
+    let mut rows: Vec<Option<Row>> = rows
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Duplicates share the analysis of the first path with the same content.
     for i in 0..clips.len() {
         if rows[i].is_some() {
