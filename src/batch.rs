@@ -284,13 +284,18 @@ pub struct BatchParams {
     pub analyze: AnalyzeParams,
 }
 
-/// An earlier report for `clip` in `dir` with the same file and parameters, if any.
+/// An earlier report for `clip` in `dir` with the same file, parameters and transcript and
+/// every output now asked for, if any.
 fn earlier(
     dir: &Path,
     sha256: &str,
     p: &AnalyzeParams,
     transcript: Option<&Path>,
+    formats: &[Format],
 ) -> Option<Analysis> {
+    if !formats.iter().all(|f| dir.join(f.marker()).exists()) {
+        return None;
+    }
     let bytes = std::fs::read(dir.join("events.json")).ok()?;
     let a: Analysis = serde_json::from_slice(&bytes).ok()?;
     let same_transcript = a.transcript.as_ref().map(|t| t.path.clone())
@@ -341,7 +346,7 @@ pub fn run(
             None
         };
         if p.resume
-            && let Some(a) = earlier(&dir, &sha, &p.analyze, transcript.as_deref())
+            && let Some(a) = earlier(&dir, &sha, &p.analyze, transcript.as_deref(), &p.formats)
         {
             let mut r = Row::from_analysis(clip, &a, "ok", &name);
             r.resumed = true;

@@ -254,3 +254,28 @@ fn two_shards_merged_equal_one_unsharded_run() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn resume_redoes_clips_whose_report_lacks_a_format_now_asked_for() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, out) = (t.path().join("in"), t.path().join("out"));
+    folder(&input);
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    batch(&[i, "-o", o, "--formats", "json"]);
+    let log = batch(&[i, "-o", o, "--formats", "json,csv", "--resume"]);
+    let log = String::from_utf8_lossy(&log.stderr);
+    assert!(!log.contains("resumed"), "{log}");
+    let demo = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("demo-")
+        })
+        .unwrap();
+    assert!(demo.join("events.csv").exists());
+    let again = batch(&[i, "-o", o, "--formats", "json,csv", "--resume"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("resumed"));
+}

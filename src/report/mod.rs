@@ -54,6 +54,23 @@ impl Format {
     ];
 }
 
+impl Format {
+    /// The file (or folder) in a report folder whose presence shows this format was written.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Format::Json => "events.json",
+            Format::Csv => "events.csv",
+            Format::Labels => "labels.txt",
+            Format::Srt => "events.srt",
+            Format::Vtt => "events.vtt",
+            Format::SonicVisualiser => "sonic-visualiser.csv",
+            Format::Overview => "overview.svg",
+            Format::Closeups => "closeups",
+            Format::Html => "report.html",
+        }
+    }
+}
+
 /// Sizes and spans of the images (echoed nowhere: they change pictures, not findings).
 pub const OVERVIEW_PX: (u32, u32) = (1600, 640);
 /// Close-up size in pixels.
