@@ -353,11 +353,16 @@ pub fn run(
             return r;
         }
         let result = crate::cli::guarded(clip, || {
-            let (a, signal) = pipeline::run(clip, transcript.as_deref(), &p.analyze)?;
+            let run = pipeline::run(
+                clip,
+                transcript.as_deref(),
+                &p.analyze,
+                report::overview_columns(&p.formats),
+            )?;
             // The folder appears only for a clip that could be analysed.
             std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e.to_string()))?;
-            report::write_all(&dir, &a, &signal.mono, &p.formats)?;
-            Ok(a)
+            report::write_all(&dir, &run, &p.formats)?;
+            Ok(run.analysis)
         });
         match result {
             Ok(a) => Row::from_analysis(clip, &a, "ok", &name),

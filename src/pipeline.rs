@@ -12,7 +12,7 @@ use crate::features::{self, MeasureParams, classify};
 use crate::model::{
     Analysis, AnalyzedAudio, Burst, Event, OffsetSource, SCHEMA_VERSION, Tool, TranscriptReport,
 };
-use crate::signal::stft::{StftParams, StftPlan};
+use crate::signal::stft::{ColumnMax, StftParams, StftPlan};
 use crate::signal::{Mixed, Mixer};
 
 /// Every parameter of `analyze`, echoed in `events.json`.
@@ -136,8 +136,24 @@ pub fn detection_curve(o: &odf::Odf) -> Vec<f32> {
 /// Every candidate in `x` (mono, at `sample_rate`) with its evidence and score, before the
 /// score threshold: for development and for explaining what was dropped.
 pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
+    candidates_pooled(x, sample_rate, p, 0).0
+}
+
+/// [`candidates`], also max-pooling the detection STFT into `columns` time columns for the
+/// overview picture (none when `columns` is 0).
+pub fn candidates_pooled(
+    x: &[f32],
+    sample_rate: u32,
+    p: &DetectParams,
+    columns: usize,
+) -> (Vec<Detection>, Option<ColumnMax>) {
     let plan = StftPlan::new(&p.stft, sample_rate);
-    let o = odf::compute(x, &plan, &p.odf);
+    let mut pooled = (columns > 0).then(|| ColumnMax::new(&plan, x.len(), columns));
+    let o = odf::compute_observed(x, &plan, &p.odf, |t, mags| {
+        if let Some(c) = &mut pooled {
+            c.push(t, mags);
+        }
+    });
     let curve = detection_curve(&o);
     let frame_rate = f64::from(sample_rate) / plan.hop as f64;
     let picked = peaks::pick(&curve, frame_rate, &p.peaks);
@@ -201,16 +217,28 @@ pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detectio
         d.evidence = e;
         d.score = score::score(&e);
     }
-    out
+    (out, pooled)
 }
 
 /// Detects impulsive events in `x`, a mono signal at `sample_rate`: the candidates whose
 /// score reaches the threshold.
 pub fn detect_events(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
-    candidates(x, sample_rate, p)
+    detect_events_pooled(x, sample_rate, p, 0).0
+}
+
+/// [`detect_events`], also pooling the detection STFT as [`candidates_pooled`] does.
+pub fn detect_events_pooled(
+    x: &[f32],
+    sample_rate: u32,
+    p: &DetectParams,
+    columns: usize,
+) -> (Vec<Detection>, Option<ColumnMax>) {
+    let (found, pooled) = candidates_pooled(x, sample_rate, p, columns);
+    let kept = found
         .into_iter()
         .filter(|d| d.score >= p.score.threshold)
-        .collect()
+        .collect();
+    (kept, pooled)
 }
 
 /// Groups events of class gunshot into bursts (two or more shots within `max_gap_s`),
@@ -422,15 +450,32 @@ pub fn analyze(path: &Path, p: &AnalyzeParams) -> Result<Analysis> {
 /// # Errors
 /// The clip cannot be read or decoded, or the transcript cannot be used.
 pub fn analyze_with(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<Analysis> {
-    run(path, transcript, p).map(|(a, _)| a)
+    run(path, transcript, p, 0).map(|o| o.analysis)
 }
 
-/// [`analyze_with`], also handing back the decoded audio the analysis ran on (for pictures
-/// and listening copies).
+/// What [`run`] hands back: the analysis, the decoded audio it ran on (for pictures and
+/// listening copies) and, when asked for, the detection STFT pooled for the overview.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The findings.
+    pub analysis: Analysis,
+    /// The mono mix and per-channel measurements.
+    pub signal: Mixed,
+    /// The detection STFT max-pooled into the overview's columns.
+    pub overview: Option<ColumnMax>,
+}
+
+/// [`analyze_with`], also handing back the decoded audio and, when `overview_columns` > 0,
+/// the detection spectrogram pooled into that many columns (see [`Outcome`]).
 ///
 /// # Errors
 /// As [`analyze_with`].
-pub fn run(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<(Analysis, Mixed)> {
+pub fn run(
+    path: &Path,
+    transcript: Option<&Path>,
+    p: &AnalyzeParams,
+    overview_columns: usize,
+) -> Result<Outcome> {
     let input = crate::probe::probe(path, &p.decode)?;
     let (signal, mut warnings) = decode_mixed(path, &input, p)?;
     if let Some(problem) = &input.problem {
@@ -439,7 +484,9 @@ pub fn run(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
-    for d in detect_events(mono, signal.sample_rate, &p.detect) {
+    let (found, overview) =
+        detect_events_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+    for d in found {
         let f = features::measure(&signal, d.body_onset(), d.peak, &p.measure);
         let v = classify::classify(&f, &d.evidence, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
@@ -516,5 +563,9 @@ pub fn run(path: &Path, transcript: Option<&Path>, p: &AnalyzeParams) -> Result<
         transcript,
         warnings,
     };
-    Ok((analysis, signal))
+    Ok(Outcome {
+        analysis,
+        signal,
+        overview,
+    })
 }

@@ -48,9 +48,14 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         args.formats.clone()
     };
     let result = super::guarded(&args.clip, || {
-        let (analysis, signal) = pipeline::run(&args.clip, args.transcript.as_deref(), &params)?;
-        let written = report::write_all(&dir, &analysis, &signal.mono, &formats)?;
-        Ok((analysis, written))
+        let run = pipeline::run(
+            &args.clip,
+            args.transcript.as_deref(),
+            &params,
+            report::overview_columns(&formats),
+        )?;
+        let written = report::write_all(&dir, &run, &formats)?;
+        Ok((run.analysis, written))
     });
     match result {
         Ok((analysis, written)) => {

@@ -99,6 +99,17 @@ pub fn band_edges(
 
 /// Computes the detection functions of `x` (mono) with `plan`.
 pub fn compute(x: &[f32], plan: &StftPlan, params: &OdfParams) -> Odf {
+    compute_observed(x, plan, params, |_, _| {})
+}
+
+/// [`compute`], also handing every frame's magnitudes to `observe(t, mags)` (for a summary
+/// picture, so the clip is transformed once).
+pub fn compute_observed(
+    x: &[f32],
+    plan: &StftPlan,
+    params: &OdfParams,
+    mut observe: impl FnMut(usize, &[f32]),
+) -> Odf {
     let edges = band_edges(
         plan.n_fft,
         plan.sample_rate,
@@ -120,6 +131,7 @@ pub fn compute(x: &[f32], plan: &StftPlan, params: &OdfParams) -> Odf {
 
     let mut cur = vec![0.0f32; nb];
     plan.for_each_frame(x, |t, mags| {
+        observe(t, mags);
         for (c, &(lo, hi)) in cur.iter_mut().zip(&edges) {
             let p: f32 = mags[lo..hi].iter().map(|m| m * m).sum::<f32>() / (hi - lo) as f32;
             *c = (10.0 * p.max(1e-14).log10()).max(FLOOR_DB);

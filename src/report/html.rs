@@ -27,11 +27,14 @@ pub struct Media {
     pub stills: Vec<Option<(Vec<u8>, f64)>>,
 }
 
-fn data_uri(mime: &str, bytes: &[u8]) -> String {
-    format!(
+/// A `data:` URI of `bytes`. Marked as already escaped: the MIME types are constants of this
+/// file and base64 (A-Z a-z 0-9 + / =) has no character HTML escapes, so escaping the 10 MB of
+/// a long report would only cost time.
+fn data_uri(mime: &'static str, bytes: &[u8]) -> PreEscaped<String> {
+    PreEscaped(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
+    ))
 }
 
 const CSS: &str = "

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::Analysis;
+use crate::pipeline::Outcome;
 
 /// The outputs `analyze` can write (`--formats`, default all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -160,17 +161,22 @@ fn write_text(path: &Path, text: &[u8]) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
-/// Writes the chosen `formats` of analysis `a` (whose mono mix is `mono`) into `dir`;
-/// returns the files written.
+/// How many time columns the analysis should pool its spectrogram into for `formats`: the
+/// overview's plot width when a picture of the overview is wanted, else none.
+pub fn overview_columns(formats: &[Format]) -> usize {
+    if formats.contains(&Format::Overview) || formats.contains(&Format::Html) {
+        plot::overview_plot_width(OVERVIEW_PX.0)
+    } else {
+        0
+    }
+}
+
+/// Writes the chosen `formats` of an analysis `run` into `dir`; returns the files written.
 ///
 /// # Errors
 /// [`Error::Write`] for an output that cannot be written or drawn.
-pub fn write_all(
-    dir: &Path,
-    a: &Analysis,
-    mono: &[f32],
-    formats: &[Format],
-) -> Result<Vec<PathBuf>> {
+pub fn write_all(dir: &Path, run: &Outcome, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    let (a, mono) = (&run.analysis, &run.signal.mono[..]);
     let has = |f: Format| formats.contains(&f);
     let mut written = Vec::new();
     if has(Format::Json) {
@@ -197,7 +203,7 @@ pub fn write_all(
         }
     }
     let overview = (has(Format::Overview) || has(Format::Html))
-        .then(|| plot::overview_data(OVERVIEW_PX, mono, a));
+        .then(|| plot::overview_data(OVERVIEW_PX, mono, run.overview.as_ref(), a));
     if let (true, Some(d)) = (has(Format::Overview), &overview) {
         let target = dir.join("overview.png");
         let png = plot::png(OVERVIEW_PX, |area| {
@@ -301,12 +307,16 @@ pub fn write_all(
         for (&i, s) in chosen.iter().zip(stills) {
             media.stills[i] = s;
         }
-        for &i in &chosen {
-            let e = &a.events[i];
-            let lo = ((e.onset_s - LISTEN_HALF_S).max(0.0) * sr) as usize;
-            let hi = (((e.onset_s + LISTEN_HALF_S) * sr) as usize).min(mono.len());
-            let wav =
-                wav::listening_copy(mono.get(lo..hi.max(lo)).unwrap_or(&[]), a.audio.sample_rate);
+        let wavs = in_parallel(
+            &chosen,
+            |_, e| {
+                let lo = ((e.onset_s - LISTEN_HALF_S).max(0.0) * sr) as usize;
+                let hi = (((e.onset_s + LISTEN_HALF_S) * sr) as usize).min(mono.len());
+                wav::listening_copy(mono.get(lo..hi.max(lo)).unwrap_or(&[]), a.audio.sample_rate)
+            },
+            a,
+        );
+        for (&i, wav) in chosen.iter().zip(wavs) {
             media.closeups[i] = (jpegs[i].take().unwrap_or_default(), wav);
         }
         written.push(write_text(&target, html::render(a, &media).as_bytes())?);

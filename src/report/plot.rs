@@ -17,6 +17,7 @@ use plotters::style::colors::colormaps::ViridisRGB;
 use realfft::RealFftPlanner;
 
 use crate::model::{Analysis, Event};
+use crate::signal::stft::ColumnMax;
 
 /// The embedded font (DejaVu Sans 2.37, Bitstream Vera / public-domain licence, see
 /// assets/fonts/LICENSE-DejaVu.txt).
@@ -46,6 +47,90 @@ pub struct Grid {
     pub fmax: f64,
 }
 
+/// FFT bin range `b0..b1` of each of `height` pixel rows (row 0 = top) on a log-frequency
+/// axis from `fmin` to `fmax`, for frames of `n_fft` at `sample_rate`.
+fn row_bins(
+    height: usize,
+    fmin: f64,
+    fmax: f64,
+    sample_rate: u32,
+    n_fft: usize,
+) -> Vec<(usize, usize)> {
+    let bin_hz = f64::from(sample_rate) / n_fft as f64;
+    (0..height)
+        .map(|r| {
+            let y0 = (height - 1 - r) as f64 / height as f64;
+            let y1 = (height - r) as f64 / height as f64;
+            let f0 = fmin * (fmax / fmin).powf(y0);
+            let f1 = fmin * (fmax / fmin).powf(y1);
+            let b0 = (f0 / bin_hz).floor() as usize;
+            let b1 = ((f1 / bin_hz).ceil() as usize)
+                .max(b0 + 1)
+                .min(n_fft / 2 + 1);
+            (b0.min(n_fft / 2), b1)
+        })
+        .collect()
+}
+
+/// The grid of max-pooled `power` (|X|², `width` x `height`, row-major, top row first):
+/// columns no frame fell into (`filled` false) copy their left neighbour, and power becomes
+/// dB relative to a full-scale sine under a Hann window of `n_fft`.
+fn finish_grid(
+    mut power: Vec<f32>,
+    filled: &[bool],
+    (width, height): (usize, usize),
+    n_fft: usize,
+    (fmin, fmax): (f64, f64),
+) -> Grid {
+    for c in 1..width {
+        if !filled[c] {
+            for r in 0..height {
+                power[r * width + c] = power[r * width + c - 1];
+            }
+        }
+    }
+    let scale = 1.0 / (n_fft as f32 * n_fft as f32 / 4.0);
+    Grid {
+        width,
+        height,
+        db: power
+            .iter()
+            .map(|p| fast_db((p * scale).max(1e-14)))
+            .collect(),
+        fmin,
+        fmax,
+    }
+}
+
+/// 10·log10(`p`) for a positive normal `p`, within 0.001 dB: the exponent from the bits and a
+/// least-squares quartic for the mantissa's log2 on [1, 2). Written here because a picture
+/// has many cells (a close-up 180,000) and std's `log10` took 40 % of drawing one, while a
+/// colour step of the 70 dB scale is 0.27 dB.
+fn fast_db(p: f32) -> f32 {
+    let bits = p.to_bits();
+    let exponent = ((bits >> 23) & 0xff) as f32 - 127.0;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let log2_m = (((-0.079_149_67 * m + 0.628_810_6) * m - 2.081_046_5) * m + 4.028_357) * m
+        - 2.496_767_3;
+    (exponent + log2_m) * (10.0 * std::f32::consts::LOG10_2)
+}
+
+/// The `width` x `height` log-frequency grid (from `fmin` to Nyquist) of a spectrogram
+/// already max-pooled into `width` columns (see [`ColumnMax`]).
+pub fn grid_from_columns(cm: &ColumnMax, height: usize, fmin: f64) -> Grid {
+    let (width, height) = (cm.columns, height.max(1));
+    let fmax = f64::from(cm.sample_rate) / 2.0;
+    let rows = row_bins(height, fmin, fmax, cm.sample_rate, cm.n_fft);
+    let mut power = vec![0.0f32; width * height];
+    for c in 0..width {
+        let col = &cm.power[c * cm.bins..(c + 1) * cm.bins];
+        for (r, &(b0, b1)) in rows.iter().enumerate() {
+            power[r * width + c] = col[b0..b1].iter().copied().fold(0.0f32, f32::max);
+        }
+    }
+    finish_grid(power, &cm.filled, (width, height), cm.n_fft, (fmin, fmax))
+}
+
 /// Log-frequency spectrogram of `x[lo..hi]` on a `width` x `height` grid from `fmin` to
 /// Nyquist. Frames of `n_fft` (Hann) every `hop` samples; frames falling in the same pixel
 /// column are max-pooled, and so are FFT bins falling in the same pixel row.
@@ -61,27 +146,13 @@ pub fn spectrogram(
     let fmax = f64::from(sample_rate) / 2.0;
     let (width, height) = (width.max(1), height.max(1));
     let hi = hi.min(x.len()).max(lo);
-    let span = (hi - lo).max(1) as f64;
+    let span = (hi - lo).max(1);
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(n_fft);
     let window: Vec<f32> = (0..n_fft)
         .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n_fft as f32).cos())
         .collect();
-    let bin_hz = f64::from(sample_rate) / n_fft as f64;
-    // Bin range of each pixel row (row 0 = top).
-    let rows: Vec<(usize, usize)> = (0..height)
-        .map(|r| {
-            let y0 = (height - 1 - r) as f64 / height as f64;
-            let y1 = (height - r) as f64 / height as f64;
-            let f0 = fmin * (fmax / fmin).powf(y0);
-            let f1 = fmin * (fmax / fmin).powf(y1);
-            let b0 = (f0 / bin_hz).floor() as usize;
-            let b1 = ((f1 / bin_hz).ceil() as usize)
-                .max(b0 + 1)
-                .min(n_fft / 2 + 1);
-            (b0.min(n_fft / 2), b1)
-        })
-        .collect();
+    let rows = row_bins(height, fmin, fmax, sample_rate, n_fft);
     let hop = hop.max(1);
     let n_frames = (hi - lo).div_ceil(hop);
     // Long spans are split over the cores, each part max-pooled into its own grid.
@@ -91,36 +162,53 @@ pub fn spectrogram(
         1
     };
     let per = n_frames.div_ceil(parts).max(1);
-    let grids: Vec<Vec<f32>> = std::thread::scope(|s| {
+    let grids: Vec<(Vec<f32>, Vec<bool>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..parts)
             .map(|p| {
                 let (fft, window, rows) = (&fft, &window, &rows);
                 s.spawn(move || {
                     let mut power = vec![0.0f32; width * height];
+                    let mut filled = vec![false; width];
                     let mut input = fft.make_input_vec();
                     let mut output = fft.make_output_vec();
                     let mut scratch = fft.make_scratch_vec();
                     let mut mags = vec![0.0f32; output.len()];
                     for k in (p * per)..((p + 1) * per).min(n_frames) {
                         let centre = lo + k * hop;
-                        for (i, v) in input.iter_mut().enumerate() {
-                            let idx = (centre + i).checked_sub(n_fft / 2);
-                            *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0) * window[i];
+                        match centre
+                            .checked_sub(n_fft / 2)
+                            .and_then(|a| x.get(a..a + n_fft))
+                        {
+                            Some(frame) => {
+                                for ((v, s), w) in input.iter_mut().zip(frame).zip(window) {
+                                    *v = s * w;
+                                }
+                            }
+                            None => {
+                                for (i, v) in input.iter_mut().enumerate() {
+                                    let idx = (centre + i).checked_sub(n_fft / 2);
+                                    *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0)
+                                        * window[i];
+                                }
+                            }
                         }
                         // Lengths come from the plan.
                         let _ = fft.process_with_scratch(&mut input, &mut output, &mut scratch);
                         for (m, c) in mags.iter_mut().zip(&output) {
                             *m = c.norm_sqr();
                         }
-                        let col = ((((centre - lo) as f64 / span) * width as f64) as usize)
+                        // In integers, as ColumnMax does, so frames on a column boundary
+                        // land in the same column either way.
+                        let col = (((centre - lo) as u128 * width as u128 / span as u128) as usize)
                             .min(width - 1);
+                        filled[col] = true;
                         for (r, &(b0, b1)) in rows.iter().enumerate() {
                             let v = mags[b0..b1].iter().copied().fold(0.0f32, f32::max);
                             let cell = &mut power[r * width + col];
                             *cell = cell.max(v);
                         }
                     }
-                    power
+                    (power, filled)
                 })
             })
             .collect();
@@ -130,40 +218,36 @@ pub fn spectrogram(
             .collect()
     });
     let mut power = vec![0.0f32; width * height];
-    for g in grids {
+    let mut filled = vec![false; width];
+    for (g, f) in grids {
         for (p, v) in power.iter_mut().zip(g) {
             *p = p.max(v);
         }
-    }
-    // Columns no frame fell into (a close-up with more pixels than frames) copy their left
-    // neighbour.
-    for c in 1..width {
-        if (0..height).all(|r| power[r * width + c] == 0.0) {
-            for r in 0..height {
-                power[r * width + c] = power[r * width + c - 1];
-            }
+        for (a, b) in filled.iter_mut().zip(f) {
+            *a |= b;
         }
     }
-    let scale = 1.0 / (n_fft as f32 * n_fft as f32 / 4.0);
-    Grid {
-        width,
-        height,
-        db: power
-            .iter()
-            .map(|p| 10.0 * (p * scale).max(1e-14).log10())
-            .collect(),
-        fmin,
-        fmax,
-    }
+    finish_grid(power, &filled, (width, height), n_fft, (fmin, fmax))
 }
 
 /// RGB pixels of `g` with the viridis colour map over `[top - range, top]` dB.
 pub fn colorize(g: &Grid, top_db: f32, range_db: f32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(g.db.len() * 3);
-    for v in &g.db {
-        let t = ((v - (top_db - range_db)) / range_db).clamp(0.0, 1.0);
-        let c = ViridisRGB.get_color(t);
-        out.extend_from_slice(&[c.0, c.1, c.2]);
+    // A 256-step table: plotters' `get_color` interpolates per call, which cost more than the
+    // spectrogram of a close-up; 256 steps is all an 8-bit image can show.
+    static LUT: std::sync::OnceLock<Vec<[u8; 3]>> = std::sync::OnceLock::new();
+    let lut = LUT.get_or_init(|| {
+        (0..256)
+            .map(|i| {
+                let c = ViridisRGB.get_color(i as f32 / 255.0);
+                [c.0, c.1, c.2]
+            })
+            .collect()
+    });
+    let mut out = vec![0u8; g.db.len() * 3];
+    let (lo, per_step) = (top_db - range_db, 255.0 / range_db);
+    for (px, v) in out.chunks_exact_mut(3).zip(&g.db) {
+        let i = ((v - lo) * per_step + 0.5).clamp(0.0, 255.0) as usize;
+        px.copy_from_slice(&lut[i]);
     }
     out
 }
@@ -359,13 +443,25 @@ struct OverviewLayout {
     wave_h: i32,
 }
 
+/// Left and right margins of the overview's plot area, in pixels (axis labels, dB legend).
+const OVERVIEW_MARGINS: (i32, i32) = (60, 90);
+
+/// Clips longer than this (seconds) take the overview from the detection spectrogram: it
+/// costs nothing more, where a second transform of a 30-minute clip took a tenth of the
+/// analysis time. Shorter clips get their own transform with twice the window (23 Hz bins at
+/// 48 kHz instead of 47), which draws the lowest octaves more finely, at negligible cost.
+const OVERVIEW_POOLED_FROM_S: f64 = 120.0;
+
+/// Lowest frequency shown in the overview, Hz.
+const OVERVIEW_FMIN_HZ: f64 = 50.0;
+
 fn overview_layout((w, h): (u32, u32), a: &Analysis) -> OverviewLayout {
-    let (left, right) = (60i32, 90i32);
+    let (left, _) = OVERVIEW_MARGINS;
     let lane_h = 26 * i32::from(a.transcript.is_some());
     let (spec_top, wave_h, axis_h) = (40, 70, 30);
     OverviewLayout {
         left,
-        pw: (w as i32 - left - right).max(10),
+        pw: overview_plot_width(w) as i32,
         spec_top,
         spec_h: (h as i32 - spec_top - lane_h - wave_h - axis_h - 20).max(40),
         lane_h,
@@ -380,24 +476,46 @@ pub struct OverviewData {
     envelope: Vec<(f32, f32)>,
 }
 
-/// Computes the overview's pixels for a `w` x `h` picture.
-pub fn overview_data((w, h): (u32, u32), mono: &[f32], a: &Analysis) -> OverviewData {
+/// Width in pixels of the overview's plot area in a picture `w` pixels wide: the number of
+/// time columns the analysis pools its spectrogram into ([`ColumnMax`]).
+pub fn overview_plot_width(w: u32) -> usize {
+    let (left, right) = OVERVIEW_MARGINS;
+    (w as i32 - left - right).max(10) as usize
+}
+
+/// Computes the overview's pixels for a `w` x `h` picture: for a long clip from the detection
+/// spectrogram `pooled` into the plot's columns, when there is one (no second transform, see
+/// [`OVERVIEW_POOLED_FROM_S`]), else from `mono`.
+pub fn overview_data(
+    (w, h): (u32, u32),
+    mono: &[f32],
+    pooled: Option<&ColumnMax>,
+    a: &Analysis,
+) -> OverviewData {
     let l = overview_layout((w, h), a);
     let sr = a.audio.sample_rate;
-    let n_fft = if sr > 24_000 { 2048 } else { 1024 };
-    // Frames overlap by half: every instant is within a quarter window of a frame centre, so a
-    // click is seen at no less than half the window's weight (-6 dB), at half the cost of the
-    // usual 75 % overlap (a 30-minute clip has 170,000 frames at 75 %).
+    let long = mono.len() as f64 > OVERVIEW_POOLED_FROM_S * f64::from(sr);
+    let grid = match pooled {
+        Some(cm) if long && cm.columns == l.pw as usize && cm.sample_rate == sr => {
+            grid_from_columns(cm, l.spec_h as usize, OVERVIEW_FMIN_HZ)
+        }
+        _ => {
+            let n_fft = if sr > 24_000 { 2048 } else { 1024 };
+            // Frames overlap by half: every instant is within a quarter window of a frame
+            // centre, so a click is seen at no less than half the window's weight (-6 dB).
+            spectrogram(
+                mono,
+                sr,
+                (0, mono.len()),
+                (l.pw as usize, l.spec_h as usize),
+                n_fft,
+                n_fft / 2,
+                OVERVIEW_FMIN_HZ,
+            )
+        }
+    };
     OverviewData {
-        grid: spectrogram(
-            mono,
-            sr,
-            (0, mono.len()),
-            (l.pw as usize, l.spec_h as usize),
-            n_fft,
-            n_fft / 2,
-            50.0,
-        ),
+        grid,
         envelope: envelope(mono, (0, mono.len()), l.pw as usize),
     }
 }
@@ -664,9 +782,15 @@ pub const JPEG_QUALITY: u8 = 60;
 
 /// JPEG bytes of RGB pixels (see [`JPEG_QUALITY`]).
 pub fn encode_jpeg(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, String> {
+    // jpeg-encoder rather than the `image` crate's encoder: with its AVX2 path it encodes a
+    // close-up several times faster, and report.html embeds dozens of them.
+    let (w16, h16) = (
+        u16::try_from(w).map_err(err)?,
+        u16::try_from(h).map_err(err)?,
+    );
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .encode(rgb, w, h, image::ColorType::Rgb8)
+    jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY)
+        .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(err)?;
     Ok(out)
 }
@@ -727,6 +851,53 @@ mod tests {
             col_max(100),
             col_max(20)
         );
+    }
+
+    #[test]
+    fn pooled_columns_draw_the_same_grid_as_a_direct_transform() {
+        use crate::signal::stft::{StftParams, StftPlan};
+        // 10 minutes at 8 kHz: noise, one 1 ms click at 300 s.
+        let sr = 8000;
+        let mut seed = 7u32;
+        let mut x: Vec<f32> = (0..600 * sr as usize)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 8) as f32 / (1u32 << 24) as f32 * 0.002 - 0.001
+            })
+            .collect();
+        for v in &mut x[300 * sr as usize..300 * sr as usize + 8] {
+            *v = 0.5;
+        }
+        let plan = StftPlan::new(
+            &StftParams {
+                window_s: 0.032,
+                hop_s: 0.008,
+            },
+            sr,
+        );
+        let mut cm = ColumnMax::new(&plan, x.len(), 200);
+        plan.for_each_frame(&x, |t, m| cm.push(t, m));
+        let pooled = grid_from_columns(&cm, 50, 50.0);
+        let direct = spectrogram(&x, sr, (0, x.len()), (200, 50), plan.n_fft, plan.hop, 50.0);
+        for (a, b) in pooled.db.iter().zip(&direct.db) {
+            assert!((a - b).abs() < 0.01, "{a} vs {b}");
+        }
+        let col_max = |c: usize| {
+            (0..pooled.height)
+                .map(|r| pooled.db[r * pooled.width + c])
+                .fold(f32::MIN, f32::max)
+        };
+        assert!(col_max(100) > col_max(20) + 40.0);
+    }
+
+    #[test]
+    fn fast_db_is_within_a_thousandth_of_a_db() {
+        let mut p = 1e-14f32;
+        while p < 1e4 {
+            let want = 10.0 * f64::from(p).log10();
+            assert!((f64::from(fast_db(p)) - want).abs() < 1e-3, "{p}");
+            p *= 1.037;
+        }
     }
 
     #[test]
