@@ -100,6 +100,8 @@ pub struct Detection {
     pub onset: usize,
     /// Onset of the main body when a precursor (a supersonic crack) came first.
     pub main_onset: Option<usize>,
+    /// Start of the final rise into the peak (see [`refine::Located::attack`]).
+    pub attack: usize,
     /// Peak sample.
     pub peak: usize,
     /// Peak magnitude of the mono mix.
@@ -115,10 +117,11 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// Where the event's main body starts: the muzzle blast after a crack, else the onset.
-    /// Evidence and features are measured from here, so a crack does not change them.
+    /// Where the event's main body starts: the muzzle blast after a crack, else the attack
+    /// (the final rise into the peak). Evidence and features are measured from here, so a
+    /// crack or a weak lead-in sound does not change them.
     pub fn body_onset(&self) -> usize {
-        self.main_onset.unwrap_or(self.onset)
+        self.main_onset.unwrap_or(self.attack)
     }
 }
 
@@ -166,6 +169,7 @@ pub fn candidates_pooled(
         let d = Detection {
             onset: l.onset,
             main_onset: l.main_onset,
+            attack: l.attack,
             peak: l.peak,
             peak_abs: l.peak_abs,
             strength: curve[t],

@@ -18,8 +18,15 @@ pub struct RefineParams {
     /// Length of the background window before the search window, in seconds.
     pub noise_window_s: f64,
     /// Walking back stops at a run of this many seconds below the threshold (so isolated noise
-    /// samples before the event do not drag the onset early).
+    /// samples before the event do not drag the onset early, while the brief dips inside a
+    /// rough sound do not stop it late).
     pub quiet_run_s: f64,
+    /// The attack (the start of the final rise into the peak, from which rise time and the
+    /// evidence are measured) is where walking back meets a run this long below the threshold.
+    /// It is shorter than `quiet_run_s`: a recorded shot or a knock often starts with a weaker
+    /// sound (action, first contact) a few milliseconds before its main rise; the onset
+    /// includes it, the attack does not.
+    pub attack_quiet_run_s: f64,
     /// A precursor is searched from this long before the onset found so far... A supersonic
     /// bullet's crack (an N-wave of about 0.3 ms) reaches the microphone 5-60 ms before the
     /// muzzle blast, and a 20 ms STFT frame barely sees it; the devset, like any report, must
@@ -41,7 +48,8 @@ impl Default for RefineParams {
             peak_fraction: 0.1,
             noise_factor: 3.0,
             noise_window_s: 0.05,
-            quiet_run_s: 0.001,
+            quiet_run_s: 0.004,
+            attack_quiet_run_s: 0.001,
             precursor_max_lead_s: 0.06,
             precursor_min_lead_s: 0.004,
             precursor_noise_factor: 8.0,
@@ -63,6 +71,8 @@ pub struct Located {
     /// When a precursor (a crack) was found: the onset of the main body (the muzzle blast).
     /// `onset` is then the precursor's.
     pub main_onset: Option<usize>,
+    /// Start of the final rise into the peak (at or after `onset`).
+    pub attack: usize,
 }
 
 /// Locates the event near sample `approx` of `x` at `sample_rate`; `None` if `x` is empty.
@@ -91,24 +101,25 @@ pub fn locate(x: &[f32], approx: usize, sample_rate: u32, p: &RefineParams) -> O
     };
     let threshold = (p.peak_fraction * peak_abs).max(p.noise_factor * noise_rms);
     let quiet = samples(p.quiet_run_s).max(1);
-    let mut onset = walk_back(x, peak, lo, threshold, quiet);
-    let main = onset;
-    let precursor = precursor(x, main, peak_abs, sample_rate, p);
+    let attack = walk_back(x, peak, lo, threshold, samples(p.attack_quiet_run_s).max(1));
+    let mut onset = walk_back(x, peak, lo, threshold, quiet).min(attack);
+    let precursor = precursor(x, attack, peak_abs, sample_rate, p);
     if let Some(first) = precursor {
-        onset = walk_back(
+        onset = onset.min(walk_back(
             x,
             first,
             first.saturating_sub(samples(p.search_before_s)),
             threshold,
             quiet,
-        );
+        ));
     }
     Some(Located {
         onset,
         peak,
         peak_abs,
         threshold,
-        main_onset: precursor.map(|_| main),
+        main_onset: precursor.map(|_| attack),
+        attack,
     })
 }
 
@@ -196,6 +207,27 @@ mod tests {
         }
         let l = locate(&x, 8040, sr, &RefineParams::default()).unwrap();
         assert!((l.onset as i64 - 8000).abs() <= 8, "onset {}", l.onset);
+    }
+
+    #[test]
+    fn a_weak_lead_in_starts_the_onset_but_not_the_attack() {
+        let sr = 48_000;
+        let mut x = vec![0.0f32; 48_000];
+        // A click at 30 % of the peak (0.5 ms), 2 ms of silence, then the main rise (1 ms).
+        for v in &mut x[20_000..20_024] {
+            *v = 0.3;
+        }
+        let main = 20_024 + 96;
+        for i in 0..48 {
+            x[main + i] = i as f32 / 48.0;
+        }
+        for i in 0..4000 {
+            x[main + 48 + i] = (-(i as f32) / 400.0).exp();
+        }
+        let l = locate(&x, main + 200, sr, &RefineParams::default()).unwrap();
+        assert_eq!(l.onset, 20_000);
+        assert!(l.attack.abs_diff(main + 5) <= 1, "attack {}", l.attack);
+        assert_eq!(l.main_onset, None);
     }
 
     #[test]

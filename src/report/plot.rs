@@ -110,8 +110,8 @@ fn fast_db(p: f32) -> f32 {
     let bits = p.to_bits();
     let exponent = ((bits >> 23) & 0xff) as f32 - 127.0;
     let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    let log2_m = (((-0.079_149_67 * m + 0.628_810_6) * m - 2.081_046_5) * m + 4.028_357) * m
-        - 2.496_767_3;
+    let log2_m =
+        (((-0.079_149_67 * m + 0.628_810_6) * m - 2.081_046_5) * m + 4.028_357) * m - 2.496_767_3;
     (exponent + log2_m) * (10.0 * std::f32::consts::LOG10_2)
 }
 
