@@ -17,5 +17,11 @@ if [ ! -f "$work/src30.m4a" ]; then
 fi
 cd "$root"
 cargo build --release >/dev/null 2>&1
-/usr/bin/time -v ./target/release/earwitness analyze "$work/src30.m4a" -o "$work/analyze-out" 2>&1 \
-  | awk '/events,/ {print} /Elapsed/ {split($NF, t, ":"); s = t[1] * 60 + t[2]; printf "wall %.2f s, %.0fx realtime\n", s, 1800 / s} /Maximum resident/ {printf "peak RSS %.0f MiB\n", $NF / 1024}'
+bench() {
+  /usr/bin/time -v ./target/release/earwitness analyze "$work/src30.m4a" -o "$work/analyze-out" "$@" 2>&1 \
+    | awk '/events,/ {print} /Elapsed/ {split($NF, t, ":"); s = t[1] * 60 + t[2]; printf "wall %.2f s, %.0fx realtime\n", s, 1800 / s} /Maximum resident/ {printf "peak RSS %.0f MiB\n", $NF / 1024}'
+}
+echo "analysis (events.json only):"
+bench --formats json
+echo "every output (a close-up per event):"
+bench

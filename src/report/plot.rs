@@ -663,7 +663,9 @@ pub fn draw_closeup<DB: DrawingBackend>(
     let wave_h = 110;
     let spec_h = (h as i32 - spec_top - wave_h - 50).max(40);
     let n_fft = if sr > 24_000.0 { 512 } else { 256 };
-    let hop = ((hi - lo) / pw as usize).clamp(1, n_fft / 4);
+    // A frame every quarter window (the usual 75 % overlap) is all the window's time
+    // resolution can show; finer hops cost a transform per pixel column for nothing.
+    let hop = n_fft / 4;
     let g = spectrogram(
         mono,
         a.audio.sample_rate,
