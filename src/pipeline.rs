@@ -525,7 +525,7 @@ pub fn run(
             detection_score: round_to(d.score, 3),
             detection: rounded(&d.evidence),
             peak_dbfs: round_to(f.peak_dbfs, 2),
-            clipped: f.clipped_channels > 0,
+            clipped: f.clipped,
             features: f,
             reasons: v.reasons,
             components: parts,

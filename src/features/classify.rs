@@ -178,6 +178,11 @@ pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict 
             "clipped ({} samples at full scale)",
             f.longest_clip_run
         ));
+    } else if f.clipped {
+        reasons.push(format!(
+            "clipped (hits the recording's ceiling {} times)",
+            f.ceiling_touches
+        ));
     }
     let explosion = f.rise_ms >= p.explosion_min_rise_ms
         && f.low_high_db >= p.explosion_min_low_high_db
@@ -218,6 +223,8 @@ mod tests {
                 tail_db: -6.0,
                 clipped_channels: 1,
                 longest_clip_run: 12,
+                ceiling_touches: 1,
+                clipped: true,
             },
             Evidence {
                 voicing: 0.1,

@@ -45,6 +45,13 @@ pub struct MeasureParams {
     pub clip_level: f32,
     /// Consecutive full-scale samples that make a clipping run.
     pub clip_run_samples: usize,
+    /// Clipping that went through resampling or a lossy codec leaves no flat run, only a
+    /// waveform that keeps hitting the recording's ceiling: an event is also clipped when its
+    /// body reaches this fraction of the clip's largest sample...
+    pub ceiling_fraction: f32,
+    /// ...in at least this many separate places (a natural sound reaches its own peak once or
+    /// twice; on the devset no event of an unclipped clip does it three times at 0.95).
+    pub ceiling_min_touches: usize,
 }
 
 impl Default for MeasureParams {
@@ -66,6 +73,8 @@ impl Default for MeasureParams {
             profile_onset_s: 0.01,
             clip_level: 0.98,
             clip_run_samples: 3,
+            ceiling_fraction: 0.95,
+            ceiling_min_touches: 3,
         }
     }
 }
@@ -102,6 +111,11 @@ pub struct EventFeatures {
     /// Longest clipping run in the body in samples (runs shorter than `clip_run_samples` are
     /// not kept).
     pub longest_clip_run: usize,
+    /// Separate places in the body where the waveform reaches `ceiling_fraction` of the
+    /// clip's largest sample.
+    pub ceiling_touches: usize,
+    /// Clipped: a run at full scale in some channel, or `ceiling_min_touches` or more.
+    pub clipped: bool,
 }
 
 fn db(x: f64) -> f64 {
@@ -139,6 +153,7 @@ pub fn measure(mix: &Mixed, onset: usize, peak: usize, p: &MeasureParams) -> Eve
     }
     let clipped_channels = longest.iter().filter(|&&l| l >= p.clip_run_samples).count();
     let longest_clip_run = longest.iter().copied().max().unwrap_or(0);
+    let ceiling_touches = mix.ceiling_touches(onset, body_end, p.ceiling_fraction);
     let peak_mono = body.iter().fold(0.0f32, |m, v| m.max(v.abs()));
 
     // Rise: onset to the first sample at 90 % of the mono peak.
@@ -204,6 +219,8 @@ pub fn measure(mix: &Mixed, onset: usize, peak: usize, p: &MeasureParams) -> Eve
         tail_db,
         clipped_channels,
         longest_clip_run,
+        ceiling_touches,
+        clipped: clipped_channels > 0 || ceiling_touches >= p.ceiling_min_touches,
     }
 }
 
@@ -319,6 +336,40 @@ mod tests {
         let f = measure(&mix(vec![a, b], sr), 3990, 4000, &MeasureParams::default());
         assert_eq!((f.clipped_channels, f.longest_clip_run), (1, 10));
         assert!((f.peak_dbfs).abs() < 1e-6);
+    }
+
+    #[test]
+    fn clipping_smoothed_by_resampling_is_found_and_a_natural_peak_is_not() {
+        let sr = 22_050;
+        // A 300 Hz burst decaying over 50 ms, 4x too loud, hard-clipped at 1.0 and then
+        // smoothed and scaled as a resampler and a level change would: no flat run is left.
+        let n = 4000;
+        let mut clipped = vec![0.0f32; sr as usize];
+        for i in 0..n {
+            let t = i as f32 / sr as f32;
+            let v = 4.0 * (-t / 0.05).exp() * (2.0 * std::f32::consts::PI * 300.0 * t).sin();
+            clipped[10_000 + i] = v.clamp(-1.0, 1.0);
+        }
+        let smoothed: Vec<f32> = (0..clipped.len())
+            .map(|i| {
+                let a = clipped[i.saturating_sub(1)];
+                let c = clipped[(i + 1).min(clipped.len() - 1)];
+                0.9 * (0.25 * a + 0.5 * clipped[i] + 0.25 * c)
+            })
+            .collect();
+        let p = MeasureParams::default();
+        let f = measure(&mix(vec![smoothed], sr), 10_000, 10_010, &p);
+        assert_eq!(f.clipped_channels, 0, "{f:?}");
+        assert!(f.clipped && f.ceiling_touches >= 3, "{f:?}");
+        // The same burst at a natural level (peak 0.9) reaches its peak once.
+        let mut natural = vec![0.0f32; sr as usize];
+        for i in 0..n {
+            let t = i as f32 / sr as f32;
+            natural[10_000 + i] =
+                0.9 * (-t / 0.05).exp() * (2.0 * std::f32::consts::PI * 300.0 * t).sin();
+        }
+        let f = measure(&mix(vec![natural], sr), 10_000, 10_018, &p);
+        assert!(!f.clipped, "{f:?}");
     }
 
     #[test]

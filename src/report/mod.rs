@@ -123,15 +123,29 @@ pub fn html_media_events(a: &Analysis) -> Vec<usize> {
     order
 }
 
+/// Workers per core for close-ups, which are written (and synced to disk) as they are drawn:
+/// while one worker waits for its file to reach the disk, another draws.
+const WRITERS_PER_CORE: usize = 2;
+
 /// `draw(event)` for the events at `indices`, spread over the machine's cores (close-ups are
-/// independent, and a long clip has hundreds); results in the order of `indices`.
+/// independent, and a long clip has hundreds) with `per_core` workers each; results in the
+/// order of `indices`.
 fn in_parallel<T: Send>(
     indices: &[usize],
     draw: impl Fn(usize, &crate::model::Event) -> T + Sync,
     a: &Analysis,
 ) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+    in_parallel_per_core(indices, draw, a, 1)
+}
+
+/// [`in_parallel`] with `per_core` workers per core.
+fn in_parallel_per_core<T: Send>(
+    indices: &[usize],
+    draw: impl Fn(usize, &crate::model::Event) -> T + Sync,
+    a: &Analysis,
+    per_core: usize,
+) -> Vec<T> {
+    let threads = (std::thread::available_parallelism().map_or(1, |n| n.get()) * per_core.max(1))
         .min(indices.len().max(1));
     let chunk = indices.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -231,7 +245,7 @@ pub fn write_all(dir: &Path, run: &Outcome, formats: &[Format]) -> Result<Vec<Pa
         std::fs::create_dir_all(&sub).map_err(|e| Error::write(&sub, e.to_string()))?;
         let all: Vec<usize> = (0..a.events.len()).collect();
         // Each worker writes its pictures as it goes, so only a few are in memory at once.
-        let results = in_parallel(
+        let results = in_parallel_per_core(
             &all,
             |i, e| {
                 let target = sub.join(format!("event-{}.png", e.id));
@@ -255,6 +269,7 @@ pub fn write_all(dir: &Path, run: &Outcome, formats: &[Format]) -> Result<Vec<Pa
                 Ok((path, jpeg))
             },
             a,
+            WRITERS_PER_CORE,
         );
         for (i, r) in results.into_iter().enumerate() {
             let (path, jpeg) = r?;

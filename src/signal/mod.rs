@@ -65,6 +65,9 @@ pub struct Mixed {
     pub sample_rate: u32,
     /// Number of channels mixed.
     pub channels: usize,
+    /// Largest |sample| of any channel over the whole clip: the recording's ceiling when it
+    /// was clipped, wherever later gain, resampling or a lossy codec moved it.
+    pub ceiling: f32,
 }
 
 impl Mixed {
@@ -89,6 +92,31 @@ impl Mixed {
         src[lo.min(hi)..hi]
             .iter()
             .fold(0.0f32, |m, v| m.max(v.abs()))
+    }
+
+    /// Number of separate runs in frames `lo..hi` where some channel reaches `fraction` of the
+    /// clip's [`ceiling`](Mixed::ceiling).
+    pub fn ceiling_touches(&self, lo: usize, hi: usize, fraction: f32) -> usize {
+        let src = if self.peak.is_empty() {
+            &self.mono
+        } else {
+            &self.peak
+        };
+        let hi = hi.min(src.len());
+        let level = fraction * self.ceiling;
+        if level <= 0.0 {
+            return 0;
+        }
+        let mut touches = 0;
+        let mut inside = false;
+        for v in &src[lo.min(hi)..hi] {
+            let hot = v.abs() >= level;
+            if hot && !inside {
+                touches += 1;
+            }
+            inside = hot;
+        }
+        touches
     }
 
     /// Mixes a whole in-memory signal (tests, and callers that already hold one).
@@ -136,6 +164,7 @@ impl Mixer {
                 clip_runs: Vec::new(),
                 sample_rate,
                 channels,
+                ceiling: 0.0,
             },
             clip_level,
             min_run: min_run.max(1),
@@ -156,6 +185,7 @@ impl Mixer {
                 peak = peak.max(v.abs());
             }
             self.out.mono.push(sum / k);
+            self.out.ceiling = self.out.ceiling.max(peak);
             if block.len() > 1 {
                 self.out.peak.push(peak);
             }
