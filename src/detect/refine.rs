@@ -13,8 +13,12 @@ pub struct RefineParams {
     pub search_after_s: f64,
     /// Onset threshold as a fraction of the event's peak magnitude.
     pub peak_fraction: f32,
-    /// The threshold is at least this many times the RMS of the background just before.
+    /// The threshold is at least this many times the RMS of the background just before...
     pub noise_factor: f32,
+    /// ...but at most this fraction of the event's peak: when the detection comes late, the
+    /// background window already holds the event's first wavefronts, and an uncapped
+    /// threshold would put the onset at the peak.
+    pub max_peak_fraction: f32,
     /// Length of the background window before the search window, in seconds.
     pub noise_window_s: f64,
     /// Walking back stops at a run of this many seconds below the threshold (so isolated noise
@@ -47,6 +51,7 @@ impl Default for RefineParams {
             search_after_s: 0.03,
             peak_fraction: 0.1,
             noise_factor: 3.0,
+            max_peak_fraction: 0.5,
             noise_window_s: 0.05,
             quiet_run_s: 0.004,
             attack_quiet_run_s: 0.001,
@@ -100,16 +105,17 @@ pub fn locate(x: &[f32], approx: usize, sample_rate: u32, p: &RefineParams) -> O
         0.0
     };
     let threshold = (p.peak_fraction * peak_abs).max(p.noise_factor * noise_rms);
+    let onset_threshold = threshold.min(p.max_peak_fraction * peak_abs);
     let quiet = samples(p.quiet_run_s).max(1);
     let attack = walk_back(x, peak, lo, threshold, samples(p.attack_quiet_run_s).max(1));
-    let mut onset = walk_back(x, peak, lo, threshold, quiet).min(attack);
+    let mut onset = walk_back(x, peak, lo, onset_threshold, quiet).min(attack);
     let precursor = precursor(x, attack, peak_abs, sample_rate, p);
     if let Some(first) = precursor {
         onset = onset.min(walk_back(
             x,
             first,
             first.saturating_sub(samples(p.search_before_s)),
-            threshold,
+            onset_threshold,
             quiet,
         ));
     }
@@ -228,6 +234,31 @@ mod tests {
         assert_eq!(l.onset, 20_000);
         assert!(l.attack.abs_diff(main + 5) <= 1, "attack {}", l.attack);
         assert_eq!(l.main_onset, None);
+    }
+
+    #[test]
+    fn a_loud_background_window_does_not_put_the_onset_at_the_peak() {
+        let sr = 48_000;
+        let mut x = vec![0.0f32; 48_000];
+        // The previous shot's tail (0.5) fills the background window; then this shot: a first
+        // wavefront and body at 0.6 from `start`, and its peak (1.0) 10 ms in.
+        let start = 20_000;
+        for (i, v) in x[17_360..19_400].iter_mut().enumerate() {
+            *v = if i % 2 == 0 { 0.5 } else { -0.5 };
+        }
+        for (i, v) in x[start..start + 480].iter_mut().enumerate() {
+            *v = if i % 2 == 0 { 0.6 } else { -0.6 };
+        }
+        x[start + 480] = 1.0;
+        // The detection comes at the peak; 3x the background is above the peak itself.
+        let l = locate(&x, start + 480, sr, &RefineParams::default()).unwrap();
+        assert_eq!(l.onset, start);
+        let uncapped = RefineParams {
+            max_peak_fraction: 1.0,
+            ..RefineParams::default()
+        };
+        let late = locate(&x, start + 480, sr, &uncapped).unwrap();
+        assert_eq!(late.onset, start + 480);
     }
 
     #[test]
