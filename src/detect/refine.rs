@@ -42,6 +42,13 @@ pub struct RefineParams {
     /// the RMS of the background before the search window (higher than `noise_factor`: the
     /// window is long, so chance crossings must be rarer).
     pub precursor_noise_factor: f32,
+    /// A precursor counts as a crack only if it is brief: its energy over this long (an N-wave
+    /// lasts 0.2-1 ms)...
+    pub crack_max_s: f64,
+    /// ...is at least this many times the mean energy between it and the blast...
+    pub crack_over_gap: f32,
+    /// ...which is measured up to this long before the blast.
+    pub crack_gap_guard_s: f64,
 }
 
 impl Default for RefineParams {
@@ -58,6 +65,9 @@ impl Default for RefineParams {
             precursor_max_lead_s: 0.06,
             precursor_min_lead_s: 0.004,
             precursor_noise_factor: 8.0,
+            crack_max_s: 0.001,
+            crack_over_gap: 10.0,
+            crack_gap_guard_s: 0.001,
         }
     }
 }
@@ -168,10 +178,27 @@ fn precursor(
     }
     let noise_rms = (x[nlo..lo].iter().map(|v| v * v).sum::<f32>() / (lo - nlo) as f32).sqrt();
     let level = (p.peak_fraction * peak_abs).max(p.precursor_noise_factor * noise_rms);
-    x[lo..hi]
-        .iter()
-        .position(|v| v.abs() >= level)
-        .map(|i| lo + i)
+    let first = lo + x[lo..hi].iter().position(|v| v.abs() >= level)?;
+    // A crack is brief and stands alone: the air between it and the blast is quieter. A
+    // previous sound still ringing is not a crack.
+    let mean_sq = |a: usize, b: usize| {
+        let b = b.min(x.len());
+        let a = a.min(b);
+        if a == b {
+            0.0
+        } else {
+            x[a..b].iter().map(|v| v * v).sum::<f32>() / (b - a) as f32
+        }
+    };
+    let crack_end = first + samples(p.crack_max_s).max(1);
+    let gap_end = onset.saturating_sub(samples(p.crack_gap_guard_s));
+    if gap_end > crack_end {
+        let (crack, gap) = (mean_sq(first, crack_end), mean_sq(crack_end, gap_end));
+        if crack < p.crack_over_gap * gap {
+            return None;
+        }
+    }
+    Some(first)
 }
 
 #[cfg(test)]
@@ -259,6 +286,26 @@ mod tests {
         };
         let late = locate(&x, start + 480, sr, &uncapped).unwrap();
         assert_eq!(late.onset, start + 480);
+    }
+
+    #[test]
+    fn a_sound_still_ringing_before_the_blast_is_not_a_crack() {
+        let sr = 48_000;
+        let mut x = vec![0.0f32; 48_000];
+        // A previous sound rings (0.3) from 30 ms to 8 ms before the blast, then the blast.
+        let blast = 20_960;
+        for (i, v) in x[blast - 1440..blast - 384].iter_mut().enumerate() {
+            *v = 0.3 * (2.0 * std::f32::consts::PI * i as f32 / 40.0).sin();
+        }
+        for i in 0..48 {
+            x[blast + i] = i as f32 / 48.0;
+        }
+        for i in 0..4000 {
+            x[blast + 48 + i] = (-(i as f32) / 400.0).exp();
+        }
+        let l = locate(&x, blast + 200, sr, &RefineParams::default()).unwrap();
+        assert_eq!(l.main_onset, None);
+        assert!(l.onset >= blast, "onset {}", l.onset);
     }
 
     #[test]
