@@ -17,7 +17,7 @@ use plotters::style::colors::colormaps::ViridisRGB;
 use realfft::RealFftPlanner;
 
 use crate::model::{Analysis, Event};
-use crate::signal::stft::ColumnMax;
+use crate::signal::stft::{ColumnMax, windowed_frame};
 
 /// The embedded font (DejaVu Sans 2.37, Bitstream Vera / public-domain licence, see
 /// assets/fonts/LICENSE-DejaVu.txt).
@@ -175,23 +175,7 @@ pub fn spectrogram(
                     let mut mags = vec![0.0f32; output.len()];
                     for k in (p * per)..((p + 1) * per).min(n_frames) {
                         let centre = lo + k * hop;
-                        match centre
-                            .checked_sub(n_fft / 2)
-                            .and_then(|a| x.get(a..a + n_fft))
-                        {
-                            Some(frame) => {
-                                for ((v, s), w) in input.iter_mut().zip(frame).zip(window) {
-                                    *v = s * w;
-                                }
-                            }
-                            None => {
-                                for (i, v) in input.iter_mut().enumerate() {
-                                    let idx = (centre + i).checked_sub(n_fft / 2);
-                                    *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0)
-                                        * window[i];
-                                }
-                            }
-                        }
+                        windowed_frame(x, centre, window, &mut input);
                         // Lengths come from the plan.
                         let _ = fft.process_with_scratch(&mut input, &mut output, &mut scratch);
                         for (m, c) in mags.iter_mut().zip(&output) {

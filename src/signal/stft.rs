@@ -96,31 +96,13 @@ impl StftPlan {
     /// Calls `f(t, magnitudes)` for every frame of `x` in order, without storing the
     /// spectrogram (a 30-minute clip would need gigabytes).
     pub fn for_each_frame(&self, x: &[f32], mut f: impl FnMut(usize, &[f32])) {
-        let half = self.n_fft / 2;
         let mut input = self.fft.make_input_vec();
         let mut output = self.fft.make_output_vec();
         let mut scratch = self.fft.make_scratch_vec();
         let mut mags = vec![0.0f32; output.len()];
         for t in 0..self.n_frames(x.len()) {
             let centre = t * self.hop;
-            match centre
-                .checked_sub(half)
-                .and_then(|a| x.get(a..a + self.n_fft))
-            {
-                // Interior frames (nearly all): a plain slice, which the compiler vectorises.
-                Some(frame) => {
-                    for ((v, s), w) in input.iter_mut().zip(frame).zip(&self.window) {
-                        *v = s * w;
-                    }
-                }
-                // Frames hanging over either end are zero-padded.
-                None => {
-                    for (i, v) in input.iter_mut().enumerate() {
-                        let idx = (centre + i).checked_sub(half);
-                        *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0) * self.window[i];
-                    }
-                }
-            }
+            windowed_frame(x, centre, &self.window, &mut input);
             // The lengths match the plan, so this cannot fail.
             let _ = self
                 .fft
@@ -143,6 +125,27 @@ impl StftPlan {
             hop: self.hop,
             n_fft: self.n_fft,
             sample_rate: self.sample_rate,
+        }
+    }
+}
+
+/// Fills `out` with the frame of `x` centred on sample `centre`, times `window` (both the
+/// length of `out`); samples beyond either end of `x` are zeros.
+pub fn windowed_frame(x: &[f32], centre: usize, window: &[f32], out: &mut [f32]) {
+    let n = out.len();
+    match centre.checked_sub(n / 2).and_then(|a| x.get(a..a + n)) {
+        // Interior frames (nearly all): a plain slice, which the compiler vectorises.
+        Some(frame) => {
+            for ((v, s), w) in out.iter_mut().zip(frame).zip(window) {
+                *v = s * w;
+            }
+        }
+        // Frames hanging over either end are zero-padded.
+        None => {
+            for (i, (v, w)) in out.iter_mut().zip(window).enumerate() {
+                let idx = (centre + i).checked_sub(n / 2);
+                *v = idx.and_then(|j| x.get(j)).copied().unwrap_or(0.0) * w;
+            }
         }
     }
 }
