@@ -34,7 +34,7 @@ def gunshot_inputs(e):
     f, ev = e["features"], e["evidence"]
     return [
         np.log10(f["rise_ms"] + 0.05),
-        min(f["ebr_db"], 40.0),
+        min(f["ebr_db"], 20.0),
         f["centroid_hz"] / 1000.0,
         f["flatness"],
         f["low_high_db"],

@@ -570,3 +570,31 @@ fn analyze_fails_fast_on_an_unwritable_output_folder() {
         .unwrap();
     assert_clean_failure(&out, p, "cannot write");
 }
+
+#[test]
+fn the_decision_thresholds_can_be_moved_and_are_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("analyze")
+        .arg(root().join("samples/demo.mp4"))
+        .args(["-o", dir.path().to_str().unwrap(), "--formats", "json"])
+        .args(["--min-score", "0.9", "--gunshot-min-score", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let analysis: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    assert_eq!(analysis.params.detect.score.threshold, 0.9);
+    assert_eq!(analysis.params.classify.gunshot_min_score, 1.0);
+    assert!(analysis.events.iter().all(|e| e.class != "gunshot"));
+    assert!(analysis.events.iter().all(|e| e.detection_score >= 0.9));
+
+    let bad = bin()
+        .arg("analyze")
+        .arg(root().join("samples/demo.mp4"))
+        .args(["--min-score", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("from 0 to 1"));
+}

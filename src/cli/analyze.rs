@@ -31,7 +31,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         eprintln!("earwitness: --transcript-offset must be a number of seconds, not {o}");
         return 2;
     }
-    let params = AnalyzeParams {
+    let params = args.thresholds.apply(AnalyzeParams {
         decode: args.decode.params(),
         transcript: pipeline::TranscriptParams {
             format: args.transcript_format,
@@ -41,7 +41,7 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
             ..Default::default()
         },
         ..AnalyzeParams::default()
-    };
+    });
     let formats: Vec<report::Format> = if args.formats.is_empty() {
         report::Format::ALL.to_vec()
     } else {

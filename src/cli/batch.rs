@@ -63,10 +63,10 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         } else {
             args.formats.clone()
         },
-        analyze: AnalyzeParams {
+        analyze: args.thresholds.apply(AnalyzeParams {
             decode: args.decode.params(),
             ..AnalyzeParams::default()
-        },
+        }),
     };
     if !inputs.ignored.is_empty() {
         eprintln!(

@@ -77,6 +77,8 @@ pub struct AnalyzeArgs {
     pub formats: Vec<crate::report::Format>,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// `earwitness batch`.
@@ -108,6 +110,8 @@ pub struct BatchArgs {
     pub formats: Vec<crate::report::Format>,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// `earwitness merge`.
@@ -166,6 +170,36 @@ impl DecodeArgs {
             backend: self.backend,
             ..DecodeParams::default()
         }
+    }
+}
+
+/// The two decision thresholds an investigator may want to move, both echoed in `params`.
+#[derive(Debug, clap::Args)]
+pub struct ThresholdArgs {
+    /// Detection score (0..1) an event needs to be reported; lower finds fainter events and
+    /// more false ones.
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval,
+          default_value_t = crate::detect::score::ScoreParams::default().threshold)]
+    pub min_score: f64,
+    /// Gunshot score (0..1) an event needs to be called gunshot-like.
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval,
+          default_value_t = crate::features::classify::ClassifyParams::default().gunshot_min_score)]
+    pub gunshot_min_score: f64,
+}
+
+impl ThresholdArgs {
+    /// Analysis parameters with these thresholds and every other default.
+    pub fn apply(&self, mut p: crate::pipeline::AnalyzeParams) -> crate::pipeline::AnalyzeParams {
+        p.detect.score.threshold = self.min_score;
+        p.classify.gunshot_min_score = self.gunshot_min_score;
+        p
+    }
+}
+
+fn unit_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a score from 0 to 1, not {s:?}")),
     }
 }
 
