@@ -16,6 +16,8 @@ pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod signal;
+#[cfg(test)]
+mod testutil;
 pub mod transcript;
 pub mod units;
 

@@ -496,7 +496,12 @@ pub fn run(
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // A precursor is a crack only when the whole event sounds like a shot.
         let shot = v.class == classify::GUNSHOT;
-        let mut parts = match d.main_onset {
+        let trailing = || {
+            refine::trailing_blast(mono, d.attack, signal.sample_rate, &p.detect.refine)
+                .filter(|_| shot)
+        };
+        let main = d.main_onset.or_else(trailing);
+        let mut parts = match main {
             Some(main) => vec![
                 component(if shot { "crack" } else { "precursor" }, t(d.onset)),
                 component(if shot { "blast" } else { "main" }, t(main)),
@@ -508,7 +513,7 @@ pub fn run(
         if shot || v.class == classify::EXPLOSION {
             for echo in components::echoes(
                 mono,
-                d.body_onset(),
+                main.unwrap_or(d.body_onset()),
                 signal.sample_rate,
                 &p.detect.components,
             ) {

@@ -169,18 +169,7 @@ pub fn compute_observed(
 mod tests {
     use super::*;
     use crate::signal::stft::StftParams;
-
-    fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                amp * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
-            })
-            .collect()
-    }
+    use crate::testutil::noise;
 
     #[test]
     fn bands_cover_fmin_to_nyquist_without_gaps() {

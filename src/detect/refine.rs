@@ -160,6 +160,64 @@ fn walk_back(x: &[f32], from: usize, lo: usize, threshold: f32, quiet: usize) ->
     onset
 }
 
+/// Mean square of `x[a..b]` (0 when empty; `b` is clamped to the end).
+fn mean_sq(x: &[f32], a: usize, b: usize) -> f32 {
+    let b = b.min(x.len());
+    let a = a.min(b);
+    if a == b {
+        0.0
+    } else {
+        x[a..b].iter().map(|v| v * v).sum::<f32>() / (b - a) as f32
+    }
+}
+
+/// A crack is brief and stands alone: its energy over `crack_max_s` from `first` is at least
+/// `crack_over_gap` times the mean energy between it and the blast at `blast`. A sound still
+/// ringing before the blast is not a crack.
+fn stands_alone(x: &[f32], first: usize, blast: usize, sample_rate: u32, p: &RefineParams) -> bool {
+    let samples = |s: f64| (s * f64::from(sample_rate)).round() as usize;
+    let crack_end = first + samples(p.crack_max_s).max(1);
+    let gap_end = blast.saturating_sub(samples(p.crack_gap_guard_s));
+    gap_end <= crack_end
+        || mean_sq(x, first, crack_end) >= p.crack_over_gap * mean_sq(x, crack_end, gap_end)
+}
+
+/// When the sound at `onset` is a brief crack louder than what follows (a close pass, or
+/// clipping that flattened the blast), the detection starts at the crack: the onset of the
+/// muzzle blast 4-60 ms later (the `precursor_*` window mirrored), if any. The blast reaches
+/// `peak_fraction` of the crack's peak and `precursor_noise_factor` times the background RMS,
+/// and the crack stands alone before it (`crack_over_gap`). Only the components use it: the
+/// event is still measured from its attack.
+pub fn trailing_blast(
+    x: &[f32],
+    onset: usize,
+    sample_rate: u32,
+    p: &RefineParams,
+) -> Option<usize> {
+    let sr = f64::from(sample_rate);
+    let samples = |s: f64| (s * sr).round() as usize;
+    let lo = onset + samples(p.precursor_min_lead_s);
+    let hi = (onset + samples(p.precursor_max_lead_s)).min(x.len());
+    let nlo = onset.saturating_sub(samples(p.noise_window_s));
+    if hi <= lo || onset <= nlo {
+        return None;
+    }
+    let noise_rms = mean_sq(x, nlo, onset).sqrt();
+    let crack_end = onset + samples(p.crack_max_s).max(1);
+    let crack_peak = x[onset..crack_end.min(x.len())]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    let level = (p.peak_fraction * crack_peak).max(p.precursor_noise_factor * noise_rms);
+    let first = lo + x[lo..hi].iter().position(|v| v.abs() >= level)?;
+    // Timed like any onset: at `peak_fraction` of the blast's own peak.
+    let end = (first + samples(p.search_after_s)).min(x.len());
+    let blast_peak = x[first..end].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let threshold = (p.peak_fraction * blast_peak).max(p.noise_factor * noise_rms);
+    let quiet = samples(p.attack_quiet_run_s).max(1);
+    let blast = walk_back(x, first, crack_end.max(lo), threshold, quiet);
+    stands_alone(x, onset, blast, sample_rate, p).then_some(blast)
+}
+
 /// The earliest sample of a precursor in the `precursor_*` window before `onset`, if any.
 fn precursor(
     x: &[f32],
@@ -179,31 +237,14 @@ fn precursor(
     let noise_rms = (x[nlo..lo].iter().map(|v| v * v).sum::<f32>() / (lo - nlo) as f32).sqrt();
     let level = (p.peak_fraction * peak_abs).max(p.precursor_noise_factor * noise_rms);
     let first = lo + x[lo..hi].iter().position(|v| v.abs() >= level)?;
-    // A crack is brief and stands alone: the air between it and the blast is quieter. A
-    // previous sound still ringing is not a crack.
-    let mean_sq = |a: usize, b: usize| {
-        let b = b.min(x.len());
-        let a = a.min(b);
-        if a == b {
-            0.0
-        } else {
-            x[a..b].iter().map(|v| v * v).sum::<f32>() / (b - a) as f32
-        }
-    };
-    let crack_end = first + samples(p.crack_max_s).max(1);
-    let gap_end = onset.saturating_sub(samples(p.crack_gap_guard_s));
-    if gap_end > crack_end {
-        let (crack, gap) = (mean_sq(first, crack_end), mean_sq(crack_end, gap_end));
-        if crack < p.crack_over_gap * gap {
-            return None;
-        }
-    }
+    stands_alone(x, first, onset, sample_rate, p).then_some(())?;
     Some(first)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::noise;
 
     #[test]
     fn clean_impulse_onset_is_sample_exact() {
@@ -226,15 +267,7 @@ mod tests {
     #[test]
     fn background_noise_does_not_pull_the_onset_early() {
         let sr = 16_000;
-        let mut s = 99u64;
-        let mut x: Vec<f32> = (0..16_000)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                0.05 * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
-            })
-            .collect();
+        let mut x = noise(16_000, 0.05, 99);
         for i in 0..400 {
             x[8000 + i] += 0.6 * (-(i as f32) / 60.0).exp() * if i % 3 == 0 { 1.0 } else { -0.7 };
         }
@@ -311,14 +344,7 @@ mod tests {
     #[test]
     fn a_crack_before_the_blast_becomes_the_onset_and_the_blast_is_kept() {
         let sr = 48_000;
-        let mut x = vec![0.0f32; 48_000];
-        let mut s = 11u64;
-        for v in x.iter_mut() {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            *v = 0.002 * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0);
-        }
+        let mut x = noise(48_000, 0.002, 11);
         // N-wave crack (0.3 ms) at 20_000, muzzle blast 20 ms later with a 1 ms rise.
         for i in 0..14 {
             x[20_000 + i] += 0.8 * (1.0 - 2.0 * i as f32 / 13.0);
@@ -334,5 +360,34 @@ mod tests {
         assert_eq!(l.onset, 20_000);
         let main = l.main_onset.expect("the blast is kept as the main onset");
         assert!(main.abs_diff(blast + 5) <= 1, "blast onset {main}");
+    }
+
+    #[test]
+    fn a_blast_after_a_louder_crack_is_found_behind_it() {
+        let sr = 48_000;
+        let mut x = noise(48_000, 0.002, 5);
+        // A full-scale N-wave crack at 20_000 and a blast 31 ms later at 0.4 of it.
+        for i in 0..20 {
+            x[20_000 + i] += 1.0 - 2.0 * i as f32 / 19.0;
+        }
+        let blast = 20_000 + 1488;
+        for i in 0..48 {
+            x[blast + i] += 0.4 * i as f32 / 48.0;
+        }
+        for i in 0..4000 {
+            x[blast + 48 + i] += 0.4 * (-(i as f32) / 400.0).exp();
+        }
+        let p = RefineParams::default();
+        let l = locate(&x, 20_100, sr, &p).unwrap();
+        assert_eq!((l.onset, l.main_onset), (20_000, None), "the crack leads");
+        let b = trailing_blast(&x, l.attack, sr, &p).expect("the blast behind the crack");
+        assert!(b.abs_diff(blast + 5) <= 2, "blast onset {b}");
+
+        // A knock still ringing between its two hits has no crack in it.
+        let mut y = x.clone();
+        for (i, v) in y[20_020..blast].iter_mut().enumerate() {
+            *v += 0.3 * (-(i as f32) / 600.0).exp() * (i as f32 * 0.3).sin();
+        }
+        assert_eq!(trailing_blast(&y, 20_000, sr, &p), None);
     }
 }

@@ -311,6 +311,7 @@ fn spectral_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::noise;
 
     fn mix(channels: Vec<Vec<f32>>, sample_rate: u32) -> Mixed {
         let p = MeasureParams::default();
@@ -322,18 +323,6 @@ mod tests {
             p.clip_level,
             p.clip_run_samples,
         )
-    }
-
-    fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                amp * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
-            })
-            .collect()
     }
 
     #[test]
