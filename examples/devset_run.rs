@@ -46,10 +46,11 @@ fn main() {
         let mix =
             earwitness::signal::Mixed::from_signal(&d.signal, mp.clip_level, mp.clip_run_samples);
         let x = &mix.mono;
+        let channel = features::Channel::of(x, d.signal.sample_rate, &mp);
         let events: Vec<serde_json::Value> = pipeline::detect_events(x, d.signal.sample_rate, &params)
             .iter()
             .map(|e| {
-                let f = features::measure(&mix, e.body_onset(), e.peak, &mp);
+                let f = features::measure(&mix, &channel, e.body_onset(), e.peak, &mp);
                 let v = features::classify::classify(&f, &e.evidence, &Default::default());
                 // Diagnostics beside the two fields score.py reads.
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,

@@ -490,8 +490,9 @@ pub fn run(
     let mut events: Vec<Event> = Vec::new();
     let (found, overview) =
         detect_events_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+    let channel = features::Channel::of(mono, signal.sample_rate, &p.measure);
     for d in found {
-        let f = features::measure(&signal, d.body_onset(), d.peak, &p.measure);
+        let f = features::measure(&signal, &channel, d.body_onset(), d.peak, &p.measure);
         let v = classify::classify(&f, &d.evidence, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // A precursor is a crack only when the whole event sounds like a shot.

@@ -60,17 +60,17 @@ impl Default for ClassifyParams {
 /// contribution to the reasons is measured from that mean).
 pub mod weights {
     /// Intercept.
-    pub const BIAS: f64 = -1.976;
+    pub const BIAS: f64 = -4.381;
     /// (weight, mean) per feature, in the order of [`super::inputs`].
     pub const TERMS: [(f64, f64); 8] = [
-        (-0.706, 0.140),
-        (0.158, 8.018),
-        (-2.333, 1.011),
-        (5.114, 0.384),
-        (0.038, 7.787),
-        (-4.284, 0.304),
-        (-0.040, -6.622),
-        (0.065, -10.547),
+        (-0.593, 0.140),
+        (0.174, 8.018),
+        (-2.232, 1.011),
+        (7.737, 0.409),
+        (0.087, 7.787),
+        (-3.739, 0.304),
+        (-0.031, -6.622),
+        (0.057, -10.547),
     ];
 }
 
