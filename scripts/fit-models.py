@@ -37,9 +37,7 @@ def gunshot_inputs(e):
         min(f["ebr_db"], 20.0),
         f["centroid_hz"] / 1000.0,
         f["flatness"],
-        f["low_high_db"],
         ev["voicing"],
-        f["early_decay_db"],
         f["tail_db"],
     ]
 
