@@ -56,6 +56,7 @@ fn main() {
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,
                     "gunshot_score": v.gunshot_score, "strength": e.strength, "broadband": e.broadband,
                     "score": e.score, "evidence": e.evidence,
+                    "attack_s": e.attack as f64 / sr, "peak_s": e.peak as f64 / sr,
                     "features": f})
             })
             .collect();
