@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{components, evidence, odf, peaks, refine, score};
+use crate::detect::{components, evidence, follow, odf, peaks, refine, score};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{
@@ -66,11 +66,16 @@ pub struct BurstParams {
     /// Shots closer than this (s) belong to one burst (automatic fire is 400-1200 rounds a
     /// minute, 50-150 ms apart; a deliberate double tap is 0.2-0.5 s).
     pub max_gap_s: f64,
+    /// When a weaker candidate is kept as the next round of a gunshot.
+    pub follow: follow::FollowParams,
 }
 
 impl Default for BurstParams {
     fn default() -> Self {
-        BurstParams { max_gap_s: 0.6 }
+        BurstParams {
+            max_gap_s: 0.6,
+            follow: follow::FollowParams::default(),
+        }
     }
 }
 
@@ -489,11 +494,47 @@ pub fn run(
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
     let (found, overview) =
-        detect_events_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+        candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
     let channel = features::Channel::of(mono, signal.sample_rate, &p.measure);
-    for d in found {
-        let f = features::measure(&signal, &channel, d.body_onset(), d.peak, &p.measure);
-        let v = classify::classify(&f, &d.evidence, &p.classify);
+    // Every candidate that could be kept, as a follower or on its own score, is measured and
+    // classified; then the threshold and the follower rule decide (`detect::follow`).
+    let floor = if p.burst.follow.enabled {
+        p.detect.score.threshold.min(p.burst.follow.min_score)
+    } else {
+        p.detect.score.threshold
+    };
+    let pool: Vec<_> = found
+        .into_iter()
+        .filter(|d| d.score >= floor)
+        .map(|d| {
+            let f = features::measure(&signal, &channel, d.body_onset(), d.peak, &p.measure);
+            let v = classify::classify(&f, &d.evidence, &p.classify);
+            (d, f, v)
+        })
+        .collect();
+    let brief: Vec<follow::Candidate> = pool
+        .iter()
+        .map(|(d, _, v)| follow::Candidate {
+            onset_s: d.onset as f64 / sr,
+            peak_db: 20.0 * f64::from(d.peak_abs).max(1e-10).log10(),
+            score: d.score,
+            gunshot: v.class == classify::GUNSHOT,
+        })
+        .collect();
+    let kept = follow::select(
+        &brief,
+        p.detect.score.threshold,
+        p.burst.max_gap_s,
+        &p.burst.follow,
+    );
+    for (i, (d, f, mut v)) in pool.into_iter().enumerate() {
+        let Some(why) = kept[i] else { continue };
+        if let follow::Kept::Follows(j) = why {
+            v.reasons.push(format!(
+                "next round of the gunshot at {:.3} s (detection score {:.2}, below {:.2})",
+                brief[j].onset_s, d.score, p.detect.score.threshold
+            ));
+        }
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // A precursor is a crack only when the whole event sounds like a shot.
         let shot = v.class == classify::GUNSHOT;

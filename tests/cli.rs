@@ -578,7 +578,13 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
         .arg("analyze")
         .arg(root().join("samples/demo.mp4"))
         .args(["-o", dir.path().to_str().unwrap(), "--formats", "json"])
-        .args(["--min-score", "0.9", "--gunshot-min-score", "1"])
+        .args([
+            "--min-score",
+            "0.9",
+            "--gunshot-min-score",
+            "1",
+            "--burst-followers",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -586,7 +592,9 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
         serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
     assert_eq!(analysis.params.detect.score.threshold, 0.9);
     assert_eq!(analysis.params.classify.gunshot_min_score, 1.0);
+    assert!(analysis.params.burst.follow.enabled);
     assert!(analysis.events.iter().all(|e| e.class != "gunshot"));
+    // With no gunshot to follow, no weaker event is let in.
     assert!(analysis.events.iter().all(|e| e.detection_score >= 0.9));
 
     let bad = bin()

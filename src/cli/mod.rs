@@ -173,7 +173,7 @@ impl DecodeArgs {
     }
 }
 
-/// The two decision thresholds an investigator may want to move, both echoed in `params`.
+/// The decisions an investigator may want to move, all echoed in `params`.
 #[derive(Debug, clap::Args)]
 pub struct ThresholdArgs {
     /// Detection score (0..1) an event needs to be reported; lower finds fainter events and
@@ -185,6 +185,11 @@ pub struct ThresholdArgs {
     #[arg(long, value_name = "SCORE", value_parser = unit_interval,
           default_value_t = crate::features::classify::ClassifyParams::default().gunshot_min_score)]
     pub gunshot_min_score: f64,
+    /// Also report weaker candidates that follow a gunshot as the next rounds of a burst would
+    /// (detection score from 0.15, peak within 6 dB, 50 ms clear of other events): more rounds
+    /// counted, with less precise onsets.
+    #[arg(long)]
+    pub burst_followers: bool,
 }
 
 impl ThresholdArgs {
@@ -192,6 +197,7 @@ impl ThresholdArgs {
     pub fn apply(&self, mut p: crate::pipeline::AnalyzeParams) -> crate::pipeline::AnalyzeParams {
         p.detect.score.threshold = self.min_score;
         p.classify.gunshot_min_score = self.gunshot_min_score;
+        p.burst.follow.enabled = self.burst_followers;
         p
     }
 }

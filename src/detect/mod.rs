@@ -2,10 +2,11 @@
 //! (`peaks`), sample-accurate onsets (`refine`).
 //!
 //! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::locate ->
-//! evidence -> score.
+//! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst.
 
 pub mod components;
 pub mod evidence;
+pub mod follow;
 pub mod odf;
 pub mod peaks;
 pub mod refine;
