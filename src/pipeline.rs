@@ -527,8 +527,24 @@ pub fn run(
         p.burst.max_gap_s,
         &p.burst.follow,
     );
-    for (i, (d, f, mut v)) in pool.into_iter().enumerate() {
+    // An event's level and clipping are measured up to the next reported event when that comes
+    // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
+    // peak to this one.
+    let starts: Vec<usize> = pool
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| k.is_some())
+        .map(|((d, _, _), _)| d.onset)
+        .collect();
+    for (i, (d, mut f, mut v)) in pool.into_iter().enumerate() {
         let Some(why) = kept[i] else { continue };
+        let from = d.body_onset();
+        if let Some(&next) = starts.iter().find(|&&s| s > d.onset) {
+            let body_end = from + (p.measure.body_s * sr).round() as usize;
+            if next < body_end && next > from {
+                f.set_level(features::level(&signal, from, next, &p.measure));
+            }
+        }
         if let follow::Kept::Follows(j) = why {
             v.reasons.push(format!(
                 "next round of the gunshot at {:.3} s (detection score {:.2}, below {:.2})",

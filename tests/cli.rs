@@ -49,6 +49,16 @@ fn assert_clean_failure(out: &Output, path: &Path, expect: &str) {
 }
 
 /// Writes `bytes` to `name` in a fresh temporary directory.
+/// The command succeeded; its error output is shown when it did not.
+fn assert_success(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.path().join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -296,12 +306,7 @@ fn decode_writes_the_timeline_as_float_wav() {
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
     let params = earwitness::decode::DecodeParams::default();
     let d = earwitness::decode::decode(&out, &params).unwrap();
     // The edit list trims AAC priming and padding: exactly the 9 s the demo was made with.
@@ -605,4 +610,51 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("from 0 to 1"));
+}
+
+#[test]
+fn an_events_level_is_its_own_when_a_louder_one_follows_within_its_body() {
+    // Two clicks 80 ms apart over faint noise, the second 11 dB louder: the first one's peak
+    // level must not be the second's (the body over which level is measured is 100 ms).
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("two.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..48_000i32 {
+        let v = match i {
+            16_000..16_016 => 8_000,
+            17_280..17_296 => 29_000,
+            _ => (i * 7919) % 200 - 100,
+        };
+        w.write_sample(v as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = bin()
+        .arg("analyze")
+        .arg(&wav)
+        .args(["-o", dir.path().to_str().unwrap(), "--formats", "json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let analysis: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    let at = |t: f64| {
+        analysis
+            .events
+            .iter()
+            .find(|e| (e.onset_s - t).abs() < 0.002)
+            .unwrap_or_else(|| panic!("no event at {t} s: {:?}", analysis.events))
+    };
+    let own = 20.0 * (8_000.0f64 / 32_768.0).log10();
+    assert!(
+        (at(1.0).peak_dbfs - own).abs() < 0.5,
+        "{}",
+        at(1.0).peak_dbfs
+    );
+    assert!(at(1.08).peak_dbfs > -1.5, "{}", at(1.08).peak_dbfs);
 }

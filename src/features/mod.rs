@@ -168,19 +168,7 @@ pub fn measure(
     let body_end = (onset + n(p.body_s)).min(len);
     let body = &mono[onset..body_end];
 
-    // Level over every channel; clipping runs (per channel) that overlap the body, counted by
-    // the part inside it.
-    let peak_abs = mix.peak_abs(onset, body_end);
-    let mut longest = vec![0usize; mix.channels];
-    for r in &mix.clip_runs {
-        let (a, b) = (r.start.max(onset), (r.start + r.len).min(body_end));
-        if a < b && r.channel < longest.len() {
-            longest[r.channel] = longest[r.channel].max(b - a);
-        }
-    }
-    let clipped_channels = longest.iter().filter(|&&l| l >= p.clip_run_samples).count();
-    let longest_clip_run = longest.iter().copied().max().unwrap_or(0);
-    let ceiling_touches = mix.ceiling_touches(onset, body_end, p.ceiling_fraction);
+    let lv = level(mix, onset, body_end, p);
     let peak_mono = body.iter().fold(0.0f32, |m, v| m.max(v.abs()));
 
     // Rise: onset to the first sample at 90 % of the mono peak.
@@ -240,7 +228,7 @@ pub fn measure(
     let tail_db = db(window_power(p.profile_tail_s).max(1e-20) / onset_power);
 
     EventFeatures {
-        peak_dbfs: 20.0 * f64::from(peak_abs).max(1e-10).log10(),
+        peak_dbfs: lv.peak_dbfs,
         rise_ms,
         decay_ms,
         crest_db,
@@ -250,10 +238,59 @@ pub fn measure(
         low_high_db,
         early_decay_db,
         tail_db,
+        clipped_channels: lv.clipped_channels,
+        longest_clip_run: lv.longest_clip_run,
+        ceiling_touches: lv.ceiling_touches,
+        clipped: lv.clipped,
+    }
+}
+
+/// Level and clipping over a stretch of the recording (the fields of [`EventFeatures`] of the
+/// same names).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level {
+    /// Largest magnitude of any channel, dBFS.
+    pub peak_dbfs: f64,
+    /// Channels with a clipping run.
+    pub clipped_channels: usize,
+    /// Longest clipping run, samples.
+    pub longest_clip_run: usize,
+    /// Separate places reaching `ceiling_fraction` of the clip's largest sample.
+    pub ceiling_touches: usize,
+    /// A run at full scale in some channel, or `ceiling_min_touches` or more.
+    pub clipped: bool,
+}
+
+/// Level over every channel in frames `lo..hi`, and the clipping runs (per channel) that
+/// overlap it, counted by the part inside it.
+pub fn level(mix: &Mixed, lo: usize, hi: usize, p: &MeasureParams) -> Level {
+    let peak_abs = mix.peak_abs(lo, hi);
+    let mut longest = vec![0usize; mix.channels];
+    for r in &mix.clip_runs {
+        let (a, b) = (r.start.max(lo), (r.start + r.len).min(hi));
+        if a < b && r.channel < longest.len() {
+            longest[r.channel] = longest[r.channel].max(b - a);
+        }
+    }
+    let clipped_channels = longest.iter().filter(|&&l| l >= p.clip_run_samples).count();
+    let ceiling_touches = mix.ceiling_touches(lo, hi, p.ceiling_fraction);
+    Level {
+        peak_dbfs: 20.0 * f64::from(peak_abs).max(1e-10).log10(),
         clipped_channels,
-        longest_clip_run,
+        longest_clip_run: longest.iter().copied().max().unwrap_or(0),
         ceiling_touches,
         clipped: clipped_channels > 0 || ceiling_touches >= p.ceiling_min_touches,
+    }
+}
+
+impl EventFeatures {
+    /// Replaces the level and clipping fields.
+    pub fn set_level(&mut self, lv: Level) {
+        self.peak_dbfs = lv.peak_dbfs;
+        self.clipped_channels = lv.clipped_channels;
+        self.longest_clip_run = lv.longest_clip_run;
+        self.ceiling_touches = lv.ceiling_touches;
+        self.clipped = lv.clipped;
     }
 }
 
