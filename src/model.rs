@@ -12,8 +12,19 @@ use crate::decode::AudioInfo;
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON Schema of events.json ([`Analysis`]), every field described by its documentation;
+/// `earwitness schema` prints it, and docs/events.schema.json is a copy kept current by a test.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Analysis);
+    schema.insert(
+        "title".into(),
+        format!("earwitness events.json, schema_version {SCHEMA_VERSION}").into(),
+    );
+    schema.to_value()
+}
+
 /// The tool that wrote a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tool {
     /// `earwitness`.
@@ -32,7 +43,7 @@ impl Default for Tool {
 }
 
 /// Everything known about an input file before analysis: provenance and streams.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MediaProbe {
     /// The path as given on the command line.
@@ -54,7 +65,7 @@ pub struct MediaProbe {
 }
 
 /// The container of a file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Container {
     /// Short format name (`mp4`, `mov`, `m4a`, `matroska`, `webm`, `ogg`, `wav`, `flac`, `mp3`...).
@@ -72,7 +83,7 @@ pub struct Container {
 }
 
 /// One stream of a file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stream {
     /// Position among the file's streams, from 0.
@@ -100,7 +111,7 @@ pub struct Stream {
 }
 
 /// The full result of `analyze` on one clip: what `events.json` holds and every report reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Analysis {
     /// [`SCHEMA_VERSION`].
@@ -125,7 +136,7 @@ pub struct Analysis {
 }
 
 /// How the transcript's clock was set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OffsetSource {
     /// No correction (offset 0).
@@ -138,7 +149,7 @@ pub enum OffsetSource {
 
 /// The transcript as used: where it came from, how its clock was corrected, and its cues on
 /// the audio timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranscriptReport {
     /// The transcript file as given.
@@ -162,7 +173,7 @@ pub struct TranscriptReport {
 }
 
 /// The decoded audio the analysis ran on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzedAudio {
     /// Samples per second.
@@ -176,7 +187,7 @@ pub struct AnalyzedAudio {
 }
 
 /// One impulsive event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// 1-based id, in time order.
@@ -214,7 +225,7 @@ pub struct Event {
 }
 
 /// Gunshot-like events closer together than the burst gap.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Burst {
     /// 1-based id.

@@ -16,7 +16,7 @@ use crate::signal::stft::{ColumnMax, StftParams, StftPlan};
 use crate::signal::{Mixed, Mixer};
 
 /// Every parameter of `analyze`, echoed in `events.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeParams {
     /// Decoding.
@@ -34,7 +34,18 @@ pub struct AnalyzeParams {
 }
 
 /// How the transcript's clock is set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
     /// Trust the transcript's clock (plus any manual offset).
@@ -45,7 +56,7 @@ pub enum SyncMode {
 }
 
 /// Transcript parameters (echoed in every report).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranscriptParams {
     /// Format forced by the user (otherwise detected from the content).
@@ -61,7 +72,7 @@ pub struct TranscriptParams {
 }
 
 /// How gunshot-like events are grouped into bursts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BurstParams {
     /// Shots closer than this (s) belong to one burst (automatic fire is 400-1200 rounds a
     /// minute, 50-150 ms apart; a deliberate double tap is 0.2-0.5 s).
@@ -80,7 +91,7 @@ impl Default for BurstParams {
 }
 
 /// Every parameter of detection, echoed in the output.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct DetectParams {
     /// STFT window and hop.
     pub stft: StftParams,

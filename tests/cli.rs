@@ -658,3 +658,25 @@ fn an_events_level_is_its_own_when_a_louder_one_follows_within_its_body() {
     );
     assert!(at(1.08).peak_dbfs > -1.5, "{}", at(1.08).peak_dbfs);
 }
+
+#[test]
+fn the_events_schema_is_printed_and_docs_keep_a_current_copy() {
+    let out = bin().arg("schema").output().unwrap();
+    assert_success(&out);
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The schema describes the fields score.py reads, with their documentation.
+    let event = &printed["$defs"]["Event"]["properties"];
+    assert!(
+        event["onset_s"]["description"].as_str().unwrap().len() > 10,
+        "{event}"
+    );
+    assert!(event["class"].is_object());
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/events.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        kept == printed,
+        "docs/events.schema.json is out of date: cargo run -- schema > docs/events.schema.json"
+    );
+}

@@ -38,6 +38,8 @@ pub enum Command {
     /// Error rates of predictions against labelled recordings (precision, recall, F1, onset
     /// error, false gunshots per minute), with the devset's metric.
     Evaluate(EvaluateArgs),
+    /// Print the JSON Schema of events.json (every field and parameter, documented).
+    Schema,
 }
 
 /// `earwitness analyze`.
@@ -257,6 +259,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Probe(args) => probe::run(&args),
         Command::Decode(args) => decode_to_wav(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&crate::model::json_schema())
+                .expect("a JSON value always serializes");
+            println!("{text}");
+            0
+        }
     }
 }
 

@@ -51,7 +51,18 @@ use crate::model::{Container, Stream};
 use crate::signal::Signal;
 
 /// Which decoding library to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// symphonia first; ffmpeg (when built in) for what symphonia cannot open.
@@ -64,7 +75,7 @@ pub enum Backend {
 }
 
 /// Parameters of decoding, echoed in every report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecodeParams {
     /// Backend choice.
     pub backend: Backend,
@@ -82,7 +93,7 @@ impl Default for DecodeParams {
 }
 
 /// How the audio of a clip is being decoded and placed on the timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AudioInfo {
     /// `symphonia` or `ffmpeg`.
     pub backend: String,

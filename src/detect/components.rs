@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Component parameters (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComponentParams {
     /// Reflections are searched from this long after the main onset...
     pub echo_min_delay_s: f64,
@@ -43,7 +43,7 @@ impl Default for ComponentParams {
 }
 
 /// One component of an event, in seconds on the timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     /// `crack` (supersonic N-wave) and `blast` (the muzzle blast after it) for a gunshot-like

@@ -23,7 +23,7 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
 /// Evidence parameters (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EvidenceParams {
     /// The band floor is a low percentile of the frames over this long before the onset...
     pub floor_window_s: f64,
@@ -72,7 +72,7 @@ impl Default for EvidenceParams {
 }
 
 /// What was measured of one candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// log10 of the detection-curve value at the candidate.
     pub log_strength: f64,

@@ -25,7 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the follower rule (echoed in every report under `params.burst`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FollowParams {
     /// Whether followers are looked for at all (`--burst-followers`; off by default, see
     /// [`select`]).

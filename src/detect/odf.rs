@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::signal::stft::StftPlan;
 
 /// Parameters of the detection functions (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OdfParams {
     /// Lowest band edge in Hz: below it, wind and handling rumble dominate.
     pub fmin_hz: f64,

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Peak-picking parameters, in seconds at the surface (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeakParams {
     /// A peak is the maximum over this many seconds on each side.
     pub max_window_s: f64,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Refinement parameters (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RefineParams {
     /// The peak is searched from this many seconds before the detection...
     pub search_before_s: f64,

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::evidence::Evidence;
 
 /// Score parameters (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScoreParams {
     /// Candidates scoring below this (0..1) are not reported. In leave-one-clip-out
     /// cross-validation on the development set F1 is flat (0.73-0.74) from 0.3 to 0.55; 0.45

@@ -29,7 +29,7 @@ use super::EventFeatures;
 use crate::detect::evidence::Evidence;
 
 /// Classification thresholds (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClassifyParams {
     /// An event whose gunshot score reaches this is called gunshot-like (`--gunshot-min-score`).
     /// In leave-one-clip-out cross-validation on the development set's detected events, 0.4
@@ -135,7 +135,7 @@ pub const EXPLOSION: &str = "explosion";
 pub const IMPULSIVE: &str = "impulsive";
 
 /// The verdict on one event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verdict {
     /// `gunshot`, `explosion` or `impulsive`.
     pub class: String,

@@ -8,7 +8,7 @@ use crate::signal::Mixed;
 use serde::{Deserialize, Serialize};
 
 /// Measurement parameters (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MeasureParams {
     /// Window after the onset over which energy, crest factor and EBR are measured (the
     /// devset's EBR uses 100 ms).
@@ -101,7 +101,7 @@ impl Default for MeasureParams {
 }
 
 /// What was measured of one event.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventFeatures {
     /// Largest magnitude of any channel in the event's body, in dBFS.

@@ -7,7 +7,7 @@ use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
 /// STFT parameters, in seconds (echoed in every report).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StftParams {
     /// Analysis window length in seconds (rounded up to a power of two in samples).
     pub window_s: f64,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Cue;
 
 /// A cue near an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NearCue {
     /// 1-based index of the cue in `transcript.cues`.
@@ -20,7 +20,7 @@ pub struct NearCue {
 }
 
 /// A word near an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NearWord {
     /// 1-based index of its cue.
@@ -32,7 +32,7 @@ pub struct NearWord {
 }
 
 /// An event's relation to the transcript.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Relation {
     /// Cues whose span contains the onset.

@@ -20,7 +20,7 @@ use super::Cue;
 use crate::detect::evidence::Voicing;
 
 /// Sync parameters (echoed in every report).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncParams {
     /// Activity frame rate, frames per second.
     pub frame_rate_hz: f64,
@@ -88,7 +88,7 @@ pub const FRAME_RATE_RATIOS: [f64; 7] = [
 ];
 
 /// The result of a sync search.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncEstimate {
     /// Transcript time minus audio time (at the audio's start), in seconds.
     pub offset_s: f64,
