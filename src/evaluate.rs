@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 const EPS: f64 = 1e-9;
 
 /// Event-to-background bands (dB) for the recall breakdown, as in score.py.
-const EBR_BANDS: [(f64, f64, &str); 4] = [
+pub const EBR_BANDS: [(f64, f64, &str); 4] = [
     (f64::NEG_INFINITY, 0.0, "[-6,0)"),
     (0.0, 6.0, "[0,6)"),
     (6.0, 12.0, "[6,12)"),
@@ -52,6 +52,12 @@ pub struct Labels {
     pub duration_s: f64,
     /// The events.
     pub events: Vec<LabelEvent>,
+    /// How the clip was encoded, for the breakdown by codec ("?" when not labelled).
+    #[serde(default)]
+    pub codec: Option<String>,
+    /// What the recorder did to it (clipping, AGC, ...), for the breakdown by effect.
+    #[serde(default)]
+    pub effects: Vec<String>,
 }
 
 /// One predicted event: only the onset and the class are read.
@@ -176,6 +182,21 @@ pub struct GroupRecall {
     pub detected: usize,
     /// Of the detected, called `gunshot`.
     pub called_gunshot: usize,
+    /// Labelled gunshots in the group.
+    pub gunshots: usize,
+    /// Of them, matched by a prediction called `gunshot` ((b)'s matching).
+    pub gunshots_found: usize,
+}
+
+/// Both figures over the clips of one group (a codec, an effect).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupScore {
+    /// Clips in the group.
+    pub clips: usize,
+    /// (a) every event.
+    pub detection: Prf,
+    /// (b) gunshots.
+    pub gunshot: Prf,
 }
 
 /// The evaluation of a set of clips.
@@ -205,6 +226,10 @@ pub struct Evaluation {
     pub by_class: BTreeMap<String, GroupRecall>,
     /// Recall per EBR band.
     pub by_ebr_band: BTreeMap<String, GroupRecall>,
+    /// P/R/F1 per codec of the labelled clips.
+    pub by_codec: BTreeMap<String, GroupScore>,
+    /// P/R/F1 per recorder effect ("none", or the effects joined by "+").
+    pub by_effect: BTreeMap<String, GroupScore>,
 }
 
 fn is_gunshot(class: Option<&str>) -> bool {
@@ -220,6 +245,9 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
     let (mut a, mut b) = ([0usize; 3], [0usize; 3]);
     let (mut dt_a, mut dt_b) = (Vec::new(), Vec::new());
     let (mut nog_min, mut nog_g, mut nog_all) = (0.0, 0usize, 0usize);
+    type Counts = (usize, [usize; 3], [usize; 3]);
+    let (mut by_codec, mut by_effect): (BTreeMap<String, Counts>, BTreeMap<String, Counts>) =
+        Default::default();
     for (l, p) in labels.iter().zip(preds) {
         if p.is_none() {
             ev.missing_predictions.push(l.clip.clone());
@@ -241,12 +269,28 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
             &g_pred.iter().map(|&j| pt[j]).collect::<Vec<_>>(),
             collar_s,
         );
-        a[0] += ma.len();
-        a[1] += p.len() - ma.len();
-        a[2] += l.events.len() - ma.len();
-        b[0] += mb.len();
-        b[1] += g_pred.len() - mb.len();
-        b[2] += g_ref.len() - mb.len();
+        let ca = [ma.len(), p.len() - ma.len(), l.events.len() - ma.len()];
+        let cb = [mb.len(), g_pred.len() - mb.len(), g_ref.len() - mb.len()];
+        let effect = if l.effects.is_empty() {
+            "none".to_string()
+        } else {
+            l.effects.join("+")
+        };
+        let codec = l.codec.clone().unwrap_or_else(|| "?".into());
+        for (groups, key) in [(&mut by_codec, codec), (&mut by_effect, effect)] {
+            let g = groups.entry(key).or_insert((0, [0; 3], [0; 3]));
+            g.0 += 1;
+            for k in 0..3 {
+                g.1[k] += ca[k];
+                g.2[k] += cb[k];
+            }
+        }
+        for k in 0..3 {
+            a[k] += ca[k];
+            b[k] += cb[k];
+        }
+        let found_b: std::collections::BTreeSet<usize> =
+            mb.iter().map(|&(i, _, _)| g_ref[i]).collect();
         dt_a.extend(ma.iter().map(|m| m.2));
         dt_b.extend(mb.iter().map(|m| m.2));
         let hit: BTreeMap<usize, usize> = ma.iter().map(|&(i, j, _)| (i, j)).collect();
@@ -265,6 +309,10 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
                     g.detected += 1;
                     g.called_gunshot += usize::from(is_gunshot(p[j].class.as_deref()));
                 }
+                if e.class == "gunshot" {
+                    g.gunshots += 1;
+                    g.gunshots_found += usize::from(found_b.contains(&i));
+                }
             }
         }
         if g_ref.is_empty() {
@@ -279,6 +327,20 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
     ev.gunshot_timing = timing(&dt_b);
     ev.false_gunshots_per_min = (nog_min > 0.0).then(|| nog_g as f64 / nog_min);
     ev.detections_per_min_no_gunshot = (nog_min > 0.0).then(|| nog_all as f64 / nog_min);
+    let scores = |m: BTreeMap<String, Counts>| {
+        m.into_iter()
+            .map(|(k, (clips, a, b))| {
+                let g = GroupScore {
+                    clips,
+                    detection: Prf::new(a[0], a[1], a[2]),
+                    gunshot: Prf::new(b[0], b[1], b[2]),
+                };
+                (k, g)
+            })
+            .collect()
+    };
+    ev.by_codec = scores(by_codec);
+    ev.by_effect = scores(by_effect);
     ev
 }
 
@@ -377,6 +439,12 @@ mod tests {
             clip: clip.into(),
             file: None,
             duration_s: dur,
+            codec: Some("wav".into()),
+            effects: if clip == "b" {
+                vec!["clip".into(), "agc".into()]
+            } else {
+                vec![]
+            },
             events: events
                 .iter()
                 .map(|&(t, c)| LabelEvent {
@@ -424,7 +492,9 @@ mod tests {
             GroupRecall {
                 events: 2,
                 detected: 1,
-                called_gunshot: 1
+                called_gunshot: 1,
+                gunshots: 2,
+                gunshots_found: 1,
             }
         );
         assert_eq!(
@@ -432,9 +502,18 @@ mod tests {
             GroupRecall {
                 events: 2,
                 detected: 2,
-                called_gunshot: 1
+                called_gunshot: 1,
+                gunshots: 0,
+                gunshots_found: 0,
             }
         );
+        // Per codec (both clips) and per effect (one clip each).
+        let wav = &e.by_codec["wav"];
+        assert_eq!((wav.clips, wav.detection.tp, wav.gunshot.fp), (2, 3, 2));
+        let none = &e.by_effect["none"];
+        assert_eq!((none.clips, none.detection.fp, none.gunshot.tp), (1, 1, 1));
+        let b = &e.by_effect["clip+agc"];
+        assert_eq!((b.detection.tp, b.detection.fp, b.gunshot.fp), (1, 1, 1));
         assert_eq!(e.detection_timing.n, 3);
         assert!((e.detection_timing.median_ms.unwrap() - 2.0).abs() < 1e-9);
     }

@@ -401,7 +401,7 @@ fn evaluate_scores_a_prediction_folder() {
     std::fs::create_dir_all(pred.join("b")).unwrap();
     std::fs::write(
         labels.join("a.json"),
-        r#"{"clip": "a", "file": "audio/a.mp4", "duration_s": 60, "events": [
+        r#"{"clip": "a", "file": "audio/a.mp4", "duration_s": 60, "codec": "mp4_aac", "effects": ["agc"], "events": [
             {"onset_s": 1.0, "class": "gunshot", "ebr_db": 10}, {"onset_s": 5.0, "class": "impulsive_other", "ebr_db": -3}]}"#,
     )
     .unwrap();
@@ -419,12 +419,7 @@ fn evaluate_scores_a_prediction_folder() {
     )
     .unwrap();
     let out = evaluate(&labels, &pred, &["--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["clips"], 2);
     assert_eq!(
@@ -442,6 +437,18 @@ fn evaluate_scores_a_prediction_folder() {
     assert_eq!(v["false_gunshots_per_min"].as_f64(), Some(2.0));
     assert!((v["detection_timing"]["median_ms"].as_f64().unwrap() - 3.0).abs() < 1e-6);
     assert_eq!(v["by_ebr_band"]["[-6,0)"]["detected"], 0);
+    assert_eq!(v["by_ebr_band"]["[6,12)"]["gunshots_found"], 1);
+    // Per codec and effect; a label file without them is "?" and "none".
+    assert_eq!(v["by_codec"]["mp4_aac"]["detection"]["fp"], 1);
+    assert_eq!(v["by_codec"]["?"]["gunshot"]["fp"], 1);
+    assert_eq!(v["by_effect"]["agc"]["clips"], 1);
+    assert_eq!(v["by_effect"]["none"]["clips"], 1);
+    let text = evaluate(&labels, &pred, &[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("-- by codec") && text.contains("-- by effect"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::EvaluateArgs;
-use crate::evaluate::{self, Evaluation, GroupRecall, Prf};
+use crate::evaluate::{self, Evaluation, GroupRecall, GroupScore, Prf};
 
 pub(super) fn run(args: &EvaluateArgs) -> i32 {
     if !(args.collar_ms.is_finite() && args.collar_ms >= 0.0) {
@@ -63,6 +63,20 @@ fn recall(g: &GroupRecall) -> String {
     )
 }
 
+fn group(g: &GroupScore) -> String {
+    let (a, b) = (&g.detection, &g.gunshot);
+    format!(
+        "{:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        g.clips,
+        f(a.precision),
+        f(a.recall),
+        f(a.f1),
+        f(b.precision),
+        f(b.recall),
+        f(b.f1)
+    )
+}
+
 /// The text form of an evaluation.
 pub fn render(e: &Evaluation) -> String {
     let mut s = String::new();
@@ -98,13 +112,33 @@ pub fn render(e: &Evaluation) -> String {
         f(e.false_gunshots_per_min).replace(".000", ".00"),
         f(e.detections_per_min_no_gunshot)
     );
+    for (name, groups) in [("codec", &e.by_codec), ("effect", &e.by_effect)] {
+        let _ = writeln!(s, "-- by {name}");
+        let _ = writeln!(
+            s,
+            "   {:16} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+            "", "clips", "P(a)", "R(a)", "F1(a)", "P(b)", "R(b)", "F1(b)"
+        );
+        for (k, v) in groups {
+            let _ = writeln!(s, "   {k:<16} {}", group(v));
+        }
+    }
     let _ = writeln!(s, "-- by labelled class (recall)");
     for (k, v) in &e.by_class {
         let _ = writeln!(s, "   {k:<16} {}", recall(v));
     }
     let _ = writeln!(s, "-- by EBR band (recall)");
-    for (k, v) in &e.by_ebr_band {
-        let _ = writeln!(s, "   {k:<16} {}", recall(v));
+    for (_, _, k) in evaluate::EBR_BANDS {
+        if let Some(v) = e.by_ebr_band.get(k) {
+            let r = (v.gunshots > 0).then(|| v.gunshots_found as f64 / v.gunshots as f64);
+            let _ = writeln!(
+                s,
+                "   {k:<16} {} gunshots={:>4} R(b)={}",
+                recall(v),
+                v.gunshots,
+                f(r)
+            );
+        }
     }
     if !e.missing_predictions.is_empty() {
         let _ = writeln!(
