@@ -514,6 +514,9 @@ pub fn run(
     } else {
         p.detect.score.threshold
     };
+    let mut found = found;
+    // Events are reported, and followers found, in time order.
+    found.sort_by_key(|d| d.onset);
     let pool: Vec<_> = found
         .into_iter()
         .filter(|d| d.score >= floor)
