@@ -504,7 +504,7 @@ pub fn run(
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
-    let (found, overview) =
+    let (mut found, overview) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
     let channel = features::Channel::of(mono, signal.sample_rate, &p.measure);
     // Every candidate that could be kept, as a follower or on its own score, is measured and
@@ -514,7 +514,6 @@ pub fn run(
     } else {
         p.detect.score.threshold
     };
-    let mut found = found;
     // Events are reported, and followers found, in time order.
     found.sort_by_key(|d| d.onset);
     let pool: Vec<_> = found

@@ -3,7 +3,7 @@
 //!
 //! In automatic fire every round after the first rises out of the previous round's
 //! reverberant tail, so its rise over the band floor, and with it its detection score, is lower
-//! than a lone shot's: on the devset, burst shots 8-18 dB above the background score 0.04-0.44
+//! than a lone shot's: on the devset, burst shots 8-19 dB above the background score 0.04-0.44
 //! against the 0.45 threshold. Hysteresis thresholding (Canny, "A computational approach to
 //! edge detection", IEEE PAMI 8(6), 1986) answers this along time: a candidate that clears the
 //! threshold and is called a gunshot seeds; a weaker candidate joins when it is connected to a
@@ -14,7 +14,7 @@
 //!   groups shots into bursts);
 //! - its peak is within `level_db` of that seed's: rounds of one weapon from one place arrive at
 //!   nearly the same level, while a reflection has travelled further and lost energy at the
-//!   reflector (on the devset the discrete echoes of synthetic shots 50-140 ms behind them are
+//!   reflector (on the devset the discrete echoes of synthetic shots 60-80 ms behind them are
 //!   8-16 dB down, the burst shots within 1.5 dB of their neighbours);
 //! - it is at least `min_separation_s` from every event already kept, so it is not the early
 //!   reflections or the mechanism noise of one of them.
