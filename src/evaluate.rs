@@ -55,9 +55,10 @@ pub struct Labels {
     /// How the clip was encoded, for the breakdown by codec ("?" when not labelled).
     #[serde(default)]
     pub codec: Option<String>,
-    /// What the recorder did to it (clipping, AGC, ...), for the breakdown by effect.
+    /// What the recorder did to it (clipping, AGC, ...), for the breakdown by effect; null or
+    /// absent is "none" (as score.py reads it).
     #[serde(default)]
-    pub effects: Vec<String>,
+    pub effects: Option<Vec<String>>,
 }
 
 /// One predicted event: only the onset and the class are read.
@@ -271,10 +272,9 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
         );
         let ca = [ma.len(), p.len() - ma.len(), l.events.len() - ma.len()];
         let cb = [mb.len(), g_pred.len() - mb.len(), g_ref.len() - mb.len()];
-        let effect = if l.effects.is_empty() {
-            "none".to_string()
-        } else {
-            l.effects.join("+")
+        let effect = match l.effects.as_deref() {
+            None | Some([]) => "none".to_string(),
+            Some(e) => e.join("+"),
         };
         let codec = l.codec.clone().unwrap_or_else(|| "?".into());
         for (groups, key) in [(&mut by_codec, codec), (&mut by_effect, effect)] {
@@ -440,11 +440,7 @@ mod tests {
             file: None,
             duration_s: dur,
             codec: Some("wav".into()),
-            effects: if clip == "b" {
-                vec!["clip".into(), "agc".into()]
-            } else {
-                vec![]
-            },
+            effects: (clip == "b").then(|| vec!["clip".into(), "agc".into()]),
             events: events
                 .iter()
                 .map(|&(t, c)| LabelEvent {

@@ -407,7 +407,7 @@ fn evaluate_scores_a_prediction_folder() {
     .unwrap();
     std::fs::write(
         labels.join("b.json"),
-        r#"{"clip": "b", "duration_s": 30, "events": []}"#,
+        r#"{"clip": "b", "duration_s": 30, "effects": null, "events": []}"#,
     )
     .unwrap();
     std::fs::write(labels.join("notes.json"), r#"{"not": "a label file"}"#).unwrap();
@@ -438,7 +438,8 @@ fn evaluate_scores_a_prediction_folder() {
     assert!((v["detection_timing"]["median_ms"].as_f64().unwrap() - 3.0).abs() < 1e-6);
     assert_eq!(v["by_ebr_band"]["[-6,0)"]["detected"], 0);
     assert_eq!(v["by_ebr_band"]["[6,12)"]["gunshots_found"], 1);
-    // Per codec and effect; a label file without them is "?" and "none".
+    // Per codec and effect; a label file without them (or with null effects, as score.py
+    // accepts) is "?" and "none".
     assert_eq!(v["by_codec"]["mp4_aac"]["detection"]["fp"], 1);
     assert_eq!(v["by_codec"]["?"]["gunshot"]["fp"], 1);
     assert_eq!(v["by_effect"]["agc"]["clips"], 1);
