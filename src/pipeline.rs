@@ -552,7 +552,8 @@ pub fn run(
     for (i, (d, mut f, mut v)) in pool.into_iter().enumerate() {
         let Some(why) = kept[i] else { continue };
         let from = d.body_onset();
-        if let Some(&next) = starts.iter().find(|&&s| s > d.onset) {
+        // `starts` is in time order (the pool is): the next start is found by bisection.
+        if let Some(&next) = starts.get(starts.partition_point(|&s| s <= d.onset)) {
             let body_end = from + (p.measure.body_s * sr).round() as usize;
             if next < body_end && next > from {
                 f.set_level(features::level(&signal, from, next, &p.measure));
