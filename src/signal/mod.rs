@@ -2,6 +2,7 @@
 //! of them (`Mixed`: the mono mix, the per-sample peak over channels and the clipping runs).
 
 pub mod stft;
+pub mod xcorr;
 
 /// Planar audio: `channels[c][i]` is sample `i` of channel `c`, all at `sample_rate`.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,6 @@
 //! A. Smith, ffsubsync (github.com/smacke/ffsubsync): VAD-vs-subtitle cross-correlation.
 //! A. de Cheveigné and H. Kawahara, "YIN", JASA 111(4), 2002 (periodicity).
 
-use realfft::RealFftPlanner;
 use serde::{Deserialize, Serialize};
 
 use super::Cue;
@@ -163,39 +162,6 @@ fn cue_activity(cues: &[Cue], frame_rate_hz: f64, speed: f64, len: usize) -> Vec
     out
 }
 
-/// Cross-correlation `r[L] = sum_n a[n] * g[n + L]` for `L` in `-max..=max`, by FFT.
-fn xcorr(a: &[f32], g: &[f32], max: usize) -> Vec<f64> {
-    let n = (a.len() + g.len() + 2 * max + 1).next_power_of_two();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(n);
-    let inv = planner.plan_fft_inverse(n);
-    let mut ia = fwd.make_input_vec();
-    let mut ig = fwd.make_input_vec();
-    for (d, s) in ia.iter_mut().zip(a) {
-        *d = f64::from(*s);
-    }
-    for (d, s) in ig.iter_mut().zip(g) {
-        *d = f64::from(*s);
-    }
-    let mut fa = fwd.make_output_vec();
-    let mut fg = fwd.make_output_vec();
-    // Lengths come from the plan.
-    let _ = fwd.process(&mut ia, &mut fa);
-    let _ = fwd.process(&mut ig, &mut fg);
-    for (x, y) in fa.iter_mut().zip(&fg) {
-        *x = x.conj() * y;
-    }
-    let mut r = inv.make_output_vec();
-    let _ = inv.process(&mut fa, &mut r);
-    // r[L mod n] = sum a[n] g[n+L] (times n, the unnormalised inverse).
-    (0..=2 * max)
-        .map(|i| {
-            let lag = i as i64 - max as i64;
-            r[lag.rem_euclid(n as i64) as usize] / n as f64
-        })
-        .collect()
-}
-
 /// Estimates the offset (and speed ratio among `p.speed_ratios`) of `cues` against the audio
 /// activity `activity` (from [`speech_activity`]). `None` when there is nothing to match.
 pub fn estimate(activity: &[f32], cues: &[Cue], p: &SyncParams) -> Option<SyncEstimate> {
@@ -213,7 +179,7 @@ pub fn estimate(activity: &[f32], cues: &[Cue], p: &SyncParams) -> Option<SyncEs
         let last = cues.iter().map(|c| c.end_s).fold(0.0, f64::max);
         let len = ((last / speed) * fr).ceil() as usize + 1;
         let g = cue_activity(cues, fr, speed, len);
-        let r = xcorr(&a, &g, max);
+        let r = crate::signal::xcorr::xcorr(&a, &g, -(max as i64), max as i64);
         let (i, v) =
             r.iter().enumerate().fold(
                 (0, f64::NEG_INFINITY),
