@@ -16,8 +16,9 @@ pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod signal;
-#[cfg(test)]
-mod testutil;
+/// Test signals shared by the unit and integration tests (not part of the interface).
+#[doc(hidden)]
+pub mod testutil;
 pub mod transcript;
 pub mod units;
 

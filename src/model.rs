@@ -205,8 +205,9 @@ pub struct Event {
     /// How clearly this is a distinct impulsive event (0..1, `detect::score`); events below
     /// `params.detect.score.threshold` are not reported.
     pub detection_score: f64,
-    /// The evidence behind `detection_score`.
-    pub detection: crate::detect::evidence::Evidence,
+    /// The evidence behind `detection_score`; null for an event found only as a copy of a
+    /// gunshot (`repeat`), where the detector had no candidate (its `detection_score` is 0).
+    pub detection: Option<crate::detect::evidence::Evidence>,
     /// Largest magnitude of any channel, in dBFS.
     pub peak_dbfs: f64,
     /// True when a channel has a clipping run in the event.
@@ -217,11 +218,27 @@ pub struct Event {
     pub reasons: Vec<String>,
     /// Its parts: crack and blast, or the direct sound, and early reflections (echoes).
     pub components: Vec<crate::detect::components::Component>,
+    /// When it is a copy of a reported gunshot (another round of a burst, `detect::repeat`):
+    /// which, and how closely.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub repeat: Option<Repeat>,
     /// Where it sits in the transcript, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<crate::transcript::relate::Relation>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
+}
+
+/// An event found, or re-timed, as a copy of a reported gunshot's waveform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// Onset (s) of the reported gunshot whose waveform it repeats.
+    pub of_s: f64,
+    /// Normalised correlation with that waveform (0..1).
+    pub correlation: f64,
+    /// Its level against that waveform, in dB.
+    pub level_db: f64,
 }
 
 /// Gunshot-like events closer together than the burst gap.

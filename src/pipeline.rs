@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{components, evidence, follow, odf, peaks, refine, score};
+use crate::detect::{components, evidence, follow, odf, peaks, refine, repeat, score};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{
@@ -79,6 +79,8 @@ pub struct BurstParams {
     pub max_gap_s: f64,
     /// When a weaker candidate is kept as the next round of a gunshot.
     pub follow: follow::FollowParams,
+    /// How the other rounds of a burst are found as copies of its clearest shot.
+    pub repeat: repeat::RepeatParams,
 }
 
 impl Default for BurstParams {
@@ -86,6 +88,7 @@ impl Default for BurstParams {
         BurstParams {
             max_gap_s: 0.6,
             follow: follow::FollowParams::default(),
+            repeat: repeat::RepeatParams::default(),
         }
     }
 }
@@ -259,6 +262,140 @@ pub fn detect_events_pooled(
         .filter(|d| d.score >= p.score.threshold)
         .collect();
     (kept, pooled)
+}
+
+/// One event on its way to the report: where it is, what was measured, what it was called.
+struct Found {
+    d: Detection,
+    f: features::EventFeatures,
+    v: classify::Verdict,
+    /// Whether the detector saw a candidate there (`d.evidence` and `d.score` are its).
+    detected: bool,
+    repeat: Option<crate::model::Repeat>,
+}
+
+/// Finds the copies of the reported gunshots (`detect::repeat`): reported events that are
+/// copies are called gunshot-like and re-timed on their group's clock; the other copies are
+/// measured and added. `seen` is every candidate of the detector (onset, score, evidence).
+fn add_repeats(
+    found: &mut Vec<Found>,
+    signal: &Mixed,
+    channel: &features::Channel,
+    seen: &[(usize, f64, evidence::Evidence)],
+    p: &AnalyzeParams,
+) {
+    let (mono, sample_rate) = (&signal.mono[..], signal.sample_rate);
+    let sr = f64::from(sample_rate);
+    let seeds: Vec<repeat::Seed> = found
+        .iter()
+        .map(|e| repeat::Seed {
+            onset: e.d.onset,
+            score: e.d.score,
+            gunshot_score: e.v.gunshot_score,
+            gunshot: e.v.class == classify::GUNSHOT,
+        })
+        .collect();
+    let groups = repeat::groups(
+        mono,
+        sample_rate,
+        &seeds,
+        p.burst.max_gap_s,
+        &p.burst.repeat,
+    );
+    let tol = (p.burst.repeat.onset_tolerance_s * sr).round() as usize;
+    let e = &p.detect.evidence;
+    let voicing_len = ((e.voicing_end_s - e.voicing_start_s).max(0.0) * sr).round() as usize;
+    let voicing_plan = evidence::Voicing::new(voicing_len);
+    for g in groups {
+        let a = found[g.anchor].d;
+        // The anchor on the group's clock: every copy is the anchor moved by its lag.
+        let a_at = g
+            .members
+            .iter()
+            .find(|m| m.event == Some(g.anchor))
+            .map_or(a.onset, |m| m.onset);
+        let of_s = round_to(a_at as f64 / sr, 6);
+        for m in &g.members {
+            let shift = |s: usize| (s + m.onset).saturating_sub(a_at).min(mono.len() - 1);
+            let what = |correlation: f64, level_db: f64| {
+                format!(
+                    "repeats the gunshot at {of_s:.3} s (correlation {correlation:.2}, \
+                     {level_db:+.1} dB): another round of the same weapon"
+                )
+            };
+            let repeat = Some(crate::model::Repeat {
+                of_s,
+                correlation: round_to(m.correlation, 3),
+                level_db: round_to(m.level_db, 2),
+            });
+            match m.event {
+                Some(i) if i == g.anchor => {
+                    if m.onset != a.onset {
+                        found[i].v.reasons.push(format!(
+                            "onset set by its burst's first round, {:+.1} ms",
+                            (m.onset as f64 - a.onset as f64) / sr * 1e3
+                        ));
+                        found[i].d.onset = m.onset;
+                    }
+                }
+                Some(i) => {
+                    let e = &mut found[i];
+                    e.d.onset = m.onset;
+                    called_a_copy(&mut e.v, what(m.correlation, m.level_db));
+                    e.repeat = repeat;
+                }
+                None => {
+                    let peak = shift(a.peak);
+                    let near = seen
+                        .iter()
+                        .filter(|c| c.0.abs_diff(m.onset) <= tol)
+                        .min_by_key(|c| c.0.abs_diff(m.onset));
+                    let mut d = Detection {
+                        onset: m.onset,
+                        main_onset: a.main_onset.map(shift),
+                        attack: shift(a.attack),
+                        peak,
+                        peak_abs: mono[peak].abs(),
+                        strength: 0.0,
+                        broadband: 0.0,
+                        evidence: near.map_or_else(evidence::Evidence::default, |c| c.2),
+                        score: near.map_or(0.0, |c| c.1),
+                    };
+                    if near.is_none() {
+                        d.evidence.voicing =
+                            evidence::voicing(&voicing_plan, mono, d.body_onset(), sample_rate, e);
+                    }
+                    let f = features::measure(signal, channel, d.body_onset(), d.peak, &p.measure);
+                    let mut v = classify::classify(&f, &d.evidence, &p.classify);
+                    called_a_copy(&mut v, what(m.correlation, m.level_db));
+                    // Its own measurements are taken in the previous round's tail; the group's
+                    // pooled score speaks for it.
+                    v.gunshot_score = g.gunshot_score;
+                    found.push(Found {
+                        d,
+                        f,
+                        v,
+                        detected: near.is_some(),
+                        repeat,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Calls a copy of a gunshot gunshot-like, `why` first among its reasons; when its own
+/// measurements called it something else, the reasons say so instead of arguing for it.
+fn called_a_copy(v: &mut classify::Verdict, why: String) {
+    if v.class != classify::GUNSHOT {
+        v.reasons.retain(|r| r != classify::EXPLOSION_REASON);
+        v.reasons.push(format!(
+            "its own measurements alone would call it {}",
+            v.class
+        ));
+        v.class = classify::GUNSHOT.into();
+    }
+    v.reasons.insert(0, why);
 }
 
 /// Groups events of class gunshot into bursts (two or more shots within `max_gap_s`),
@@ -516,6 +653,11 @@ pub fn run(
     };
     // Events are reported, and followers found, in time order.
     found.sort_by_key(|d| d.onset);
+    // What the detector saw everywhere, for the copies found where it reported nothing.
+    let seen: Vec<(usize, f64, evidence::Evidence)> = found
+        .iter()
+        .map(|d| (d.onset, d.score, d.evidence))
+        .collect();
     let pool: Vec<_> = found
         .into_iter()
         .filter(|d| d.score >= floor)
@@ -540,30 +682,44 @@ pub fn run(
         p.burst.max_gap_s,
         &p.burst.follow,
     );
-    // An event's level and clipping are measured up to the next reported event when that comes
-    // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
-    // peak to this one.
-    let starts: Vec<usize> = pool
-        .iter()
-        .zip(&kept)
-        .filter(|(_, k)| k.is_some())
-        .map(|((d, _, _), _)| d.onset)
-        .collect();
-    for (i, (d, mut f, mut v)) in pool.into_iter().enumerate() {
+    let mut found: Vec<Found> = Vec::new();
+    for (i, (d, f, mut v)) in pool.into_iter().enumerate() {
         let Some(why) = kept[i] else { continue };
-        let from = d.body_onset();
-        // `starts` is in time order (the pool is): the next start is found by bisection.
-        if let Some(&next) = starts.get(starts.partition_point(|&s| s <= d.onset)) {
-            let body_end = from + (p.measure.body_s * sr).round() as usize;
-            if next < body_end && next > from {
-                f.set_level(features::level(&signal, from, next, &p.measure));
-            }
-        }
         if let follow::Kept::Follows(j) = why {
             v.reasons.push(format!(
                 "next round of the gunshot at {:.3} s (detection score {:.2}, below {:.2})",
                 brief[j].onset_s, d.score, p.detect.score.threshold
             ));
+        }
+        found.push(Found {
+            d,
+            f,
+            v,
+            detected: true,
+            repeat: None,
+        });
+    }
+    add_repeats(&mut found, &signal, &channel, &seen, p);
+    found.sort_by_key(|e| e.d.onset);
+    // An event's level and clipping are measured up to the next reported event when that comes
+    // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
+    // peak to this one.
+    let starts: Vec<usize> = found.iter().map(|e| e.d.onset).collect();
+    for Found {
+        d,
+        mut f,
+        v,
+        detected,
+        repeat,
+    } in found
+    {
+        let from = d.body_onset();
+        // `starts` is in time order: the next start is found by bisection.
+        if let Some(&next) = starts.get(starts.partition_point(|&s| s <= d.onset)) {
+            let body_end = from + (p.measure.body_s * sr).round() as usize;
+            if next < body_end && next > from {
+                f.set_level(features::level(&signal, from, next, &p.measure));
+            }
         }
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // A precursor is a crack only when the whole event sounds like a shot.
@@ -600,12 +756,13 @@ pub fn run(
             class: v.class,
             gunshot_score: round_to(v.gunshot_score, 3),
             detection_score: round_to(d.score, 3),
-            detection: rounded(&d.evidence),
+            detection: detected.then(|| rounded(&d.evidence)),
             peak_dbfs: round_to(f.peak_dbfs, 2),
             clipped: f.clipped,
             features: f,
             reasons: v.reasons,
             components: parts,
+            repeat,
             transcript: None,
             burst: None,
         });

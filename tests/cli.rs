@@ -597,6 +597,7 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
             "--gunshot-min-score",
             "1",
             "--burst-followers",
+            "--no-repeats",
         ])
         .output()
         .unwrap();
@@ -606,6 +607,7 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
     assert_eq!(analysis.params.detect.score.threshold, 0.9);
     assert_eq!(analysis.params.classify.gunshot_min_score, 1.0);
     assert!(analysis.params.burst.follow.enabled);
+    assert!(!analysis.params.burst.repeat.enabled);
     assert!(analysis.events.iter().all(|e| e.class != "gunshot"));
     // With no gunshot to follow, no weaker event is let in.
     assert!(analysis.events.iter().all(|e| e.detection_score >= 0.9));
@@ -687,4 +689,114 @@ fn the_events_schema_is_printed_and_docs_keep_a_current_copy() {
         kept == printed,
         "docs/events.schema.json is out of date: cargo run -- schema > docs/events.schema.json"
     );
+}
+
+use earwitness::testutil::noise;
+
+fn analyze_json(wav: &Path, dir: &Path, extra: &[&str]) -> earwitness::model::Analysis {
+    let out = bin()
+        .arg("analyze")
+        .arg(wav)
+        .args(["-o", dir.to_str().unwrap(), "--formats", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    serde_json::from_slice(&std::fs::read(dir.join("events.json")).unwrap()).unwrap()
+}
+
+/// The demo's shot (scripts/make-demo.py): a Friedlander blast with a 1 ms rise, crack noise,
+/// a reverberant tail (tau 250 ms), a ground reflection (7 ms) and a wall echo (30 ms), low-passed
+/// at 2 kHz; peak 1.
+fn demo_shot(sr: usize) -> Vec<f32> {
+    let n = sr * 9 / 10;
+    let (rise, t_plus) = (sr / 1000, 0.004f32);
+    let u = noise(n, 1.0, 5);
+    let mut x: Vec<f32> = (0..n)
+        .map(|i| {
+            if i < rise {
+                return i as f32 / rise as f32;
+            }
+            let t = (i - rise) as f32 / sr as f32;
+            let blast = if t < 0.05 {
+                (1.0 - t / t_plus) * (-t / t_plus).exp()
+            } else {
+                0.0
+            };
+            blast + u[i] * (0.6 * (-t / 0.004).exp() + 0.3 * (-t / 0.25).exp())
+        })
+        .collect();
+    for (delay, gain) in [(sr * 7 / 1000, 0.45), (sr * 30 / 1000, 0.3)] {
+        for i in (delay..n).rev() {
+            x[i] += gain * x[i - delay];
+        }
+    }
+    let a = (-2.0 * std::f32::consts::PI * 2000.0 / sr as f32).exp();
+    let mut s = 0.0;
+    for v in &mut x {
+        s = (1.0 - a) * *v + a * s;
+        *v = s;
+    }
+    let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    x.iter().map(|v| v / peak).collect()
+}
+
+#[test]
+fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
+    // Six identical rounds 110 ms apart over faint noise: each after the first rises out of the
+    // tails of the ones before it, and is measured there.
+    const SR: usize = 48_000;
+    let shot = demo_shot(SR);
+    let mut x = noise(3 * SR, 0.003, 9);
+    let rounds: Vec<usize> = (0..6).map(|k| SR + k * 5_280).collect();
+    for &r in &rounds {
+        for (d, v) in x[r..].iter_mut().zip(&shot) {
+            *d += 0.5 * v;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("burst.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SR as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for v in &x {
+        w.write_sample(*v).unwrap();
+    }
+    w.finalize().unwrap();
+
+    let without = analyze_json(&wav, &dir.path().join("without"), &["--no-repeats"]);
+    let with = analyze_json(&wav, &dir.path().join("with"), &[]);
+    let near = |a: &earwitness::model::Analysis, r: usize| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - r as f64 / SR as f64).abs() <= 0.001)
+            .cloned()
+    };
+    let shots = |a: &earwitness::model::Analysis| {
+        rounds
+            .iter()
+            .filter(|&&r| near(a, r).is_some_and(|e| e.class == "gunshot"))
+            .count()
+    };
+    assert!(
+        shots(&without) < 6,
+        "every round called a gunshot on its own measurements: no test of copies"
+    );
+    assert_eq!(shots(&with), 6, "{:#?}", with.events);
+    let copies: Vec<_> = with.events.iter().filter(|e| e.repeat.is_some()).collect();
+    assert!(!copies.is_empty());
+    for e in &copies {
+        assert!(
+            e.reasons[0].starts_with("repeats the gunshot at"),
+            "{:?}",
+            e.reasons
+        );
+    }
+    assert_eq!(with.bursts.len(), 1);
+    assert_eq!(with.bursts[0].count, 6);
+    assert!(with.params.burst.repeat.enabled);
 }

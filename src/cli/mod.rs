@@ -192,6 +192,10 @@ pub struct ThresholdArgs {
     /// counted, with less precise onsets.
     #[arg(long)]
     pub burst_followers: bool,
+    /// Do not look for the other rounds of a burst as copies of its clearest shot's waveform
+    /// (on by default; `params.burst.repeat` holds its thresholds).
+    #[arg(long)]
+    pub no_repeats: bool,
 }
 
 impl ThresholdArgs {
@@ -200,6 +204,7 @@ impl ThresholdArgs {
         p.detect.score.threshold = self.min_score;
         p.classify.gunshot_min_score = self.gunshot_min_score;
         p.burst.follow.enabled = self.burst_followers;
+        p.burst.repeat.enabled = !self.no_repeats;
         p
     }
 }

@@ -10,4 +10,5 @@ pub mod follow;
 pub mod odf;
 pub mod peaks;
 pub mod refine;
+pub mod repeat;
 pub mod score;

@@ -158,6 +158,9 @@ pub fn gunshot_model(f: &EventFeatures, e: &Evidence) -> (f64, [f64; N_TERMS]) {
     (1.0 / (1.0 + (-z).exp()), contributions)
 }
 
+/// The first reason of an explosion-like event.
+pub const EXPLOSION_REASON: &str = "slow, low-frequency, long: explosion-like";
+
 /// Classifies one event from its features and detection evidence.
 pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict {
     let (gunshot_score, contributions) = gunshot_model(f, e);
@@ -183,7 +186,7 @@ pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict 
         && f.low_high_db >= p.explosion_min_low_high_db
         && f.decay_ms >= p.explosion_min_decay_ms;
     let class = if explosion {
-        reasons.insert(0, "slow, low-frequency, long: explosion-like".into());
+        reasons.insert(0, EXPLOSION_REASON.into());
         EXPLOSION
     } else if gunshot_score >= p.gunshot_min_score {
         GUNSHOT
