@@ -39,6 +39,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::signal::xcorr::Correlator;
+
 /// Thresholds of the repeated-round search (echoed in every report under `params.burst`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RepeatParams {
@@ -150,6 +152,7 @@ pub fn groups(
     let mut order: Vec<usize> = (0..seeds.len()).filter(|&i| seeds[i].gunshot).collect();
     order.sort_by(|&a, &b| seeds[b].score.total_cmp(&seeds[a].score).then(a.cmp(&b)));
     let mut used = vec![false; seeds.len()];
+    let mut correlator = Correlator::default();
     let mut out = Vec::new();
     for a in order {
         let onset = seeds[a].onset;
@@ -171,7 +174,9 @@ pub fn groups(
         while let Some(t0) = frontier.pop() {
             let lo = (t0 - lead).saturating_sub(gap);
             let hi = (t0 - lead + n + gap).min(x.len());
-            for (at, correlation, level_db) in copies(template, tt, &x[lo..hi], sep, p) {
+            for (at, correlation, level_db) in
+                copies(&mut correlator, template, tt, &x[lo..hi], sep, p)
+            {
                 let t = lo + at + lead;
                 if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
                     continue;
@@ -226,10 +231,11 @@ pub fn groups(
     out
 }
 
-/// Copies of `template` (energy `tt`) in `seg`: (lag, correlation, level dB) of every peak of the
-/// normalised correlation that is the highest within `sep` lags either side, reaches `min_correlation` and
-/// is within `level_db` of the template's level, in lag order.
+/// Copies of `template` (energy `tt`) in `seg`: (lag, correlation, level dB) of every peak of
+/// the normalised correlation that is the highest within `sep` lags either side, reaches
+/// `min_correlation` and is within `level_db` of the template's level, in lag order.
 fn copies(
+    correlator: &mut Correlator,
     template: &[f32],
     tt: f64,
     seg: &[f32],
@@ -240,7 +246,7 @@ fn copies(
     if seg.len() < n {
         return Vec::new();
     }
-    let num = crate::signal::xcorr::xcorr(template, seg, 0, (seg.len() - n) as i64);
+    let num = correlator.xcorr(template, seg, 0, (seg.len() - n) as i64);
     let mut energy = Vec::with_capacity(seg.len() + 1);
     energy.push(0.0f64);
     for &v in seg {

@@ -6,38 +6,52 @@ use realfft::RealFftPlanner;
 /// `r[L] = sum_n a[n] * g[n + L]` for every lag `L` in `lo..=hi` (one value per lag, in order),
 /// computed by FFT in f64. Terms outside either sequence count as zero.
 pub fn xcorr(a: &[f32], g: &[f32], lo: i64, hi: i64) -> Vec<f64> {
-    if hi < lo {
-        return Vec::new();
+    Correlator::default().xcorr(a, g, lo, hi)
+}
+
+/// [`xcorr`] with its FFT plans kept between calls (planning a 2^16-point FFT costs as much as
+/// running it).
+#[derive(Default)]
+pub struct Correlator {
+    planner: RealFftPlanner<f64>,
+}
+
+impl Correlator {
+    /// See [`xcorr`].
+    pub fn xcorr(&mut self, a: &[f32], g: &[f32], lo: i64, hi: i64) -> Vec<f64> {
+        if hi < lo {
+            return Vec::new();
+        }
+        // The circular correlation of length n equals the linear one at every lag in lo..=hi
+        // when no index n + L of `g` that a term uses wraps: n >= len(a) + hi for the largest,
+        // and n + lo >= len(g) for a negative one (it must land in the zero padding).
+        let need = (a.len() as i64 + hi.max(0)).max(g.len() as i64 + (-lo).max(0));
+        let n = (need.max(1) as usize).next_power_of_two();
+        let fwd = self.planner.plan_fft_forward(n);
+        let inv = self.planner.plan_fft_inverse(n);
+        let mut ia = fwd.make_input_vec();
+        let mut ig = fwd.make_input_vec();
+        for (d, s) in ia.iter_mut().zip(a) {
+            *d = f64::from(*s);
+        }
+        for (d, s) in ig.iter_mut().zip(g) {
+            *d = f64::from(*s);
+        }
+        let mut fa = fwd.make_output_vec();
+        let mut fg = fwd.make_output_vec();
+        // Lengths come from the plan.
+        let _ = fwd.process(&mut ia, &mut fa);
+        let _ = fwd.process(&mut ig, &mut fg);
+        for (x, y) in fa.iter_mut().zip(&fg) {
+            *x = x.conj() * y;
+        }
+        let mut r = inv.make_output_vec();
+        let _ = inv.process(&mut fa, &mut r);
+        // r[L mod n] = sum a[n] g[n+L] (times n, the unnormalised inverse).
+        (lo..=hi)
+            .map(|lag| r[lag.rem_euclid(n as i64) as usize] / n as f64)
+            .collect()
     }
-    // Circular correlation of length n equals the linear one for every lag in lo..=hi when n
-    // covers both sequences and the lag range without wrapping onto a non-zero term.
-    let span = (lo.unsigned_abs().max(hi.unsigned_abs())) as usize;
-    let n = (a.len() + g.len() + span + 1).next_power_of_two();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(n);
-    let inv = planner.plan_fft_inverse(n);
-    let mut ia = fwd.make_input_vec();
-    let mut ig = fwd.make_input_vec();
-    for (d, s) in ia.iter_mut().zip(a) {
-        *d = f64::from(*s);
-    }
-    for (d, s) in ig.iter_mut().zip(g) {
-        *d = f64::from(*s);
-    }
-    let mut fa = fwd.make_output_vec();
-    let mut fg = fwd.make_output_vec();
-    // Lengths come from the plan.
-    let _ = fwd.process(&mut ia, &mut fa);
-    let _ = fwd.process(&mut ig, &mut fg);
-    for (x, y) in fa.iter_mut().zip(&fg) {
-        *x = x.conj() * y;
-    }
-    let mut r = inv.make_output_vec();
-    let _ = inv.process(&mut fa, &mut r);
-    // r[L mod n] = sum a[n] g[n+L] (times n, the unnormalised inverse).
-    (lo..=hi)
-        .map(|lag| r[lag.rem_euclid(n as i64) as usize] / n as f64)
-        .collect()
 }
 
 #[cfg(test)]
@@ -60,7 +74,16 @@ mod tests {
         let g: Vec<f32> = (0..101)
             .map(|i| ((i * 13 % 17) as f32 - 8.0) / 5.0)
             .collect();
-        for (lo, hi) in [(-20, 20), (0, 64), (-50, -3), (60, 100)] {
+        // Whole supports, one-sided ranges, and ranges reaching past either end.
+        for (lo, hi) in [
+            (-20, 20),
+            (0, 64),
+            (-50, -3),
+            (60, 100),
+            (-36, 100),
+            (-80, 130),
+            (5, 7),
+        ] {
             let r = xcorr(&a, &g, lo, hi);
             assert_eq!(r.len(), (hi - lo + 1) as usize);
             for (k, v) in r.iter().enumerate() {
