@@ -118,7 +118,7 @@ pub struct Group {
 }
 
 /// Groups of copies of the reported gunshots in `x` (mono, at `sample_rate`); `seeds` are all
-/// reported events, `max_gap_s` the burst gap. See the module documentation.
+/// reported events in time order, `max_gap_s` the burst gap. See the module documentation.
 pub fn groups(
     x: &[f32],
     sample_rate: u32,
@@ -126,6 +126,7 @@ pub fn groups(
     max_gap_s: f64,
     p: &RepeatParams,
 ) -> Vec<Group> {
+    debug_assert!(seeds.windows(2).all(|w| w[0].onset <= w[1].onset));
     if !p.enabled {
         return Vec::new();
     }
@@ -143,11 +144,10 @@ pub fn groups(
     };
     let seed_db: Vec<f64> = seeds.iter().map(|s| peak_db(s.onset)).collect();
     // A sound `level_db` below an event less than a burst gap before it may be its reflection.
+    // Seeds are in time order: the ones in a window are found by bisection.
+    let from = |t: usize| seeds.partition_point(|s| s.onset < t);
     let reflection = |t: usize, db: f64| {
-        seeds
-            .iter()
-            .zip(&seed_db)
-            .any(|(s, &sdb)| s.onset < t && t - s.onset <= gap && sdb - db >= p.level_db)
+        (from(t.saturating_sub(gap))..from(t)).any(|i| seed_db[i] - db >= p.level_db)
     };
     let mut order: Vec<usize> = (0..seeds.len()).filter(|&i| seeds[i].gunshot).collect();
     order.sort_by(|&a, &b| seeds[b].score.total_cmp(&seeds[a].score).then(a.cmp(&b)));
@@ -181,9 +181,8 @@ pub fn groups(
                 if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
                     continue;
                 }
-                let event = (0..seeds.len())
-                    .filter(|&i| seeds[i].onset.abs_diff(t) <= tol)
-                    .min_by_key(|&i| seeds[i].onset.abs_diff(t));
+                let event = (from(t.saturating_sub(tol))..from(t + tol + 1))
+                    .min_by_key(|&i| (seeds[i].onset.abs_diff(t), i));
                 if event.is_some_and(|i| used[i] || members.iter().any(|m| m.event == Some(i))) {
                     continue;
                 }
