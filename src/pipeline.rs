@@ -293,6 +293,8 @@ fn add_repeats(
             score: e.d.score,
             gunshot_score: e.v.gunshot_score,
             gunshot: e.v.class == classify::GUNSHOT,
+            impulsive: e.v.class == classify::IMPULSIVE,
+            voicing: e.d.evidence.voicing,
         })
         .collect();
     let groups = repeat::groups(
@@ -315,12 +317,18 @@ fn add_repeats(
             .find(|m| m.event == Some(g.anchor))
             .map_or(a.onset, |m| m.onset);
         let of_s = round_to(a_at as f64 / sr, 6);
+        let class = found[g.anchor].v.class.clone();
         for m in &g.members {
             let shift = |s: usize| (s + m.onset).saturating_sub(a_at).min(mono.len() - 1);
             let what = |correlation: f64, level_db: f64| {
+                let (kind, story) = if g.gunshot {
+                    ("gunshot", "another round of the same weapon")
+                } else {
+                    ("event", "the same sound again")
+                };
                 format!(
-                    "repeats the gunshot at {of_s:.3} s (correlation {correlation:.2}, \
-                     {level_db:+.1} dB): another round of the same weapon"
+                    "repeats the {kind} at {of_s:.3} s (correlation {correlation:.2}, \
+                     {level_db:+.1} dB): {story}"
                 )
             };
             let repeat = Some(crate::model::Repeat {
@@ -329,6 +337,8 @@ fn add_repeats(
                 level_db: round_to(m.level_db, 2),
             });
             match m.event {
+                // An impulsive group only adds what the detector missed.
+                Some(_) if !g.gunshot => {}
                 Some(i) if i == g.anchor => {
                     if m.onset != a.onset {
                         found[i].v.reasons.push(format!(
@@ -341,7 +351,7 @@ fn add_repeats(
                 Some(i) => {
                     let e = &mut found[i];
                     e.d.onset = m.onset;
-                    called_a_copy(&mut e.v, what(m.correlation, m.level_db));
+                    called_a_copy(&mut e.v, classify::GUNSHOT, what(m.correlation, m.level_db));
                     e.repeat = repeat;
                 }
                 None => {
@@ -367,10 +377,14 @@ fn add_repeats(
                     }
                     let f = features::measure(signal, channel, d.body_onset(), d.peak, &p.measure);
                     let mut v = classify::classify(&f, &d.evidence, &p.classify);
-                    called_a_copy(&mut v, what(m.correlation, m.level_db));
-                    // Its own measurements are taken in the previous round's tail; the group's
-                    // pooled score speaks for it.
-                    v.gunshot_score = g.gunshot_score;
+                    called_a_copy(&mut v, &class, what(m.correlation, m.level_db));
+                    // Its own measurements are taken in the previous round's tail: the pooled
+                    // score of a gunshot group speaks for it, its anchor's for another sound.
+                    v.gunshot_score = if g.gunshot {
+                        g.gunshot_score
+                    } else {
+                        found[g.anchor].v.gunshot_score
+                    };
                     found.push(Found {
                         d,
                         f,
@@ -384,16 +398,16 @@ fn add_repeats(
     }
 }
 
-/// Calls a copy of a gunshot gunshot-like, `why` first among its reasons; when its own
+/// Calls a copy what its anchor is (`class`), `why` first among its reasons; when its own
 /// measurements called it something else, the reasons say so instead of arguing for it.
-fn called_a_copy(v: &mut classify::Verdict, why: String) {
-    if v.class != classify::GUNSHOT {
+fn called_a_copy(v: &mut classify::Verdict, class: &str, why: String) {
+    if v.class != class {
         v.reasons.retain(|r| r != classify::EXPLOSION_REASON);
         v.reasons.push(format!(
             "its own measurements alone would call it {}",
             v.class
         ));
-        v.class = classify::GUNSHOT.into();
+        v.class = class.into();
     }
     v.reasons.insert(0, why);
 }

@@ -36,6 +36,13 @@
 //!
 //! A reported event within `onset_tolerance_s` of a copy is that copy: it becomes a member
 //! (called gunshot-like, re-timed on the group's clock); other copies are new events.
+//!
+//! The same search then runs from the reported `impulsive` events that no group has taken
+//! (`impulsive`): a knock, a clap, a hammer blow or a footstep repeated at the same level is
+//! another of the same. These groups need no vote and change no reported event; they only add
+//! the copies the detector missed, called what their anchor is. An anchor followed by a voiced
+//! sound (voicing at or above `max_anchor_voicing`) is not used: a word repeated identically
+//! (synthetic voices, a replayed call) would otherwise seed copies of a syllable.
 
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +70,10 @@ pub struct RepeatParams {
     pub onset_tolerance_s: f64,
     /// Lowest mean gunshot score of a group's measured members for the group to stand.
     pub min_mean_gunshot_score: f64,
+    /// Whether copies of reported `impulsive` events are looked for too (after the gunshots').
+    pub impulsive: bool,
+    /// An `impulsive` anchor's voicing after its onset must be below this (0..1).
+    pub max_anchor_voicing: f64,
 }
 
 impl Default for RepeatParams {
@@ -76,6 +87,8 @@ impl Default for RepeatParams {
             min_separation_s: 0.04,
             onset_tolerance_s: 0.03,
             min_mean_gunshot_score: 0.5,
+            impulsive: true,
+            max_anchor_voicing: 0.5,
         }
     }
 }
@@ -91,6 +104,10 @@ pub struct Seed {
     pub gunshot_score: f64,
     /// Whether it is called a gunshot.
     pub gunshot: bool,
+    /// Whether it is called `impulsive` (neither gunshot nor explosion).
+    pub impulsive: bool,
+    /// Voicing after its onset (0..1, `detect::evidence`).
+    pub voicing: f64,
 }
 
 /// One member of a group of copies.
@@ -115,6 +132,8 @@ pub struct Group {
     pub members: Vec<Member>,
     /// Mean gunshot score of the members that are reported events.
     pub gunshot_score: f64,
+    /// Whether the anchor is a gunshot (else an `impulsive` event).
+    pub gunshot: bool,
 }
 
 /// Groups of copies of the reported gunshots in `x` (mono, at `sample_rate`); `seeds` are all
@@ -149,8 +168,15 @@ pub fn groups(
     let reflection = |t: usize, db: f64| {
         (from(t.saturating_sub(gap))..from(t)).any(|i| seed_db[i] - db >= p.level_db)
     };
-    let mut order: Vec<usize> = (0..seeds.len()).filter(|&i| seeds[i].gunshot).collect();
-    order.sort_by(|&a, &b| seeds[b].score.total_cmp(&seeds[a].score).then(a.cmp(&b)));
+    // Gunshots first, then unvoiced impulsive events; the clearest first within each.
+    let anchor =
+        |s: &Seed| s.gunshot || (p.impulsive && s.impulsive && s.voicing < p.max_anchor_voicing);
+    let mut order: Vec<usize> = (0..seeds.len()).filter(|&i| anchor(&seeds[i])).collect();
+    order.sort_by(|&a, &b| {
+        (seeds[b].gunshot.cmp(&seeds[a].gunshot))
+            .then(seeds[b].score.total_cmp(&seeds[a].score))
+            .then(a.cmp(&b))
+    });
     let mut used = vec![false; seeds.len()];
     let mut correlator = Correlator::default();
     let mut out = Vec::new();
@@ -203,7 +229,8 @@ pub fn groups(
             .filter_map(|m| m.event.map(|i| seeds[i].gunshot_score))
             .collect();
         let gunshot_score = measured.iter().sum::<f64>() / measured.len() as f64;
-        if gunshot_score < p.min_mean_gunshot_score {
+        let gunshot = seeds[a].gunshot;
+        if gunshot && gunshot_score < p.min_mean_gunshot_score {
             continue;
         }
         members.sort_by_key(|m| m.onset);
@@ -225,6 +252,7 @@ pub fn groups(
             anchor: a,
             members,
             gunshot_score,
+            gunshot,
         });
     }
     out
@@ -341,6 +369,8 @@ mod tests {
             score,
             gunshot_score,
             gunshot: gunshot_score >= 0.5,
+            impulsive: gunshot_score < 0.5,
+            voicing: 0.1,
         }
     }
 
@@ -398,7 +428,10 @@ mod tests {
             seed(steps[2], 0.9, 0.2),
             seed(steps[3], 0.9, 0.1),
         ];
-        let p = RepeatParams::default();
+        let p = RepeatParams {
+            impulsive: false,
+            ..RepeatParams::default()
+        };
         assert!(groups(&x, SR, &seeds, 0.6, &p).is_empty());
         let off = RepeatParams {
             min_mean_gunshot_score: 0.2,
@@ -420,5 +453,33 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn repeated_knocks_are_found_from_an_unvoiced_impulsive_event_only() {
+        let mut x = noise(SR as usize * 3, 0.02, 6);
+        let knock = shot(SR as usize / 10, 13);
+        let knocks: Vec<usize> = (0..4).map(|k| 40_000 + k * 9_600).collect();
+        for &t in &knocks {
+            add(&mut x, t, &knock, 0.8);
+        }
+        // Two of the four were reported, both impulsive.
+        let seeds = [seed(knocks[0], 0.9, 0.1), seed(knocks[2], 0.7, 0.2)];
+        let g = groups(&x, SR, &seeds, 0.6, &RepeatParams::default());
+        assert_eq!(g.len(), 1);
+        assert!(!g[0].gunshot);
+        assert_eq!(g[0].anchor, 0);
+        let events: Vec<Option<usize>> = g[0].members.iter().map(|m| m.event).collect();
+        assert_eq!(events, vec![Some(0), None, Some(1), None]);
+        let onsets: Vec<usize> = g[0].members.iter().map(|m| m.onset).collect();
+        assert_eq!(onsets, knocks);
+        // Followed by a voiced sound, or with the impulsive search off: nothing.
+        let voiced: Vec<Seed> = seeds.iter().map(|s| Seed { voicing: 0.7, ..*s }).collect();
+        assert!(groups(&x, SR, &voiced, 0.6, &RepeatParams::default()).is_empty());
+        let off = RepeatParams {
+            impulsive: false,
+            ..RepeatParams::default()
+        };
+        assert!(groups(&x, SR, &seeds, 0.6, &off).is_empty());
     }
 }
