@@ -48,6 +48,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::signal::xcorr::Correlator;
 
+thread_local! {
+    /// FFT plans kept per thread across clips: planning the 2^16-point transforms of one search
+    /// costs as much as running them, and a batch analyses thousands of short clips.
+    static CORRELATOR: std::cell::RefCell<Correlator<f32>> = std::cell::RefCell::new(Correlator::default());
+}
+
 /// Thresholds of the repeated-round search (echoed in every report under `params.burst`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RepeatParams {
@@ -178,7 +184,6 @@ pub fn groups(
             .then(a.cmp(&b))
     });
     let mut used = vec![false; seeds.len()];
-    let mut correlator = Correlator::default();
     let mut out = Vec::new();
     for a in order {
         let onset = seeds[a].onset;
@@ -201,7 +206,7 @@ pub fn groups(
             let lo = (t0 - lead).saturating_sub(gap);
             let hi = (t0 - lead + n + gap).min(x.len());
             for (at, correlation, level_db) in
-                copies(&mut correlator, template, tt, &x[lo..hi], sep, p)
+                CORRELATOR.with_borrow_mut(|c| copies(c, template, tt, &x[lo..hi], sep, p))
             {
                 let t = lo + at + lead;
                 if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
@@ -262,7 +267,7 @@ pub fn groups(
 /// the normalised correlation that is the highest within `sep` lags either side, reaches
 /// `min_correlation` and is within `level_db` of the template's level, in lag order.
 fn copies(
-    correlator: &mut Correlator,
+    correlator: &mut Correlator<f32>,
     template: &[f32],
     tt: f64,
     seg: &[f32],

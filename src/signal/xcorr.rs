@@ -1,22 +1,31 @@
 //! Cross-correlation of two real sequences over a range of lags, by FFT (the transcript clock
 //! search and the burst matched filter both use it).
 
-use realfft::RealFftPlanner;
+use realfft::{FftNum, RealFftPlanner};
 
 /// `r[L] = sum_n a[n] * g[n + L]` for every lag `L` in `lo..=hi` (one value per lag, in order),
 /// computed by FFT in f64. Terms outside either sequence count as zero.
 pub fn xcorr(a: &[f32], g: &[f32], lo: i64, hi: i64) -> Vec<f64> {
-    Correlator::default().xcorr(a, g, lo, hi)
+    Correlator::<f64>::default().xcorr(a, g, lo, hi)
 }
 
 /// [`xcorr`] with its FFT plans kept between calls (planning a 2^16-point FFT costs as much as
-/// running it).
-#[derive(Default)]
-pub struct Correlator {
-    planner: RealFftPlanner<f64>,
+/// running it), computed in `T`: f64 where long sums must stay exact to the last digit that
+/// decides (the transcript clock), f32 where half the time matters more (the burst search, whose
+/// correlations are reported to 3 decimals).
+pub struct Correlator<T: FftNum> {
+    planner: RealFftPlanner<T>,
 }
 
-impl Correlator {
+impl<T: FftNum> Default for Correlator<T> {
+    fn default() -> Self {
+        Correlator {
+            planner: RealFftPlanner::new(),
+        }
+    }
+}
+
+impl<T: FftNum + From<f32> + Into<f64>> Correlator<T> {
     /// See [`xcorr`].
     pub fn xcorr(&mut self, a: &[f32], g: &[f32], lo: i64, hi: i64) -> Vec<f64> {
         if hi < lo {
@@ -32,10 +41,10 @@ impl Correlator {
         let mut ia = fwd.make_input_vec();
         let mut ig = fwd.make_input_vec();
         for (d, s) in ia.iter_mut().zip(a) {
-            *d = f64::from(*s);
+            *d = T::from(*s);
         }
         for (d, s) in ig.iter_mut().zip(g) {
-            *d = f64::from(*s);
+            *d = T::from(*s);
         }
         let mut fa = fwd.make_output_vec();
         let mut fg = fwd.make_output_vec();
@@ -49,7 +58,7 @@ impl Correlator {
         let _ = inv.process(&mut fa, &mut r);
         // r[L mod n] = sum a[n] g[n+L] (times n, the unnormalised inverse).
         (lo..=hi)
-            .map(|lag| r[lag.rem_euclid(n as i64) as usize] / n as f64)
+            .map(|lag| r[lag.rem_euclid(n as i64) as usize].into() / n as f64)
             .collect()
     }
 }
@@ -96,5 +105,16 @@ mod tests {
             }
         }
         assert!(xcorr(&a, &g, 3, 2).is_empty());
+        // In f32, to its precision.
+        let mut c = Correlator::<f32>::default();
+        let r = c.xcorr(&a, &g, -36, 100);
+        for (k, v) in r.iter().enumerate() {
+            let want = direct(&a, &g, k as i64 - 36);
+            assert!(
+                (v - want).abs() < 1e-4 * (1.0 + want.abs()),
+                "lag {}",
+                k as i64 - 36
+            );
+        }
     }
 }
