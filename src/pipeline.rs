@@ -274,9 +274,10 @@ struct Found {
     repeat: Option<crate::model::Repeat>,
 }
 
-/// Finds the copies of the reported gunshots (`detect::repeat`): reported events that are
-/// copies are called gunshot-like and re-timed on their group's clock; the other copies are
-/// measured and added. `seen` is every candidate of the detector (onset, score, evidence).
+/// Finds the copies of the reported gunshots and impulsive events (`detect::repeat`): reported
+/// events that are copies of a gunshot are called gunshot-like and re-timed on their group's
+/// clock; the copies that are no reported event are measured and added. `seen` is every
+/// candidate of the detector (onset, score, evidence), in time order.
 fn add_repeats(
     found: &mut Vec<Found>,
     signal: &Mixed,
@@ -356,9 +357,10 @@ fn add_repeats(
                 }
                 None => {
                     let peak = shift(a.peak);
-                    let near = seen
+                    // `seen` is in time order: the candidates within `tol` by bisection.
+                    let at = |t: usize| seen.partition_point(|c| c.0 < t);
+                    let near = seen[at(m.onset.saturating_sub(tol))..at(m.onset + tol + 1)]
                         .iter()
-                        .filter(|c| c.0.abs_diff(m.onset) <= tol)
                         .min_by_key(|c| c.0.abs_diff(m.onset));
                     let mut d = Detection {
                         onset: m.onset,

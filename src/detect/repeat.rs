@@ -1,5 +1,6 @@
 //! Repeated rounds: the other shots of a burst found as near-copies of its clearest shot, by
-//! normalised cross-correlation (a matched filter).
+//! normalised cross-correlation (a matched filter); then the same for repeated knocks, claps
+//! and blows.
 //!
 //! Rounds of one weapon fired from one place reach the microphone along the same paths, so they
 //! arrive as nearly the same waveform at nearly the same level, 50-300 ms apart. Inside a burst
@@ -142,8 +143,8 @@ pub struct Group {
     pub gunshot: bool,
 }
 
-/// Groups of copies of the reported gunshots in `x` (mono, at `sample_rate`); `seeds` are all
-/// reported events in time order, `max_gap_s` the burst gap. See the module documentation.
+/// Groups of copies of the reported gunshots, then of the unvoiced `impulsive` events, in `x`
+/// (mono, at `sample_rate`); `seeds` are all reported events in time order, `max_gap_s` the burst gap. See the module documentation.
 pub fn groups(
     x: &[f32],
     sample_rate: u32,
