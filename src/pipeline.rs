@@ -272,6 +272,54 @@ struct Found {
     /// Whether the detector saw a candidate there (`d.evidence` and `d.score` are its).
     detected: bool,
     repeat: Option<crate::model::Repeat>,
+    /// Onsets of the reported events found to be its late reflections (`repeat::reflections`).
+    late_echoes: Vec<usize>,
+}
+
+/// What `detect::repeat` needs to know of each event.
+fn seeds_of(found: &[Found]) -> Vec<repeat::Seed> {
+    found
+        .iter()
+        .map(|e| repeat::Seed {
+            onset: e.d.onset,
+            score: e.d.score,
+            gunshot_score: e.v.gunshot_score,
+            gunshot: e.v.class == classify::GUNSHOT,
+            impulsive: e.v.class == classify::IMPULSIVE,
+            voicing: e.d.evidence.voicing,
+        })
+        .collect()
+}
+
+/// Removes the events (in time order) that are late reflections of a reported gunshot
+/// (`repeat::reflections`), keeping their onsets as echoes of that shot. A copy found by the
+/// repeat search is never one: it is within `level_db` of its template.
+fn drop_reflections(
+    mut found: Vec<Found>,
+    mono: &[f32],
+    sample_rate: u32,
+    p: &AnalyzeParams,
+) -> Vec<Found> {
+    let pairs = repeat::reflections(
+        mono,
+        sample_rate,
+        &seeds_of(&found),
+        p.burst.max_gap_s,
+        &p.burst.repeat,
+    );
+    let mut keep = vec![true; found.len()];
+    for (echo, shot) in pairs {
+        if found[echo].repeat.is_none() && keep[shot] {
+            keep[echo] = false;
+            let at = found[echo].d.onset;
+            found[shot].late_echoes.push(at);
+        }
+    }
+    found
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect()
 }
 
 /// Finds the copies of the reported gunshots and impulsive events (`detect::repeat`): reported
@@ -287,17 +335,7 @@ fn add_repeats(
 ) {
     let (mono, sample_rate) = (&signal.mono[..], signal.sample_rate);
     let sr = f64::from(sample_rate);
-    let seeds: Vec<repeat::Seed> = found
-        .iter()
-        .map(|e| repeat::Seed {
-            onset: e.d.onset,
-            score: e.d.score,
-            gunshot_score: e.v.gunshot_score,
-            gunshot: e.v.class == classify::GUNSHOT,
-            impulsive: e.v.class == classify::IMPULSIVE,
-            voicing: e.d.evidence.voicing,
-        })
-        .collect();
+    let seeds = seeds_of(found);
     let groups = repeat::groups(
         mono,
         sample_rate,
@@ -393,6 +431,7 @@ fn add_repeats(
                         v,
                         detected: near.is_some(),
                         repeat,
+                        late_echoes: Vec::new(),
                     });
                 }
             }
@@ -713,10 +752,12 @@ pub fn run(
             v,
             detected: true,
             repeat: None,
+            late_echoes: Vec::new(),
         });
     }
     add_repeats(&mut found, &signal, &channel, &seen, p);
     found.sort_by_key(|e| e.d.onset);
+    let found = drop_reflections(found, mono, signal.sample_rate, p);
     // An event's level and clipping are measured up to the next reported event when that comes
     // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
     // peak to this one.
@@ -727,6 +768,7 @@ pub fn run(
         v,
         detected,
         repeat,
+        late_echoes,
     } in found
     {
         let from = d.body_onset();
@@ -763,6 +805,9 @@ pub fn run(
             ) {
                 parts.push(component("echo", t(echo)));
             }
+        }
+        for echo in late_echoes {
+            parts.push(component("echo", t(echo)));
         }
         events.push(Event {
             id: events.len() + 1,

@@ -143,6 +143,42 @@ pub struct Group {
     pub gunshot: bool,
 }
 
+/// The search's lengths in samples, or `None` when there is nothing to search.
+struct Lengths {
+    /// Template.
+    n: usize,
+    /// Template start before the onset.
+    lead: usize,
+    /// Burst gap.
+    gap: usize,
+    /// Least separation of copies.
+    sep: usize,
+    /// Onset tolerance.
+    tol: usize,
+}
+
+impl Lengths {
+    fn of(
+        x: &[f32],
+        sample_rate: u32,
+        seeds: &[Seed],
+        max_gap_s: f64,
+        p: &RepeatParams,
+    ) -> Option<Lengths> {
+        debug_assert!(seeds.windows(2).all(|w| w[0].onset <= w[1].onset));
+        let sr = f64::from(sample_rate);
+        let samples = |s: f64| (s.max(0.0) * sr).round() as usize;
+        let l = Lengths {
+            n: samples(p.template_s),
+            lead: samples(p.lead_s),
+            gap: samples(max_gap_s),
+            sep: samples(p.min_separation_s),
+            tol: samples(p.onset_tolerance_s),
+        };
+        (p.enabled && l.n > 0 && x.len() >= l.n).then_some(l)
+    }
+}
+
 /// Groups of copies of the reported gunshots, then of the unvoiced `impulsive` events, in `x`
 /// (mono, at `sample_rate`); `seeds` are all reported events in time order, `max_gap_s` the burst gap. See the module documentation.
 pub fn groups(
@@ -152,17 +188,16 @@ pub fn groups(
     max_gap_s: f64,
     p: &RepeatParams,
 ) -> Vec<Group> {
-    debug_assert!(seeds.windows(2).all(|w| w[0].onset <= w[1].onset));
-    if !p.enabled {
+    let Some(Lengths {
+        n,
+        lead,
+        gap,
+        sep,
+        tol,
+    }) = Lengths::of(x, sample_rate, seeds, max_gap_s, p)
+    else {
         return Vec::new();
-    }
-    let sr = f64::from(sample_rate);
-    let samples = |s: f64| (s.max(0.0) * sr).round() as usize;
-    let (n, lead, gap) = (samples(p.template_s), samples(p.lead_s), samples(max_gap_s));
-    let (sep, tol) = (samples(p.min_separation_s), samples(p.onset_tolerance_s));
-    if n == 0 || x.len() < n {
-        return Vec::new();
-    }
+    };
     let peak_db = |i: usize| {
         let w = &x[i.min(x.len())..(i + n).min(x.len())];
         let m = w.iter().fold(0f32, |m, v| m.max(v.abs()));
@@ -260,6 +295,77 @@ pub fn groups(
             gunshot_score,
             gunshot,
         });
+    }
+    out
+}
+
+/// Reported events that are late reflections of a reported gunshot: from `min_separation_s` to
+/// the burst gap after it, `level_db` or more below it, and correlating with its template at
+/// `min_correlation` or more (within `lead_s` of the reported onset). A discrete echo is a
+/// delayed, weaker copy of its shot (on the devset a synthetic shot's echo 408 ms behind it, 8
+/// dB down, correlates at 0.58 and was reported as a second shot); the early reflections, 10-40
+/// ms, are `detect::components`. Returns (reflection, its shot) pairs, indices into `seeds`
+/// (in time order; `gunshot` marks the shots), the loudest shot when several qualify.
+pub fn reflections(
+    x: &[f32],
+    sample_rate: u32,
+    seeds: &[Seed],
+    max_gap_s: f64,
+    p: &RepeatParams,
+) -> Vec<(usize, usize)> {
+    let Some(Lengths {
+        n, lead, gap, sep, ..
+    }) = Lengths::of(x, sample_rate, seeds, max_gap_s, p)
+    else {
+        return Vec::new();
+    };
+    let window =
+        |t: usize| (t >= lead && t - lead + n <= x.len()).then(|| &x[t - lead..t - lead + n]);
+    let energy = |w: &[f32]| w.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
+    let peak_db = |w: &[f32]| {
+        20.0 * f64::from(w.iter().fold(0f32, |m, v| m.max(v.abs())))
+            .max(1e-10)
+            .log10()
+    };
+    let mut out = Vec::new();
+    for (e, echo) in seeds.iter().enumerate() {
+        let Some(we) = window(echo.onset) else {
+            continue;
+        };
+        let e_db = peak_db(we);
+        let lo = seeds.partition_point(|s| s.onset + gap < echo.onset);
+        let mut best: Option<(f64, usize)> = None;
+        for (g, shot) in seeds.iter().enumerate().take(e).skip(lo) {
+            if !shot.gunshot || shot.onset + sep > echo.onset {
+                continue;
+            }
+            let Some(t) = window(shot.onset) else {
+                continue;
+            };
+            let g_db = peak_db(t);
+            if g_db - e_db < p.level_db {
+                continue;
+            }
+            let tt = energy(t);
+            // The best alignment within `lead` either side of the reported onset.
+            let r = (echo.onset.saturating_sub(lead)..=echo.onset + lead)
+                .filter_map(&window)
+                .map(|w| {
+                    let c: f64 = t
+                        .iter()
+                        .zip(w)
+                        .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                        .sum();
+                    c / (tt * energy(w)).sqrt().max(1e-20)
+                })
+                .fold(f64::MIN, f64::max);
+            if r >= p.min_correlation && best.is_none_or(|(db, _)| g_db > db) {
+                best = Some((g_db, g));
+            }
+        }
+        if let Some((_, g)) = best {
+            out.push((e, g));
+        }
     }
     out
 }
@@ -487,5 +593,32 @@ mod tests {
             ..RepeatParams::default()
         };
         assert!(groups(&x, SR, &seeds, 0.6, &off).is_empty());
+    }
+
+    #[test]
+    fn a_weaker_late_copy_of_a_shot_is_its_reflection_and_an_equal_one_is_not() {
+        let mut x = noise(SR as usize * 3, 0.01, 12);
+        let s = shot(SR as usize / 10, 14);
+        // Another sound: decaying noise, without the shot's ring.
+        let other: Vec<f32> = noise(4_800, 1.0, 77)
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v * (-(i as f32) / 960.0).exp())
+            .collect();
+        add(&mut x, 48_000, &s, 1.0);
+        add(&mut x, 48_000 + 19_584, &s, 0.35); // 408 ms later, 9 dB down: an echo
+        add(&mut x, 48_000 + 24_000, &other, 0.3); // 500 ms later, as weak, another sound
+        add(&mut x, 120_000, &s, 1.0); // a second shot, as loud
+        let mut seeds = vec![
+            seed(48_000, 0.9, 0.9),
+            seed(48_000 + 19_584, 0.6, 0.3),
+            seed(48_000 + 24_000, 0.6, 0.3),
+            seed(120_000, 0.9, 0.9),
+        ];
+        let p = RepeatParams::default();
+        assert_eq!(reflections(&x, SR, &seeds, 0.6, &p), vec![(1, 0)]);
+        // Without a reported shot before it, it is nobody's reflection.
+        seeds[0].gunshot = false;
+        assert!(reflections(&x, SR, &seeds, 0.6, &p).is_empty());
     }
 }
