@@ -391,47 +391,48 @@ fn copies(
     for &v in seg {
         energy.push(energy.last().copied().unwrap_or(0.0) + f64::from(v) * f64::from(v));
     }
-    let ncc: Vec<f64> = num
-        .iter()
-        .enumerate()
-        .map(|(k, &r)| {
-            let e = (energy[k + n] - energy[k]).max(0.0);
-            if e > 0.0 { r / (e * tt).sqrt() } else { 0.0 }
-        })
-        .collect();
-    let peaks = local_maxima(&ncc, sep, p.min_correlation);
-    peaks
+    let ncc = |k: usize| {
+        let e = (energy[k + n] - energy[k]).max(0.0);
+        if e > 0.0 {
+            num[k] / (e * tt).sqrt()
+        } else {
+            0.0
+        }
+    };
+    let level_db = |k: usize| 20.0 * (num[k] / tt).abs().max(1e-10).log10();
+    // Cheap gates first (the gain, with a margin, before the logarithm and the square root):
+    // most lags are no copy at all.
+    let (lo, hi) = (
+        0.99 * 10f64.powf(-p.level_db / 20.0),
+        1.01 * 10f64.powf(p.level_db / 20.0),
+    );
+    let candidate = |k: usize| {
+        let g = num[k] / tt;
+        g >= lo && g <= hi && level_db(k).abs() <= p.level_db && ncc(k) >= p.min_correlation
+    };
+    peaks(num.len(), sep, ncc, candidate)
         .into_iter()
-        .filter_map(|k| {
-            let level_db = 20.0 * (num[k] / tt).abs().max(1e-10).log10();
-            (level_db.abs() <= p.level_db).then_some((k, ncc[k], level_db))
-        })
+        .map(|k| (k, ncc(k), level_db(k)))
         .collect()
 }
 
-/// Indices of `v` that reach `min` and hold the highest value within `sep` places either side
-/// (the earliest among equals), in order: a sliding-window maximum over a monotonic queue, O(n).
-fn local_maxima(v: &[f64], sep: usize, min: f64) -> Vec<usize> {
-    let mut peaks: Vec<usize> = Vec::new();
-    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    let mut next = 0;
-    for k in 0..v.len() {
-        // The window of `k` is k-sep..=k+sep.
-        while next < v.len() && next <= k + sep {
-            while queue.back().is_some_and(|&b| v[b] < v[next]) {
-                queue.pop_back();
-            }
-            queue.push_back(next);
-            next += 1;
-        }
-        while queue.front().is_some_and(|&f| f + sep < k) {
-            queue.pop_front();
-        }
-        if v[k] >= min && queue.front() == Some(&k) {
-            peaks.push(k);
-        }
-    }
-    peaks
+/// The places `k` in `0..len` where `candidate(k)` holds and `value(k)` is the highest within
+/// `sep` places either side (the earliest among equals), in order. The neighbourhood is
+/// scanned only for candidates, and stops at the first higher value.
+fn peaks(
+    len: usize,
+    sep: usize,
+    value: impl Fn(usize) -> f64,
+    candidate: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    (0..len)
+        .filter(|&k| candidate(k))
+        .filter(|&k| {
+            let v = value(k);
+            let (a, b) = (k.saturating_sub(sep), (k + sep).min(len.saturating_sub(1)));
+            (a..k).all(|j| value(j) < v) && (k + 1..=b).all(|j| value(j) <= v)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -442,7 +443,7 @@ mod tests {
     const SR: u32 = 48_000;
 
     #[test]
-    fn local_maxima_are_the_highest_within_the_separation_either_side() {
+    fn peaks_are_the_highest_within_the_separation_either_side() {
         let v: Vec<f64> = noise(500, 1.0, 21).iter().map(|&x| f64::from(x)).collect();
         for sep in [0, 1, 3, 10, 40] {
             let naive: Vec<usize> = (0..v.len())
@@ -451,10 +452,15 @@ mod tests {
                     v[k] >= 0.2 && (lo..=hi).all(|j| v[j] < v[k] || (v[j] == v[k] && j >= k))
                 })
                 .collect();
-            assert_eq!(local_maxima(&v, sep, 0.2), naive, "sep {sep}");
+            assert_eq!(
+                peaks(v.len(), sep, |k| v[k], |k| v[k] >= 0.2),
+                naive,
+                "sep {sep}"
+            );
         }
         // Equal neighbours: the earliest is the peak.
-        assert_eq!(local_maxima(&[0.0, 1.0, 1.0, 0.0], 2, 0.5), vec![1]);
+        let flat = [0.0, 1.0, 1.0, 0.0];
+        assert_eq!(peaks(4, 2, |k| flat[k], |k| flat[k] >= 0.5), vec![1]);
     }
 
     /// A shot-like sound: a fast rise, a decaying noise body and a 5 ms-period ring.
