@@ -418,7 +418,7 @@ fn copies(
 
 /// The places `k` in `0..len` where `candidate(k)` holds and `value(k)` is the highest within
 /// `sep` places either side (the earliest among equals), in order. The neighbourhood is
-/// scanned only for candidates, and stops at the first higher value.
+/// scanned only for candidates, outwards, and stops at the first higher value.
 fn peaks(
     len: usize,
     sep: usize,
@@ -429,8 +429,8 @@ fn peaks(
         .filter(|&k| candidate(k))
         .filter(|&k| {
             let v = value(k);
-            let (a, b) = (k.saturating_sub(sep), (k + sep).min(len.saturating_sub(1)));
-            (a..k).all(|j| value(j) < v) && (k + 1..=b).all(|j| value(j) <= v)
+            // Outwards from `k`: on a slope the next place uphill ends the scan.
+            (1..=sep).all(|d| (k + d >= len || value(k + d) <= v) && (d > k || value(k - d) < v))
         })
         .collect()
 }
