@@ -705,6 +705,22 @@ fn analyze_json(wav: &Path, dir: &Path, extra: &[&str]) -> earwitness::model::An
     serde_json::from_slice(&std::fs::read(dir.join("events.json")).unwrap()).unwrap()
 }
 
+/// Writes `x` as a mono 32-bit float WAV at `sample_rate`; returns the path.
+fn write_mono_wav(path: &Path, sample_rate: u32, x: &[f32]) -> PathBuf {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for v in x {
+        w.write_sample(*v).unwrap();
+    }
+    w.finalize().unwrap();
+    path.to_path_buf()
+}
+
 /// The demo's shot (scripts/make-demo.py): a Friedlander blast with a 1 ms rise, crack noise,
 /// a reverberant tail (tau 250 ms), a ground reflection (7 ms) and a wall echo (30 ms), low-passed
 /// at 2 kHz; peak 1.
@@ -755,18 +771,7 @@ fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let wav = dir.path().join("burst.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SR as u32,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    for v in &x {
-        w.write_sample(*v).unwrap();
-    }
-    w.finalize().unwrap();
+    let wav = write_mono_wav(&dir.path().join("burst.wav"), SR as u32, &x);
 
     let without = analyze_json(&wav, &dir.path().join("without"), &["--no-repeats"]);
     let with = analyze_json(&wav, &dir.path().join("with"), &[]);
@@ -799,4 +804,48 @@ fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
     assert_eq!(with.bursts.len(), 1);
     assert_eq!(with.bursts[0].count, 6);
     assert!(with.params.burst.repeat.enabled);
+}
+
+#[test]
+fn a_weaker_late_copy_of_a_shot_is_reported_as_its_echo_not_as_an_event() {
+    // A shot, and the same waveform 408 ms later and 9 dB down (a wall far away), over faint
+    // noise.
+    const SR: usize = 48_000;
+    let shot = demo_shot(SR);
+    let mut x = noise(3 * SR, 0.003, 4);
+    let (at, echo) = (SR, SR + 19_584);
+    for (start, gain) in [(at, 0.5), (echo, 0.5 * 0.355)] {
+        for (d, v) in x[start..].iter_mut().zip(&shot) {
+            *d += gain * v;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("echo.wav"), SR as u32, &x);
+    let near = |a: &earwitness::model::Analysis, s: usize| {
+        a.events
+            .iter()
+            .any(|e| (e.onset_s - s as f64 / SR as f64).abs() <= 0.002)
+    };
+    let without = analyze_json(&wav, &dir.path().join("without"), &["--no-repeats"]);
+    assert!(
+        near(&without, at) && near(&without, echo),
+        "the detector alone should report both: {:#?}",
+        without.events
+    );
+    let with = analyze_json(&wav, &dir.path().join("with"), &[]);
+    assert!(near(&with, at) && !near(&with, echo), "{:#?}", with.events);
+    let first = with
+        .events
+        .iter()
+        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+        .unwrap();
+    assert_eq!(first.class, "gunshot");
+    assert!(
+        first
+            .components
+            .iter()
+            .any(|c| c.kind == "echo" && (c.onset_s - echo as f64 / SR as f64).abs() <= 0.002),
+        "{:?}",
+        first.components
+    );
 }
