@@ -50,7 +50,8 @@ fn main() {
         let events: Vec<serde_json::Value> = pipeline::detect_events(x, d.signal.sample_rate, &params)
             .iter()
             .map(|e| {
-                let f = features::measure(&mix, &channel, e.body_onset(), e.peak, &mp);
+                let mut f = features::measure(&mix, &channel, e.body_onset(), e.peak, &mp);
+                f.crack_lead_ms = e.crack_lead_ms(x, d.signal.sample_rate, &params.refine);
                 let v = features::classify::classify(&f, &e.evidence, &Default::default());
                 // Diagnostics beside the two fields score.py reads.
                 serde_json::json!({"onset_s": e.onset as f64 / sr, "class": v.class,

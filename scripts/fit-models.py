@@ -75,7 +75,7 @@ def fit(X, y):
 def main():
     cand_dir, lab_dir = sys.argv[1], sys.argv[2]
     clips, X, y, T, labels = [], [], [], [], {}
-    g_clips, GX, gy = [], [], []
+    g_clips, GX, gy, GC = [], [], [], []
     for lf in sorted(glob.glob(os.path.join(lab_dir, "*.json"))):
         L = json.load(open(lf))
         if "events" not in L:
@@ -93,6 +93,7 @@ def main():
             if e["score"] >= GUNSHOT_POOL_MIN_SCORE:
                 g_clips.append(clip)
                 GX.append(gunshot_inputs(e))
+                GC.append(e["features"].get("crack_lead_ms") is not None)
                 gy.append(1.0 if i in m and classes[m[i]] == "gunshot" else 0.0)
     clips, X, y, T = np.array(clips), np.array(X), np.array(y), np.array(T)
     total = sum(len(v) for v in labels.values())
@@ -124,19 +125,29 @@ def main():
     for name, v in zip(FEATURES, w):
         print(f"  {name.upper()} = {v:.3f}")
 
-    g_clips, GX, gy = np.array(g_clips), np.array(GX), np.array(gy)
+    g_clips, GX, gy, GC = np.array(g_clips), np.array(GX), np.array(gy), np.array(GC)
     print(f"\ngunshot model: {len(gy)} candidates with detection score >= {GUNSHOT_POOL_MIN_SCORE}, {int(gy.sum())} gunshots")
+
+    def crack_llr(sel):
+        """The crack is too rare to fit beside the others: its log-likelihood ratio, each share
+        Laplace-smoothed (one added to the count, two to the total)."""
+        k1, n1 = int((GC[sel] & (gy[sel] == 1)).sum()), int((gy[sel] == 1).sum())
+        k0, n0 = int((GC[sel] & (gy[sel] == 0)).sum()), int((gy[sel] == 0).sum())
+        return np.log(((k1 + 1) / (n1 + 2)) / ((k0 + 1) / (n0 + 2))), (k1, n1, k0, n0)
+
     gp = np.zeros(len(gy))
     for c in sorted(set(g_clips)):
         tr = g_clips != c
         b, w = fit(GX[tr], gy[tr])
-        gp[~tr] = 1 / (1 + np.exp(-(b + GX[~tr] @ w)))
-    print("leave-one-clip-out, within the pool:")
+        gp[~tr] = 1 / (1 + np.exp(-(b + GX[~tr] @ w + GC[~tr] * crack_llr(tr)[0])))
+    print("leave-one-clip-out, within the pool (crack term included):")
     for th in np.arange(0.3, 0.71, 0.1):
         tp = int(((gp >= th) & (gy == 1)).sum())
         fp = int(((gp >= th) & (gy == 0)).sum())
         fn = int(((gp < th) & (gy == 1)).sum())
         print(f"  threshold {th:.1f}: P {tp / max(tp + fp, 1):.3f} R {tp / max(tp + fn, 1):.3f} F1 {2 * tp / max(2 * tp + fp + fn, 1):.3f}")
+    llr, (k1, n1, k0, n0) = crack_llr(np.ones(len(gy), dtype=bool))
+    print(f"crack before the blast: {k1} of {n1} gunshots, {k0} of {n0} others; CRACK_LOG_LR = {llr:.3f}")
     b, w = fit(GX, gy)
     print("weights fitted on all (paste into src/features/classify.rs, TERMS = (weight, mean)):")
     print(f"  BIAS = {b:.3f}")

@@ -142,6 +142,34 @@ impl Detection {
     pub fn body_onset(&self) -> usize {
         self.main_onset.unwrap_or(self.attack)
     }
+
+    /// The crack-to-blast delay in ms when a supersonic crack comes first: the precursor that
+    /// [`refine::locate`] found before the body, or a crack louder than the blast that
+    /// follows it ([`refine::trailing_blast`]).
+    pub fn crack_lead_ms(
+        &self,
+        x: &[f32],
+        sample_rate: u32,
+        p: &refine::RefineParams,
+    ) -> Option<f64> {
+        let blast = self
+            .main_onset
+            .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))?;
+        let ms = blast.saturating_sub(self.onset) as f64 / f64::from(sample_rate) * 1e3;
+        Some(round_to(ms, 3))
+    }
+}
+
+/// The features of `d` (`features::measure` from its body onset), its crack included.
+fn measure_detection(
+    signal: &Mixed,
+    channel: &features::Channel,
+    d: &Detection,
+    p: &AnalyzeParams,
+) -> features::EventFeatures {
+    let mut f = features::measure(signal, channel, d.body_onset(), d.peak, &p.measure);
+    f.crack_lead_ms = d.crack_lead_ms(&signal.mono, signal.sample_rate, &p.detect.refine);
+    f
 }
 
 /// The detection curve: broadbandness weighted by the mean rise per band, so an event must rise
@@ -415,7 +443,7 @@ fn add_repeats(
                         d.evidence.voicing =
                             evidence::voicing(&voicing_plan, mono, d.body_onset(), sample_rate, e);
                     }
-                    let f = features::measure(signal, channel, d.body_onset(), d.peak, &p.measure);
+                    let f = measure_detection(signal, channel, &d, p);
                     let mut v = classify::classify(&f, &d.evidence, &p.classify);
                     called_a_copy(&mut v, &class, what(m.correlation, m.level_db));
                     // Its own measurements are taken in the previous round's tail: the pooled
@@ -717,7 +745,7 @@ pub fn run(
         .into_iter()
         .filter(|d| d.score >= floor)
         .map(|d| {
-            let f = features::measure(&signal, &channel, d.body_onset(), d.peak, &p.measure);
+            let f = measure_detection(&signal, &channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
             (d, f, v)
         })

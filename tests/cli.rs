@@ -849,3 +849,48 @@ fn a_weaker_late_copy_of_a_shot_is_reported_as_its_echo_not_as_an_event() {
         first.components
     );
 }
+
+#[test]
+fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
+    // The demo's shot at half scale, and the same shot preceded 25 ms earlier by a supersonic
+    // bullet's N-wave (0.3 ms from +0.4 to -0.4), over faint noise.
+    const SR: usize = 48_000;
+    let shot = demo_shot(SR);
+    let place = |crack: bool| {
+        let mut x = noise(2 * SR, 0.003, 6);
+        let blast = SR + SR / 40;
+        for (d, v) in x[blast..].iter_mut().zip(&shot) {
+            *d += 0.5 * v;
+        }
+        if crack {
+            let len = SR * 3 / 10_000;
+            for i in 0..=len {
+                x[SR + i] += 0.4 * (1.0 - 2.0 * i as f32 / len as f32);
+            }
+        }
+        x
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write_mono_wav(&dir.path().join("plain.wav"), SR as u32, &place(false));
+    let cracked = write_mono_wav(&dir.path().join("cracked.wav"), SR as u32, &place(true));
+    let without = analyze_json(&plain, &dir.path().join("plain"), &[]);
+    let with = analyze_json(&cracked, &dir.path().join("cracked"), &[]);
+    assert_eq!(without.events.len(), 1, "{:#?}", without.events);
+    assert_eq!(with.events.len(), 1, "{:#?}", with.events);
+    let (a, b) = (&without.events[0], &with.events[0]);
+    assert_eq!(a.features.crack_lead_ms, None);
+    // Timed from the crack, the blast 25 ms later kept as a component.
+    assert!((b.onset_s - 1.0).abs() <= 0.0002, "{b:#?}");
+    let lead = b.features.crack_lead_ms.expect("the crack is measured");
+    assert!((lead - 25.0).abs() <= 0.2, "{lead}");
+    let kinds: Vec<&str> = b.components.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(&kinds[..2], ["crack", "blast"], "{:?}", b.components);
+    assert!(
+        b.reasons[0].starts_with("supersonic crack 25."),
+        "{:?}",
+        b.reasons
+    );
+    // The crack raises the score of the same blast.
+    assert!(b.gunshot_score > a.gunshot_score, "{a:#?} {b:#?}");
+    assert_eq!(b.class, "gunshot");
+}

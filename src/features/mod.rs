@@ -137,6 +137,11 @@ pub struct EventFeatures {
     pub ceiling_touches: usize,
     /// Clipped: a run at full scale in some channel, or `ceiling_min_touches` or more.
     pub clipped: bool,
+    /// When a supersonic crack precedes the muzzle blast (a brief N-wave standing alone 4-60
+    /// ms before the body, or a crack louder than the blast that follows it; `detect::refine`):
+    /// the time from the crack to the blast, in ms. The delay grows with the distance to the
+    /// shooter; no common look-alike makes this pair of sounds.
+    pub crack_lead_ms: Option<f64>,
 }
 
 fn db(x: f64) -> f64 {
@@ -242,6 +247,7 @@ pub fn measure(
         longest_clip_run: lv.longest_clip_run,
         ceiling_touches: lv.ceiling_touches,
         clipped: lv.clipped,
+        crack_lead_ms: None,
     }
 }
 
