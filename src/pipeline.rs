@@ -471,7 +471,7 @@ fn add_repeats(
 /// measurements called it something else, the reasons say so instead of arguing for it.
 fn called_a_copy(v: &mut classify::Verdict, class: &str, why: String) {
     if v.class != class {
-        v.reasons.retain(|r| r != classify::EXPLOSION_REASON);
+        v.reasons.retain(|r| !r.ends_with(classify::EXPLOSION_LIKE));
         v.reasons.push(format!(
             "its own measurements alone would call it {}",
             v.class

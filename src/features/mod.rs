@@ -57,6 +57,13 @@ pub struct MeasureParams {
     pub profile_tail_s: (f64, f64),
     /// Length of the onset window of the profile, in seconds.
     pub profile_onset_s: f64,
+    /// The positive phase is timed on the waveform low-passed at this frequency (Hz; 2nd-order
+    /// Butterworth), so the noise riding on a slow pulse does not cross zero for it...
+    pub positive_phase_lowpass_hz: f64,
+    /// ...from the largest excursion within this long after the onset...
+    pub positive_phase_peak_s: f64,
+    /// ...for at most this long.
+    pub positive_phase_max_s: f64,
     /// A sample at or above this magnitude counts as at full scale (lossy codecs ring around
     /// the clip level, so slightly below 1.0).
     pub clip_level: f32,
@@ -92,6 +99,9 @@ impl Default for MeasureParams {
             profile_early_s: (0.01, 0.03),
             profile_tail_s: (0.12, 0.25),
             profile_onset_s: 0.01,
+            positive_phase_lowpass_hz: 1000.0,
+            positive_phase_peak_s: 0.03,
+            positive_phase_max_s: 0.2,
             clip_level: 0.98,
             clip_run_samples: 3,
             ceiling_fraction: 0.95,
@@ -127,6 +137,11 @@ pub struct EventFeatures {
     /// Energy 120-250 ms after the onset over the first 10 ms, in dB (how much reverberant tail
     /// is left).
     pub tail_db: f64,
+    /// Duration of the first pressure pulse, in ms: from the onset to the first zero crossing
+    /// after its largest excursion (low-passed waveform). A blast wave's positive phase grows
+    /// with the cube root of the charge (Hopkinson-Cranz scaling): an explosive charge gives
+    /// tens of milliseconds, a muzzle blast a few.
+    pub positive_phase_ms: f64,
     /// Channels with a clipping run in the body.
     pub clipped_channels: usize,
     /// Longest clipping run in the body in samples (runs shorter than `clip_run_samples` are
@@ -243,6 +258,7 @@ pub fn measure(
         low_high_db,
         early_decay_db,
         tail_db,
+        positive_phase_ms: positive_phase_ms(mono, onset, sample_rate, p),
         clipped_channels: lv.clipped_channels,
         longest_clip_run: lv.longest_clip_run,
         ceiling_touches: lv.ceiling_touches,
@@ -409,6 +425,45 @@ impl Channel {
     }
 }
 
+/// Duration of the first pressure pulse of the sound at sample `onset` of `mono`, in ms
+/// ([`EventFeatures::positive_phase_ms`]).
+///
+/// The low-pass is a biquad (the `biquad` crate) run from a few milliseconds before the onset,
+/// so it has settled on the background when the pulse arrives.
+pub fn positive_phase_ms(mono: &[f32], onset: usize, sample_rate: u32, p: &MeasureParams) -> f64 {
+    use biquad::{Biquad, Coefficients, DirectForm2Transposed, Q_BUTTERWORTH_F32, ToHertz, Type};
+    let sr = f64::from(sample_rate);
+    let n = |s: f64| (s * sr).round() as usize;
+    let onset = onset.min(mono.len());
+    let settle = onset.saturating_sub(n(0.005));
+    let end = (onset + n(p.positive_phase_max_s)).min(mono.len());
+    let cutoff = p.positive_phase_lowpass_hz.min(0.45 * sr) as f32;
+    let Ok(coefficients) = Coefficients::<f32>::from_params(
+        Type::LowPass,
+        (sample_rate as f32).hz(),
+        cutoff.hz(),
+        Q_BUTTERWORTH_F32,
+    ) else {
+        return 0.0;
+    };
+    let mut lp = DirectForm2Transposed::<f32>::new(coefficients);
+    let y: Vec<f32> = mono[settle..end].iter().map(|&v| lp.run(v)).collect();
+    let pulse = &y[onset - settle..];
+    let search = n(p.positive_phase_peak_s).min(pulse.len());
+    let Some((k, &top)) = pulse[..search]
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+    else {
+        return 0.0;
+    };
+    let crossing = pulse[k..]
+        .iter()
+        .position(|&v| v * top.signum() <= 0.0)
+        .unwrap_or(pulse.len() - k);
+    (k + crossing) as f64 / sr * 1e3
+}
+
 fn spectral_shape(
     x: &[f32],
     start: usize,
@@ -456,6 +511,32 @@ fn spectral_shape(
 mod tests {
     use super::*;
     use crate::testutil::noise;
+
+    #[test]
+    fn the_positive_phase_of_a_friedlander_pulse_is_its_duration() {
+        // p(t) = (1 - t/td) exp(-t/td) after a 1 ms rise, over faint noise: the pulse crosses
+        // zero at td. A charge's blast (25 ms) and a muzzle blast (3 ms), at 48 and 8 kHz.
+        for (sr, td_ms) in [(48_000u32, 25.0f32), (48_000, 3.0), (8_000, 25.0)] {
+            let n = sr as usize;
+            let mut x = noise(n, 0.001, 3);
+            let onset = n / 4;
+            let rise = sr as usize / 1000;
+            let td = td_ms / 1e3;
+            for i in 0..n / 2 {
+                let v = if i < rise {
+                    i as f32 / rise as f32
+                } else {
+                    let t = (i - rise) as f32 / sr as f32;
+                    (1.0 - t / td) * (-t / td).exp()
+                };
+                x[onset + i] += 0.5 * v;
+            }
+            let got = positive_phase_ms(&x, onset, sr, &MeasureParams::default());
+            // The rise plus td, within the low-pass's delay (a 1 kHz biquad: under 0.5 ms).
+            let want = 1.0 + f64::from(td_ms);
+            assert!((got - want).abs() < 0.7, "{sr} Hz, td {td_ms} ms: {got}");
+        }
+    }
 
     fn mix(channels: Vec<Vec<f32>>, sample_rate: u32) -> Mixed {
         let p = MeasureParams::default();
