@@ -894,3 +894,56 @@ fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
     assert!(b.gunshot_score > a.gunshot_score, "{a:#?} {b:#?}");
     assert_eq!(b.class, "gunshot");
 }
+
+#[test]
+fn a_long_low_blast_is_called_an_explosion_and_a_muzzle_blast_is_not() {
+    // A charge's blast as the devset draws it: a Friedlander pulse (3 ms rise, 30 ms positive
+    // phase) and a rumble (noise low-passed at 80 Hz, decaying over 0.5 s); and, 2.5 s later,
+    // the demo's shot (a 4 ms positive phase). Over faint noise, 48 kHz.
+    const SR: usize = 48_000;
+    let n = SR * 2;
+    let (rise, td) = (SR * 3 / 1000, 0.03f32);
+    let rumble = noise(n, 1.0, 8);
+    let a = (-2.0 * std::f32::consts::PI * 80.0 / SR as f32).exp();
+    let mut low = 0.0f32;
+    let blast: Vec<f32> = (0..n)
+        .map(|i| {
+            low = (1.0 - a) * rumble[i] + a * low;
+            let pulse = if i < rise {
+                i as f32 / rise as f32
+            } else {
+                let t = (i - rise) as f32 / SR as f32;
+                (1.0 - t / td) * (-t / td).exp()
+            };
+            let t = i as f32 / SR as f32;
+            0.6 * pulse + 0.5 * low * (-t / 0.5).exp()
+        })
+        .collect();
+    let shot = demo_shot(SR);
+    let mut x = noise(5 * SR, 0.002, 9);
+    for (d, v) in x[SR..].iter_mut().zip(&blast) {
+        *d += 0.5 * v;
+    }
+    for (d, v) in x[3 * SR + SR / 2..].iter_mut().zip(&shot) {
+        *d += 0.5 * v;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("blast.wav"), SR as u32, &x);
+    let a = analyze_json(&wav, &dir.path().join("out"), &[]);
+    let at = |s: f64| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - s).abs() <= 0.005)
+            .unwrap_or_else(|| panic!("no event at {s} s: {:#?}", a.events))
+    };
+    let explosion = at(1.0);
+    assert_eq!(explosion.class, "explosion", "{explosion:#?}");
+    assert!(
+        explosion.reasons[0].starts_with("long low blast (positive phase 3"),
+        "{:?}",
+        explosion.reasons
+    );
+    let gunshot = at(3.5);
+    assert_eq!(gunshot.class, "gunshot", "{gunshot:#?}");
+    assert!(gunshot.features.positive_phase_ms < 10.0, "{gunshot:#?}");
+}
