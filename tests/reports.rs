@@ -63,7 +63,7 @@ fn exports_match_their_snapshots() {
             let cols = split_csv(l);
             format!(
                 "{}|{}|{}|{}|{}\n",
-                cols[0], cols[1], cols[4], cols[5], cols[19]
+                cols[0], cols[1], cols[4], cols[5], cols[21]
             )
         })
         .collect();
