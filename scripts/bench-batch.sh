@@ -7,11 +7,17 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/tmp/earwitness-bench-batch}"
 formats="${2:-}"
+# The bang: a pink-noise burst low-passed at 3 kHz, its energy around 400 Hz like the devset's
+# shots. (A brown-noise burst puts it below 100 Hz and reads, rightly, as an explosion.) The
+# clips are made again when this changes.
+bang="synth 0.4 pinknoise vol 0.9 fade 0 0.4 0.38 lowpass 3000"
 mkdir -p "$work/clips"
-if [ "$(ls "$work/clips" | wc -l)" -lt 1000 ]; then
+if [ "$(ls "$work/clips" | wc -l)" -lt 1000 ] || [ "$(cat "$work/bang.spec" 2>/dev/null)" != "$bang" ]; then
   sox -n -r 16000 -c 1 -b 16 "$work/noise.wav" synth 5 pinknoise vol 0.05
   sox -n -r 16000 -c 1 -b 16 "$work/click.wav" synth 0.004 whitenoise vol 0.8 fade 0 0.004 0.003
-  sox -n -r 16000 -c 1 -b 16 "$work/bang.wav" synth 0.4 brownnoise vol 0.9 fade 0 0.4 0.38
+  # shellcheck disable=SC2086 # $bang is a list of sox effect arguments
+  sox -n -r 16000 -c 1 -b 16 "$work/bang.wav" $bang
+  echo "$bang" > "$work/bang.spec"
   for i in $(seq 0 999); do
     at=$(awk -v i="$i" 'BEGIN { printf "%.3f", 0.5 + (i % 37) * 0.1 }')
     src="$work/click.wav"; [ $((i % 10)) -eq 0 ] && src="$work/bang.wav"
