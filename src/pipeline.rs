@@ -808,13 +808,15 @@ pub fn run(
             }
         }
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
-        // A precursor is a crack only when the whole event sounds like a shot.
+        // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
+        // found again rather than rounded back from ms); the first is called a crack only when
+        // the whole event sounds like a shot, a precursor otherwise.
         let shot = v.class == classify::GUNSHOT;
-        let trailing = || {
-            refine::trailing_blast(mono, d.attack, signal.sample_rate, &p.detect.refine)
-                .filter(|_| shot)
-        };
-        let main = d.main_onset.or_else(trailing);
+        let main = d.main_onset.or_else(|| {
+            f.crack_lead_ms.and_then(|_| {
+                refine::trailing_blast(mono, d.attack, signal.sample_rate, &p.detect.refine)
+            })
+        });
         let mut parts = match main {
             Some(main) => vec![
                 component(if shot { "crack" } else { "precursor" }, t(d.onset)),

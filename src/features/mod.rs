@@ -425,6 +425,11 @@ impl Channel {
     }
 }
 
+/// How long before the onset the positive phase's low-pass starts, in seconds: some twenty time
+/// constants of a 1 kHz Butterworth biquad (about 0.2 ms), so its start-up transient has died
+/// out.
+const POSITIVE_PHASE_SETTLE_S: f64 = 0.005;
+
 /// Duration of the first pressure pulse of the sound at sample `onset` of `mono`, in ms
 /// ([`EventFeatures::positive_phase_ms`]).
 ///
@@ -435,7 +440,7 @@ pub fn positive_phase_ms(mono: &[f32], onset: usize, sample_rate: u32, p: &Measu
     let sr = f64::from(sample_rate);
     let n = |s: f64| (s * sr).round() as usize;
     let onset = onset.min(mono.len());
-    let settle = onset.saturating_sub(n(0.005));
+    let settle = onset.saturating_sub(n(POSITIVE_PHASE_SETTLE_S));
     let end = (onset + n(p.positive_phase_max_s)).min(mono.len());
     let cutoff = p.positive_phase_lowpass_hz.min(0.45 * sr) as f32;
     let Ok(coefficients) = Coefficients::<f32>::from_params(
