@@ -198,11 +198,7 @@ pub fn groups(
     else {
         return Vec::new();
     };
-    let peak_db = |i: usize| {
-        let w = &x[i.min(x.len())..(i + n).min(x.len())];
-        let m = w.iter().fold(0f32, |m, v| m.max(v.abs()));
-        20.0 * f64::from(m).max(1e-10).log10()
-    };
+    let peak_db = |i: usize| peak_db(&x[i.min(x.len())..(i + n).min(x.len())]);
     let seed_db: Vec<f64> = seeds.iter().map(|s| peak_db(s.onset)).collect();
     // A sound `level_db` below an event less than a burst gap before it may be its reflection.
     // Seeds are in time order: the ones in a window are found by bisection.
@@ -226,11 +222,8 @@ pub fn groups(
         if used[a] || onset < lead || onset - lead + n > x.len() || reflection(onset, seed_db[a]) {
             continue;
         }
+        // A silent template finds no copy (`Normalised::of`), so its group has one member.
         let template = &x[onset - lead..onset - lead + n];
-        let tt: f64 = template.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
-        if tt <= 1e-20 {
-            continue;
-        }
         let mut members = vec![Member {
             onset,
             correlation: 1.0,
@@ -242,7 +235,7 @@ pub fn groups(
             let lo = (t0 - lead).saturating_sub(gap);
             let hi = (t0 - lead + n + gap).min(x.len());
             for (at, correlation, level_db) in
-                CORRELATOR.with_borrow_mut(|c| copies(c, template, tt, &x[lo..hi], sep, p))
+                CORRELATOR.with_borrow_mut(|c| copies(c, template, &x[lo..hi], sep, p))
             {
                 let t = lo + at + lead;
                 if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
@@ -321,12 +314,6 @@ pub fn reflections(
     };
     let window =
         |t: usize| (t >= lead && t - lead + n <= x.len()).then(|| &x[t - lead..t - lead + n]);
-    let energy = |w: &[f32]| w.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
-    let peak_db = |w: &[f32]| {
-        20.0 * f64::from(w.iter().fold(0f32, |m, v| m.max(v.abs())))
-            .max(1e-10)
-            .log10()
-    };
     let mut out = Vec::new();
     for (e, echo) in seeds.iter().enumerate() {
         let Some(we) = window(echo.onset) else {
@@ -346,19 +333,14 @@ pub fn reflections(
             if g_db - e_db < p.level_db {
                 continue;
             }
-            let tt = energy(t);
-            // The best alignment within `lead` either side of the reported onset.
-            let r = (echo.onset.saturating_sub(lead)..=echo.onset + lead)
-                .filter_map(&window)
-                .map(|w| {
-                    let c: f64 = t
-                        .iter()
-                        .zip(w)
-                        .map(|(&a, &b)| f64::from(a) * f64::from(b))
-                        .sum();
-                    c / (tt * energy(w)).sqrt().max(1e-20)
+            // The best alignment within `lead` either side of the reported onset: the windows
+            // starting from 2 `lead` before the onset to the onset.
+            let seg = &x[echo.onset.saturating_sub(2 * lead)..(echo.onset + n).min(x.len())];
+            let r = CORRELATOR.with_borrow_mut(|c| {
+                Normalised::of(c, t, seg).map_or(f64::MIN, |c| {
+                    (0..c.lags()).map(|k| c.ncc(k)).fold(f64::MIN, f64::max)
                 })
-                .fold(f64::MIN, f64::max);
+            });
             if r >= p.min_correlation && best.is_none_or(|(db, _)| g_db > db) {
                 best = Some((g_db, g));
             }
@@ -370,36 +352,79 @@ pub fn reflections(
     out
 }
 
-/// Copies of `template` (energy `tt`) in `seg`: (lag, correlation, level dB) of every peak of
-/// the normalised correlation that is the highest within `sep` lags either side, reaches
-/// `min_correlation` and is within `level_db` of the template's level, in lag order.
+/// Largest magnitude of `w`, in dB (full scale 0 dB; -200 dB for silence).
+fn peak_db(w: &[f32]) -> f64 {
+    20.0 * f64::from(w.iter().fold(0f32, |m, v| m.max(v.abs())))
+        .max(1e-10)
+        .log10()
+}
+
+/// The correlation of a template with every window of a segment (lag `k`: the window starting
+/// at `k`), with what normalises it: the template's energy and the running energy of the
+/// segment. The value at a lag is computed when asked for, as most lags are gated away first.
+struct Normalised {
+    /// Sum of template × window, per lag.
+    num: Vec<f64>,
+    /// `energy[i]`: energy of the segment's first `i` samples.
+    energy: Vec<f64>,
+    /// Template length.
+    n: usize,
+    /// Template energy.
+    tt: f64,
+}
+
+impl Normalised {
+    /// `None` when the segment is shorter than the template or the template is silent.
+    fn of(correlator: &mut Correlator<f32>, template: &[f32], seg: &[f32]) -> Option<Normalised> {
+        let n = template.len();
+        let tt: f64 = template.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        if seg.len() < n || tt <= 1e-20 {
+            return None;
+        }
+        let num = correlator.xcorr(template, seg, 0, (seg.len() - n) as i64);
+        let mut energy = Vec::with_capacity(seg.len() + 1);
+        energy.push(0.0f64);
+        for &v in seg {
+            energy.push(energy.last().copied().unwrap_or(0.0) + f64::from(v) * f64::from(v));
+        }
+        Some(Normalised { num, energy, n, tt })
+    }
+
+    /// Number of lags.
+    fn lags(&self) -> usize {
+        self.num.len()
+    }
+
+    /// Normalised cross-correlation at lag `k` (0 for a silent window).
+    fn ncc(&self, k: usize) -> f64 {
+        let e = (self.energy[k + self.n] - self.energy[k]).max(0.0);
+        if e > 0.0 {
+            self.num[k] / (e * self.tt).sqrt()
+        } else {
+            0.0
+        }
+    }
+
+    /// Least-squares gain of the template onto the window at lag `k`.
+    fn gain(&self, k: usize) -> f64 {
+        self.num[k] / self.tt
+    }
+}
+
+/// Copies of `template` in `seg`: (lag, correlation, level dB) of every peak of the normalised
+/// correlation that is the highest within `sep` lags either side, reaches `min_correlation`
+/// and is within `level_db` of the template's level, in lag order.
 fn copies(
     correlator: &mut Correlator<f32>,
     template: &[f32],
-    tt: f64,
     seg: &[f32],
     sep: usize,
     p: &RepeatParams,
 ) -> Vec<(usize, f64, f64)> {
-    let n = template.len();
-    if seg.len() < n {
+    let Some(c) = Normalised::of(correlator, template, seg) else {
         return Vec::new();
-    }
-    let num = correlator.xcorr(template, seg, 0, (seg.len() - n) as i64);
-    let mut energy = Vec::with_capacity(seg.len() + 1);
-    energy.push(0.0f64);
-    for &v in seg {
-        energy.push(energy.last().copied().unwrap_or(0.0) + f64::from(v) * f64::from(v));
-    }
-    let ncc = |k: usize| {
-        let e = (energy[k + n] - energy[k]).max(0.0);
-        if e > 0.0 {
-            num[k] / (e * tt).sqrt()
-        } else {
-            0.0
-        }
     };
-    let level_db = |k: usize| 20.0 * (num[k] / tt).abs().max(1e-10).log10();
+    let level_db = |k: usize| 20.0 * c.gain(k).abs().max(1e-10).log10();
     // Cheap gates first (the gain, with a margin, before the logarithm and the square root):
     // most lags are no copy at all.
     let (lo, hi) = (
@@ -407,12 +432,12 @@ fn copies(
         1.01 * 10f64.powf(p.level_db / 20.0),
     );
     let candidate = |k: usize| {
-        let g = num[k] / tt;
-        g >= lo && g <= hi && level_db(k).abs() <= p.level_db && ncc(k) >= p.min_correlation
+        let g = c.gain(k);
+        g >= lo && g <= hi && level_db(k).abs() <= p.level_db && c.ncc(k) >= p.min_correlation
     };
-    peaks(num.len(), sep, ncc, candidate)
+    peaks(c.lags(), sep, |k| c.ncc(k), candidate)
         .into_iter()
-        .map(|k| (k, ncc(k), level_db(k)))
+        .map(|k| (k, c.ncc(k), level_db(k)))
         .collect()
 }
 
