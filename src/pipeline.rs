@@ -246,6 +246,7 @@ pub fn candidates_pooled(
         .map(|d| {
             let (peak_over_pre_db, onset_energy_db) =
                 evidence::onset_ratios_db(x, d.body_onset(), sample_rate, e);
+            let voiced = evidence::voicing(&voicing_plan, x, d.body_onset(), sample_rate, e);
             evidence::Evidence {
                 log_strength: f64::from(d.strength.max(1e-6)).log10(),
                 contrast_db: evidence::contrast_db(
@@ -258,7 +259,8 @@ pub fn candidates_pooled(
                 ),
                 peak_over_pre_db,
                 onset_energy_db,
-                voicing: evidence::voicing(&voicing_plan, x, d.body_onset(), sample_rate, e),
+                voicing: voiced.voicing,
+                voicing_pitch_hz: voiced.pitch_hz,
                 contrast_rank: 0.0,
             }
         })
@@ -440,8 +442,10 @@ fn add_repeats(
                         score: near.map_or(0.0, |c| c.1),
                     };
                     if near.is_none() {
-                        d.evidence.voicing =
+                        let voiced =
                             evidence::voicing(&voicing_plan, mono, d.body_onset(), sample_rate, e);
+                        d.evidence.voicing = voiced.voicing;
+                        d.evidence.voicing_pitch_hz = voiced.pitch_hz;
                     }
                     let f = measure_detection(signal, channel, &d, p);
                     let mut v = classify::classify(&f, &d.evidence, &p.classify);
@@ -539,6 +543,7 @@ fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         peak_over_pre_db: r(e.peak_over_pre_db),
         onset_energy_db: r(e.onset_energy_db),
         voicing: r(e.voicing),
+        voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
         contrast_rank: r(e.contrast_rank),
     }
 }

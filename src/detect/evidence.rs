@@ -84,6 +84,11 @@ pub struct Evidence {
     pub onset_energy_db: f64,
     /// Largest normalised autocorrelation 20-60 ms after the onset at voice periods (0..1).
     pub voicing: f64,
+    /// The fundamental (Hz) of that largest value when it is a peak of the autocorrelation, a
+    /// pitch period; none when the autocorrelation only falls across the voice periods, as it
+    /// does for any low, smooth sound (a thud, a distant blast), whose `voicing` is then its
+    /// smoothness, not a voice.
+    pub voicing_pitch_hz: Option<f64>,
     /// Share (0..1) of the clip's candidates whose contrast is lower.
     pub contrast_rank: f64,
 }
@@ -182,9 +187,20 @@ impl Voicing {
     /// The largest autocorrelation of `seg` (mean removed) at lags `lag_lo..=lag_hi`, over its
     /// value at lag 0; 0 for a silent or too short segment.
     pub fn max_normalised(&self, seg: &[f32], lag_lo: usize, lag_hi: usize) -> f64 {
+        self.best(seg, lag_lo, lag_hi).value
+    }
+
+    /// [`max_normalised`](Self::max_normalised), and the lag where it is when that lag is a
+    /// local maximum of the autocorrelation (its neighbours on both sides, including those
+    /// just outside the range, are not higher).
+    pub fn best(&self, seg: &[f32], lag_lo: usize, lag_hi: usize) -> Periodicity {
+        let none = Periodicity {
+            value: 0.0,
+            peak_lag: None,
+        };
         let len = seg.len().min(self.n / 2);
         if len < 2 || lag_lo > lag_hi {
-            return 0.0;
+            return none;
         }
         let mean = seg[..len].iter().sum::<f32>() / len as f32;
         let mut buf = self.fwd.make_input_vec();
@@ -193,32 +209,65 @@ impl Voicing {
         }
         let mut spec = self.fwd.make_output_vec();
         if self.fwd.process(&mut buf, &mut spec).is_err() {
-            return 0.0;
+            return none;
         }
         for c in spec.iter_mut() {
             *c = realfft::num_complex::Complex::new(c.norm_sqr(), 0.0);
         }
         let mut ac = self.inv.make_output_vec();
         if self.inv.process(&mut spec, &mut ac).is_err() || ac[0] <= 0.0 {
-            return 0.0;
+            return none;
         }
         let hi = lag_hi.min(len - 1);
         if lag_lo > hi {
-            return 0.0;
+            return none;
         }
-        let best = ac[lag_lo..=hi].iter().copied().fold(f32::MIN, f32::max);
-        f64::from((best / ac[0]).clamp(-1.0, 1.0))
+        // The first lag holding the largest value (ties keep the shortest lag).
+        let k = (lag_lo..=hi).fold(lag_lo, |b, k| if ac[k] > ac[b] { k } else { b });
+        let peak = ac[k - 1] <= ac[k] && (k + 1 >= len || ac[k + 1] <= ac[k]);
+        Periodicity {
+            value: f64::from((ac[k] / ac[0]).clamp(-1.0, 1.0)),
+            peak_lag: peak.then_some(k),
+        }
     }
 }
 
-/// Voicing of `x` after onset sample `n0`.
-pub fn voicing(plan: &Voicing, x: &[f32], n0: usize, sample_rate: u32, p: &EvidenceParams) -> f64 {
+/// What [`Voicing::best`] finds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Periodicity {
+    /// Largest normalised autocorrelation over the lags searched (0..1).
+    pub value: f64,
+    /// Its lag in samples, when it is a peak (a period) rather than the edge of a falling curve.
+    pub peak_lag: Option<usize>,
+}
+
+/// Voicing after an onset: [`Evidence::voicing`] and [`Evidence::voicing_pitch_hz`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Voiced {
+    /// Largest normalised autocorrelation at voice periods (0..1).
+    pub voicing: f64,
+    /// The fundamental of that maximum, when it is a pitch period.
+    pub pitch_hz: Option<f64>,
+}
+
+/// Voicing of `x` after onset sample `n0`, and its pitch when it has one.
+pub fn voicing(
+    plan: &Voicing,
+    x: &[f32],
+    n0: usize,
+    sample_rate: u32,
+    p: &EvidenceParams,
+) -> Voiced {
     let sr = f64::from(sample_rate);
     let lo = (n0 + (p.voicing_start_s * sr).round() as usize).min(x.len());
     let hi = (n0 + (p.voicing_end_s * sr).round() as usize).min(x.len());
     let lag_lo = (sr / p.voicing_fmax_hz).floor() as usize;
     let lag_hi = (sr / p.voicing_fmin_hz).ceil() as usize;
-    plan.max_normalised(&x[lo..hi], lag_lo.max(1), lag_hi)
+    let b = plan.best(&x[lo..hi], lag_lo.max(1), lag_hi);
+    Voiced {
+        voicing: b.value,
+        pitch_hz: b.peak_lag.map(|k| sr / k as f64),
+    }
 }
 
 /// Sets each candidate's `contrast_rank`: the share of the others with a lower contrast.
@@ -273,8 +322,30 @@ mod tests {
             .collect();
         let p = EvidenceParams::default();
         let plan = Voicing::new(2000);
-        assert!(voicing(&plan, &vowel, 0, sr, &p) > 0.8);
-        assert!(voicing(&plan, &noise, 0, sr, &p) < 0.3);
+        let v = voicing(&plan, &vowel, 0, sr, &p);
+        assert!(v.voicing > 0.8, "{v:?}");
+        let f0 = v.pitch_hz.expect("a vowel has a pitch period");
+        assert!((f0 - 150.0).abs() < 3.0, "{v:?}");
+        assert!(voicing(&plan, &noise, 0, sr, &p).voicing < 0.3);
+    }
+
+    #[test]
+    fn a_low_smooth_sound_reads_smooth_but_has_no_pitch() {
+        // A 60 Hz thud: its period (16.7 ms) is longer than any voice period searched (2.5-12.5
+        // ms), so its autocorrelation only falls from the shortest lag, where it is still high.
+        let sr = 16_000;
+        let thud: Vec<f32> = (0..2000)
+            .map(|i| (2.0 * std::f32::consts::PI * 60.0 * i as f32 / sr as f32).sin())
+            .collect();
+        let v = voicing(
+            &Voicing::new(2000),
+            &thud,
+            0,
+            sr,
+            &EvidenceParams::default(),
+        );
+        assert!(v.voicing > 0.4, "{v:?}");
+        assert_eq!(v.pitch_hz, None, "{v:?}");
     }
 
     #[test]

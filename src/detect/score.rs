@@ -81,6 +81,7 @@ mod tests {
             peak_over_pre_db: 12.0,
             onset_energy_db: 3.0,
             voicing: 0.2,
+            voicing_pitch_hz: None,
             contrast_rank: 0.8,
         };
         let voiced = Evidence {

@@ -12,7 +12,7 @@
 //! | event-to-background ratio | + | a shot is loud against its surroundings |
 //! | spectral centroid (kHz) | − | blast energy sits low; claps, clicks and knocks are bright |
 //! | spectral flatness (bands the channel carries) | + | a blast is broadband noise, not a resonance |
-//! | voicing after the onset | − | speech goes on into a voiced vowel |
+//! | voicing after the onset | − | speech goes on into a voiced vowel, a struck object into its ringing mode; a blast into noise |
 //! | tail (120-250 ms vs 0-10 ms) | + | a shot's reverberant tail carries on; claps and knocks die |
 //!
 //! The low/high band ratio and the early decay are measured and reported but not weighed:
@@ -145,7 +145,20 @@ fn describe(i: usize, f: &EventFeatures, e: &Evidence, towards: bool) -> String 
         ),
         4 => (
             format!("not voiced after onset ({:.2})", e.voicing),
-            format!("voiced after onset ({:.2}): speech-like", e.voicing),
+            // A voice and a struck object's ringing mode (a knock on wood, a hammer on metal)
+            // are both periodic: the measurement cannot tell them apart, so neither is named.
+            match e.voicing_pitch_hz {
+                Some(f0) => format!(
+                    "periodic after onset ({:.2}, {f0:.0} Hz): a voice or a ringing resonance",
+                    e.voicing
+                ),
+                // The autocorrelation only falls across the voice periods: what was measured is
+                // smoothness (a low thud, a distant blast, a nasal), not a voice.
+                None => format!(
+                    "low and smooth after onset ({:.2}, no pitch period)",
+                    e.voicing
+                ),
+            },
         ),
         _ => (
             format!("reverberant tail ({:+.0} dB at 120-250 ms)", f.tail_db),
@@ -322,11 +335,33 @@ mod tests {
     #[test]
     fn a_voiced_onset_is_not() {
         let (f, e) = shot();
-        let syllable = Evidence { voicing: 0.9, ..e };
+        let syllable = Evidence {
+            voicing: 0.9,
+            voicing_pitch_hz: Some(128.0),
+            ..e
+        };
         let plosive = EventFeatures { flatness: 0.2, ..f };
         let v = classify(&plosive, &syllable, &ClassifyParams::default());
         assert_eq!(v.class, IMPULSIVE, "{v:?}");
-        assert!(v.reasons.iter().any(|r| r.starts_with("voiced")), "{v:?}");
+        assert!(
+            v.reasons
+                .iter()
+                .any(|r| r == "periodic after onset (0.90, 128 Hz): a voice or a ringing resonance"),
+            "{v:?}"
+        );
+        // The same value without a pitch period is smoothness, and is worded so.
+        let smooth = Evidence {
+            voicing_pitch_hz: None,
+            ..syllable
+        };
+        let v = classify(&plosive, &smooth, &ClassifyParams::default());
+        assert!(
+            v.reasons
+                .iter()
+                .any(|r| r == "low and smooth after onset (0.90, no pitch period)"),
+            "{v:?}"
+        );
+        assert!(!v.reasons.iter().any(|r| r.contains("voice")), "{v:?}");
     }
 
     #[test]
