@@ -34,6 +34,13 @@ fn main() {
         merge(&mut value, serde_json::from_str(patch).unwrap());
     }
     let params: DetectParams = serde_json::from_value(value).unwrap();
+    // Optional fourth argument: the same for the measurement parameters, e.g.
+    // '{"subtraction_floor": 0.1}'.
+    let mut value = serde_json::to_value(features::MeasureParams::default()).unwrap();
+    if let Some(patch) = args.get(4) {
+        merge(&mut value, serde_json::from_str(patch).unwrap());
+    }
+    let mp: features::MeasureParams = serde_json::from_value(value).unwrap();
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -42,7 +49,6 @@ fn main() {
     for path in entries {
         let d = decode::decode(&path, &DecodeParams::default()).unwrap();
         let sr = f64::from(d.signal.sample_rate);
-        let mp = features::MeasureParams::default();
         let mix =
             earwitness::signal::Mixed::from_signal(&d.signal, mp.clip_level, mp.clip_run_samples);
         let x = &mix.mono;
