@@ -414,11 +414,12 @@ fn background_spectrum(
     let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(n_fft);
     let mut input = fft.make_input_vec();
     let mut out = fft.make_output_vec();
+    let window: Vec<f64> = (0..len).map(|i| tukey(i, len, p.spectrum_taper)).collect();
     let mut frames: Vec<Vec<f64>> = Vec::with_capacity(starts.len());
     for &start in &starts {
         input.iter_mut().for_each(|v| *v = 0.0);
-        for (i, v) in input.iter_mut().enumerate().take(len) {
-            *v = f64::from(x[start + i]) * tukey(i, len, p.spectrum_taper);
+        for ((v, s), w) in input.iter_mut().zip(&x[start..start + len]).zip(&window) {
+            *v = f64::from(*s) * w;
         }
         // Lengths come from the plan, so this cannot fail.
         let _ = fft.process(&mut input, &mut out);
