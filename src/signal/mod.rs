@@ -267,7 +267,9 @@ impl Mixer {
             let mono = sum / k;
             self.out.mono.push(mono);
             self.out.ceiling = self.out.ceiling.max(peak);
-            if block.len() > 1 {
+            // Every frame of a multichannel clip, whatever the block holds, so the chunks stay
+            // aligned with the mix.
+            if self.out.channels > 1 {
                 self.out.peak.push(peak, mono);
             }
         }
