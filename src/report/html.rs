@@ -185,8 +185,9 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "cross-correlation, at nearly the same level); such events say so first in their reasons. A weaker "
                     "late copy of a shot is listed as its echo, not as another event." }
                 p { "The gunshot score (0 to 1) weighs measured features with weights fitted on a labelled development set: "
-                    "rise time, level above the background, spectral centroid and flatness, low-frequency body, voicing after "
-                    "the onset, and how the sound decays; a supersonic crack heard before the muzzle blast raises it, and "
+                    "rise time, level above the background, spectral centroid (with the background's spectrum taken away) and "
+                    "flatness, low-frequency body, periodicity after the onset (a voice, or a struck object's ringing), and "
+                    "how the sound decays; a supersonic crack heard before the muzzle blast raises it, and "
                     "a long, low first pressure pulse (15 ms or more, its energy below 150 Hz) makes a sound an explosion. "
                     "It says how much a sound resembles the gunshots of that set. "
                     "It does not identify a firearm, and a high score is not proof: door slams, impacts and explosions at a "
