@@ -40,9 +40,10 @@
 //! with the cube root of the charge: Hopkinson-Cranz scaling; G. F. Kinney and K. J. Graham,
 //! *Explosive Shocks in Air*, 2nd ed., Springer, 1985). Among the development set's candidates
 //! with detection score >= 0.3 that second rule picks out its two synthetic explosions (pulses
-//! of 26 and 33 ms at 58-66 Hz) and nothing else: the nearest gunshot has a 66 Hz centroid but
-//! an 8.5 ms pulse, the longer pulses (20-25 ms) sit at 185-237 Hz, and the demo's door slam,
-//! a damped 70 Hz thud, has a 12.9 ms pulse at 98 Hz. A crack before the blast rules it out.
+//! of 26 and 33 ms, centroids of 40-45 Hz with the background subtracted) and nothing else: the
+//! nearest gunshot has a 62 Hz centroid but an 8.5 ms pulse, the longer pulses (20-25 ms) sit at
+//! 181-237 Hz, and the demo's door slam, a damped 70 Hz thud, has a 12.9 ms pulse at 89 Hz. A
+//! crack before the blast rules it out.
 
 use serde::{Deserialize, Serialize};
 
