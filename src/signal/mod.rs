@@ -136,8 +136,9 @@ pub const PEAK_CHUNK: usize = 4096;
 /// The stored chunks sit one after another in one vector, reserved whole up front when the
 /// length is known: the pages of a reservation that are never written are never mapped, so a
 /// recording that needs every chunk costs what one vector of peaks did, and one that needs few
-/// costs only those. (Chunks as separate allocations cost 3-10 % more on a true stereo
-/// 30-minute clip: the allocator's heap fragments between the decoder's buffers.)
+/// costs only those. (Chunks as separate allocations measured 770 and 828 MiB against 750 on a
+/// true stereo 30-minute clip, with chunks of 4096 and 16384 frames; presumably the heap
+/// fragments between the decoder's buffers.)
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Peaks {
     /// Per chunk, its index among the stored chunks; `None` (or beyond the end) means `|mono|`.
