@@ -128,6 +128,11 @@ pub struct Analysis {
     pub events: Vec<Event>,
     /// Runs of gunshot-like events.
     pub bursts: Vec<Burst>,
+    /// Sounds the detector found but that the transcript shows to be the onsets of words
+    /// (`detect::syllables`): not events, listed so that nothing is hidden. Absent without a
+    /// transcript.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub set_aside: Vec<SetAside>,
     /// The transcript the events were placed in, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<TranscriptReport>,
@@ -227,6 +232,26 @@ pub struct Event {
     pub transcript: Option<crate::transcript::relate::Relation>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
+}
+
+/// A detected sound set aside as a word's onset, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAside {
+    /// Onset in seconds, as the event would have had it.
+    pub onset_s: f64,
+    /// Largest magnitude of any channel, in dBFS.
+    pub peak_dbfs: f64,
+    /// Its detection score.
+    pub detection_score: f64,
+    /// Its gunshot score.
+    pub gunshot_score: f64,
+    /// Spectral flatness of its onset.
+    pub flatness: f64,
+    /// 1-based index of the cue in `transcript.cues`.
+    pub cue: usize,
+    /// Why, in words.
+    pub reason: String,
 }
 
 /// An event found, or re-timed, as a copy of a reported gunshot's waveform.

@@ -6,11 +6,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{components, evidence, follow, odf, peaks, refine, repeat, score};
+use crate::detect::{components, evidence, follow, odf, peaks, refine, repeat, score, syllables};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{
-    Analysis, AnalyzedAudio, Burst, Event, OffsetSource, SCHEMA_VERSION, Tool, TranscriptReport,
+    Analysis, AnalyzedAudio, Burst, Event, OffsetSource, SCHEMA_VERSION, SetAside, Tool,
+    TranscriptReport,
 };
 use crate::signal::stft::{ColumnMax, StftParams, StftPlan};
 use crate::signal::{Mixed, Mixer};
@@ -69,6 +70,8 @@ pub struct TranscriptParams {
     pub sync_speed: bool,
     /// Parameters of the automatic estimate.
     pub sync_params: crate::transcript::sync::SyncParams,
+    /// Which sounds inside spoken cues are taken for the onsets of words.
+    pub syllables: crate::detect::syllables::SyllableParams,
 }
 
 /// How gunshot-like events are grouped into bursts.
@@ -863,24 +866,47 @@ pub fn run(
             burst: None,
         });
     }
-    let bursts = group_bursts(&mut events, &p.burst);
     let transcript = match transcript {
-        Some(tp) => {
-            let t = place_transcript(
-                tp,
-                mono,
-                signal.sample_rate,
-                signal.duration_s(),
-                &p.transcript,
-                &mut warnings,
-            )?;
-            for e in &mut events {
-                e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
-            }
-            Some(t)
-        }
+        Some(tp) => Some(place_transcript(
+            tp,
+            mono,
+            signal.sample_rate,
+            signal.duration_s(),
+            &p.transcript,
+            &mut warnings,
+        )?),
         None => None,
     };
+    let mut set_aside = Vec::new();
+    if let Some(t) = &transcript {
+        events.retain(|e| {
+            let judged = syllables::judge(
+                e.onset_s,
+                &e.class,
+                e.features.flatness,
+                &t.cues,
+                &p.transcript.syllables,
+            );
+            let Some((cue, reason)) = judged else {
+                return true;
+            };
+            set_aside.push(SetAside {
+                onset_s: e.onset_s,
+                peak_dbfs: e.peak_dbfs,
+                detection_score: e.detection_score,
+                gunshot_score: e.gunshot_score,
+                flatness: round_to(e.features.flatness, 3),
+                cue: cue + 1,
+                reason,
+            });
+            false
+        });
+        for (k, e) in events.iter_mut().enumerate() {
+            e.id = k + 1;
+            e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
+        }
+    }
+    let bursts = group_bursts(&mut events, &p.burst);
     let analysis = Analysis {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -894,6 +920,7 @@ pub fn run(
         },
         events,
         bursts,
+        set_aside,
         transcript,
         warnings,
     };

@@ -198,6 +198,55 @@ fn the_demo_shot_is_placed_after_get_up() {
 }
 
 #[test]
+fn word_onsets_inside_the_captions_are_set_aside_and_listed() {
+    let labels: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("samples/demo.labels.json")).unwrap())
+            .unwrap();
+    let labelled: Vec<f64> = labels["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["onset_s"].as_f64().unwrap())
+        .collect();
+    let is_labelled = |t: f64| labelled.iter().any(|l| (l - t).abs() <= 0.05);
+    let srt = root().join("samples/demo.srt");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, with) = analyze(&["--transcript", srt.to_str().unwrap()], dir.path());
+    let (_, bare) = analyze(&[], &dir.path().join("bare"));
+    let (_, kept) = analyze(
+        &["--transcript", srt.to_str().unwrap(), "--keep-word-onsets"],
+        &dir.path().join("kept"),
+    );
+    // Without a transcript nothing is set aside, and the demo's syllables are reported.
+    assert!(bare.set_aside.is_empty());
+    assert!(bare.events.iter().any(|e| !is_labelled(e.onset_s)));
+    // With it, the sounds set aside are exactly the unlabelled ones (the words' onsets), each
+    // inside a spoken cue, with its reason; the events left are numbered 1..n.
+    assert!(!with.set_aside.is_empty());
+    let t = with.transcript.as_ref().unwrap();
+    for x in &with.set_aside {
+        assert!(!is_labelled(x.onset_s), "{x:?}");
+        let c = &t.cues[x.cue - 1];
+        assert!(
+            x.onset_s >= c.start_s - 0.1 && x.onset_s <= c.end_s,
+            "{x:?} {c:?}"
+        );
+        assert!(x.flatness < 0.4 && x.reason.contains(&c.text), "{x:?}");
+    }
+    assert!(with.events.iter().all(|e| is_labelled(e.onset_s)));
+    assert_eq!(
+        with.events.len() + with.set_aside.len(),
+        bare.events.len(),
+        "the transcript only sets aside; it adds nothing"
+    );
+    assert!(with.events.iter().enumerate().all(|(i, e)| e.id == i + 1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("set aside as word onsets"));
+    // --keep-word-onsets reports them as before.
+    assert!(kept.set_aside.is_empty());
+    assert_eq!(kept.events.len(), bare.events.len());
+}
+
+#[test]
 fn a_manual_offset_moves_the_cues_onto_the_audio_clock() {
     let dir = tempfile::tempdir().unwrap();
     let late = dir.path().join("late.srt");

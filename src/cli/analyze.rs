@@ -149,6 +149,17 @@ pub fn render_table(a: &Analysis) -> String {
             let _ = writeln!(s, "{:>16}{}", "", phrase);
         }
     }
+    if !a.set_aside.is_empty() {
+        let _ = writeln!(
+            s,
+            "set aside as word onsets (inside spoken cues, voice-coloured): {}",
+            a.set_aside
+                .iter()
+                .map(|x| clock(x.onset_s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for b in &a.bursts {
         let _ = writeln!(
             s,

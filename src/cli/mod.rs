@@ -196,6 +196,11 @@ pub struct ThresholdArgs {
     /// (on by default; `params.burst.repeat` holds its thresholds).
     #[arg(long)]
     pub no_repeats: bool,
+    /// With a transcript, still report sounds that start inside a spoken cue with a
+    /// voice-coloured spectrum (by default they are taken for the onsets of words and listed
+    /// under `set_aside` in events.json instead).
+    #[arg(long)]
+    pub keep_word_onsets: bool,
 }
 
 impl ThresholdArgs {
@@ -205,6 +210,7 @@ impl ThresholdArgs {
         p.classify.gunshot_min_score = self.gunshot_min_score;
         p.burst.follow.enabled = self.burst_followers;
         p.burst.repeat.enabled = !self.no_repeats;
+        p.transcript.syllables.enabled = !self.keep_word_onsets;
         p
     }
 }

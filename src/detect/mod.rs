@@ -2,7 +2,8 @@
 //! (`peaks`), sample-accurate onsets (`refine`).
 //!
 //! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::locate ->
-//! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst.
+//! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst, and
+//! with a transcript `syllables` sets aside the onsets of its words.
 
 pub mod components;
 pub mod evidence;
@@ -12,3 +13,4 @@ pub mod peaks;
 pub mod refine;
 pub mod repeat;
 pub mod score;
+pub mod syllables;

@@ -92,6 +92,11 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                             ", " (format!("{:.3}", b.mean_interval_s)) " s apart on average ("
                             (format!("{:.0}", b.rounds_per_minute)) " rounds per minute)" }
                     }
+                    @if !a.set_aside.is_empty() {
+                        li { (a.set_aside.len()) " further sound(s) set aside as the onsets of spoken words (inside a caption, "
+                            "with a voice-coloured spectrum): "
+                            (a.set_aside.iter().map(|x| clock(x.onset_s)).collect::<Vec<_>>().join(", ")) }
+                    }
                     @if let Some(t) = &a.transcript {
                         li { "Transcript " code { (t.path) } " (" (t.format.name()) ", " (t.cues.len()) " cues), clock "
                             (match t.offset_source {
@@ -194,7 +199,10 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "distance, and sounds distorted by clipping or heavy compression, can score high; quiet or masked shots "
                     "can be missed. Error rates measured on the development set are in the project's documentation." }
                 p { "Times in this report are seconds on the clip's own timeline. A transcript's times were corrected as "
-                    "stated in the summary; words are placed by the transcript's own timing." }
+                    "stated in the summary; words are placed by the transcript's own timing. With a transcript, a sound that "
+                    "starts inside a spoken caption with a voice-coloured spectrum (its energy in a few bands, as a word's "
+                    "first formants) is taken for the word's onset and set aside rather than reported; a gunshot-like or "
+                    "explosion-like sound never is. Those set aside are named in the summary and in events.json." }
             }
         }
     };
