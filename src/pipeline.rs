@@ -755,6 +755,25 @@ pub fn run(
         .map(|d| {
             let f = measure_detection(&signal, &channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
+            // A shot whose crack the broadband search missed: looked for again above 2 kHz,
+            // and the shot timed from it when found (`refine::faint_crack`).
+            if v.class == classify::GUNSHOT && d.main_onset.is_none() {
+                let cracked =
+                    refine::faint_crack(mono, d.onset, signal.sample_rate, &p.detect.refine).map(
+                        |crack| Detection {
+                            onset: crack,
+                            main_onset: Some(d.attack),
+                            ..d
+                        },
+                    );
+                if let Some(c) = cracked {
+                    let cf = measure_detection(&signal, &channel, &c, p);
+                    let cv = classify::classify(&cf, &c.evidence, &p.classify);
+                    if cv.class == classify::GUNSHOT {
+                        return (c, cf, cv);
+                    }
+                }
+            }
             (d, f, v)
         })
         .collect();
