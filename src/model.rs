@@ -169,7 +169,8 @@ pub struct TranscriptReport {
     pub offset_source: OffsetSource,
     /// Confidence of the automatic estimate (0..1), when one was made.
     pub sync_confidence: Option<f64>,
-    /// The automatic estimate, also when it was not applied (low confidence).
+    /// The automatic estimate, also when it was not applied (low confidence, or the clock
+    /// taken as given and only checked, as the word-onset rule does; see `warnings`).
     pub sync_estimate_s: Option<f64>,
     /// Transcript seconds per audio second (1 unless a frame-rate conversion was found).
     pub speed_ratio: f64,

@@ -603,7 +603,7 @@ fn place_transcript(
     duration_s: f64,
     p: &TranscriptParams,
     warnings: &mut Vec<String>,
-) -> Result<TranscriptReport> {
+) -> Result<Placed> {
     use crate::transcript::{self, sync};
     let t = transcript::load(path, p.format)?;
     let shown = path.display();
@@ -613,6 +613,27 @@ fn place_transcript(
         None => (0.0, OffsetSource::None, 1.0),
     };
     let (mut confidence, mut estimate_s) = (None, None);
+    // With the clock taken as given, the word-onset rule checks it first (`detect::syllables`).
+    let check = p.sync == SyncMode::None && p.offset_s.is_none() && p.syllables.enabled;
+    let mut clock_off = false;
+    if check {
+        let sp = &p.sync_params;
+        let activity = sync::speech_activity(mono, sample_rate, sp);
+        if let Some(e) = sync::estimate(&activity, &t.cues, sp) {
+            confidence = Some(round_to(e.confidence, 3));
+            estimate_s = Some(round_to(e.offset_s, 3));
+            clock_off =
+                syllables::clock_is_off(e.offset_s, e.confidence, sp.min_confidence, &p.syllables);
+            if clock_off {
+                warnings.push(format!(
+                    "{shown}: the transcript's clock looks off by {:+.3} s against the speech \
+                     (confidence {:.2}); the events are placed on its clock as given, no sound \
+                     is set aside as a word onset; --sync auto would correct it",
+                    e.offset_s, e.confidence
+                ));
+            }
+        }
+    }
     if p.sync == SyncMode::Auto {
         let mut sp = p.sync_params.clone();
         if p.sync_speed {
@@ -672,17 +693,28 @@ fn place_transcript(
         ));
     }
     let (_, sha256) = crate::probe::hash_file(path)?;
-    Ok(TranscriptReport {
-        path: path.display().to_string(),
-        sha256,
-        format: t.format,
-        offset_s: round_to(offset_s, 6),
-        offset_source: source,
-        sync_confidence: confidence,
-        sync_estimate_s: estimate_s,
-        speed_ratio: speed,
-        cues,
+    Ok(Placed {
+        clock_off,
+        report: TranscriptReport {
+            path: path.display().to_string(),
+            sha256,
+            format: t.format,
+            offset_s: round_to(offset_s, 6),
+            offset_source: source,
+            sync_confidence: confidence,
+            sync_estimate_s: estimate_s,
+            speed_ratio: speed,
+            cues,
+        },
     })
+}
+
+/// A transcript on the audio's clock, and whether that clock was found to be off.
+struct Placed {
+    report: TranscriptReport,
+    /// The clock, taken as given, disagrees with the speech (see
+    /// [`syllables::clock_is_off`]): the cues are not where the words are.
+    clock_off: bool,
 }
 
 /// Analyzes the clip at `path`: probe, decode, detect, measure, classify, group.
@@ -897,8 +929,13 @@ pub fn run(
         None => None,
     };
     let mut set_aside = Vec::new();
+    let clock_off = transcript.as_ref().is_some_and(|t| t.clock_off);
+    let transcript = transcript.map(|t| t.report);
     if let Some(t) = &transcript {
         events.retain(|e| {
+            if clock_off {
+                return true;
+            }
             let judged = syllables::judge(
                 e.onset_s,
                 &e.class,

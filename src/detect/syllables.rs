@@ -40,6 +40,11 @@ pub struct SyllableParams {
     /// hand or by a recogniser to a frame or two, and the rise of a word comes before its
     /// nominal start.
     pub lead_s: f64,
+    /// The rule needs the captions on the audio's clock. When their clock is taken as given
+    /// (no `--sync auto`, no manual offset), it is checked against the speech in the audio;
+    /// if the estimate is confident and at least this far (s) from the given clock, the cues
+    /// are not where the words are, and nothing is set aside (a warning says so).
+    pub clock_check_s: f64,
 }
 
 impl Default for SyllableParams {
@@ -48,6 +53,7 @@ impl Default for SyllableParams {
             enabled: true,
             max_flatness: 0.4,
             lead_s: 0.1,
+            clock_check_s: 1.0,
         }
     }
 }
@@ -75,6 +81,18 @@ pub fn spoken_cue_at(onset_s: f64, cues: &[Cue], lead_s: f64) -> Option<usize> {
                 c.words.iter().any(|w| within(w.start_s, w.end_s))
             }
     })
+}
+
+/// True when an automatic estimate of the captions' offset (`estimate_s`, with `confidence`
+/// against the sync's `min_confidence`) says that their clock, taken as given, is off by
+/// `clock_check_s` or more.
+pub fn clock_is_off(
+    estimate_s: f64,
+    confidence: f64,
+    min_confidence: f64,
+    p: &SyllableParams,
+) -> bool {
+    confidence >= min_confidence && estimate_s.abs() >= p.clock_check_s
 }
 
 /// Why an event of class `class` at `onset_s` with onset flatness `flatness` is taken for a
@@ -152,6 +170,16 @@ mod tests {
             ..p
         };
         assert!(judge(2.5, imp, 0.2, &cues, &off).is_none());
+    }
+
+    #[test]
+    fn a_confident_estimate_far_from_the_given_clock_means_the_cues_are_elsewhere() {
+        let p = SyllableParams::default();
+        assert!(clock_is_off(8.25, 0.51, 0.35, &p));
+        assert!(clock_is_off(-1.7, 0.41, 0.35, &p));
+        // Close to the given clock, or not confident: the clock stands.
+        assert!(!clock_is_off(0.085, 0.39, 0.35, &p));
+        assert!(!clock_is_off(-3.4, 0.07, 0.35, &p));
     }
 
     #[test]
