@@ -940,6 +940,7 @@ pub fn run(
                 e.onset_s,
                 &e.class,
                 e.features.flatness,
+                e.features.centroid_hz,
                 &t.cues,
                 &p.transcript.syllables,
             );
