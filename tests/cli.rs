@@ -947,3 +947,46 @@ fn a_long_low_blast_is_called_an_explosion_and_a_muzzle_blast_is_not() {
     assert_eq!(gunshot.class, "gunshot", "{gunshot:#?}");
     assert!(gunshot.features.positive_phase_ms < 10.0, "{gunshot:#?}");
 }
+
+#[test]
+fn a_cut_to_silence_at_the_end_is_not_an_event() {
+    // Two seconds of rumble (white noise through a one-pole 100 Hz low-pass, peak 0.5) that
+    // stops dead at a loud sample, as a trimmed recording does: the detector's last frames see
+    // the cut as a broadband click.
+    let sr = 48_000usize;
+    let white = noise(2 * sr, 1.0, 17);
+    let k = 1.0 - (-2.0 * std::f32::consts::PI * 100.0 / sr as f32).exp();
+    let mut state = 0.0f32;
+    let mut x: Vec<f32> = white
+        .iter()
+        .map(|w| {
+            state += k * (w - state);
+            state
+        })
+        .collect();
+    let top = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    x.iter_mut().for_each(|v| *v *= 0.5 / top);
+    // End on the rumble's largest excursion, so the cut is a step.
+    let (at, _) =
+        x[sr..].iter().enumerate().fold(
+            (0, 0.0f32),
+            |b, (i, v)| if v.abs() > b.1 { (i, v.abs()) } else { b },
+        );
+    x.truncate(sr + at + 1);
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("cut.wav"), sr as u32, &x);
+    let a = analyze_json(&wav, &dir.path().join("out"), &["--min-score", "0.05"]);
+    let end = x.len() as f64 / sr as f64;
+    assert!(
+        a.events.iter().all(|e| e.onset_s < end - 0.02),
+        "an event at the cut: {:?} (end {end})",
+        a.events.iter().map(|e| e.onset_s).collect::<Vec<_>>()
+    );
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("last") && w.contains("run past the end")),
+        "{:?}",
+        a.warnings
+    );
+}

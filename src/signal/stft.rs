@@ -15,6 +15,14 @@ pub struct StftParams {
     pub hop_s: f64,
 }
 
+impl StftParams {
+    /// The window in samples at `sample_rate`: `window_s` rounded up to a power of two.
+    pub fn n_fft(&self, sample_rate: u32) -> usize {
+        let win = (self.window_s * f64::from(sample_rate)).round().max(16.0) as usize;
+        win.next_power_of_two()
+    }
+}
+
 impl Default for StftParams {
     fn default() -> Self {
         // ~21 ms windows resolve low frequencies enough for band ratios; a 2.5 ms hop keeps an
@@ -69,8 +77,7 @@ impl Spectrogram {
 impl StftPlan {
     /// A plan for `params` at `sample_rate`.
     pub fn new(params: &StftParams, sample_rate: u32) -> Self {
-        let win = (params.window_s * f64::from(sample_rate)).round().max(16.0) as usize;
-        let n_fft = win.next_power_of_two();
+        let n_fft = params.n_fft(sample_rate);
         let hop = ((params.hop_s * f64::from(sample_rate)).round() as usize).max(1);
         let window = (0..n_fft)
             .map(|i| {
