@@ -143,6 +143,17 @@ fn the_html_report_is_self_contained_and_complete() {
         html.contains("0.42 s after &quot;Get up!&quot;")
             || html.contains("0.42 s after \"Get up!\"")
     );
+    // The sounds set aside as word onsets are named in the summary and shown, greyed, in the
+    // transcript.
+    assert!(!json.set_aside.is_empty());
+    assert!(html.contains(&format!(
+        "{} further sound(s) set aside as the onsets of spoken words",
+        json.set_aside.len()
+    )));
+    assert_eq!(
+        html.matches("class=\"ev aside\"").count(),
+        json.set_aside.len()
+    );
 }
 
 #[test]

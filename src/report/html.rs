@@ -45,6 +45,7 @@ th{background:#f4f4f4}td.mono{white-space:nowrap}code,.mono{font-family:ui-monos
 img{max-width:100%;height:auto;border:1px solid #ddd}.gunshot{color:#b34700;font-weight:600}.explosion{color:#a0527d;font-weight:600}
 .event{page-break-inside:avoid;margin:1.2em 0}.cue{margin:.2em 0}.cue .t{color:#666;font-family:ui-monospace,monospace;margin-right:.6em}
 .ev{margin:.3em 0 .3em 1.5em;padding:.2em .5em;border-left:4px solid #56b4e9;background:#f3f9fd}.ev.gunshot{border-color:#d55e00;background:#fdf3ec}
+.ev.aside{border-color:#bbb;background:#f7f7f7;color:#666}
 .note{background:#fffbe6;border:1px solid #eedc82;padding:.6em 1em}audio{width:100%;max-width:520px}
 @media print{audio{display:none}body{margin:0}}
 ";
@@ -159,6 +160,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         @match item {
                             Item::Cue(i) => { div class="cue" { span class="t" { (clock(t.cues[i].start_s)) } @if let Some(s) = &t.cues[i].speaker { strong { (s) ": " } } (t.cues[i].text) } }
                             Item::Event(i) => { div class=(format!("ev {}", a.events[i].class)) { span class="mono" { (clock(a.events[i].onset_s)) } " #" (a.events[i].id) " " (label(&a.events[i])) } }
+                            Item::Aside(i) => { div class="ev aside" { span class="mono" { (clock(a.set_aside[i].onset_s)) } " set aside: taken for a word's onset (flatness " (format!("{:.2}", a.set_aside[i].flatness)) ")" } }
                         }
                     }
                 }
@@ -212,6 +214,8 @@ pub fn render(a: &Analysis, media: &Media) -> String {
 enum Item {
     Cue(usize),
     Event(usize),
+    /// A sound set aside as a word's onset (`Analysis::set_aside`).
+    Aside(usize),
 }
 
 /// Cues and events in time order (an event right after the cue it falls in).
@@ -229,6 +233,12 @@ fn interleave(a: &Analysis) -> Vec<Item> {
                 .iter()
                 .enumerate()
                 .map(|(i, e)| (e.onset_s, 1, Item::Event(i))),
+        )
+        .chain(
+            a.set_aside
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.onset_s, 1, Item::Aside(i))),
         )
         .collect();
     items.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
