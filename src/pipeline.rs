@@ -612,16 +612,42 @@ fn place_transcript(
         Some(o) => (o, OffsetSource::Manual, 1.0),
         None => (0.0, OffsetSource::None, 1.0),
     };
-    let (mut confidence, mut estimate_s) = (None, None);
-    // With the clock taken as given, the word-onset rule checks it first (`detect::syllables`).
+    // The automatic estimate: applied with `--sync auto`; with the clock taken as given, only
+    // checked, for the word-onset rule (`detect::syllables`).
+    let auto = p.sync == SyncMode::Auto;
     let check = p.sync == SyncMode::None && p.offset_s.is_none() && p.syllables.enabled;
+    let mut sp = p.sync_params.clone();
+    if auto && p.sync_speed {
+        sp.speed_ratios = sync::FRAME_RATE_RATIOS.to_vec();
+    }
+    let estimate = (auto || check)
+        .then(|| sync::estimate(&sync::speech_activity(mono, sample_rate, &sp), &t.cues, &sp))
+        .flatten();
+    let confidence = estimate.as_ref().map(|e| round_to(e.confidence, 3));
+    let estimate_s = estimate.as_ref().map(|e| round_to(e.offset_s, 3));
     let mut clock_off = false;
-    if check {
-        let sp = &p.sync_params;
-        let activity = sync::speech_activity(mono, sample_rate, sp);
-        if let Some(e) = sync::estimate(&activity, &t.cues, sp) {
-            confidence = Some(round_to(e.confidence, 3));
-            estimate_s = Some(round_to(e.offset_s, 3));
+    match estimate {
+        Some(e) if auto && e.confidence >= sp.min_confidence => {
+            offset_s = e.offset_s;
+            speed = e.speed_ratio;
+            source = OffsetSource::Auto;
+        }
+        Some(e) if auto => warnings.push(format!(
+            "{shown}: automatic sync not confident ({:.2} < {:.2}; estimate {:+.3} s), \
+             transcript clock kept{}",
+            e.confidence,
+            sp.min_confidence,
+            e.offset_s,
+            if source == OffsetSource::Manual {
+                " with the manual offset"
+            } else {
+                ""
+            }
+        )),
+        None if auto => warnings.push(format!(
+            "{shown}: automatic sync impossible (no voiced speech found, or no cues)"
+        )),
+        Some(e) => {
             clock_off =
                 syllables::clock_is_off(e.offset_s, e.confidence, sp.min_confidence, &p.syllables);
             if clock_off {
@@ -633,40 +659,7 @@ fn place_transcript(
                 ));
             }
         }
-    }
-    if p.sync == SyncMode::Auto {
-        let mut sp = p.sync_params.clone();
-        if p.sync_speed {
-            sp.speed_ratios = sync::FRAME_RATE_RATIOS.to_vec();
-        }
-        let activity = sync::speech_activity(mono, sample_rate, &sp);
-        match sync::estimate(&activity, &t.cues, &sp) {
-            Some(e) => {
-                confidence = Some(round_to(e.confidence, 3));
-                estimate_s = Some(round_to(e.offset_s, 3));
-                if e.confidence >= sp.min_confidence {
-                    offset_s = e.offset_s;
-                    speed = e.speed_ratio;
-                    source = OffsetSource::Auto;
-                } else {
-                    warnings.push(format!(
-                        "{shown}: automatic sync not confident ({:.2} < {:.2}; estimate {:+.3} s), \
-                         transcript clock kept{}",
-                        e.confidence,
-                        sp.min_confidence,
-                        e.offset_s,
-                        if source == OffsetSource::Manual {
-                            " with the manual offset"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-            }
-            None => warnings.push(format!(
-                "{shown}: automatic sync impossible (no voiced speech found, or no cues)"
-            )),
-        }
+        None => {}
     }
     let to_audio = |x: f64| round_to((x - offset_s) / speed, 6);
     let cues: Vec<transcript::Cue> = t
