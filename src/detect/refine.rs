@@ -291,6 +291,9 @@ pub fn faint_crack(x: &[f32], blast: usize, sample_rate: u32, p: &RefineParams) 
     let hi = blast.checked_sub(samples(p.precursor_min_lead_s))?;
     let lo = blast.checked_sub(samples(p.precursor_max_lead_s))?;
     let nlo = lo.checked_sub(samples(p.noise_window_s))?;
+    if nlo >= lo || lo >= hi {
+        return None;
+    }
     // A few milliseconds either side for the filter's start-up in each direction.
     let pad = samples(0.005);
     let (a, b) = (nlo.saturating_sub(pad), (blast + pad).min(x.len()));
