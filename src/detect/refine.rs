@@ -265,7 +265,7 @@ fn precursor(
 }
 
 /// A supersonic crack too faint for the broadband search of [`locate`]: the first sample of a
-/// brief pulse 4-60 ms before the blast whose attack is at `blast`, found in `x` high-passed
+/// brief pulse 4-60 ms before the blast whose onset is at `blast`, found in `x` high-passed
 /// above `faint_crack_highpass_hz`.
 ///
 /// Far from the line of fire, or through a lossy codec, the crack's 0.3 ms N-wave comes out at
@@ -318,25 +318,12 @@ pub fn faint_crack(x: &[f32], blast: usize, sample_rate: u32, p: &RefineParams) 
     if noise_rms <= 0.0 || top < p.faint_crack_noise_factor * noise_rms {
         return None;
     }
-    // Brief and alone in the band: its energy over `crack_max_s` centred on the peak against
-    // the mean energy from its end to the blast.
-    let half = samples(p.crack_max_s / 2.0).max(1);
-    let (c0, c1) = (peak.saturating_sub(half).max(a), (peak + half).min(b));
-    let g1 = blast.saturating_sub(samples(p.crack_gap_guard_s));
-    let energy = |from: usize, to: usize| {
-        if to > from {
-            (from..to).map(|i| band(i) * band(i)).sum::<f32>() / (to - from) as f32
-        } else {
-            0.0
-        }
-    };
-    if g1 > c1 && energy(c0, c1) < p.crack_over_gap * energy(c1, g1) {
-        return None;
-    }
     // An N-wave has two edges of equal height, and either may be the band's peak: the onset
-    // is the first sample at half the peak within `crack_max_s` before it.
+    // is the first sample at half the peak within `crack_max_s` before it. From there it must
+    // stand alone in the band before the blast, as a broadband precursor must in `x`.
     let from = peak.saturating_sub(samples(p.crack_max_s)).max(a);
-    (from..=peak).find(|&i| band(i).abs() >= 0.5 * top)
+    let first = (from..=peak).find(|&i| band(i).abs() >= 0.5 * top)?;
+    stands_alone(&y, first - a, blast - a, sample_rate, p).then_some(first)
 }
 
 #[cfg(test)]
