@@ -249,8 +249,14 @@ pub struct SetAside {
     pub gunshot_score: f64,
     /// Spectral flatness of its onset.
     pub flatness: f64,
-    /// 1-based index of the cue in `transcript.cues`.
-    pub cue: usize,
+    /// 1-based index of the cue in `transcript.cues` it starts in, when the captions set it
+    /// aside.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cue: Option<usize>,
+    /// The speech detector's probability after its onset (`detect::speech`), when the speech
+    /// heard in the audio set it aside.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub speech_probability: Option<f64>,
     /// Why, in words.
     pub reason: String,
 }

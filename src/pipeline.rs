@@ -6,7 +6,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
-use crate::detect::{components, evidence, follow, odf, peaks, refine, repeat, score, syllables};
+use crate::detect::{
+    components, evidence, follow, odf, peaks, refine, repeat, score, speech, syllables,
+};
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
 use crate::model::{
@@ -32,6 +34,8 @@ pub struct AnalyzeParams {
     pub burst: BurstParams,
     /// Transcript reading and clock correction.
     pub transcript: TranscriptParams,
+    /// Word onsets set aside where the audio holds speech (`detect::speech`).
+    pub speech: crate::detect::speech::SpeechParams,
 }
 
 /// How the transcript's clock is set.
@@ -945,35 +949,55 @@ pub fn run(
     let mut set_aside = Vec::new();
     let clock_off = transcript.as_ref().is_some_and(|t| t.clock_off);
     let transcript = transcript.map(|t| t.report);
-    if let Some(t) = &transcript {
-        events.retain(|e| {
-            if clock_off {
-                return true;
-            }
-            let judged = syllables::judge(
-                e.onset_s,
+    // Word onsets: by the captions when they are on the audio's clock (the investigator's
+    // account of where words are spoken), else by the speech heard in the audio. The speech
+    // track is computed only then, and only when some event could be a word's onset by its
+    // sound.
+    let colour = &p.transcript.syllables;
+    let captions = transcript.as_ref().filter(|_| !clock_off);
+    let heard = (p.speech.enabled
+        && captions.is_none()
+        && events.iter().any(|e| {
+            syllables::voice_coloured(
                 &e.class,
                 e.features.flatness,
                 e.features.centroid_hz,
-                &t.cues,
-                &p.transcript.syllables,
-            );
-            let Some((cue, reason)) = judged else {
-                return true;
-            };
-            set_aside.push(SetAside {
-                onset_s: e.onset_s,
-                peak_dbfs: e.peak_dbfs,
-                detection_score: e.detection_score,
-                gunshot_score: e.gunshot_score,
-                flatness: round_to(e.features.flatness, 3),
-                cue: cue + 1,
-                reason,
-            });
-            false
+                colour,
+            )
+        }))
+    .then(|| speech::track(mono, signal.sample_rate));
+    events.retain(|e| {
+        let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
+        let by_cue = captions
+            .and_then(|t| {
+                syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
+            })
+            .map(|(cue, reason)| (Some(cue + 1), None, reason));
+        let judged = by_cue.or_else(|| {
+            let track = heard.as_ref()?;
+            speech::judge(
+                e.onset_s, &e.class, flatness, centroid, track, &p.speech, colour,
+            )
+            .map(|(prob, reason)| (None, Some(round_to(prob, 3)), reason))
         });
-        for (k, e) in events.iter_mut().enumerate() {
-            e.id = k + 1;
+        let Some((cue, speech_probability, reason)) = judged else {
+            return true;
+        };
+        set_aside.push(SetAside {
+            onset_s: e.onset_s,
+            peak_dbfs: e.peak_dbfs,
+            detection_score: e.detection_score,
+            gunshot_score: e.gunshot_score,
+            flatness: round_to(flatness, 3),
+            cue,
+            speech_probability,
+            reason,
+        });
+        false
+    });
+    for (k, e) in events.iter_mut().enumerate() {
+        e.id = k + 1;
+        if let Some(t) = &transcript {
             e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
         }
     }

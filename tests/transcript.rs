@@ -197,27 +197,32 @@ fn the_demo_shot_is_placed_after_get_up() {
     assert_eq!(t.cues.len(), 2);
 }
 
-#[test]
-fn word_onsets_inside_the_captions_are_set_aside_and_listed() {
+/// Onsets (s) of the demo's labelled events.
+fn demo_labels() -> Vec<f64> {
     let labels: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root().join("samples/demo.labels.json")).unwrap())
             .unwrap();
-    let labelled: Vec<f64> = labels["events"]
+    labels["events"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l["onset_s"].as_f64().unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn word_onsets_inside_the_captions_are_set_aside_and_listed() {
+    let labelled = demo_labels();
     let is_labelled = |t: f64| labelled.iter().any(|l| (l - t).abs() <= 0.05);
     let srt = root().join("samples/demo.srt");
     let dir = tempfile::tempdir().unwrap();
     let (out, with) = analyze(&["--transcript", srt.to_str().unwrap()], dir.path());
-    let (_, bare) = analyze(&[], &dir.path().join("bare"));
+    let (_, bare) = analyze(&["--keep-word-onsets"], &dir.path().join("bare"));
     let (_, kept) = analyze(
         &["--transcript", srt.to_str().unwrap(), "--keep-word-onsets"],
         &dir.path().join("kept"),
     );
-    // Without a transcript nothing is set aside, and the demo's syllables are reported.
+    // With the rule off nothing is set aside, and the demo's syllables are reported.
     assert!(bare.set_aside.is_empty());
     assert!(bare.events.iter().any(|e| !is_labelled(e.onset_s)));
     // With it, the sounds set aside are exactly the unlabelled ones (the words' onsets), each
@@ -226,7 +231,9 @@ fn word_onsets_inside_the_captions_are_set_aside_and_listed() {
     let t = with.transcript.as_ref().unwrap();
     for x in &with.set_aside {
         assert!(!is_labelled(x.onset_s), "{x:?}");
-        let c = &t.cues[x.cue - 1];
+        // Set aside by the captions, not by the speech detector, when captions are given.
+        assert!(x.speech_probability.is_none(), "{x:?}");
+        let c = &t.cues[x.cue.unwrap() - 1];
         assert!(
             x.onset_s >= c.start_s - 0.1 && x.onset_s <= c.end_s,
             "{x:?} {c:?}"
@@ -244,6 +251,39 @@ fn word_onsets_inside_the_captions_are_set_aside_and_listed() {
     // --keep-word-onsets reports them as before.
     assert!(kept.set_aside.is_empty());
     assert_eq!(kept.events.len(), bare.events.len());
+}
+
+#[test]
+fn without_captions_the_speech_heard_sets_the_word_onsets_aside() {
+    let labelled = demo_labels();
+    let is_labelled = |t: f64| labelled.iter().any(|l| (l - t).abs() <= 0.05);
+    let dir = tempfile::tempdir().unwrap();
+    let (out, heard) = analyze(&[], dir.path());
+    let (_, kept) = analyze(&["--keep-word-onsets"], &dir.path().join("kept"));
+    // The demo's words ("Get up!" at 2.01-2.42 s, "Why are you afraid?" at 5.24-6.11 s) are
+    // found by the speech detector alone: what it sets aside is exactly the unlabelled sounds,
+    // each inside a spoken line, each with the detector's probability and the reason.
+    let spoken = [(2.01, 2.42), (5.24, 6.11)];
+    assert!(!heard.set_aside.is_empty());
+    for x in &heard.set_aside {
+        assert!(!is_labelled(x.onset_s), "{x:?}");
+        assert!(x.cue.is_none(), "{x:?}");
+        assert!(x.speech_probability.unwrap() >= 0.7, "{x:?}");
+        assert!(
+            spoken
+                .iter()
+                .any(|(a, b)| x.onset_s >= a - 0.1 && x.onset_s <= *b),
+            "{x:?}"
+        );
+        assert!(x.reason.contains("speech detector"), "{x:?}");
+    }
+    assert!(heard.events.iter().all(|e| is_labelled(e.onset_s)));
+    assert_eq!(
+        heard.events.len() + heard.set_aside.len(),
+        kept.events.len()
+    );
+    assert!(heard.params.speech.enabled && !kept.params.speech.enabled);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("set aside as word onsets"));
 }
 
 #[test]

@@ -152,7 +152,7 @@ pub fn render_table(a: &Analysis) -> String {
     if !a.set_aside.is_empty() {
         let _ = writeln!(
             s,
-            "set aside as word onsets (inside spoken cues, voice-coloured): {}",
+            "set aside as word onsets (voice-coloured, where words are spoken): {}",
             a.set_aside
                 .iter()
                 .map(|x| clock(x.onset_s))

@@ -196,9 +196,9 @@ pub struct ThresholdArgs {
     /// (on by default; `params.burst.repeat` holds its thresholds).
     #[arg(long)]
     pub no_repeats: bool,
-    /// With a transcript, still report sounds that start inside a spoken cue with a
-    /// voice-coloured spectrum (by default they are taken for the onsets of words and listed
-    /// under `set_aside` in events.json instead).
+    /// Still report sounds with a voice-coloured spectrum that start where words are spoken,
+    /// inside a caption or where the speech detector hears speech (by default they are taken
+    /// for the onsets of words and listed under `set_aside` in events.json instead).
     #[arg(long)]
     pub keep_word_onsets: bool,
 }
@@ -211,6 +211,7 @@ impl ThresholdArgs {
         p.burst.follow.enabled = self.burst_followers;
         p.burst.repeat.enabled = !self.no_repeats;
         p.transcript.syllables.enabled = !self.keep_word_onsets;
+        p.speech.enabled = !self.keep_word_onsets;
         p
     }
 }

@@ -13,4 +13,5 @@ pub mod peaks;
 pub mod refine;
 pub mod repeat;
 pub mod score;
+pub mod speech;
 pub mod syllables;

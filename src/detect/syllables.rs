@@ -106,6 +106,16 @@ pub fn clock_is_off(
     confidence >= min_confidence && estimate_s.abs() >= p.clock_check_s
 }
 
+/// True when an event of class `class` could be a word's onset by its sound: called plain
+/// `impulsive`, its onset spectrum coloured (flatness below `max_flatness`) and centred where a
+/// voice's formants lie (centroid at least `min_centroid_hz`). Used with the captions here and
+/// with the speech heard in the audio (`detect::speech`).
+pub fn voice_coloured(class: &str, flatness: f64, centroid_hz: f64, p: &SyllableParams) -> bool {
+    class == crate::features::classify::IMPULSIVE
+        && flatness < p.max_flatness
+        && centroid_hz >= p.min_centroid_hz
+}
+
 /// Why an event of class `class` at `onset_s`, whose onset has spectral flatness `flatness`
 /// and centroid `centroid_hz`, is taken for a word's onset, or `None` when it stays an event.
 pub fn judge(
@@ -116,11 +126,7 @@ pub fn judge(
     cues: &[Cue],
     p: &SyllableParams,
 ) -> Option<(usize, String)> {
-    if !p.enabled
-        || class != crate::features::classify::IMPULSIVE
-        || flatness >= p.max_flatness
-        || centroid_hz < p.min_centroid_hz
-    {
+    if !p.enabled || !voice_coloured(class, flatness, centroid_hz, p) {
         return None;
     }
     let i = spoken_cue_at(onset_s, cues, p.lead_s)?;

@@ -94,8 +94,8 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                             (format!("{:.0}", b.rounds_per_minute)) " rounds per minute)" }
                     }
                     @if !a.set_aside.is_empty() {
-                        li { (a.set_aside.len()) " further sound(s) set aside as the onsets of spoken words (inside a caption, "
-                            "with a voice-coloured spectrum): "
+                        li { (a.set_aside.len()) " further sound(s) set aside as the onsets of spoken words (a voice-coloured "
+                            "spectrum where a caption or the speech detector says words are spoken): "
                             (a.set_aside.iter().map(|x| clock(x.onset_s)).collect::<Vec<_>>().join(", ")) }
                     }
                     @if let Some(t) = &a.transcript {

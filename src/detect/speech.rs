@@ -1,0 +1,482 @@
+//! Speech heard in the audio, frame by frame: the Silero VAD v5 speech detector, run in plain
+//! Rust from its published weights, so that word onsets can be set aside without a transcript.
+//!
+//! The detector's commonest false event is the first syllable of a word after a pause
+//! (`detect::syllables` says why, and what a transcript does about it). Without captions, the
+//! audio must say where words are spoken. Hand-made voicing measures could not: the ringing of a
+//! knock or a struck object is periodic too, and a voice-activity track built on autocorrelation
+//! lost as many knocks as it gained syllables (docs/detection-notes.md, ninth session). A
+//! detector trained on thousands of hours of speech against noise, music and impacts can: Silero
+//! VAD (Silero Team, "Silero VAD: pre-trained enterprise-grade Voice Activity Detector",
+//! <https://github.com/snakers4/silero-vad>, 2024; MIT licence, in assets/silero-vad/LICENSE)
+//! gives each 32 ms of 16 kHz audio a probability that it holds speech.
+//!
+//! It decides only where speech is heard. It never decides what an event is: the rule that uses
+//! it (`judge`) applies only to sounds already called plain `impulsive` whose onset spectrum is
+//! coloured like a voice's, and every sound it sets aside is listed with its reason.
+//!
+//! The network, as exported to ONNX (silero_vad_16k_op15.onnx in the `silero-vad` 6.2.3 wheel;
+//! scripts/export-silero.py writes its weights to assets/silero-vad/silero_vad_16k.bin), per
+//! 512-sample chunk with the 64 samples before it as context:
+//!
+//! 1. the 576 samples, reflected by 64 at the end, cut into four 256-sample frames 128 apart;
+//!    the magnitudes of their 129-bin DFTs under a periodic Hann window (the model's first layer
+//!    is exactly that transform; computed here with realfft);
+//! 2. four 1-D convolutions (kernel 3, padding 1; strides 1, 2, 2, 1; 129→128→64→64→128
+//!    channels), each followed by a ReLU, down to one 128-vector;
+//! 3. one LSTM cell (128 hidden; gates input, forget, cell, output, as PyTorch orders them),
+//!    its state carried from chunk to chunk;
+//! 4. a ReLU, a 128→1 projection and a sigmoid: the probability.
+//!
+//! Written here rather than run by an ONNX runtime: the crates that run ONNX either download a
+//! native library at build time (ort) or do not support the `If` nodes of this export (tract,
+//! see snakers4/silero-vad#345), and the network is 250 thousand weights in four layers. A
+//! development check against onnxruntime 1.23 on the same 16 kHz input agreed to 1e-6 (the unit
+//! test below keeps that check, with probabilities onnxruntime computed).
+
+use std::sync::{Arc, OnceLock};
+
+use realfft::{RealFftPlanner, RealToComplex};
+use serde::{Deserialize, Serialize};
+
+/// The rate (Hz) the network was trained at; audio is resampled to it.
+pub const RATE: u32 = 16_000;
+/// Samples of 16 kHz audio per probability.
+const CHUNK: usize = 512;
+/// Samples before each chunk given to the network with it.
+const CONTEXT: usize = 64;
+/// DFT length of the network's front end, and its hop.
+const N_FFT: usize = 256;
+const HOP: usize = 128;
+const BINS: usize = N_FFT / 2 + 1;
+const HIDDEN: usize = 128;
+
+/// Seconds of audio per probability (512 samples at 16 kHz).
+pub const FRAME_S: f64 = CHUNK as f64 / RATE as f64;
+
+/// Parameters of the speech rule (echoed in every report under `params.speech`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechParams {
+    /// Whether word onsets are set aside where the audio holds speech (with or without a
+    /// transcript).
+    pub enabled: bool,
+    /// A 32 ms frame holds speech when the detector's probability reaches this. Silero's own
+    /// default is 0.5; a higher bar asks for speech the detector is sure of, since a knock heard
+    /// through a voice is what must not be lost. On the devset every value from 0.5 to 0.9
+    /// gives an F1 within 0.011 (docs/detection-notes.md, tenth session).
+    pub min_probability: f64,
+    /// A sound is in speech when a frame within this long (s) after its onset holds speech: a
+    /// word's first plosive or vowel onset comes before the frames the detector is sure of, as
+    /// `transcript.syllables.lead_s` allows for captions.
+    pub lead_s: f64,
+}
+
+impl Default for SpeechParams {
+    fn default() -> Self {
+        SpeechParams {
+            enabled: true,
+            min_probability: 0.7,
+            lead_s: 0.1,
+        }
+    }
+}
+
+/// Speech probabilities of a clip, one per [`FRAME_S`] from its start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpeechTrack {
+    /// Probability (0..1) that frame k, from `k * FRAME_S` s, holds speech.
+    pub probability: Vec<f32>,
+}
+
+impl SpeechTrack {
+    /// The highest probability of the frames that overlap `[from_s, to_s]`, or 0 outside the
+    /// clip.
+    pub fn max_between(&self, from_s: f64, to_s: f64) -> f32 {
+        let a = (from_s.max(0.0) / FRAME_S).floor() as usize;
+        let b = (to_s.max(0.0) / FRAME_S).floor() as usize;
+        self.probability
+            .get(a..=b.min(self.probability.len().saturating_sub(1)))
+            .map_or(0.0, |s| s.iter().copied().fold(0.0, f32::max))
+    }
+}
+
+/// Why an event of class `class` at `onset_s`, whose onset has spectral flatness `flatness` and
+/// centroid `centroid_hz`, is taken for a word's onset because the detector hears speech there,
+/// with the probability found; `None` when it stays an event. The colour limits are those of
+/// the caption rule (`transcript.syllables`).
+pub fn judge(
+    onset_s: f64,
+    class: &str,
+    flatness: f64,
+    centroid_hz: f64,
+    track: &SpeechTrack,
+    p: &SpeechParams,
+    colour: &crate::detect::syllables::SyllableParams,
+) -> Option<(f64, String)> {
+    if !p.enabled || !crate::detect::syllables::voice_coloured(class, flatness, centroid_hz, colour)
+    {
+        return None;
+    }
+    let prob = f64::from(track.max_between(onset_s, onset_s + p.lead_s));
+    (prob >= p.min_probability).then(|| {
+        (
+            prob,
+            format!(
+                "the speech detector hears speech within {:.2} s of its onset (probability \
+                 {prob:.2}, at least {:.2}) and its spectrum is voice-coloured (flatness \
+                 {flatness:.2}, below {:.2}): taken for a word's onset",
+                p.lead_s, p.min_probability, colour.max_flatness
+            ),
+        )
+    })
+}
+
+/// One convolution layer: `w[out][in][k]` flattened, kernel 3, padding 1.
+struct Conv {
+    w: Vec<f32>,
+    b: Vec<f32>,
+    cin: usize,
+    cout: usize,
+    stride: usize,
+}
+
+impl Conv {
+    /// `x` is `cin` rows of `t` frames; returns `cout` rows of the output frames and their count.
+    fn forward(&self, x: &[f32], t: usize, col: &mut Vec<f32>, out: &mut Vec<f32>) -> usize {
+        let t_out = (t + 2 - 3) / self.stride + 1;
+        let k_len = self.cin * 3;
+        // im2col: for each output frame the `cin x 3` inputs it sees, laid out as the weights
+        // are, so each output is one dot product over contiguous memory.
+        col.clear();
+        col.resize(t_out * k_len, 0.0);
+        for j in 0..t_out {
+            let c = &mut col[j * k_len..(j + 1) * k_len];
+            for ci in 0..self.cin {
+                for k in 0..3 {
+                    let src = (j * self.stride + k) as isize - 1;
+                    if src >= 0 && (src as usize) < t {
+                        c[ci * 3 + k] = x[ci * t + src as usize];
+                    }
+                }
+            }
+        }
+        out.clear();
+        out.resize(self.cout * t_out, 0.0);
+        for co in 0..self.cout {
+            let w = &self.w[co * k_len..(co + 1) * k_len];
+            for j in 0..t_out {
+                let v = dot(w, &col[j * k_len..(j + 1) * k_len]) + self.b[co];
+                out[co * t_out + j] = v.max(0.0);
+            }
+        }
+        t_out
+    }
+}
+
+/// The network's weights.
+struct Model {
+    enc: [Conv; 4],
+    w_ih: Vec<f32>,
+    w_hh: Vec<f32>,
+    /// `bias_ih + bias_hh`.
+    b: Vec<f32>,
+    w_out: Vec<f32>,
+    b_out: f32,
+}
+
+static WEIGHTS: &[u8] = include_bytes!("../../assets/silero-vad/silero_vad_16k.bin");
+
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let all: Vec<f32> = WEIGHTS
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let v = all[at..at + n].to_vec();
+            at += n;
+            v
+        };
+        let mut conv = |cin: usize, cout: usize, stride: usize| Conv {
+            w: take(cout * cin * 3),
+            b: take(cout),
+            cin,
+            cout,
+            stride,
+        };
+        let enc = [
+            conv(BINS, 128, 1),
+            conv(128, 64, 2),
+            conv(64, 64, 2),
+            conv(64, HIDDEN, 1),
+        ];
+        let w_ih = take(4 * HIDDEN * HIDDEN);
+        let w_hh = take(4 * HIDDEN * HIDDEN);
+        let b_ih = take(4 * HIDDEN);
+        let b_hh = take(4 * HIDDEN);
+        let w_out = take(HIDDEN);
+        let b_out = take(1)[0];
+        assert_eq!(
+            at,
+            all.len(),
+            "silero_vad_16k.bin has the layout export-silero.py writes"
+        );
+        Model {
+            enc,
+            w_ih,
+            w_hh,
+            b: b_ih.iter().zip(&b_hh).map(|(a, b)| a + b).collect(),
+            w_out,
+            b_out,
+        }
+    })
+}
+
+/// Dot product in eight running sums, which the compiler vectorises.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, ra) = a.as_chunks::<8>();
+    let (cb, rb) = b.as_chunks::<8>();
+    for (x, y) in ca.iter().zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The network with its state and buffers, run chunk by chunk.
+struct Runner {
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    frame: Vec<f32>,
+    spectrum: Vec<realfft::num_complex::Complex<f32>>,
+    h: Vec<f32>,
+    c: Vec<f32>,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    col: Vec<f32>,
+    gates: Vec<f32>,
+}
+
+impl Runner {
+    fn new() -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
+        let spectrum = fft.make_output_vec();
+        Runner {
+            fft,
+            window: (0..N_FFT)
+                .map(|n| {
+                    0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / N_FFT as f64).cos() as f32
+                })
+                .collect(),
+            frame: vec![0.0; N_FFT],
+            spectrum,
+            h: vec![0.0; HIDDEN],
+            c: vec![0.0; HIDDEN],
+            a: Vec::new(),
+            b: Vec::new(),
+            col: Vec::new(),
+            gates: vec![0.0; 4 * HIDDEN],
+        }
+    }
+
+    /// The probability for `input`: a chunk with its context (`CONTEXT + CHUNK` samples).
+    fn step(&mut self, m: &Model, input: &[f32]) -> f32 {
+        const PADDED: usize = CONTEXT + CHUNK + CONTEXT;
+        const FRAMES: usize = (PADDED - N_FFT) / HOP + 1;
+        let n = input.len();
+        let at = |i: usize| {
+            if i < n {
+                input[i]
+            } else {
+                // Reflection about the last sample, as the model's padding does.
+                input[2 * (n - 1) - i]
+            }
+        };
+        self.a.clear();
+        self.a.resize(BINS * FRAMES, 0.0);
+        for t in 0..FRAMES {
+            for (i, (f, w)) in self.frame.iter_mut().zip(&self.window).enumerate() {
+                *f = at(t * HOP + i) * w;
+            }
+            // Lengths are the plan's own: this cannot fail.
+            let _ = self.fft.process(&mut self.frame, &mut self.spectrum);
+            for (k, z) in self.spectrum.iter().enumerate() {
+                self.a[k * FRAMES + t] = z.norm();
+            }
+        }
+        let mut t = FRAMES;
+        for conv in &m.enc {
+            t = conv.forward(&self.a, t, &mut self.col, &mut self.b);
+            std::mem::swap(&mut self.a, &mut self.b);
+        }
+        let x = &self.a[..HIDDEN];
+        for (g, ((wi, wh), b)) in self.gates.iter_mut().zip(
+            m.w_ih
+                .chunks_exact(HIDDEN)
+                .zip(m.w_hh.chunks_exact(HIDDEN))
+                .zip(&m.b),
+        ) {
+            *g = dot(wi, x) + dot(wh, &self.h) + b;
+        }
+        for j in 0..HIDDEN {
+            let i = sigmoid(self.gates[j]);
+            let f = sigmoid(self.gates[HIDDEN + j]);
+            let g = self.gates[2 * HIDDEN + j].tanh();
+            let o = sigmoid(self.gates[3 * HIDDEN + j]);
+            self.c[j] = f * self.c[j] + i * g;
+            self.h[j] = o * self.c[j].tanh();
+        }
+        let relu_h: Vec<f32> = self.h.iter().map(|v| v.max(0.0)).collect();
+        sigmoid(dot(&m.w_out, &relu_h) + m.b_out)
+    }
+}
+
+/// Speech probabilities of 16 kHz audio `x`, one per 512 samples (the last chunk padded with
+/// silence), the state carried through from the start.
+pub fn track_16k(x: &[f32]) -> SpeechTrack {
+    let m = model();
+    let mut runner = Runner::new();
+    let chunks = x.len().div_ceil(CHUNK);
+    let mut input = vec![0.0f32; CONTEXT + CHUNK];
+    let mut probability = Vec::with_capacity(chunks);
+    for k in 0..chunks {
+        input.copy_within(CHUNK.., 0);
+        let part = &x[k * CHUNK..((k + 1) * CHUNK).min(x.len())];
+        input[CONTEXT..CONTEXT + part.len()].copy_from_slice(part);
+        input[CONTEXT + part.len()..].fill(0.0);
+        probability.push(runner.step(m, &input));
+    }
+    SpeechTrack { probability }
+}
+
+/// Speech probabilities of mono audio `x` at `sample_rate` Hz, resampled to 16 kHz first
+/// (rubato's FFT resampler, its delay taken off so the frames keep the clip's timeline).
+pub fn track(x: &[f32], sample_rate: u32) -> SpeechTrack {
+    if sample_rate == RATE || x.is_empty() {
+        return track_16k(x);
+    }
+    track_16k(&resample(x, sample_rate))
+}
+
+fn resample(x: &[f32], sample_rate: u32) -> Vec<f32> {
+    use rubato::audioadapter_buffers::direct::SequentialSlice;
+    use rubato::{Fft, FixedSync, Resampler};
+    let run = || -> Option<Vec<f32>> {
+        let mut r = Fft::<f32>::new(
+            sample_rate as usize,
+            RATE as usize,
+            1024,
+            1,
+            FixedSync::Input,
+        )
+        .ok()?;
+        let input = SequentialSlice::new(x, 1, x.len()).ok()?;
+        let len = r.process_all_needed_output_len(x.len());
+        let mut out = vec![0.0f32; len];
+        let mut output = SequentialSlice::new_mut(&mut out, 1, len).ok()?;
+        let (_, produced) = r
+            .process_all_into_buffer(&input, &mut output, x.len(), None)
+            .ok()?;
+        out.truncate(produced);
+        Some(out)
+    };
+    // The resampler is built for any pair of positive rates and given buffers of the sizes it
+    // asks for; should it refuse, silence says "no speech heard", the rule's safe side.
+    run().unwrap_or_else(|| {
+        vec![0.0; (x.len() as u64 * u64::from(RATE) / u64::from(sample_rate.max(1))) as usize]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Get up!" from the demo (1.2-2.8 s, the cue at 2.01-2.42 s), 16 kHz 16-bit.
+    fn get_up() -> Vec<f32> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/speech/get-up-16k.wav"
+        );
+        let mut r = hound::WavReader::open(path).unwrap();
+        r.samples::<i16>()
+            .map(|s| f32::from(s.unwrap()) / 32768.0)
+            .collect()
+    }
+
+    /// What onnxruntime 1.23 computes with silero_vad_16k_op15.onnx on the same samples, chunk
+    /// by chunk (scripts/export-silero.py names the file; the Python loop is the model's own
+    /// streaming use: 64 samples of context, state carried over).
+    const ONNXRUNTIME: [f32; 50] = [
+        0.035645, 0.018962, 0.020928, 0.016217, 0.009939, 0.009113, 0.008085, 0.011811, 0.020943,
+        0.008621, 0.005851, 0.009286, 0.009535, 0.009632, 0.020813, 0.023300, 0.011962, 0.016741,
+        0.010046, 0.009308, 0.007301, 0.011654, 0.008346, 0.014095, 0.011800, 0.013069, 0.033674,
+        0.031910, 0.235250, 0.421321, 0.601581, 0.815972, 0.999269, 0.999303, 0.998092, 0.999501,
+        0.998978, 0.992465, 0.890561, 0.566917, 0.270677, 0.210224, 0.117489, 0.080379, 0.082245,
+        0.065279, 0.045058, 0.031257, 0.027072, 0.025841,
+    ];
+
+    #[test]
+    fn the_network_computes_what_onnxruntime_does() {
+        let t = track_16k(&get_up());
+        assert_eq!(t.probability.len(), ONNXRUNTIME.len());
+        for (k, (a, b)) in t.probability.iter().zip(ONNXRUNTIME).enumerate() {
+            assert!((a - b).abs() < 1e-4, "chunk {k}: {a} against {b}");
+        }
+    }
+
+    #[test]
+    fn the_words_are_heard_where_the_cue_says_and_silence_is_not() {
+        let t = track_16k(&get_up());
+        // The cue "Get up!" is at 2.01-2.42 s of the demo, 0.81-1.22 s into the excerpt.
+        assert!(t.max_between(0.95, 1.15) > 0.99);
+        assert!(t.max_between(0.0, 0.7) < 0.1);
+        assert!(track_16k(&vec![0.0; 16_000]).max_between(0.0, 1.0) < 0.1);
+        // Outside the clip: nothing heard.
+        assert_eq!(t.max_between(10.0, 11.0), 0.0);
+    }
+
+    #[test]
+    fn resampled_audio_keeps_the_timeline() {
+        // The excerpt brought to 48 kHz by repeating each sample three times (no new content
+        // above 8 kHz worth the name), then analysed at 48 kHz: the same frames hold speech.
+        let x = get_up();
+        let up: Vec<f32> = x.iter().flat_map(|&v| [v, v, v]).collect();
+        let t = track(&up, 48_000);
+        assert!((t.probability.len() as isize - 50).abs() <= 1);
+        assert!(t.max_between(0.95, 1.15) > 0.9, "{:?}", t.probability);
+        assert!(t.max_between(0.0, 0.7) < 0.2);
+    }
+
+    #[test]
+    fn the_rule_takes_voice_coloured_plain_sounds_where_speech_is_heard() {
+        let t = track_16k(&get_up());
+        let p = SpeechParams::default();
+        let colour = crate::detect::syllables::SyllableParams::default();
+        let imp = crate::features::classify::IMPULSIVE;
+        // Just before the words (within lead_s) and inside them.
+        let (prob, why) = judge(0.95, imp, 0.2, 800.0, &t, &p, &colour).unwrap();
+        assert!(prob > 0.99 && why.contains("flatness 0.20"), "{why}");
+        assert!(judge(1.0, imp, 0.2, 800.0, &t, &p, &colour).is_some());
+        // Before the speech, broadband, a thud, a shot, or with the rule off: kept.
+        assert!(judge(0.3, imp, 0.2, 800.0, &t, &p, &colour).is_none());
+        assert!(judge(1.0, imp, 0.6, 800.0, &t, &p, &colour).is_none());
+        assert!(judge(1.0, imp, 0.2, 150.0, &t, &p, &colour).is_none());
+        let shot = crate::features::classify::GUNSHOT;
+        assert!(judge(1.0, shot, 0.2, 800.0, &t, &p, &colour).is_none());
+        let off = SpeechParams {
+            enabled: false,
+            ..p
+        };
+        assert!(judge(1.0, imp, 0.2, 800.0, &t, &off, &colour).is_none());
+    }
+}
