@@ -58,18 +58,22 @@ pub const FRAME_S: f64 = CHUNK as f64 / RATE as f64;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpeechParams {
-    /// Whether word onsets are set aside where the audio holds speech (with or without a
-    /// transcript).
+    /// Whether word onsets are set aside where the audio holds speech (when no captions on the
+    /// audio's clock are given; captions take precedence).
     pub enabled: bool,
     /// A 32 ms frame holds speech when the detector's probability reaches this. Silero's own
     /// default is 0.5; a higher bar asks for speech the detector is sure of, since a knock heard
-    /// through a voice is what must not be lost. On the devset every value from 0.5 to 0.9
-    /// gives an F1 within 0.011 (docs/detection-notes.md, tenth session).
+    /// through a voice is what must not be lost. On the devset (without captions) 0.5-0.9 give
+    /// an F1 of 0.818-0.829 (docs/detection-notes.md, tenth session).
     pub min_probability: f64,
-    /// A sound is in speech when a frame within this long (s) after its onset holds speech: a
-    /// word's first plosive or vowel onset comes before the frames the detector is sure of, as
-    /// `transcript.syllables.lead_s` allows for captions.
-    pub lead_s: f64,
+    /// Speech is looked for in this long (s) from a sound's onset: the first syllable of the
+    /// word it would begin (syllables last 100-300 ms; S. Greenberg, "Speaking in shorthand",
+    /// Speech Communication 29, 1999).
+    pub window_s: f64,
+    /// ...and must fill at least this much of it (s, in whole 32 ms frames, rounded up): a
+    /// voice goes on after its first plosive, while a knock or a blow moves the detector for a
+    /// frame or two (the devset's knocks read 0.84-0.86 for one frame each).
+    pub min_speech_s: f64,
 }
 
 impl Default for SpeechParams {
@@ -77,7 +81,8 @@ impl Default for SpeechParams {
         SpeechParams {
             enabled: true,
             min_probability: 0.7,
-            lead_s: 0.1,
+            window_s: 0.3,
+            min_speech_s: 0.1,
         }
     }
 }
@@ -90,21 +95,28 @@ pub struct SpeechTrack {
 }
 
 impl SpeechTrack {
+    /// The probabilities of the frames that overlap `[from_s, to_s]` (none outside the clip).
+    pub fn between(&self, from_s: f64, to_s: f64) -> &[f32] {
+        let n = self.probability.len();
+        let a = ((from_s.max(0.0) / FRAME_S).floor() as usize).min(n);
+        let b = ((to_s.max(0.0) / FRAME_S).floor() as usize + 1).clamp(a, n);
+        &self.probability[a..b]
+    }
+
     /// The highest probability of the frames that overlap `[from_s, to_s]`, or 0 outside the
     /// clip.
     pub fn max_between(&self, from_s: f64, to_s: f64) -> f32 {
-        let a = (from_s.max(0.0) / FRAME_S).floor() as usize;
-        let b = (to_s.max(0.0) / FRAME_S).floor() as usize;
-        self.probability
-            .get(a..=b.min(self.probability.len().saturating_sub(1)))
-            .map_or(0.0, |s| s.iter().copied().fold(0.0, f32::max))
+        self.between(from_s, to_s)
+            .iter()
+            .copied()
+            .fold(0.0, f32::max)
     }
 }
 
 /// Why an event of class `class` at `onset_s`, whose onset has spectral flatness `flatness` and
-/// centroid `centroid_hz`, is taken for a word's onset because the detector hears speech there,
-/// with the probability found; `None` when it stays an event. The colour limits are those of
-/// the caption rule (`transcript.syllables`).
+/// centroid `centroid_hz`, is taken for a word's onset because the detector hears speech after
+/// it, with the highest probability found; `None` when it stays an event. The colour limits
+/// are those of the caption rule (`transcript.syllables`).
 pub fn judge(
     onset_s: f64,
     class: &str,
@@ -118,18 +130,29 @@ pub fn judge(
     {
         return None;
     }
-    let prob = f64::from(track.max_between(onset_s, onset_s + p.lead_s));
-    (prob >= p.min_probability).then(|| {
-        (
-            prob,
-            format!(
-                "the speech detector hears speech within {:.2} s of its onset (probability \
-                 {prob:.2}, at least {:.2}) and its spectrum is voice-coloured (flatness \
-                 {flatness:.2}, below {:.2}): taken for a word's onset",
-                p.lead_s, p.min_probability, colour.max_flatness
-            ),
-        )
-    })
+    let frames = track.between(onset_s, onset_s + p.window_s);
+    let heard = frames
+        .iter()
+        .filter(|&&v| f64::from(v) >= p.min_probability)
+        .count();
+    let needed = ((p.min_speech_s / FRAME_S).ceil() as usize).max(1);
+    if heard < needed {
+        return None;
+    }
+    let prob = f64::from(frames.iter().copied().fold(0.0, f32::max));
+    Some((
+        prob,
+        format!(
+            "speech heard for {:.2} s of the {:.2} s from its onset (speech detector up to \
+             {prob:.2}; at least {:.2} for at least {:.2} s) and its spectrum is voice-coloured \
+             (flatness {flatness:.2}, below {:.2}): taken for a word's onset",
+            heard as f64 * FRAME_S,
+            p.window_s,
+            p.min_probability,
+            p.min_speech_s,
+            colour.max_flatness
+        ),
+    ))
 }
 
 /// One convolution layer: `w[out][in][k]` flattened, kernel 3, padding 1.
@@ -475,7 +498,7 @@ mod tests {
         let p = SpeechParams::default();
         let colour = crate::detect::syllables::SyllableParams::default();
         let imp = crate::features::classify::IMPULSIVE;
-        // Just before the words (within lead_s) and inside them.
+        // Just before the words and at their start.
         let (prob, why) = judge(0.95, imp, 0.2, 800.0, &t, &p, &colour).unwrap();
         assert!(prob > 0.99 && why.contains("flatness 0.20"), "{why}");
         assert!(judge(1.0, imp, 0.2, 800.0, &t, &p, &colour).is_some());
@@ -490,5 +513,28 @@ mod tests {
             ..p
         };
         assert!(judge(1.0, imp, 0.2, 800.0, &t, &off, &colour).is_none());
+    }
+
+    #[test]
+    fn a_frame_or_two_of_speech_is_a_knock_and_a_syllable_is_a_word() {
+        let p = SpeechParams::default();
+        let colour = crate::detect::syllables::SyllableParams::default();
+        let imp = crate::features::classify::IMPULSIVE;
+        let track = |loud: std::ops::Range<usize>| SpeechTrack {
+            probability: (0..40)
+                .map(|k| if loud.contains(&k) { 0.9 } else { 0.1 })
+                .collect(),
+        };
+        let at = 10.0 * FRAME_S;
+        // Two frames (64 ms) above the bar: the detector moved by the sound itself.
+        assert!(judge(at, imp, 0.2, 800.0, &track(10..12), &p, &colour).is_none());
+        // Four frames (128 ms, at least min_speech_s): a syllable follows the onset.
+        let (prob, why) = judge(at, imp, 0.2, 800.0, &track(11..15), &p, &colour).unwrap();
+        assert!(
+            (prob - 0.9).abs() < 1e-6 && why.contains("0.13 s of the 0.30 s"),
+            "{why}"
+        );
+        // The same speech beyond the window is not this sound's.
+        assert!(judge(at, imp, 0.2, 800.0, &track(20..30), &p, &colour).is_none());
     }
 }
