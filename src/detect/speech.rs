@@ -376,60 +376,128 @@ impl Runner {
     }
 }
 
+/// The network fed 16 kHz audio piece by piece, one probability per 512 samples.
+struct Stream {
+    runner: Runner,
+    /// The chunk being filled, after the 64 samples of context.
+    input: Vec<f32>,
+    filled: usize,
+    probability: Vec<f32>,
+}
+
+impl Stream {
+    fn new() -> Self {
+        Stream {
+            runner: Runner::new(),
+            input: vec![0.0; CONTEXT + CHUNK],
+            filled: 0,
+            probability: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, mut x: &[f32]) {
+        while !x.is_empty() {
+            let n = (CHUNK - self.filled).min(x.len());
+            let at = CONTEXT + self.filled;
+            self.input[at..at + n].copy_from_slice(&x[..n]);
+            self.filled += n;
+            x = &x[n..];
+            if self.filled == CHUNK {
+                self.step();
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        let p = self.runner.step(model(), &self.input);
+        self.probability.push(p);
+        self.input.copy_within(CHUNK.., 0);
+        self.filled = 0;
+    }
+
+    /// The last chunk, padded with silence.
+    fn finish(mut self) -> SpeechTrack {
+        if self.filled > 0 {
+            self.input[CONTEXT + self.filled..].fill(0.0);
+            self.step();
+        }
+        SpeechTrack {
+            probability: self.probability,
+        }
+    }
+}
+
 /// Speech probabilities of 16 kHz audio `x`, one per 512 samples (the last chunk padded with
 /// silence), the state carried through from the start.
 pub fn track_16k(x: &[f32]) -> SpeechTrack {
-    let m = model();
-    let mut runner = Runner::new();
-    let chunks = x.len().div_ceil(CHUNK);
-    let mut input = vec![0.0f32; CONTEXT + CHUNK];
-    let mut probability = Vec::with_capacity(chunks);
-    for k in 0..chunks {
-        input.copy_within(CHUNK.., 0);
-        let part = &x[k * CHUNK..((k + 1) * CHUNK).min(x.len())];
-        input[CONTEXT..CONTEXT + part.len()].copy_from_slice(part);
-        input[CONTEXT + part.len()..].fill(0.0);
-        probability.push(runner.step(m, &input));
-    }
-    SpeechTrack { probability }
+    let mut s = Stream::new();
+    s.push(x);
+    s.finish()
 }
 
 /// Speech probabilities of mono audio `x` at `sample_rate` Hz, resampled to 16 kHz first
-/// (rubato's FFT resampler, its delay taken off so the frames keep the clip's timeline).
+/// (rubato's FFT resampler, its delay taken off so the frames keep the clip's timeline),
+/// block by block: the whole clip is never held again at 16 kHz.
 pub fn track(x: &[f32], sample_rate: u32) -> SpeechTrack {
     if sample_rate == RATE || x.is_empty() {
         return track_16k(x);
     }
-    track_16k(&resample(x, sample_rate))
+    let mut s = Stream::new();
+    // The resampler is built for any pair of positive rates and given buffers of the sizes it
+    // asks for; should it refuse, the rest of the clip is silence, "no speech heard", the
+    // rule's safe side.
+    let expected = (x.len() as u64 * u64::from(RATE)).div_ceil(u64::from(sample_rate.max(1)));
+    let sent = resample(x, sample_rate, |y| s.push(y));
+    s.push(&vec![0.0; (expected as usize).saturating_sub(sent)]);
+    s.finish()
 }
 
-fn resample(x: &[f32], sample_rate: u32) -> Vec<f32> {
+/// Resamples `x` from `sample_rate` to 16 kHz into `sink`, block by block, the resampler's
+/// delay dropped and its output cut to the length of the input; returns how many samples it
+/// gave.
+fn resample(x: &[f32], sample_rate: u32, mut sink: impl FnMut(&[f32])) -> usize {
     use rubato::audioadapter_buffers::direct::SequentialSlice;
-    use rubato::{Fft, FixedSync, Resampler};
-    let run = || -> Option<Vec<f32>> {
-        let mut r = Fft::<f32>::new(
-            sample_rate as usize,
-            RATE as usize,
-            1024,
-            1,
-            FixedSync::Input,
-        )
-        .ok()?;
-        let input = SequentialSlice::new(x, 1, x.len()).ok()?;
-        let len = r.process_all_needed_output_len(x.len());
-        let mut out = vec![0.0f32; len];
-        let mut output = SequentialSlice::new_mut(&mut out, 1, len).ok()?;
-        let (_, produced) = r
-            .process_all_into_buffer(&input, &mut output, x.len(), None)
-            .ok()?;
-        out.truncate(produced);
-        Some(out)
+    use rubato::{Fft, FixedSync, Indexing, Resampler};
+    let expected = (x.len() as u64 * u64::from(RATE)).div_ceil(u64::from(sample_rate)) as usize;
+    let Ok(mut r) = Fft::<f32>::new(
+        sample_rate as usize,
+        RATE as usize,
+        1024,
+        1,
+        FixedSync::Input,
+    ) else {
+        return 0;
     };
-    // The resampler is built for any pair of positive rates and given buffers of the sizes it
-    // asks for; should it refuse, silence says "no speech heard", the rule's safe side.
-    run().unwrap_or_else(|| {
-        vec![0.0; (x.len() as u64 * u64::from(RATE) / u64::from(sample_rate.max(1))) as usize]
-    })
+    let mut skip = r.output_delay();
+    let mut out = vec![0.0f32; r.output_frames_max()];
+    let (mut pos, mut sent) = (0, 0);
+    while sent < expected {
+        let rest = &x[pos.min(x.len())..];
+        let need = r.input_frames_next();
+        let indexing = Indexing {
+            partial_len: (rest.len() < need).then_some(rest.len()),
+            ..Indexing::default()
+        };
+        let (Ok(input), Ok(mut output)) = (
+            SequentialSlice::new(rest, 1, rest.len()),
+            SequentialSlice::new_mut(&mut out, 1, r.output_frames_max()),
+        ) else {
+            break;
+        };
+        let Ok((used, made)) = r.process_into_buffer(&input, &mut output, Some(&indexing)) else {
+            break;
+        };
+        if used == 0 && made == 0 {
+            break;
+        }
+        pos += used;
+        let dropped = skip.min(made);
+        skip -= dropped;
+        let give = (made - dropped).min(expected - sent);
+        sink(&out[dropped..dropped + give]);
+        sent += give;
+    }
+    sent
 }
 
 #[cfg(test)]
