@@ -561,6 +561,28 @@ mod tests {
     }
 
     #[test]
+    fn the_resampler_gives_the_whole_clip_at_16_khz_and_no_more() {
+        for (len, rate) in [
+            (100, 44_100),
+            (44_100, 44_100),
+            (48_000 * 3 + 7, 48_000),
+            (8_001, 8_000),
+        ] {
+            let x: Vec<f32> = (0..len).map(|i| (i as f32 * 0.01).sin()).collect();
+            let mut got = 0;
+            let sent = resample(&x, rate, |y| got += y.len());
+            let expected = (len as u64 * 16_000).div_ceil(rate as u64) as usize;
+            assert_eq!(
+                (sent, got),
+                (expected, expected),
+                "{len} samples at {rate} Hz"
+            );
+            assert_eq!(track(&x, rate).probability.len(), expected.div_ceil(512));
+        }
+        assert!(track(&[], 44_100).probability.is_empty());
+    }
+
+    #[test]
     fn the_rule_takes_voice_coloured_plain_sounds_where_speech_is_heard() {
         let t = track_16k(&get_up());
         let p = SpeechParams::default();
