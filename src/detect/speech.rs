@@ -64,7 +64,7 @@ pub struct SpeechParams {
     /// A 32 ms frame holds speech when the detector's probability reaches this. Silero's own
     /// default is 0.5; a higher bar asks for speech the detector is sure of, since a knock heard
     /// through a voice is what must not be lost. On the devset (without captions) 0.5-0.9 give
-    /// an F1 of 0.818-0.829 (docs/detection-notes.md, tenth session).
+    /// an F1 of 0.821-0.829 (docs/detection-notes.md, tenth session).
     pub min_probability: f64,
     /// Speech is looked for in this long (s) from a sound's onset: the first syllable of the
     /// word it would begin (syllables last 100-300 ms; S. Greenberg, "Speaking in shorthand",
