@@ -261,8 +261,11 @@ fn model() -> &'static Model {
 /// `out[r] = w[r] · x` for each row `r` of `w` (rows of `x.len()`), each dot product in eight
 /// running sums, which the compiler vectorises. Compiled twice, for plain x86-64 and for AVX2,
 /// the faster chosen at run time: the eight sums are the same additions in the same order
-/// either way (no fused multiply-add, which Rust never introduces by itself), so the result is
-/// bit-identical on every machine.
+/// either way (no fused multiply-add, which Rust never introduces by itself), so the choice
+/// changes no bit of the result (the devset's events.json are byte-identical with and
+/// without it). Like the rest of the analysis, the FFT (rustfft picks its own SIMD path) and
+/// libm's `exp`/`tanh` are the machine's: reports are byte-identical on one machine and
+/// build, not promised across platforms.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn matvec(w: &[f32], x: &[f32], out: &mut [f32]) {
     for (o, row) in out.iter_mut().zip(w.chunks_exact(x.len())) {
