@@ -154,6 +154,11 @@ fn the_html_report_is_self_contained_and_complete() {
         html.matches("class=\"ev aside\"").count(),
         json.set_aside.len()
     );
+    // Each with its reason, the cue it starts in named.
+    for x in &json.set_aside {
+        let reason = x.reason.replace('"', "&quot;");
+        assert!(html.contains(&reason) || html.contains(&x.reason), "{x:?}");
+    }
 }
 
 #[test]

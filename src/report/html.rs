@@ -160,7 +160,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         @match item {
                             Item::Cue(i) => { div class="cue" { span class="t" { (clock(t.cues[i].start_s)) } @if let Some(s) = &t.cues[i].speaker { strong { (s) ": " } } (t.cues[i].text) } }
                             Item::Event(i) => { div class=(format!("ev {}", a.events[i].class)) { span class="mono" { (clock(a.events[i].onset_s)) } " #" (a.events[i].id) " " (label(&a.events[i])) } }
-                            Item::Aside(i) => { div class="ev aside" { span class="mono" { (clock(a.set_aside[i].onset_s)) } " set aside: taken for a word's onset (flatness " (format!("{:.2}", a.set_aside[i].flatness)) ")" } }
+                            Item::Aside(i) => { div class="ev aside" { span class="mono" { (clock(a.set_aside[i].onset_s)) } " set aside: " (a.set_aside[i].reason) } }
                         }
                     }
                 }
