@@ -657,8 +657,9 @@ fn place_transcript(
             if clock_off {
                 warnings.push(format!(
                     "{shown}: the transcript's clock looks off by {:+.3} s against the speech \
-                     (confidence {:.2}); the events are placed on its clock as given, no sound \
-                     is set aside as a word onset; --sync auto would correct it",
+                     (confidence {:.2}); the events are placed on its clock as given, and word \
+                     onsets are judged by the speech heard, not by its cues; --sync auto would \
+                     correct it",
                     e.offset_s, e.confidence
                 ));
             }
