@@ -351,7 +351,8 @@ impl Runner {
             // Lengths are the plan's own: this cannot fail.
             let _ = self.fft.process(&mut self.frame, &mut self.spectrum);
             for (k, z) in self.spectrum.iter().enumerate() {
-                self.a[k * FRAMES + t] = z.norm();
+                // Not `norm()`: its overflow-safe `hypot` is slow, as in `signal::stft`.
+                self.a[k * FRAMES + t] = z.norm_sqr().sqrt();
             }
         }
         let mut t = FRAMES;
