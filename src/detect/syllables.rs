@@ -53,7 +53,8 @@ pub struct SyllableParams {
     /// The rule needs the captions on the audio's clock. When their clock is taken as given
     /// (no `--sync auto`, no manual offset), it is checked against the speech in the audio;
     /// if the estimate is confident and at least this far (s) from the given clock, the cues
-    /// are not where the words are, and nothing is set aside (a warning says so).
+    /// are not where the words are: they set nothing aside, the speech heard in the audio
+    /// decides instead (`detect::speech`), and a warning says so.
     pub clock_check_s: f64,
 }
 
