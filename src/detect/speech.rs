@@ -169,7 +169,14 @@ struct Conv {
 
 impl Conv {
     /// `x` is `cin` rows of `t` frames; returns `cout` rows of the output frames and their count.
-    fn forward(&self, x: &[f32], t: usize, col: &mut Vec<f32>, out: &mut Vec<f32>) -> usize {
+    fn forward(
+        &self,
+        x: &[f32],
+        t: usize,
+        col: &mut Vec<f32>,
+        row: &mut Vec<f32>,
+        out: &mut Vec<f32>,
+    ) -> usize {
         let t_out = (t + 2 - 3) / self.stride + 1;
         let k_len = self.cin * 3;
         // im2col: for each output frame the `cin x 3` inputs it sees, laid out as the weights
@@ -189,10 +196,10 @@ impl Conv {
         }
         out.clear();
         out.resize(self.cout * t_out, 0.0);
-        let mut frame = vec![0.0f32; self.cout];
+        row.resize(self.cout, 0.0);
         for j in 0..t_out {
-            matvec(&self.w, &col[j * k_len..(j + 1) * k_len], &mut frame);
-            for (co, (v, b)) in frame.iter().zip(&self.b).enumerate() {
+            matvec(&self.w, &col[j * k_len..(j + 1) * k_len], row);
+            for (co, (v, b)) in row.iter().zip(&self.b).enumerate() {
                 out[co * t_out + j] = (v + b).max(0.0);
             }
         }
@@ -305,6 +312,8 @@ struct Runner {
     a: Vec<f32>,
     b: Vec<f32>,
     col: Vec<f32>,
+    /// One output frame of a convolution, then the LSTM's rectified output.
+    row: Vec<f32>,
     gates: Vec<f32>,
     recurrent: Vec<f32>,
 }
@@ -327,6 +336,7 @@ impl Runner {
             a: Vec::new(),
             b: Vec::new(),
             col: Vec::new(),
+            row: Vec::new(),
             gates: vec![0.0; 4 * HIDDEN],
             recurrent: vec![0.0; 4 * HIDDEN],
         }
@@ -360,7 +370,7 @@ impl Runner {
         }
         let mut t = FRAMES;
         for conv in &m.enc {
-            t = conv.forward(&self.a, t, &mut self.col, &mut self.b);
+            t = conv.forward(&self.a, t, &mut self.col, &mut self.row, &mut self.b);
             std::mem::swap(&mut self.a, &mut self.b);
         }
         matvec(&m.w_ih, &self.a[..HIDDEN], &mut self.gates);
@@ -376,9 +386,10 @@ impl Runner {
             self.c[j] = f * self.c[j] + i * g;
             self.h[j] = o * self.c[j].tanh();
         }
-        let relu_h: Vec<f32> = self.h.iter().map(|v| v.max(0.0)).collect();
+        self.row.clear();
+        self.row.extend(self.h.iter().map(|v| v.max(0.0)));
         let mut out = [0.0f32];
-        matvec(&m.w_out, &relu_h, &mut out);
+        matvec(&m.w_out, &self.row, &mut out);
         sigmoid(out[0] + m.b_out)
     }
 }
