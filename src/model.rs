@@ -133,6 +133,11 @@ pub struct Analysis {
     /// transcript.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub set_aside: Vec<SetAside>,
+    /// Where the speech detector hears speech (`detect::speech::spans`), when no captions on
+    /// the audio's clock were given (they then say where words are spoken); absent when the
+    /// detector did not run.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub speech_heard: Option<Vec<crate::detect::speech::SpeechSpan>>,
     /// The transcript the events were placed in, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<TranscriptReport>,
@@ -231,8 +236,22 @@ pub struct Event {
     /// Where it sits in the transcript, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<crate::transcript::relate::Relation>,
+    /// Where it sits against the speech heard (`speech_heard`), when that was reported.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub speech: Option<crate::detect::speech::SpeechRelation>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
+}
+
+impl Event {
+    /// The phrase that places the event in the conversation: by the transcript's cues when
+    /// there is one, else by the speech heard.
+    pub fn context_phrase(&self) -> Option<String> {
+        self.transcript
+            .as_ref()
+            .and_then(|r| r.nearest_phrase())
+            .or_else(|| self.speech.as_ref().and_then(|r| r.phrase()))
+    }
 }
 
 /// A detected sound set aside as a word's onset, and why.

@@ -933,6 +933,7 @@ pub fn run(
             components: parts,
             repeat,
             transcript: None,
+            speech: None,
             burst: None,
         });
     }
@@ -952,21 +953,26 @@ pub fn run(
     let transcript = transcript.map(|t| t.report);
     // Word onsets: by the captions when they are on the audio's clock (the investigator's
     // account of where words are spoken), else by the speech heard in the audio. The speech
-    // track is computed only then, and only when some event could be a word's onset by its
-    // sound.
+    // track is computed only then: for the spans of speech it reports, or when some event
+    // could be a word's onset by its sound.
     let colour = &p.transcript.syllables;
     let captions = transcript.as_ref().filter(|_| !clock_off);
-    let heard = (p.speech.enabled
-        && captions.is_none()
-        && events.iter().any(|e| {
-            syllables::voice_coloured(
-                &e.class,
-                e.features.flatness,
-                e.features.centroid_hz,
-                colour,
-            )
-        }))
+    let heard = (captions.is_none()
+        && (p.speech.spans.enabled
+            || p.speech.enabled
+                && events.iter().any(|e| {
+                    syllables::voice_coloured(
+                        &e.class,
+                        e.features.flatness,
+                        e.features.centroid_hz,
+                        colour,
+                    )
+                })))
     .then(|| speech::track(mono, signal.sample_rate));
+    let speech_heard = heard
+        .as_ref()
+        .filter(|_| p.speech.spans.enabled)
+        .map(|track| speech::spans(track, &p.speech.spans));
     events.retain(|e| {
         let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
         let by_cue = captions
@@ -1001,6 +1007,9 @@ pub fn run(
         if let Some(t) = &transcript {
             e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
         }
+        if let Some(spans) = &speech_heard {
+            e.speech = Some(speech::relate(e.onset_s, spans));
+        }
     }
     let bursts = group_bursts(&mut events, &p.burst);
     let analysis = Analysis {
@@ -1017,6 +1026,7 @@ pub fn run(
         events,
         bursts,
         set_aside,
+        speech_heard,
         transcript,
         warnings,
     };

@@ -162,6 +162,36 @@ fn the_html_report_is_self_contained_and_complete() {
 }
 
 #[test]
+fn without_captions_the_html_report_places_events_against_the_speech_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .args([
+            "analyze",
+            "samples/demo.mp4",
+            "--formats",
+            "json,html",
+            "-o",
+        ])
+        .arg(dir.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let json: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    let spans = json.speech_heard.as_ref().unwrap();
+    assert!(html.contains(&format!(
+        "Speech heard (no captions given): {} stretch(es)",
+        spans.len()
+    )));
+    assert!(!html.contains("<h2>Transcript with the events</h2>"));
+    for e in &json.events {
+        assert!(html.contains(&e.context_phrase().unwrap()), "{e:?}");
+    }
+}
+
+#[test]
 fn formats_choose_the_outputs_and_pictures_are_drawn() {
     let dir = tempfile::tempdir().unwrap();
     let out = analyze(dir.path(), &["--formats", "json,overview,closeups"]);

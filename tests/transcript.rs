@@ -287,6 +287,53 @@ fn without_captions_the_speech_heard_sets_the_word_onsets_aside() {
 }
 
 #[test]
+fn without_captions_each_event_is_placed_against_the_speech_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, a) = analyze(&[], dir.path());
+    // Two spans, one per spoken line of the demo ("Get up!" at 2.01-2.42 s, "Why are you
+    // afraid?" at 5.24-6.11 s), each overlapping its line; the detector lags a voice's start
+    // and end by tens of milliseconds (docs/detection-notes.md), so the edges are checked to
+    // within a quarter of a second.
+    let spans = a
+        .speech_heard
+        .as_ref()
+        .expect("speech_heard without captions");
+    let spoken = [(2.01, 2.42), (5.24, 6.11)];
+    assert_eq!(spans.len(), spoken.len(), "{spans:?}");
+    for (s, (a0, b0)) in spans.iter().zip(spoken) {
+        assert!(
+            (s.start_s - a0).abs() < 0.25 && (s.end_s - b0).abs() < 0.25,
+            "{s:?}"
+        );
+        assert!(
+            s.max_probability >= a.params.speech.spans.threshold,
+            "{s:?}"
+        );
+    }
+    // The shot comes after the order: after the first span, before the second.
+    let shot = a.events.iter().find(|e| e.class == "gunshot").unwrap();
+    let r = shot.speech.as_ref().unwrap();
+    assert_eq!(r.during, None);
+    let after = r.after_s.unwrap();
+    assert!(
+        (after - (shot.onset_s - spans[0].end_s)).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.before_s.unwrap() - (spans[1].start_s - shot.onset_s)).abs() < 1e-6);
+    let phrase = format!("{after:.2} s after speech heard");
+    assert_eq!(shot.context_phrase().unwrap(), phrase);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&phrase));
+    // With captions on the clock, they say where words are spoken: no spans, no relation.
+    let srt = root().join("samples/demo.srt");
+    let (_, with) = analyze(
+        &["--transcript", srt.to_str().unwrap()],
+        &dir.path().join("captions"),
+    );
+    assert!(with.speech_heard.is_none());
+    assert!(with.events.iter().all(|e| e.speech.is_none()));
+}
+
+#[test]
 fn a_manual_offset_moves_the_cues_onto_the_audio_clock() {
     let dir = tempfile::tempdir().unwrap();
     let late = dir.path().join("late.srt");

@@ -145,7 +145,7 @@ pub fn render_table(a: &Analysis) -> String {
             e.peak_dbfs,
             e.reasons.join("; ")
         );
-        if let Some(phrase) = e.transcript.as_ref().and_then(|r| r.nearest_phrase()) {
+        if let Some(phrase) = e.context_phrase() {
             let _ = writeln!(s, "{:>16}{}", "", phrase);
         }
     }

@@ -76,6 +76,8 @@ pub struct SpeechParams {
     /// frame or two (dev_000's two door knocks read 0.83-0.84 for two frames and 0.89 for
     /// one).
     pub min_speech_s: f64,
+    /// Where speech is heard, reported as spans (`speech_heard`) and related to each event.
+    pub spans: SpanParams,
 }
 
 impl Default for SpeechParams {
@@ -85,7 +87,143 @@ impl Default for SpeechParams {
             min_probability: 0.7,
             window_s: 0.3,
             min_speech_s: 0.1,
+            spans: SpanParams::default(),
         }
+    }
+}
+
+/// How the frame probabilities become spans of speech: Silero's own segmentation
+/// (`get_speech_timestamps` in silero-vad's utils_vad.py), with its defaults, without its
+/// 30 ms padding (span edges fall on the 32 ms frames' edges).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpanParams {
+    /// Whether the spans are reported (when no captions on the audio's clock are given: the
+    /// captions then say where words are spoken).
+    pub enabled: bool,
+    /// A span starts at a frame whose probability reaches this (Silero's default, 0.5)...
+    pub threshold: f64,
+    /// ...and ends where the probability falls below this (Silero's threshold − 0.15)...
+    pub release: f64,
+    /// ...for at least this long (s; a shorter dip, a pause between words, stays inside).
+    pub min_silence_s: f64,
+    /// Spans shorter than this (s) are dropped: a knock or a blow moves the detector for a
+    /// frame or two, a word lasts longer (Silero's default, 250 ms).
+    pub min_speech_s: f64,
+}
+
+impl Default for SpanParams {
+    fn default() -> Self {
+        SpanParams {
+            enabled: true,
+            threshold: 0.5,
+            release: 0.35,
+            min_silence_s: 0.1,
+            min_speech_s: 0.25,
+        }
+    }
+}
+
+/// A stretch of the clip where the speech detector hears speech.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechSpan {
+    /// Start in seconds (the first frame reaching `threshold`).
+    pub start_s: f64,
+    /// End in seconds (where the probability fell below `release`).
+    pub end_s: f64,
+    /// Highest probability inside (0..1).
+    pub max_probability: f64,
+}
+
+/// The spans of speech in `track` (Silero's segmentation, see [`SpanParams`]).
+pub fn spans(track: &SpeechTrack, p: &SpanParams) -> Vec<SpeechSpan> {
+    let frames = |s: f64| (s / FRAME_S).round() as usize;
+    let (min_silence, min_speech) = (frames(p.min_silence_s), frames(p.min_speech_s));
+    let n = track.probability.len();
+    let mut out = Vec::new();
+    let mut push = |a: usize, b: usize| {
+        if b - a > min_speech {
+            let top = track.probability[a..b].iter().copied().fold(0.0, f32::max);
+            out.push(SpeechSpan {
+                start_s: round_ms(a as f64 * FRAME_S),
+                end_s: round_ms(b as f64 * FRAME_S),
+                max_probability: (f64::from(top) * 1000.0).round() / 1000.0,
+            });
+        }
+    };
+    let (mut start, mut quiet_from) = (None::<usize>, None::<usize>);
+    for (k, &v) in track.probability.iter().enumerate() {
+        let v = f64::from(v);
+        if v >= p.threshold {
+            quiet_from = None;
+            start.get_or_insert(k);
+            continue;
+        }
+        let Some(a) = start else { continue };
+        if v < p.release {
+            let q = *quiet_from.get_or_insert(k);
+            if k - q >= min_silence {
+                push(a, q);
+                (start, quiet_from) = (None, None);
+            }
+        }
+    }
+    if let Some(a) = start {
+        push(a, quiet_from.unwrap_or(n));
+    }
+    out
+}
+
+fn round_ms(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// Where an event sits against the speech heard.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechRelation {
+    /// 1-based index in `speech_heard` of the span containing the onset.
+    pub during: Option<usize>,
+    /// Seconds from the end of the last span that ended at or before the onset.
+    pub after_s: Option<f64>,
+    /// Seconds to the start of the first span that starts after the onset.
+    pub before_s: Option<f64>,
+}
+
+impl SpeechRelation {
+    /// The phrase to show beside the event, as for captions (`transcript::relate`), with
+    /// "speech" in place of the words no one has transcribed.
+    pub fn phrase(&self) -> Option<String> {
+        if self.during.is_some() {
+            return Some("during speech heard".into());
+        }
+        match (self.after_s, self.before_s) {
+            (Some(a), Some(b)) if b < a => Some(format!("{b:.2} s before speech heard")),
+            (Some(a), _) => Some(format!("{a:.2} s after speech heard")),
+            (None, Some(b)) => Some(format!("{b:.2} s before speech heard")),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The relation of an event at `onset_s` to `spans` (in time order).
+pub fn relate(onset_s: f64, spans: &[SpeechSpan]) -> SpeechRelation {
+    let round6 = |x: f64| (x.max(0.0) * 1e6).round() / 1e6;
+    SpeechRelation {
+        during: spans
+            .iter()
+            .position(|s| s.start_s <= onset_s && onset_s < s.end_s)
+            .map(|i| i + 1),
+        after_s: spans
+            .iter()
+            .rev()
+            .find(|s| s.end_s <= onset_s)
+            .map(|s| round6(onset_s - s.end_s)),
+        before_s: spans
+            .iter()
+            .find(|s| s.start_s > onset_s)
+            .map(|s| round6(s.start_s - onset_s)),
     }
 }
 
@@ -521,6 +659,73 @@ fn resample(x: &[f32], sample_rate: u32, mut sink: impl FnMut(&[f32])) -> usize 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn track_of(p: &[f32]) -> SpeechTrack {
+        SpeechTrack {
+            probability: p.to_vec(),
+        }
+    }
+
+    #[test]
+    fn spans_follow_silero_segmentation() {
+        let p = SpanParams::default();
+        // 10 frames of speech (0.32 s), a 2-frame dip below the release (shorter than the
+        // 0.1 s minimum silence: bridged), 8 more frames hovering between release and threshold
+        // and above, then silence; a 3-frame blip (96 ms, under 0.25 s) later is dropped.
+        let mut v = vec![0.0f32; 5];
+        v.extend([0.9; 10]);
+        v.extend([0.1; 2]);
+        v.extend([0.6, 0.4, 0.45, 0.8, 0.9, 0.4, 0.5, 0.7]);
+        v.extend([0.0; 20]);
+        v.extend([0.95; 3]);
+        v.extend([0.0; 10]);
+        let s = spans(&track_of(&v), &p);
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!((s[0].start_s - 5.0 * FRAME_S).abs() < 1e-3, "{s:?}");
+        assert!((s[0].end_s - 25.0 * FRAME_S).abs() < 1e-3, "{s:?}");
+        assert!((s[0].max_probability - 0.9).abs() < 1e-6);
+        // Speech running to the end of the clip closes there.
+        let s = spans(
+            &track_of(&[0.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]),
+            &p,
+        );
+        assert_eq!(s.len(), 1);
+        assert!((s[0].end_s - 10.0 * FRAME_S).abs() < 1e-3, "{s:?}");
+        // A dip longer than the minimum silence splits.
+        let mut v = vec![0.9f32; 10];
+        v.extend([0.0; 4]);
+        v.extend([0.9; 10]);
+        assert_eq!(spans(&track_of(&v), &p).len(), 2);
+        assert!(spans(&track_of(&[]), &p).is_empty());
+    }
+
+    #[test]
+    fn an_event_is_placed_between_spans() {
+        let s = [
+            SpeechSpan {
+                start_s: 2.2,
+                end_s: 2.5,
+                max_probability: 1.0,
+            },
+            SpeechSpan {
+                start_s: 5.3,
+                end_s: 6.2,
+                max_probability: 1.0,
+            },
+        ];
+        let r = relate(2.84, &s);
+        assert_eq!(
+            (r.during, r.after_s, r.before_s),
+            (None, Some(0.34), Some(2.46))
+        );
+        assert_eq!(r.phrase().unwrap(), "0.34 s after speech heard");
+        let r = relate(5.0, &s);
+        assert_eq!(r.phrase().unwrap(), "0.30 s before speech heard");
+        let r = relate(5.3, &s);
+        assert_eq!(r.during, Some(2));
+        assert_eq!(r.phrase().unwrap(), "during speech heard");
+        assert_eq!(relate(1.0, &[]).phrase(), None);
+    }
 
     /// "Get up!" from the demo (1.2-2.8 s, the cue at 2.01-2.42 s), 16 kHz 16-bit.
     fn get_up() -> Vec<f32> {

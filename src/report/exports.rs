@@ -50,11 +50,7 @@ pub fn events_csv(a: &Analysis) -> String {
             .map(|c| format!("{}@{:.6}", c.kind, c.onset_s))
             .collect::<Vec<_>>()
             .join(" ");
-        let phrase = e
-            .transcript
-            .as_ref()
-            .and_then(|r| r.nearest_phrase())
-            .unwrap_or_default();
+        let phrase = e.context_phrase().unwrap_or_default();
         let _ = writeln!(
             s,
             "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{}",

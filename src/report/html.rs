@@ -55,10 +55,7 @@ fn class_span(e: &Event) -> Markup {
 }
 
 fn phrase(e: &Event) -> String {
-    e.transcript
-        .as_ref()
-        .and_then(|r| r.nearest_phrase())
-        .unwrap_or_default()
+    e.context_phrase().unwrap_or_default()
 }
 
 /// The whole page.
@@ -97,6 +94,12 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         li { (a.set_aside.len()) " further sound(s) set aside as the onsets of spoken words (a voice-coloured "
                             "spectrum where a caption or the speech detector says words are spoken): "
                             (a.set_aside.iter().map(|x| clock(x.onset_s)).collect::<Vec<_>>().join(", ")) }
+                    }
+                    @if let Some(spans) = a.speech_heard.as_ref().filter(|s| !s.is_empty()) {
+                        li { "Speech heard (no captions given): " (spans.len()) " stretch(es), "
+                            (spans.iter().map(|s| format!("{}-{}", clock(s.start_s), clock(s.end_s))).collect::<Vec<_>>().join(", "))
+                            ". Found by a speech detector (Silero VAD), not transcribed; its edges lag the voice by "
+                            "about a tenth of a second, and shouted or radio voices can go unheard." }
                     }
                     @if let Some(t) = &a.transcript {
                         li { "Transcript " code { (t.path) } " (" (t.format.name()) ", " (t.cues.len()) " cues), clock "

@@ -441,7 +441,8 @@ const OVERVIEW_FMIN_HZ: f64 = 50.0;
 
 fn overview_layout((w, h): (u32, u32), a: &Analysis) -> OverviewLayout {
     let (left, _) = OVERVIEW_MARGINS;
-    let lane_h = 26 * i32::from(a.transcript.is_some());
+    let spans = a.speech_heard.as_ref().is_some_and(|s| !s.is_empty());
+    let lane_h = 26 * i32::from(a.transcript.is_some() || spans);
     let (spec_top, wave_h, axis_h) = (40, 70, 30);
     OverviewLayout {
         left,
@@ -580,24 +581,36 @@ pub fn draw_overview<DB: DrawingBackend>(
         ))
         .map_err(err)?;
     }
-    // Transcript lane.
-    if let Some(t) = &a.transcript {
-        let y = spec_top + spec_h + 4;
-        for c in &t.cues {
-            let (x1, x2) = (ax.x(c.start_s).max(left), ax.x(c.end_s).min(left + pw));
-            if x2 <= x1 {
-                continue;
-            }
-            area.draw(&Rectangle::new(
-                [(x1, y), (x2, y + 18)],
-                RGBColor(240, 228, 66).mix(0.5).filled(),
-            ))
-            .map_err(err)?;
-            let room = ((x2 - x1) / 7).max(0) as usize;
-            let text: String = c.text.chars().take(room.max(12)).collect();
-            area.draw(&Text::new(text, (x1 + 2, y + 3), text_style(11, BLACK)))
-                .map_err(err)?;
+    // Transcript lane: the cues with their words, or without captions the stretches where
+    // speech is heard (no words).
+    let (cue_colour, heard_colour) = (RGBColor(240, 228, 66), RGBColor(180, 180, 180));
+    let lane: Vec<(f64, f64, RGBColor, &str)> = match (&a.transcript, &a.speech_heard) {
+        (Some(t), _) => t
+            .cues
+            .iter()
+            .map(|c| (c.start_s, c.end_s, cue_colour, c.text.as_str()))
+            .collect(),
+        (None, Some(spans)) => spans
+            .iter()
+            .map(|s| (s.start_s, s.end_s, heard_colour, "speech"))
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let y = spec_top + spec_h + 4;
+    for (start, end, colour, text) in lane {
+        let (x1, x2) = (ax.x(start).max(left), ax.x(end).min(left + pw));
+        if x2 <= x1 {
+            continue;
         }
+        area.draw(&Rectangle::new(
+            [(x1, y), (x2, y + 18)],
+            colour.mix(0.5).filled(),
+        ))
+        .map_err(err)?;
+        let room = ((x2 - x1) / 7).max(0) as usize;
+        let text: String = text.chars().take(room.max(12)).collect();
+        area.draw(&Text::new(text, (x1 + 2, y + 3), text_style(11, BLACK)))
+            .map_err(err)?;
     }
     // Waveform strip.
     draw_waveform(area, &d.envelope, (left, wave_top, wave_h))?;
