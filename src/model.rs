@@ -134,8 +134,9 @@ pub struct Analysis {
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub set_aside: Vec<SetAside>,
     /// Where the speech detector hears speech (`detect::speech::spans`), when no captions on
-    /// the audio's clock were given (they then say where words are spoken); absent when the
-    /// detector did not run.
+    /// the audio's clock were given (they then say where words are spoken) and some event is
+    /// gunshot- or explosion-like; absent when the detector did not run or
+    /// `params.speech.spans.enabled` is off.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub speech_heard: Option<Vec<crate::detect::speech::SpeechSpan>>,
     /// The transcript the events were placed in, when one was given.

@@ -758,6 +758,36 @@ fn demo_shot(sr: usize) -> Vec<f32> {
 }
 
 #[test]
+fn speech_is_listened_for_only_where_a_shot_or_a_word_onset_asks_for_it() {
+    // A click over faint noise (plain impulsive, noise-like): the speech detector is not run.
+    const SR: usize = 48_000;
+    let mut x = noise(3 * SR, 0.003, 4);
+    for (d, v) in x[SR..].iter_mut().zip(noise(SR / 250, 0.8, 6)) {
+        *d += v;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("click.wav"), SR as u32, &x);
+    let click = analyze_json(&wav, &dir.path().join("click"), &[]);
+    assert!(!click.events.is_empty());
+    assert!(click.events.iter().all(|e| e.class == "impulsive"));
+    assert!(click.speech_heard.is_none() && click.events.iter().all(|e| e.speech.is_none()));
+    // The same with a shot 1 s later: it is, and every event is placed against what it heard
+    // (nothing, in noise).
+    for (d, v) in x[2 * SR..].iter_mut().zip(demo_shot(SR)) {
+        *d += 0.5 * v;
+    }
+    let wav = write_mono_wav(&dir.path().join("shot.wav"), SR as u32, &x);
+    let shot = analyze_json(&wav, &dir.path().join("shot"), &[]);
+    assert!(shot.events.iter().any(|e| e.class == "gunshot"));
+    assert_eq!(shot.speech_heard.as_deref(), Some(&[][..]));
+    for e in &shot.events {
+        let r = e.speech.as_ref().unwrap();
+        assert_eq!((r.during, r.after_s, r.before_s), (None, None, None));
+        assert_eq!(e.context_phrase(), None);
+    }
+}
+
+#[test]
 fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
     // Six identical rounds 110 ms apart over faint noise: each after the first rises out of the
     // tails of the ones before it, and is measured there.

@@ -98,8 +98,9 @@ impl Default for SpeechParams {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpanParams {
-    /// Whether the spans are reported (when no captions on the audio's clock are given: the
-    /// captions then say where words are spoken).
+    /// Whether the spans are reported, with each event's place against them, when no captions
+    /// on the audio's clock are given (they then say where words are spoken) and some event is
+    /// gunshot- or explosion-like (the detector is not run for clips of knocks and claps alone).
     pub enabled: bool,
     /// A span starts at a frame whose probability reaches this (Silero's default, 0.5)...
     pub threshold: f64,
