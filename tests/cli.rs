@@ -758,6 +758,42 @@ fn demo_shot(sr: usize) -> Vec<f32> {
 }
 
 #[test]
+fn samples_that_are_not_numbers_become_silence_and_are_named() {
+    // A float WAV with a NaN, two infinities and a finite 3e38 (a broken recorder or a hostile
+    // file) around a shot: they once stopped the analysis with an FFT's error; now they are
+    // silence, counted in a warning, and the shot is still found where it is.
+    const SR: usize = 48_000;
+    let mut x = noise(3 * SR, 0.003, 4);
+    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
+        *d += 0.5 * v;
+    }
+    x[SR / 2] = f32::NAN;
+    x[2 * SR] = f32::INFINITY;
+    x[2 * SR + 7] = f32::NEG_INFINITY;
+    x[2 * SR + 9] = 3e38;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("nan.wav"), SR as u32, &x);
+    let decoded = earwitness::decode::decode(&wav, &Default::default()).unwrap();
+    assert!(decoded.signal.channels[0].iter().all(|v| v.is_finite()));
+    assert_eq!(decoded.signal.channels[0][SR / 2], 0.0);
+    let a = analyze_json(&wav, &dir.path().join("out"), &[]);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.starts_with("4 sample(s) were not numbers") && w.contains("from 0.500 s")),
+        "{:?}",
+        a.warnings
+    );
+    assert!(
+        a.events
+            .iter()
+            .any(|e| e.class == "gunshot" && (e.onset_s - 1.0).abs() < 0.001),
+        "{:#?}",
+        a.events
+    );
+}
+
+#[test]
 fn speech_is_listened_for_only_where_a_shot_or_a_word_onset_asks_for_it() {
     // A click over faint noise (plain impulsive, noise-like): the speech detector is not run.
     const SR: usize = 48_000;

@@ -137,11 +137,20 @@ pub(crate) trait BlockSource: Send {
     fn warnings(&self) -> Vec<String>;
 }
 
+/// Largest sample magnitude taken as sound (full scale is 1): 1e9, 180 dB over full scale,
+/// beyond any float file written in integer units, and far enough below `f32`'s range that a
+/// measurement's squares and sums stay finite.
+pub const MAX_SAMPLE: f32 = 1e9;
+
 /// An open clip whose audio is read block by block; iterate it for [`AudioBlock`]s.
 pub struct AudioStream {
     info: AudioInfo,
     source: Box<dyn BlockSource>,
     done: bool,
+    /// Non-finite samples (NaN, ±infinity) replaced by silence so far, and the frame of the
+    /// first one.
+    non_finite: u64,
+    first_non_finite: Option<u64>,
 }
 
 impl AudioStream {
@@ -152,7 +161,36 @@ impl AudioStream {
 
     /// Problems met so far that did not stop decoding.
     pub fn warnings(&self) -> Vec<String> {
-        self.source.warnings()
+        let mut w = self.source.warnings();
+        if let Some(first) = self.first_non_finite {
+            w.push(format!(
+                "{} sample(s) were not numbers (NaN, infinite, or beyond ±1e9, 180 dB over \
+                 full scale; from {:.3} s): each was replaced by silence",
+                self.non_finite,
+                crate::units::frames_to_s(first, self.info.sample_rate)
+            ));
+        }
+        w
+    }
+
+    /// Replaces the samples of `b` that are not numbers a recording can hold by 0, counting
+    /// them. A float WAV or a broken decoder can hold NaN or infinity, which no measurement
+    /// survives (an FFT of one is NaN throughout, and the real-to-complex transform refuses
+    /// it), or finite values so large that their squares and sums overflow `f32` (above about
+    /// 1e16). Float files written in integer units (±32768 or ±8388608) are legal and kept:
+    /// the limit, [`MAX_SAMPLE`], is far above them. Silence is the one value that adds no
+    /// sound.
+    fn sanitise(&mut self, b: &mut AudioBlock) {
+        for ch in &mut b.channels {
+            for (k, v) in ch.iter_mut().enumerate() {
+                if v.is_nan() || v.abs() > MAX_SAMPLE {
+                    *v = 0.0;
+                    self.non_finite += 1;
+                    self.first_non_finite
+                        .get_or_insert(b.start_frame + k as u64);
+                }
+            }
+        }
     }
 }
 
@@ -164,7 +202,10 @@ impl Iterator for AudioStream {
             return None;
         }
         match self.source.next_block() {
-            Ok(Some(b)) => Some(Ok(b)),
+            Ok(Some(mut b)) => {
+                self.sanitise(&mut b);
+                Some(Ok(b))
+            }
             Ok(None) => {
                 self.done = true;
                 None
@@ -226,6 +267,8 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
         info,
         source,
         done: false,
+        non_finite: 0,
+        first_non_finite: None,
     })
 }
 
