@@ -561,6 +561,10 @@ fn round_to(x: f64, digits: i32) -> f64 {
     (x * m).round() / m
 }
 
+/// A ceiling above this (+20 dBFS) is no overshoot of a clipped lossy encode (those reach a few
+/// dB over full scale): the file's scale itself is not 1.0.
+const OVER_FULL_SCALE: f32 = 10.0;
+
 /// Decodes `path` block by block straight into the mix the analysis needs, never holding the
 /// planar channels whole.
 fn decode_mixed(
@@ -758,6 +762,15 @@ pub fn run(
     let (signal, mut warnings) = decode_mixed(path, &input, p)?;
     if let Some(problem) = &input.problem {
         warnings.push(problem.clone());
+    }
+    if signal.ceiling > OVER_FULL_SCALE {
+        warnings.push(format!(
+            "the audio reaches {:+.1} dBFS: far beyond full scale (1.0), which no integer or \
+             lossy format decodes to; a float file written in integer units? Levels in dBFS are \
+             relative to 1.0, and clipping (runs at the file's own ceiling) cannot be told from \
+             loud sound",
+            20.0 * f64::from(signal.ceiling).log10()
+        ));
     }
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;

@@ -791,6 +791,20 @@ fn samples_that_are_not_numbers_become_silence_and_are_named() {
         "{:#?}",
         a.events
     );
+    assert!(!a.warnings.iter().any(|w| w.contains("beyond full scale")));
+    // The same in integer units (a float file written as ±32768; the shot's peak, 0.5, is then
+    // +84.3 dBFS): the shot found, and a warning that dBFS and clipping are off.
+    let loud: Vec<f32> = x.iter().map(|v| v * 32_768.0).collect();
+    let wav = write_mono_wav(&dir.path().join("loud.wav"), SR as u32, &loud);
+    let a = analyze_json(&wav, &dir.path().join("loud"), &[]);
+    assert!(a.events.iter().any(|e| (e.onset_s - 1.0).abs() < 0.001));
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.starts_with("the audio reaches +84.") && w.contains("beyond full scale")),
+        "{:?}",
+        a.warnings
+    );
 }
 
 #[test]
