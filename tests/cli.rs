@@ -182,6 +182,22 @@ fn header_with_zero_sample_rate() {
 }
 
 #[test]
+fn header_with_an_absurd_sample_rate() {
+    // 4 GHz: the analysis windows, set in seconds, would ask for buffers of absurd size (it ran
+    // for minutes before the check).
+    let (_dir, p) = patched_wav(24, &4_000_000_000u32.to_le_bytes());
+    assert_clean_failure(&probe(&p), &p, "sample rate of 4000000000 Hz");
+    let out = bin()
+        .arg("analyze")
+        .arg(&p)
+        .args(["--formats", "json", "-o"])
+        .arg(p.with_extension("out"))
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &p, "sample rate of 4000000000 Hz");
+}
+
+#[test]
 fn video_without_audio() {
     let p = fixture("bad/video_only.mp4");
     let out = probe(&p);

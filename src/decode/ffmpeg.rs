@@ -164,13 +164,7 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         codec: codec.clone(),
         hint: "this FFmpeg build has no decoder for it".into(),
     })?;
-    let sample_rate = decoder.rate();
-    if sample_rate == 0 {
-        return Err(Error::media(
-            path,
-            format!("{codec} stream header claims a sample rate of 0 Hz"),
-        ));
-    }
+    let sample_rate = super::check_sample_rate(path, &codec, decoder.rate())?;
     let channels = usize::from(decoder.channels());
     if channels == 0 {
         return Err(Error::media(

@@ -137,6 +137,26 @@ pub(crate) trait BlockSource: Send {
     fn warnings(&self) -> Vec<String>;
 }
 
+/// Highest sample rate taken, Hz: 32 × 48 kHz. The fastest recorders of sound, ultrasonic
+/// bat detectors, sample at 250 kHz-1 MHz; a header claiming more is corrupt or hostile (the
+/// analysis windows are set in seconds, so an absurd rate would ask for absurd buffers).
+pub const MAX_SAMPLE_RATE: u32 = 1_536_000;
+
+/// The sample rate a stream header claims, checked: 0 or more than [`MAX_SAMPLE_RATE`] is an
+/// error naming the file.
+pub(crate) fn check_sample_rate(path: &Path, codec: &str, rate: u32) -> Result<u32> {
+    if rate == 0 || rate > MAX_SAMPLE_RATE {
+        return Err(Error::media(
+            path,
+            format!(
+                "{codec} stream header claims a sample rate of {rate} Hz (taken: 1 to \
+                 {MAX_SAMPLE_RATE} Hz)"
+            ),
+        ));
+    }
+    Ok(rate)
+}
+
 /// Largest sample magnitude taken as sound (full scale is 1): 1e9, 180 dB over full scale,
 /// beyond any float file written in integer units, and far enough below `f32`'s range that a
 /// measurement's squares and sums stay finite.

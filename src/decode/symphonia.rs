@@ -315,13 +315,7 @@ pub(crate) fn open(
         }
     };
     // Header sanity after the codec question: an unsupported codec is the clearer message.
-    let sample_rate = params.sample_rate.unwrap_or(0);
-    if sample_rate == 0 {
-        return Err(Error::media(
-            path,
-            format!("{codec} stream header claims a sample rate of 0 Hz"),
-        ));
-    }
+    let sample_rate = super::check_sample_rate(path, &codec, params.sample_rate.unwrap_or(0))?;
     if channels == 0 {
         return Err(Error::media(
             path,
