@@ -824,6 +824,45 @@ fn samples_that_are_not_numbers_become_silence_and_are_named() {
 }
 
 #[test]
+fn a_constant_offset_changes_nothing_but_a_warning() {
+    // A shot over faint noise, then the same 0.3 of full scale higher (a converter's offset):
+    // the offset once lifted every background and made any two stretches correlate, and the
+    // copy search reported them as rounds. Taken out, the events are the same to the sample.
+    const SR: usize = 48_000;
+    let mut x = noise(3 * SR, 0.003, 4);
+    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
+        *d += 0.5 * v;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clean = analyze_json(
+        &write_mono_wav(&dir.path().join("clean.wav"), SR as u32, &x),
+        &dir.path().join("clean"),
+        &[],
+    );
+    let shifted: Vec<f32> = x.iter().map(|v| v + 0.3).collect();
+    let off = analyze_json(
+        &write_mono_wav(&dir.path().join("off.wav"), SR as u32, &shifted),
+        &dir.path().join("off"),
+        &[],
+    );
+    let onsets = |a: &earwitness::model::Analysis| {
+        a.events
+            .iter()
+            .map(|e| (e.onset_s, e.class.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(onsets(&off), onsets(&clean));
+    assert!(clean.warnings.iter().all(|w| !w.contains("DC offset")));
+    assert!(
+        off.warnings
+            .iter()
+            .any(|w| w.starts_with("the recording has a DC offset of +0.3000")),
+        "{:?}",
+        off.warnings
+    );
+}
+
+#[test]
 fn speech_is_listened_for_only_where_a_shot_or_a_word_onset_asks_for_it() {
     // A click over faint noise (plain impulsive, noise-like): the speech detector is not run.
     const SR: usize = 48_000;
