@@ -565,13 +565,17 @@ fn round_to(x: f64, digits: i32) -> f64 {
 /// dB over full scale): the file's scale itself is not 1.0.
 const OVER_FULL_SCALE: f32 = 10.0;
 
-/// Decodes `path` block by block straight into the mix the analysis needs, never holding the
-/// planar channels whole.
-fn decode_mixed(
+/// A mix, and when some channel ran against the first (`signal::INVERTED_CORRELATION`) and no
+/// polarity was given, the polarity that turns it back, with the channels and correlations.
+type MixPass = (Mixed, Option<(Vec<f32>, Vec<(usize, f64)>)>);
+
+/// One pass of decoding into the mix, each channel with its sign in `polarity` (empty: all +).
+fn mix(
     path: &Path,
     input: &crate::model::MediaProbe,
     p: &AnalyzeParams,
-) -> Result<(Mixed, Vec<String>)> {
+    polarity: &[f32],
+) -> Result<(MixPass, Vec<String>)> {
     let mut stream = decode::open(path, &p.decode)?;
     let info = stream.info().clone();
     // Reserve what the container announces (plus 1 %), so the vectors do not grow by doubling.
@@ -588,18 +592,57 @@ fn decode_mixed(
         p.measure.clip_level,
         p.measure.clip_run_samples,
         expected,
-    );
+    )
+    .with_polarity(polarity);
     for block in stream.by_ref() {
         mixer.push(&block?.channels);
     }
-    let mut mixed = mixer.finish();
+    let inverted = mixer.inverted();
+    let flip = (polarity.is_empty() && !inverted.is_empty()).then(|| {
+        let mut sign = vec![1.0f32; info.channels];
+        for (c, _) in &inverted {
+            sign[*c] = -1.0;
+        }
+        (sign, inverted)
+    });
+    Ok(((mixer.finish(), flip), stream.warnings()))
+}
+
+/// Decodes `path` block by block straight into the mix the analysis needs, never holding the
+/// planar channels whole.
+fn decode_mixed(
+    path: &Path,
+    input: &crate::model::MediaProbe,
+    p: &AnalyzeParams,
+) -> Result<(Mixed, Vec<String>)> {
+    let ((mut mixed, flip), mut warnings) = mix(path, input, p, &[])?;
+    // A channel wired with its polarity inverted cancels the others in the mix: the clip is
+    // decoded again with it turned back (the cost falls only on such clips; the first mix is
+    // let go first).
+    if let Some((polarity, inverted)) = flip {
+        drop(mixed);
+        ((mixed, _), warnings) = mix(path, input, p, &polarity)?;
+        warnings.push(format!(
+            "channel(s) {} run against the first (correlation {}): taken to be wired with the \
+             polarity inverted and turned back before mixing, which would otherwise cancel them",
+            inverted
+                .iter()
+                .map(|(c, _)| (c + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            inverted
+                .iter()
+                .map(|(_, r)| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if mixed.frames() == 0 {
         return Err(crate::error::Error::media(
             path,
             "no audio could be decoded (truncated or corrupt stream)",
         ));
     }
-    let mut warnings = stream.warnings();
     let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, p.measure.dc_offset_min);
     if dc != 0.0 {
         warnings.push(format!(

@@ -863,6 +863,54 @@ fn a_constant_offset_changes_nothing_but_a_warning() {
 }
 
 #[test]
+fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
+    // A shot in both channels of a stereo file, the second inverted (a miswired microphone):
+    // the plain mix is silence. Turned back, the events are those of the first channel alone.
+    const SR: usize = 48_000;
+    let mut x = noise(3 * SR, 0.003, 4);
+    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
+        *d += 0.5 * v;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mono = analyze_json(
+        &write_mono_wav(&dir.path().join("mono.wav"), SR as u32, &x),
+        &dir.path().join("mono"),
+        &[],
+    );
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: SR as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let path = dir.path().join("inverted.wav");
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for v in &x {
+        w.write_sample(*v).unwrap();
+        w.write_sample(-*v).unwrap();
+    }
+    w.finalize().unwrap();
+    let inverted = analyze_json(&path, &dir.path().join("inverted"), &[]);
+    let onsets = |a: &earwitness::model::Analysis| {
+        a.events
+            .iter()
+            .map(|e| (e.onset_s, e.class.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(!mono.events.is_empty());
+    assert_eq!(onsets(&inverted), onsets(&mono));
+    assert!(
+        inverted
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("channel(s) 2 run against the first (correlation -1.00)")),
+        "{:?}",
+        inverted.warnings
+    );
+    assert!(mono.warnings.iter().all(|w| !w.contains("polarity")));
+}
+
+#[test]
 fn speech_is_listened_for_only_where_a_shot_or_a_word_onset_asks_for_it() {
     // A click over faint noise (plain impulsive, noise-like): the speech detector is not run.
     const SR: usize = 48_000;

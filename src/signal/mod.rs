@@ -222,7 +222,20 @@ pub struct Mixer {
     min_run: usize,
     /// Open run per channel: (start, length).
     open: Vec<(usize, usize)>,
+    /// Sign each channel is mixed with (+1, or −1 for a channel wired inverted).
+    polarity: Vec<f32>,
+    /// Per channel: its energy, and its product with the first channel, summed.
+    energy: Vec<f64>,
+    cross: Vec<f64>,
 }
+
+/// A channel whose correlation with the first, over the whole clip, is at or below this is
+/// taken to be wired with its polarity inverted. Two microphones of one recorder hear the same
+/// scene in phase at the wavelengths that carry most of the energy (their correlation is
+/// positive, or near 0 when far apart); a channel at −0.5 or below cancels most of the other
+/// in the mix (a copy at −1 cancels it entirely: the demo with one channel inverted mixed to
+/// silence and showed no event).
+pub const INVERTED_CORRELATION: f64 = -0.5;
 
 impl Mixer {
     /// A mixer for `channels` channels; `capacity` frames are reserved up front when known, so
@@ -250,7 +263,32 @@ impl Mixer {
             clip_level,
             min_run: min_run.max(1),
             open: vec![(0, 0); channels],
+            polarity: vec![1.0; channels],
+            energy: vec![0.0; channels],
+            cross: vec![0.0; channels],
         }
+    }
+
+    /// Mixes channel `c` with the sign `polarity[c]` (a channel known to be inverted).
+    pub fn with_polarity(mut self, polarity: &[f32]) -> Mixer {
+        for (p, q) in self.polarity.iter_mut().zip(polarity) {
+            *p = *q;
+        }
+        self
+    }
+
+    /// The channels, by index, whose correlation with the first over what was pushed is at or
+    /// below [`INVERTED_CORRELATION`], with their correlations (of the channels as recorded,
+    /// whatever polarity they are mixed with).
+    pub fn inverted(&self) -> Vec<(usize, f64)> {
+        let e0 = self.energy.first().copied().unwrap_or(0.0);
+        (1..self.energy.len())
+            .filter_map(|c| {
+                let d = (e0 * self.energy[c]).sqrt();
+                let r = if d > 0.0 { self.cross[c] / d } else { 0.0 };
+                (r <= INVERTED_CORRELATION).then_some((c, r))
+            })
+            .collect()
     }
 
     /// Appends one block of planar samples (one slice per channel, all the same length).
@@ -260,9 +298,9 @@ impl Mixer {
         let k = block.len().max(1) as f32;
         for i in 0..n {
             let (mut sum, mut peak) = (0.0f32, 0.0f32);
-            for ch in block {
+            for (ch, sign) in block.iter().zip(&self.polarity) {
                 let v = ch.get(i).copied().unwrap_or(0.0);
-                sum += v;
+                sum += sign * v;
                 peak = peak.max(v.abs());
             }
             let mono = sum / k;
@@ -272,6 +310,18 @@ impl Mixer {
             // aligned with the mix.
             if self.out.channels > 1 {
                 self.out.peak.push(peak, mono);
+            }
+        }
+        if block.len() > 1 {
+            let first = &block[0];
+            for (c, ch) in block.iter().enumerate() {
+                let (mut e, mut x) = (0.0f32, 0.0f32);
+                for (v, w) in ch.iter().zip(first) {
+                    e += v * v;
+                    x += v * w;
+                }
+                self.energy[c] += f64::from(e);
+                self.cross[c] += f64::from(x);
             }
         }
         for (c, ch) in block.iter().enumerate() {
@@ -315,6 +365,27 @@ impl Mixer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_channel_against_the_first_is_found_and_can_be_turned_back() {
+        let a: Vec<f32> = (0..800).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..800).map(|i| (i as f32 * 0.11).cos()).collect();
+        let neg: Vec<f32> = a.iter().map(|v| -0.8 * v).collect();
+        let mut m = Mixer::new(3, 8000, 0.98, 2, 800);
+        m.push(&[a.clone(), b.clone(), neg.clone()]);
+        let found = m.inverted();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, 2);
+        assert!((found[0].1 + 1.0).abs() < 1e-6, "{found:?}");
+        // Unrelated channels are left alone; turned back, the mix no longer cancels (the
+        // correlations stay those of the channels as recorded).
+        let mut m = Mixer::new(3, 8000, 0.98, 2, 800).with_polarity(&[1.0, 1.0, -1.0]);
+        m.push(&[a.clone(), b, neg]);
+        assert_eq!(m.inverted().len(), 1);
+        let mixed = m.finish();
+        let want = (a[5] * 1.8 + (5.0f32 * 0.11).cos()) / 3.0;
+        assert!((mixed.mono[5] - want).abs() < 1e-6);
+    }
 
     #[test]
     fn mixdown_averages_channels() {
