@@ -721,6 +721,14 @@ fn analyze_json(wav: &Path, dir: &Path, extra: &[&str]) -> earwitness::model::An
     serde_json::from_slice(&std::fs::read(dir.join("events.json")).unwrap()).unwrap()
 }
 
+/// The events' onsets and classes, to compare two analyses.
+fn onsets(a: &earwitness::model::Analysis) -> Vec<(f64, String)> {
+    a.events
+        .iter()
+        .map(|e| (e.onset_s, e.class.clone()))
+        .collect()
+}
+
 /// Writes `x` as a mono 32-bit float WAV at `sample_rate`; returns the path.
 fn write_mono_wav(path: &Path, sample_rate: u32, x: &[f32]) -> PathBuf {
     let spec = hound::WavSpec {
@@ -845,12 +853,6 @@ fn a_constant_offset_changes_nothing_but_a_warning() {
         &dir.path().join("off"),
         &[],
     );
-    let onsets = |a: &earwitness::model::Analysis| {
-        a.events
-            .iter()
-            .map(|e| (e.onset_s, e.class.clone()))
-            .collect::<Vec<_>>()
-    };
     assert_eq!(onsets(&off), onsets(&clean));
     assert!(clean.warnings.iter().all(|w| !w.contains("DC offset")));
     assert!(
@@ -891,12 +893,6 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
     }
     w.finalize().unwrap();
     let inverted = analyze_json(&path, &dir.path().join("inverted"), &[]);
-    let onsets = |a: &earwitness::model::Analysis| {
-        a.events
-            .iter()
-            .map(|e| (e.onset_s, e.class.clone()))
-            .collect::<Vec<_>>()
-    };
     assert!(!mono.events.is_empty());
     assert_eq!(onsets(&inverted), onsets(&mono));
     assert!(
