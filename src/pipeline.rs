@@ -845,8 +845,65 @@ pub fn run(
     p: &AnalyzeParams,
     overview_columns: usize,
 ) -> Result<Outcome> {
+    run_speculating(path, transcript, p, overview_columns, false)
+}
+
+/// [`run`], and when `speculate` is set, the speech detector's track (`detect::speech`, about
+/// a third of the time of a long clip) is computed on a second thread while the events are
+/// found, in case the rules ask for it: for one clip without a transcript on a machine with a
+/// core to spare (`analyze`); a batch keeps its cores for other clips. The results are the same
+/// either way: the same function of the same samples.
+///
+/// # Errors
+/// As [`analyze_with`].
+pub fn run_speculating(
+    path: &Path,
+    transcript: Option<&Path>,
+    p: &AnalyzeParams,
+    overview_columns: usize,
+    speculate: bool,
+) -> Result<Outcome> {
     let input = crate::probe::probe(path, &p.decode)?;
-    let (signal, mut warnings) = decode_mixed(path, &input, p)?;
+    let (signal, warnings) = decode_mixed(path, &input, p)?;
+    let (analysis, overview) = std::thread::scope(|s| {
+        let (mono, sr) = (&signal.mono, signal.sample_rate);
+        // With a transcript the captions usually say where words are spoken, and the track is
+        // wanted only when their clock is off: not worth a core.
+        let early =
+            (speculate && transcript.is_none() && (p.speech.enabled || p.speech.spans.enabled))
+                .then(|| s.spawn(move || speech::track(mono, sr)));
+        let heard = move || match early {
+            Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            None => speech::track(mono, sr),
+        };
+        analyse_mixed(
+            input,
+            &signal,
+            warnings,
+            transcript,
+            p,
+            overview_columns,
+            heard,
+        )
+    })?;
+    Ok(Outcome {
+        analysis,
+        signal,
+        overview,
+    })
+}
+
+/// Everything after decoding: events, their measurements and classes, the transcript, the
+/// speech rules; `heard` gives the speech detector's track when a rule asks for it.
+fn analyse_mixed(
+    input: crate::model::MediaProbe,
+    signal: &Mixed,
+    mut warnings: Vec<String>,
+    transcript: Option<&Path>,
+    p: &AnalyzeParams,
+    overview_columns: usize,
+    heard: impl FnOnce() -> speech::SpeechTrack,
+) -> Result<(Analysis, Option<ColumnMax>)> {
     if let Some(problem) = &input.problem {
         warnings.push(problem.clone());
     }
@@ -1070,7 +1127,7 @@ pub fn run(
                         colour,
                     ))
         }))
-    .then(|| speech::track(mono, signal.sample_rate));
+    .then(heard);
     let speech_heard = heard
         .as_ref()
         .filter(|_| p.speech.spans.enabled)
@@ -1132,9 +1189,5 @@ pub fn run(
         transcript,
         warnings,
     };
-    Ok(Outcome {
-        analysis,
-        signal,
-        overview,
-    })
+    Ok((analysis, overview))
 }

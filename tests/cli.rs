@@ -907,6 +907,34 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
 }
 
 #[test]
+fn the_speech_track_computed_alongside_changes_no_byte() {
+    // `analyze` computes the speech track on a second thread while the events are found; the
+    // batch does not. The same JSON either way, on the demo (where the track sets syllables
+    // aside and places the shot) and on a clip whose track is not wanted.
+    let p = earwitness::pipeline::AnalyzeParams::default();
+    let json = |path: &Path, speculate: bool| {
+        let run = earwitness::pipeline::run_speculating(path, None, &p, 0, speculate).unwrap();
+        serde_json::to_string(&run.analysis).unwrap()
+    };
+    let demo = root().join("samples/demo.mp4");
+    let (alone, alongside) = (json(&demo, false), json(&demo, true));
+    assert!(alone.contains("speech_heard"));
+    assert_eq!(alone, alongside);
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let click = write_mono_wav(
+        &dir.path().join("click.wav"),
+        SR as u32,
+        &noise(SR, 0.2, 3)[..SR / 250]
+            .iter()
+            .copied()
+            .chain(noise(2 * SR, 0.003, 4))
+            .collect::<Vec<f32>>(),
+    );
+    assert_eq!(json(&click, false), json(&click, true));
+}
+
+#[test]
 fn speech_is_listened_for_only_where_a_shot_or_a_word_onset_asks_for_it() {
     // A click over faint noise (plain impulsive, noise-like): the speech detector is not run.
     const SR: usize = 48_000;

@@ -48,11 +48,14 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         args.formats.clone()
     };
     let result = super::guarded(&args.clip, || {
-        let run = pipeline::run(
+        // One clip: a spare core computes the speech track while the events are found.
+        let spare = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let run = pipeline::run_speculating(
             &args.clip,
             args.transcript.as_deref(),
             &params,
             report::overview_columns(&formats),
+            spare,
         )?;
         let written = report::write_all(&dir, &run, &formats)?;
         Ok((run.analysis, written))
