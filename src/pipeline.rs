@@ -961,7 +961,7 @@ fn analyse_mixed(
         .into_iter()
         .filter(|d| d.score >= floor)
         .map(|d| {
-            let f = measure_detection(&signal, &channel, &d, p);
+            let f = measure_detection(signal, &channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
             // A shot whose crack the broadband search missed: looked for again above 2 kHz,
             // and the shot timed from it when found (`refine::faint_crack`).
@@ -975,7 +975,7 @@ fn analyse_mixed(
                         },
                     );
                 if let Some(c) = cracked {
-                    let cf = measure_detection(&signal, &channel, &c, p);
+                    let cf = measure_detection(signal, &channel, &c, p);
                     let cv = classify::classify(&cf, &c.evidence, &p.classify);
                     if cv.class == classify::GUNSHOT {
                         return (c, cf, cv);
@@ -1018,7 +1018,7 @@ fn analyse_mixed(
             late_echoes: Vec::new(),
         });
     }
-    add_repeats(&mut found, &signal, &channel, &seen, p);
+    add_repeats(&mut found, signal, &channel, &seen, p);
     found.sort_by_key(|e| e.d.onset);
     let found = drop_reflections(found, mono, signal.sample_rate, p);
     // An event's level and clipping are measured up to the next reported event when that comes
@@ -1039,7 +1039,7 @@ fn analyse_mixed(
         if let Some(&next) = starts.get(starts.partition_point(|&s| s <= d.onset)) {
             let body_end = from + (p.measure.body_s * sr).round() as usize;
             if next < body_end && next > from {
-                f.set_level(features::level(&signal, from, next, &p.measure));
+                f.set_level(features::level(signal, from, next, &p.measure));
             }
         }
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
