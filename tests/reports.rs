@@ -182,7 +182,7 @@ fn without_captions_the_html_report_places_events_against_the_speech_heard() {
         serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
     let spans = json.speech_heard.as_ref().unwrap();
     assert!(html.contains(&format!(
-        "Speech heard (no captions given): {} stretch(es)",
+        "Speech heard (no captions on the clock to say where words are spoken): {} stretch(es)",
         spans.len()
     )));
     assert!(!html.contains("<h2>Transcript with the events</h2>"));

@@ -96,7 +96,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                             (a.set_aside.iter().map(|x| clock(x.onset_s)).collect::<Vec<_>>().join(", ")) }
                     }
                     @if let Some(spans) = a.speech_heard.as_ref().filter(|s| !s.is_empty()) {
-                        li { "Speech heard (no captions given): " (spans.len()) " stretch(es), "
+                        li { "Speech heard (no captions on the clock to say where words are spoken): " (spans.len()) " stretch(es), "
                             (spans.iter().map(|s| format!("{}-{}", clock(s.start_s), clock(s.end_s))).collect::<Vec<_>>().join(", "))
                             ". Found by a speech detector (Silero VAD), not transcribed; its edges lag the voice by "
                             "about a tenth of a second, and shouted or radio voices can go unheard." }
