@@ -395,3 +395,104 @@ fn a_bad_transcript_fails_with_one_line_and_exit_2() {
     assert!(err.contains("reversed.srt:6:"), "{err}");
     assert!(!dir.path().join("events.json").exists());
 }
+
+#[test]
+fn captions_whose_clock_is_off_leave_the_word_onsets_to_the_speech_heard() {
+    // Five copies of the demo, 0, 3, 7, 1.5 and 5 s of faint noise before each (so the speech
+    // pattern does not repeat with one period, and an offset can be estimated), with captions
+    // 8 s late given as they are (no --sync). The clock check finds the offset, says so, and
+    // the syllables are set aside by the speech heard, not by the misplaced cues.
+    let demo =
+        earwitness::decode::decode(&root().join("samples/demo.mp4"), &Default::default()).unwrap();
+    let sr = demo.signal.sample_rate;
+    let one = demo.signal.mixdown();
+    let nine = &one[..9 * sr as usize];
+    let (mut x, mut srt, mut t) = (Vec::new(), String::new(), 0.0f64);
+    let clock = |s: f64| {
+        let ms = (s * 1000.0).round() as u64;
+        format!(
+            "{:02}:{:02}:{:02},{:03}",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        )
+    };
+    for (k, gap) in [0.0, 3.0, 7.0, 1.5, 5.0].into_iter().enumerate() {
+        x.extend(earwitness::testutil::noise(
+            (gap * f64::from(sr)) as usize,
+            0.002,
+            k as u64 + 1,
+        ));
+        t += gap;
+        x.extend_from_slice(nine);
+        for (i, (a, b, text)) in [(2.01, 2.42, "Get up!"), (5.24, 6.11, "Why are you afraid?")]
+            .into_iter()
+            .enumerate()
+        {
+            srt.push_str(&format!(
+                "{}\n{} --> {}\n{text}\n\n",
+                2 * k + i + 1,
+                clock(t + a + 8.0),
+                clock(t + b + 8.0)
+            ));
+        }
+        t += 9.0;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("five.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: sr,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for v in &x {
+        w.write_sample(*v).unwrap();
+    }
+    w.finalize().unwrap();
+    let late = dir.path().join("late.srt");
+    std::fs::write(&late, srt).unwrap();
+    let a = earwitness::pipeline::analyze_with(
+        &wav,
+        Some(&late),
+        &earwitness::pipeline::AnalyzeParams::default(),
+    )
+    .unwrap();
+    let t = a.transcript.as_ref().unwrap();
+    assert_eq!(t.offset_source, OffsetSource::None);
+    let estimate = t.sync_estimate_s.unwrap();
+    assert!((estimate - 8.0).abs() < 0.2, "{t:?}");
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("clock looks off") && w.contains("judged by the speech heard")),
+        "{:?}",
+        a.warnings
+    );
+    // The speech heard sets the syllables aside: none by a cue, each where a line is spoken.
+    assert!(a.set_aside.len() >= 10, "{:?}", a.set_aside);
+    let starts = [0.0, 12.0, 28.0, 38.5, 52.5];
+    for s in &a.set_aside {
+        assert!(s.cue.is_none() && s.speech_probability.is_some(), "{s:?}");
+        assert!(
+            starts.iter().any(|t0| {
+                let r = s.onset_s - t0;
+                (1.9..=2.5).contains(&r) || (5.1..=6.2).contains(&r)
+            }),
+            "{s:?}"
+        );
+    }
+    // Every copy's shot is still reported, 2.84 s into its copy.
+    for t0 in starts {
+        assert!(
+            a.events
+                .iter()
+                .any(|e| e.class == "gunshot" && (e.onset_s - t0 - 2.84).abs() < 0.002),
+            "no shot at {}",
+            t0 + 2.84
+        );
+    }
+    assert!(a.speech_heard.as_ref().is_some_and(|s| s.len() >= 5));
+}
