@@ -731,17 +731,7 @@ fn onsets(a: &earwitness::model::Analysis) -> Vec<(f64, String)> {
 
 /// Writes `x` as a mono 32-bit float WAV at `sample_rate`; returns the path.
 fn write_mono_wav(path: &Path, sample_rate: u32, x: &[f32]) -> PathBuf {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for v in x {
-        w.write_sample(*v).unwrap();
-    }
-    w.finalize().unwrap();
+    earwitness::testutil::write_float_wav(path, sample_rate, &[x]);
     path.to_path_buf()
 }
 
@@ -879,19 +869,9 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
         &dir.path().join("mono"),
         &[],
     );
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: SR as u32,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
     let path = dir.path().join("inverted.wav");
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
-    for v in &x {
-        w.write_sample(*v).unwrap();
-        w.write_sample(-*v).unwrap();
-    }
-    w.finalize().unwrap();
+    let minus: Vec<f32> = x.iter().map(|v| -v).collect();
+    earwitness::testutil::write_float_wav(&path, SR as u32, &[&x, &minus]);
     let inverted = analyze_json(&path, &dir.path().join("inverted"), &[]);
     assert!(!mono.events.is_empty());
     assert_eq!(onsets(&inverted), onsets(&mono));

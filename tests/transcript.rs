@@ -441,17 +441,7 @@ fn captions_whose_clock_is_off_leave_the_word_onsets_to_the_speech_heard() {
     }
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("five.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: sr,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    for v in &x {
-        w.write_sample(*v).unwrap();
-    }
-    w.finalize().unwrap();
+    earwitness::testutil::write_float_wav(&wav, sr, &[&x]);
     let late = dir.path().join("late.srt");
     std::fs::write(&late, srt).unwrap();
     let a = earwitness::pipeline::analyze_with(
