@@ -957,9 +957,10 @@ fn analyse_mixed(
         .iter()
         .map(|d| (d.onset, d.score, d.evidence))
         .collect();
+    let blast_at = p.detect.score.blast_onset_db;
     let pool: Vec<_> = found
         .into_iter()
-        .filter(|d| d.score >= floor)
+        .filter(|d| d.score >= floor || d.evidence.onset_energy_db >= blast_at)
         .map(|d| {
             let f = measure_detection(signal, &channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
@@ -1002,7 +1003,33 @@ fn analyse_mixed(
     );
     let mut found: Vec<Found> = Vec::new();
     for (i, (d, f, mut v)) in pool.into_iter().enumerate() {
-        let Some(why) = kept[i] else { continue };
+        let blast = || score::low_blast(d.evidence.onset_energy_db, f.centroid_hz, &p.detect.score);
+        let Some(why) = kept[i] else {
+            if blast() {
+                v.reasons.insert(
+                    0,
+                    format!(
+                        "low-frequency blast: its first 10 ms carry {:.0} dB more energy than the \
+                         200 ms before (centroid {:.0} Hz), though its detection score is {:.2}, \
+                         below {:.2} (the detection bands start at {:.0} Hz)",
+                        d.evidence.onset_energy_db,
+                        f.centroid_hz,
+                        d.score,
+                        p.detect.score.threshold,
+                        p.detect.odf.fmin_hz
+                    ),
+                );
+                found.push(Found {
+                    d,
+                    f,
+                    v,
+                    detected: true,
+                    repeat: None,
+                    late_echoes: Vec::new(),
+                });
+            }
+            continue;
+        };
         if let follow::Kept::Follows(j) = why {
             v.reasons.push(format!(
                 "next round of the gunshot at {:.3} s (detection score {:.2}, below {:.2})",
