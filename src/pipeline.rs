@@ -565,9 +565,15 @@ fn round_to(x: f64, digits: i32) -> f64 {
 /// dB over full scale): the file's scale itself is not 1.0.
 const OVER_FULL_SCALE: f32 = 10.0;
 
-/// A mix, and when some channel ran against the first (`signal::INVERTED_CORRELATION`) and no
-/// polarity was given, the polarity that turns it back, with the channels and correlations.
-type MixPass = (Mixed, Option<(Vec<f32>, Vec<(usize, f64)>)>);
+/// What one pass of decoding into the mix gives.
+struct MixPass {
+    mixed: Mixed,
+    /// The channels that ran against the first, as recorded, with their correlations
+    /// (`Mixer::inverted`).
+    inverted: Vec<(usize, f64)>,
+    /// The decoder's warnings.
+    warnings: Vec<String>,
+}
 
 /// One pass of decoding into the mix, each channel with its sign in `polarity` (empty: all +).
 fn mix(
@@ -575,7 +581,7 @@ fn mix(
     input: &crate::model::MediaProbe,
     p: &AnalyzeParams,
     polarity: &[f32],
-) -> Result<(MixPass, Vec<String>)> {
+) -> Result<MixPass> {
     let mut stream = decode::open(path, &p.decode)?;
     let info = stream.info().clone();
     // Reserve what the container announces (plus 1 %), so the vectors do not grow by doubling.
@@ -597,15 +603,11 @@ fn mix(
     for block in stream.by_ref() {
         mixer.push(&block?.channels);
     }
-    let inverted = mixer.inverted();
-    let flip = (polarity.is_empty() && !inverted.is_empty()).then(|| {
-        let mut sign = vec![1.0f32; info.channels];
-        for (c, _) in &inverted {
-            sign[*c] = -1.0;
-        }
-        (sign, inverted)
-    });
-    Ok(((mixer.finish(), flip), stream.warnings()))
+    Ok(MixPass {
+        inverted: mixer.inverted(),
+        mixed: mixer.finish(),
+        warnings: stream.warnings(),
+    })
 }
 
 /// Decodes `path` block by block straight into the mix the analysis needs, never holding the
@@ -615,13 +617,25 @@ fn decode_mixed(
     input: &crate::model::MediaProbe,
     p: &AnalyzeParams,
 ) -> Result<(Mixed, Vec<String>)> {
-    let ((mut mixed, flip), mut warnings) = mix(path, input, p, &[])?;
+    let MixPass {
+        mut mixed,
+        inverted,
+        mut warnings,
+    } = mix(path, input, p, &[])?;
     // A channel wired with its polarity inverted cancels the others in the mix: the clip is
     // decoded again with it turned back (the cost falls only on such clips; the first mix is
     // let go first).
-    if let Some((polarity, inverted)) = flip {
+    if !inverted.is_empty() {
+        let mut sign = vec![1.0f32; mixed.channels];
+        for (c, _) in &inverted {
+            sign[*c] = -1.0;
+        }
         drop(mixed);
-        ((mixed, _), warnings) = mix(path, input, p, &polarity)?;
+        MixPass {
+            mixed,
+            warnings,
+            ..
+        } = mix(path, input, p, &sign)?;
         warnings.push(format!(
             "channel(s) {} run against the first (correlation {}): taken to be wired with the \
              polarity inverted and turned back before mixing, which would otherwise cancel them",
