@@ -749,6 +749,16 @@ fn write_mono_wav(path: &Path, sample_rate: u32, x: &[f32]) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Three seconds of faint noise (0.003) with [`demo_shot`] at half scale from 1 s: the clip
+/// the recorder-fault tests spoil in one way each.
+fn shot_in_noise(sr: usize) -> Vec<f32> {
+    let mut x = noise(3 * sr, 0.003, 4);
+    for (d, v) in x[sr..].iter_mut().zip(demo_shot(sr)) {
+        *d += 0.5 * v;
+    }
+    x
+}
+
 /// The demo's shot (scripts/make-demo.py): a Friedlander blast with a 1 ms rise, crack noise,
 /// a reverberant tail (tau 250 ms), a ground reflection (7 ms) and a wall echo (30 ms), low-passed
 /// at 2 kHz; peak 1.
@@ -791,10 +801,7 @@ fn samples_that_are_not_numbers_become_silence_and_are_named() {
     // file) around a shot: they once stopped the analysis with an FFT's error; now they are
     // silence, counted in a warning, and the shot is still found where it is.
     const SR: usize = 48_000;
-    let mut x = noise(3 * SR, 0.003, 4);
-    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
-        *d += 0.5 * v;
-    }
+    let mut x = shot_in_noise(SR);
     x[SR / 2] = f32::NAN;
     x[2 * SR] = f32::INFINITY;
     x[2 * SR + 7] = f32::NEG_INFINITY;
@@ -841,10 +848,7 @@ fn a_constant_offset_changes_nothing_but_a_warning() {
     // the offset once lifted every background and made any two stretches correlate, and the
     // copy search reported them as rounds. Taken out, the events are the same to the sample.
     const SR: usize = 48_000;
-    let mut x = noise(3 * SR, 0.003, 4);
-    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
-        *d += 0.5 * v;
-    }
+    let x = shot_in_noise(SR);
     let dir = tempfile::tempdir().unwrap();
     let clean = analyze_json(
         &write_mono_wav(&dir.path().join("clean.wav"), SR as u32, &x),
@@ -873,10 +877,7 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
     // A shot in both channels of a stereo file, the second inverted (a miswired microphone):
     // the plain mix is silence. Turned back, the events are those of the first channel alone.
     const SR: usize = 48_000;
-    let mut x = noise(3 * SR, 0.003, 4);
-    for (d, v) in x[SR..].iter_mut().zip(demo_shot(SR)) {
-        *d += 0.5 * v;
-    }
+    let x = shot_in_noise(SR);
     let dir = tempfile::tempdir().unwrap();
     let mono = analyze_json(
         &write_mono_wav(&dir.path().join("mono.wav"), SR as u32, &x),
