@@ -285,10 +285,12 @@ pub fn judge(
     Some((
         prob,
         format!(
-            "speech heard for {:.2} s of the {:.2} s from its onset (speech detector up to \
-             {prob:.2}; at least {:.2} for at least {:.2} s) and its spectrum is voice-coloured \
-             (flatness {flatness:.2}, below {:.2}): taken for a word's onset",
-            heard as f64 * FRAME_S,
+            "speech heard in {heard} of the {} frames of {:.0} ms covering the {:.2} s from its \
+             onset (speech detector up to {prob:.2}; at least {:.2} for at least {:.2} s) and \
+             its spectrum is voice-coloured (flatness {flatness:.2}, below {:.2}): taken for a \
+             word's onset",
+            frames.len(),
+            FRAME_S * 1000.0,
             p.window_s,
             p.min_probability,
             p.min_speech_s,
@@ -845,7 +847,8 @@ mod tests {
         // Four frames (128 ms, at least min_speech_s): a syllable follows the onset.
         let (prob, why) = judge(at, imp, 0.2, 800.0, &track(11..15), &p, &colour).unwrap();
         assert!(
-            (prob - 0.9).abs() < 1e-6 && why.contains("0.13 s of the 0.30 s"),
+            (prob - 0.9).abs() < 1e-6
+                && why.contains("in 4 of the 10 frames of 32 ms covering the 0.30 s"),
             "{why}"
         );
         // The same speech beyond the window is not this sound's.
