@@ -2,7 +2,8 @@
 # Regenerates tests/fixtures/timing/: one 2 s, 48 kHz mono impulse train (decaying noise
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
-# AIFF, CAF (ALAC), M4A (ALAC) and MKV (Vorbis).
+# AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis) and MP4 (MP3: the sample entry's channel count is
+# a placeholder).
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
 set -euo pipefail
 out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/timing"
@@ -35,4 +36,5 @@ ff -i impulses.wav impulses.aiff
 ff -i impulses.wav -c:a alac impulses.caf
 ff -i impulses.wav -c:a alac impulses_alac.m4a
 ff -i impulses.wav -c:a libvorbis impulses_vorbis.mkv
+ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
 ls -l "$out"

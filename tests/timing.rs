@@ -102,6 +102,7 @@ timing_tests! { Backend::Symphonia,
     caf_alac: "impulses.caf",
     m4a_alac: "impulses_alac.m4a",
     mkv_vorbis: "impulses_vorbis.mkv",
+    mp4_mp3: "impulses_mp3.mp4",
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -121,5 +122,6 @@ mod ffmpeg_backend {
         caf_alac: "impulses.caf",
         m4a_alac: "impulses_alac.m4a",
         mkv_vorbis: "impulses_vorbis.mkv",
+        mp4_mp3: "impulses_mp3.mp4",
     }
 }

@@ -61,6 +61,34 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
     Ok(Opened { format, mp4, head })
 }
 
+/// The channel count of the first decodable packet of track `track_id`, from a second reader
+/// of `path` (the first has not been read yet and stays at the start); `None` when none of
+/// its first packets decodes.
+fn first_packet_channels(
+    path: &Path,
+    track_id: u32,
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+) -> Option<usize> {
+    let file = File::open(path).ok()?;
+    let Opened { mut format, .. } = open_format(path, file).ok()?;
+    let mut dec = symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .ok()?;
+    for _ in 0..PROBE_PACKETS {
+        let packet = format.next_packet().ok()??;
+        if packet.track_id != track_id {
+            continue;
+        }
+        if let Ok(buf) = dec.decode(&packet) {
+            return Some(buf.num_planes()).filter(|&n| n > 0);
+        }
+    }
+    None
+}
+
+/// How many packets [`first_packet_channels`] reads before giving up.
+const PROBE_PACKETS: usize = 64;
+
 /// The first [`HEAD_BYTES`] bytes of `file`, leaving it rewound.
 fn read_head(file: &mut File) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek};
@@ -73,24 +101,30 @@ fn read_head(file: &mut File) -> std::io::Result<Vec<u8>> {
 }
 
 /// Words for a failure to open a container.
+/// A file whose first bytes name a type symphonia does not read is called that, whatever the
+/// probe's error: an MPEG-TS file made it scan for MP3 frames to the end and report "file ends
+/// before its header is complete (truncated?)".
 fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
-    match e {
-        SymError::Unsupported(_) => match super::sniff::identify(head) {
-            Some(what) if what.contains("not media") => {
-                Error::media(path, format!("this is {what}"))
-            }
-            Some(what) => Error::media(
+    match super::sniff::identify(head) {
+        Some(what) if what.contains("not media") => {
+            return Error::media(path, format!("this is {what}"));
+        }
+        Some(what) => {
+            return Error::media(
                 path,
                 format!(
                     "this is {what}, which the pure-Rust decoders cannot read; {}",
                     ffmpeg_hint()
                 ),
-            ),
-            None => Error::media(
-                path,
-                "not a recognised media file (unknown container, or corrupt)",
-            ),
-        },
+            );
+        }
+        None => {}
+    }
+    match e {
+        SymError::Unsupported(_) => Error::media(
+            path,
+            "not a recognised media file (unknown container, or corrupt)",
+        ),
         SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::media(path, "file ends before its header is complete (truncated?)")
         }
@@ -270,8 +304,14 @@ pub(crate) fn open(
         unreachable!("position() matched an audio track")
     };
     let codec = audio_codec_name(params.codec);
-    let channels = params.channels.as_ref().map_or(0, |c| c.count());
     let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
+    // MP3 in MP4 (`mp4a` with object type 0x6B): the demuxer leaves the channels unset, and
+    // the sample entry's count is a placeholder (ffmpeg writes 2 for a mono stream); the
+    // frames themselves say, so the first one is decoded to learn it.
+    let channels = match params.channels.as_ref().map_or(0, |c| c.count()) {
+        0 => first_packet_channels(path, track.id, params).unwrap_or(0),
+        n => n,
+    };
     let mut skip = 0u64;
     let mut limit = None;
     let mut priming_source = None;
@@ -304,11 +344,22 @@ pub(crate) fn open(
                 let name = format!("symphonia {}", d.codec_info().short_name);
                 (Dec::Symphonia(d), name, channels)
             }
-            Err(SymError::Unsupported(_)) => {
+            Err(SymError::Unsupported(what)) => {
+                // Symphonia's AAC decoder reads mono and stereo only: a 5.1 track is a known
+                // codec in an unsupported layout, and saying "unsupported codec 'aac'" alone
+                // misleads.
+                let hint = if channels > 2 {
+                    format!(
+                        "the pure-Rust decoder cannot read it with {channels} channels ({what}); {}",
+                        unsupported_hint()
+                    )
+                } else {
+                    unsupported_hint()
+                };
                 return Err(Error::UnsupportedCodec {
                     path: path.to_path_buf(),
                     codec,
-                    hint: unsupported_hint(),
+                    hint,
                 });
             }
             Err(e) => return Err(Error::media(path, format!("{codec} decoder: {e}"))),
@@ -528,6 +579,24 @@ impl BlockSource for Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_named_by_its_first_bytes_is_called_that_whatever_the_probe_says() {
+        // An MPEG-TS file of 9 s made the probe scan for MP3 frames to its end.
+        let mut ts = vec![0u8; 600];
+        for at in [0, 188, 376] {
+            ts[at] = 0x47;
+        }
+        let eof = SymError::IoError(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+        let msg = open_error(Path::new("clip.ts"), &eof, &ts).to_string();
+        assert!(
+            msg.contains("MPEG-TS") && !msg.contains("truncated"),
+            "{msg}"
+        );
+        // Bytes that name nothing keep the probe's own account.
+        let msg = open_error(Path::new("clip.mp3"), &eof, &[1, 2, 3, 0xfe]).to_string();
+        assert!(msg.contains("truncated"), "{msg}");
+    }
 
     #[test]
     fn itunsmpb_fields() {
