@@ -139,6 +139,10 @@ pub struct Analysis {
     /// `params.speech.spans.enabled` is off.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub speech_heard: Option<Vec<crate::detect::speech::SpeechSpan>>,
+    /// Runs of digital silence (`detect::silence`): where the clip was muted, cut or dropped
+    /// out, or a codec primed; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub digital_silence: Vec<crate::detect::silence::SilenceSpan>,
     /// The transcript the events were placed in, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<TranscriptReport>,

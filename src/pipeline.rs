@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
 use crate::detect::{
-    components, evidence, follow, odf, peaks, refine, repeat, score, speech, syllables,
+    components, evidence, follow, odf, peaks, refine, repeat, score, silence, speech, syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
@@ -117,6 +117,8 @@ pub struct DetectParams {
     pub evidence: evidence::EvidenceParams,
     /// The detection score and its threshold.
     pub score: score::ScoreParams,
+    /// Runs of digital silence, and the sound resuming after one.
+    pub silence: silence::SilenceParams,
 }
 
 /// One detected event, located in the waveform.
@@ -1000,6 +1002,54 @@ fn analyse_mixed(
             (d, f, v)
         })
         .collect();
+    // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
+    // priming) is not an event unless it dies away like one (`detect::silence`).
+    let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
+    let pool: Vec<_> = pool
+        .into_iter()
+        .filter(|(d, f, _)| {
+            let Some((start, end)) =
+                silence::resumed_after(d.onset, &silent, signal.sample_rate, &p.detect.silence)
+            else {
+                return true;
+            };
+            if f.tail_db <= p.detect.silence.resume_max_tail_db {
+                return true;
+            }
+            if d.score >= p.detect.score.threshold {
+                warnings.push(format!(
+                    "the sound at {:.3} s resumes after {:.3} s of digital silence ({:.3}-{:.3} \
+                     s) and does not die away ({:+.0} dB at 120-250 ms): the recording coming \
+                     back, not reported as an event",
+                    d.onset as f64 / sr,
+                    (end - start) as f64 / sr,
+                    start as f64 / sr,
+                    end as f64 / sr,
+                    f.tail_db
+                ));
+            }
+            false
+        })
+        .collect();
+    let digital_silence: Vec<silence::SilenceSpan> = silent
+        .iter()
+        .map(|&(a, b)| silence::SilenceSpan {
+            start_s: round_to(a as f64 / sr, 6),
+            end_s: round_to(b as f64 / sr, 6),
+        })
+        .collect();
+    if let Some(first) = digital_silence.first() {
+        let total: f64 = digital_silence.iter().map(|s| s.end_s - s.start_s).sum();
+        warnings.push(format!(
+            "{} run(s) of digital silence (every sample within one 16-bit step of zero), {:.3} \
+             s in all, the first at {:.3}-{:.3} s: a mute, an edit, a dropout or a codec's \
+             priming, not recorded sound (listed under digital_silence)",
+            digital_silence.len(),
+            total,
+            first.start_s,
+            first.end_s
+        ));
+    }
     let brief: Vec<follow::Candidate> = pool
         .iter()
         .map(|(d, _, v)| follow::Candidate {
@@ -1227,6 +1277,7 @@ fn analyse_mixed(
         bursts,
         set_aside,
         speech_heard,
+        digital_silence,
         transcript,
         warnings,
     };

@@ -841,6 +841,61 @@ fn samples_that_are_not_numbers_become_silence_and_are_named() {
 }
 
 #[test]
+fn sound_resuming_after_digital_silence_is_not_an_event_but_a_shot_opening_it_is() {
+    // Noise at 0.03 (a street), a shot at 1 s; muted from 2.0 to 2.5 s (an edit); silent
+    // again from 2.95 s until a second shot at 3.0 s (a noise gate the shot opens). The
+    // noise coming back at 2.5 s once read as an event "109 dB above background"; now the
+    // runs are listed, the resumption is named in a warning, and both shots are kept.
+    const SR: usize = 48_000;
+    let mut x = noise(4 * SR, 0.03, 8);
+    for at in [SR, 3 * SR] {
+        for (d, v) in x[at..].iter_mut().zip(demo_shot(SR)) {
+            *d += 0.5 * v;
+        }
+    }
+    x[2 * SR..5 * SR / 2].fill(0.0);
+    x[2 * SR + 19 * SR / 20..3 * SR].fill(0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("muted.wav"), SR as u32, &x);
+    let near = |a: &earwitness::model::Analysis, t: f64| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - t).abs() <= 0.05)
+            .cloned()
+    };
+    let a = analyze_json(&wav, &dir.path().join("out"), &[]);
+    let spans: Vec<(f64, f64)> = a
+        .digital_silence
+        .iter()
+        .map(|s| (s.start_s, s.end_s))
+        .collect();
+    assert_eq!(spans, vec![(2.0, 2.5), (2.95, 3.0)]);
+    assert!(near(&a, 2.5).is_none(), "{:#?}", a.events);
+    // Both shots are kept and timed. (The second is measured against the silence before it,
+    // so its event-to-background ratio is the cap's, and it may be called otherwise.)
+    let shots: Vec<_> = [1.0, 3.0]
+        .iter()
+        .map(|&t| near(&a, t).unwrap_or_else(|| panic!("no event at {t}: {:#?}", a.events)))
+        .collect();
+    for (shot, t) in shots.iter().zip([1.0, 3.0]) {
+        assert!((shot.onset_s - t).abs() < 0.001, "{shot:#?}");
+    }
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.starts_with("the sound at 2.500 s resumes after 0.500 s of digital silence")),
+        "{:?}",
+        a.warnings
+    );
+    // Without the rule, the resumption is an event.
+    let mut p = earwitness::pipeline::AnalyzeParams::default();
+    p.detect.silence.enabled = false;
+    let without = earwitness::pipeline::analyze(&wav, &p).unwrap();
+    assert!(near(&without, 2.5).is_some(), "{:#?}", without.events);
+    assert!(without.digital_silence.is_empty());
+}
+
+#[test]
 fn a_constant_offset_changes_nothing_but_a_warning() {
     // A shot over faint noise, then the same 0.3 of full scale higher (a converter's offset):
     // the offset once lifted every background and made any two stretches correlate, and the

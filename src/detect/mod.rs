@@ -13,5 +13,6 @@ pub mod peaks;
 pub mod refine;
 pub mod repeat;
 pub mod score;
+pub mod silence;
 pub mod speech;
 pub mod syllables;
