@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::signal::stft::{ColumnMax, StftParams, StftPlan};
 use crate::signal::{Mixed, Mixer};
+use crate::units::round_to;
 
 /// Every parameter of `analyze`, echoed in `events.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
@@ -555,12 +556,6 @@ fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
         contrast_rank: r(e.contrast_rank),
     }
-}
-
-/// Rounds to `digits` decimals, so JSON is stable and not falsely precise.
-fn round_to(x: f64, digits: i32) -> f64 {
-    let m = 10f64.powi(digits);
-    (x * m).round() / m
 }
 
 /// A ceiling above this (+20 dBFS) is no overshoot of a clipped lossy encode (those reach a few

@@ -20,6 +20,13 @@ pub fn rescale(ticks: u64, from_rate: u64, to_rate: u64) -> u64 {
         as u64
 }
 
+/// Rounds to `digits` decimals, so JSON is stable and not falsely precise (times to the
+/// microsecond, 6; levels to the hundredth of a dB, 2).
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let m = 10f64.powi(digits);
+    (x * m).round() / m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

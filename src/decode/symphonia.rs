@@ -20,7 +20,7 @@ use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecode
 use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline, isobmff};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
-use crate::units::rescale;
+use crate::units::{rescale, round_to};
 
 /// A demuxer opened on a file, with the MP4 facts when it is one.
 pub(crate) struct Opened {
@@ -734,7 +734,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                 s.width = v.width.map(u32::from);
                 s.height = v.height.map(u32::from);
                 if let Some(d) = census_dur.filter(|d| *d > 0.0) {
-                    s.frame_rate = Some(round3(c.packets as f64 / d));
+                    s.frame_rate = Some(round_to(c.packets as f64 / d, 3));
                 }
             }
             Some(CodecParameters::Subtitle(_)) => s.kind = "subtitle".into(),
@@ -765,7 +765,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
     let container = Container {
         format: format_name,
         format_long: long.to_string(),
-        duration_s: duration_s.map(round6),
+        duration_s: duration_s.map(|d| round_to(d, 6)),
         bit_rate: duration_s
             .filter(|d| *d > 0.0)
             .map(|d| (size as f64 * 8.0 / d).round() as u64),
@@ -773,7 +773,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
         read_by,
     };
     for s in &mut streams {
-        s.duration_s = s.duration_s.map(round6);
+        s.duration_s = s.duration_s.map(|d| round_to(d, 6));
     }
     // A stream that holds less than its header promises was cut short.
     if integrity.is_none() {
@@ -855,7 +855,7 @@ fn merge_mp4_track(s: &mut Stream, mt: &isobmff::Mp4Track, movie_timescale: u32)
         s.width = s.width.or(mt.width);
         s.height = s.height.or(mt.height);
         if let Some(d) = mt.duration_s().filter(|d| *d > 0.0) {
-            s.frame_rate = Some(round3(mt.sample_count as f64 / d));
+            s.frame_rate = Some(round_to(mt.sample_count as f64 / d, 3));
         }
     }
     if mt.handler_type == "soun" {
@@ -898,12 +898,4 @@ fn mp4_sample_entry_codec(entry: &str) -> String {
         other => other,
     }
     .to_string()
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1e3).round() / 1e3
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }

@@ -40,6 +40,8 @@ use std::sync::{Arc, OnceLock};
 use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
+use crate::units::round_to;
+
 /// The rate (Hz) the network was trained at; audio is resampled to it.
 pub const RATE: u32 = 16_000;
 /// Samples of 16 kHz audio per probability.
@@ -147,8 +149,8 @@ pub fn spans(track: &SpeechTrack, p: &SpanParams) -> Vec<SpeechSpan> {
         if b - a > min_speech {
             let top = track.probability[a..b].iter().copied().fold(0.0, f32::max);
             out.push(SpeechSpan {
-                start_s: round_ms(a as f64 * FRAME_S),
-                end_s: round_ms(b as f64 * FRAME_S),
+                start_s: round_to(a as f64 * FRAME_S, 3),
+                end_s: round_to(b as f64 * FRAME_S, 3),
                 max_probability: (f64::from(top) * 1000.0).round() / 1000.0,
             });
         }
@@ -174,10 +176,6 @@ pub fn spans(track: &SpeechTrack, p: &SpanParams) -> Vec<SpeechSpan> {
         push(a, quiet_from.unwrap_or(n));
     }
     out
-}
-
-fn round_ms(s: f64) -> f64 {
-    (s * 1000.0).round() / 1000.0
 }
 
 /// Where an event sits against the speech heard.
@@ -210,7 +208,7 @@ impl SpeechRelation {
 
 /// The relation of an event at `onset_s` to `spans` (in time order).
 pub fn relate(onset_s: f64, spans: &[SpeechSpan]) -> SpeechRelation {
-    let round6 = |x: f64| (x.max(0.0) * 1e6).round() / 1e6;
+    let round6 = |x: f64| round_to(x.max(0.0), 6);
     SpeechRelation {
         during: spans
             .iter()

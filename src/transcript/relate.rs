@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Cue;
+use crate::units::round_to;
 
 /// A cue near an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -63,16 +64,12 @@ impl Relation {
     }
 }
 
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
 /// The relation of an event at `onset_s` to `cues` (audio timeline, sorted by start).
 pub fn relate(onset_s: f64, cues: &[Cue]) -> Relation {
     let near = |i: usize, gap: f64| NearCue {
         cue: i + 1,
         text: cues[i].text.clone(),
-        gap_s: round6(gap.max(0.0)),
+        gap_s: round_to(gap.max(0.0), 6),
     };
     let mut r = Relation::default();
     for (i, c) in cues.iter().enumerate() {
@@ -100,7 +97,7 @@ pub fn relate(onset_s: f64, cues: &[Cue]) -> Relation {
         .map(|(i, w)| NearWord {
             cue: i + 1,
             text: w.text.clone(),
-            gap_s: round6(onset_s - w.end_s),
+            gap_s: round_to(onset_s - w.end_s, 6),
         });
     r
 }
