@@ -999,18 +999,36 @@ fn analyse_mixed(
         .collect();
     // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
     // priming) is not an event unless it dies away like one (`detect::silence`).
+    // Before the clip's first sample there is nothing either: a sound that starts with the
+    // clip and does not die away is the recording starting (AAC in Matroska, whose priming
+    // nothing trims, began with "an event 109 dB above background" at 0.018 s).
     let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
+    let before_start = [(0, 0)];
     let pool: Vec<_> = pool
         .into_iter()
         .filter(|(d, f, _)| {
+            if !p.detect.silence.enabled || f.tail_db <= p.detect.silence.resume_max_tail_db {
+                return true;
+            }
+            let rate = signal.sample_rate;
+            if silence::resumed_after(d.onset, &before_start, rate, &p.detect.silence).is_some()
+                && silent.first().is_none_or(|r| r.0 > 0)
+            {
+                if d.score >= p.detect.score.threshold {
+                    warnings.push(format!(
+                        "the sound at {:.3} s starts with the clip and does not die away ({:+.0} \
+                         dB at 120-250 ms): the recording starting, not reported as an event",
+                        d.onset as f64 / sr,
+                        f.tail_db
+                    ));
+                }
+                return false;
+            }
             let Some((start, end)) =
-                silence::resumed_after(d.onset, &silent, signal.sample_rate, &p.detect.silence)
+                silence::resumed_after(d.onset, &silent, rate, &p.detect.silence)
             else {
                 return true;
             };
-            if f.tail_db <= p.detect.silence.resume_max_tail_db {
-                return true;
-            }
             if d.score >= p.detect.score.threshold {
                 warnings.push(format!(
                     "the sound at {:.3} s resumes after {:.3} s of digital silence ({:.3}-{:.3} \

@@ -893,6 +893,39 @@ fn sound_resuming_after_digital_silence_is_not_an_event_but_a_shot_opening_it_is
     let without = earwitness::pipeline::analyze(&wav, &p).unwrap();
     assert!(near(&without, 2.5).is_some(), "{:#?}", without.events);
     assert!(without.digital_silence.is_empty());
+
+    // The clip's start is such a run too: the noise rising out of a codec's priming over its
+    // first 18 ms (AAC in Matroska) is the recording starting, and a shot 30 ms in is kept.
+    let mut y = noise(3 * SR, 0.03, 9);
+    for (i, v) in y[..864].iter_mut().enumerate() {
+        *v *= 0.01 + 0.09 * i as f32 / 864.0;
+    }
+    let wav = write_mono_wav(&dir.path().join("priming.wav"), SR as u32, &y);
+    let a = analyze_json(&wav, &dir.path().join("priming"), &[]);
+    assert!(a.events.is_empty(), "{:#?}", a.events);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("starts with the clip and does not die away")),
+        "{:?}",
+        a.warnings
+    );
+    assert!(
+        !earwitness::pipeline::analyze(&wav, &p)
+            .unwrap()
+            .events
+            .is_empty()
+    );
+    for (d, v) in y[SR * 3 / 100..].iter_mut().zip(demo_shot(SR)) {
+        *d += 0.5 * v;
+    }
+    let wav = write_mono_wav(&dir.path().join("early.wav"), SR as u32, &y);
+    let a = analyze_json(&wav, &dir.path().join("early"), &[]);
+    assert!(
+        a.events.iter().any(|e| (e.onset_s - 0.03).abs() < 0.001),
+        "{:#?}",
+        a.events
+    );
 }
 
 #[test]
