@@ -998,48 +998,19 @@ fn analyse_mixed(
         })
         .collect();
     // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
-    // priming) is not an event unless it dies away like one (`detect::silence`).
-    // Before the clip's first sample there is nothing either: a sound that starts with the
-    // clip and does not die away is the recording starting (AAC in Matroska, whose priming
-    // nothing trims, began with "an event 109 dB above background" at 0.018 s).
+    // priming), or starting with the clip, is not an event unless it dies away like one
+    // (`detect::silence`).
     let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
-    let before_start = [(0, 0)];
     let pool: Vec<_> = pool
         .into_iter()
         .filter(|(d, f, _)| {
-            if !p.detect.silence.enabled || f.tail_db <= p.detect.silence.resume_max_tail_db {
-                return true;
-            }
             let rate = signal.sample_rate;
-            if silence::resumed_after(d.onset, &before_start, rate, &p.detect.silence).is_some()
-                && silent.first().is_none_or(|r| r.0 > 0)
-            {
-                if d.score >= p.detect.score.threshold {
-                    warnings.push(format!(
-                        "the sound at {:.3} s starts with the clip and does not die away ({:+.0} \
-                         dB at 120-250 ms): the recording starting, not reported as an event",
-                        d.onset as f64 / sr,
-                        f.tail_db
-                    ));
-                }
-                return false;
-            }
-            let Some((start, end)) =
-                silence::resumed_after(d.onset, &silent, rate, &p.detect.silence)
+            let Some(r) = silence::resumption(d.onset, f.tail_db, &silent, rate, &p.detect.silence)
             else {
                 return true;
             };
             if d.score >= p.detect.score.threshold {
-                warnings.push(format!(
-                    "the sound at {:.3} s resumes after {:.3} s of digital silence ({:.3}-{:.3} \
-                     s) and does not die away ({:+.0} dB at 120-250 ms): the recording coming \
-                     back, not reported as an event",
-                    d.onset as f64 / sr,
-                    (end - start) as f64 / sr,
-                    start as f64 / sr,
-                    end as f64 / sr,
-                    f.tail_db
-                ));
+                warnings.push(r.warning(d.onset as f64 / sr, f.tail_db, rate));
             }
             false
         })
@@ -1051,18 +1022,7 @@ fn analyse_mixed(
             end_s: round_to(b as f64 / sr, 6),
         })
         .collect();
-    if let Some(first) = digital_silence.first() {
-        let total: f64 = digital_silence.iter().map(|s| s.end_s - s.start_s).sum();
-        warnings.push(format!(
-            "{} run(s) of digital silence (every sample within one 16-bit step of zero), {:.3} \
-             s in all, the first at {:.3}-{:.3} s: a mute, an edit, a dropout or a codec's \
-             priming, not recorded sound (listed under digital_silence)",
-            digital_silence.len(),
-            total,
-            first.start_s,
-            first.end_s
-        ));
-    }
+    warnings.extend(silence::summary(&digital_silence));
     let brief: Vec<follow::Candidate> = pool
         .iter()
         .map(|(d, _, v)| follow::Candidate {

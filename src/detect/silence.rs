@@ -97,6 +97,73 @@ pub fn resumed_after(
         .find(|&(_, end)| end <= onset + 1 && onset <= end + window)
 }
 
+/// What a sound that does not die away resumes: the clip itself, or a run of silence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resumption {
+    /// It starts with the clip (before the first sample there is nothing either: AAC in
+    /// Matroska, whose priming nothing trims, began with an event at 0.018 s).
+    ClipStart,
+    /// It comes after the run (start, end sample).
+    After(usize, usize),
+}
+
+/// Whether the sound at `onset`, whose level 120-250 ms later is `tail_db` relative to its
+/// first milliseconds, is the recording resuming (see [`SilenceParams::resume_max_tail_db`]);
+/// `runs` are those of [`runs`].
+pub fn resumption(
+    onset: usize,
+    tail_db: f64,
+    runs: &[(usize, usize)],
+    sample_rate: u32,
+    p: &SilenceParams,
+) -> Option<Resumption> {
+    if !p.enabled || tail_db <= p.resume_max_tail_db {
+        return None;
+    }
+    // A clip that starts silent is judged by that run.
+    let starts_sounding = runs.first().is_none_or(|r| r.0 > 0);
+    if starts_sounding && resumed_after(onset, &[(0, 0)], sample_rate, p).is_some() {
+        return Some(Resumption::ClipStart);
+    }
+    resumed_after(onset, runs, sample_rate, p).map(|(a, b)| Resumption::After(a, b))
+}
+
+impl Resumption {
+    /// The warning for a sound at `onset_s` that would have been reported.
+    pub fn warning(&self, onset_s: f64, tail_db: f64, sample_rate: u32) -> String {
+        let s = |i: usize| i as f64 / f64::from(sample_rate);
+        match *self {
+            Resumption::ClipStart => format!(
+                "the sound at {onset_s:.3} s starts with the clip and does not die away \
+                 ({tail_db:+.0} dB at 120-250 ms): the recording starting, not reported as an \
+                 event"
+            ),
+            Resumption::After(a, b) => format!(
+                "the sound at {onset_s:.3} s resumes after {:.3} s of digital silence ({:.3}-{:.3} \
+                 s) and does not die away ({tail_db:+.0} dB at 120-250 ms): the recording coming \
+                 back, not reported as an event",
+                s(b - a),
+                s(a),
+                s(b)
+            ),
+        }
+    }
+}
+
+/// One warning summing up `spans`, when there are any.
+pub fn summary(spans: &[SilenceSpan]) -> Option<String> {
+    let first = spans.first()?;
+    let total: f64 = spans.iter().map(|s| s.end_s - s.start_s).sum();
+    Some(format!(
+        "{} run(s) of digital silence (every sample within one 16-bit step of zero), {total:.3} s \
+         in all, the first at {:.3}-{:.3} s: a mute, an edit, a dropout or a codec's priming, \
+         not recorded sound (listed under digital_silence)",
+        spans.len(),
+        first.start_s,
+        first.end_s
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +202,28 @@ mod tests {
         assert_eq!(resumed_after(4_400, &r, 48_000, &p), Some((1_000, 2_000)));
         assert_eq!(resumed_after(4_500, &r, 48_000, &p), None);
         assert_eq!(resumed_after(1_500, &r, 48_000, &p), None);
+    }
+
+    #[test]
+    fn a_sound_that_dies_away_is_no_resumption_and_the_clip_start_is_one() {
+        let p = SilenceParams::default();
+        let r = [(10_000, 20_000)];
+        let at = |onset, tail| resumption(onset, tail, &r, 48_000, &p);
+        assert_eq!(at(20_100, 0.0), Some(Resumption::After(10_000, 20_000)));
+        assert_eq!(at(20_100, -15.0), None);
+        assert_eq!(at(864, 6.0), Some(Resumption::ClipStart));
+        assert_eq!(at(864, -20.0), None);
+        assert_eq!(at(30_000, 0.0), None);
+        // A clip that starts silent is judged by its run, not by its first sample.
+        let from_zero = [(0, 2_000)];
+        assert_eq!(
+            resumption(2_100, 0.0, &from_zero, 48_000, &p),
+            Some(Resumption::After(0, 2_000))
+        );
+        let off = SilenceParams {
+            enabled: false,
+            ..p
+        };
+        assert_eq!(resumption(864, 6.0, &r, 48_000, &off), None);
     }
 }
