@@ -887,6 +887,17 @@ fn sound_resuming_after_digital_silence_is_not_an_event_but_a_shot_opening_it_is
         "{:?}",
         a.warnings
     );
+    // The report names the runs for the editor.
+    let out = bin()
+        .arg("analyze")
+        .arg(&wav)
+        .args(["-o", dir.path().join("html").to_str().unwrap()])
+        .args(["--formats", "html"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let html = std::fs::read_to_string(dir.path().join("html/report.html")).unwrap();
+    assert!(html.contains("Digital silence") && html.contains("0:02.000-0:02.500"));
     // Without the rule, the resumption is an event.
     let mut p = earwitness::pipeline::AnalyzeParams::default();
     p.detect.silence.enabled = false;

@@ -612,8 +612,29 @@ pub fn draw_overview<DB: DrawingBackend>(
         area.draw(&Text::new(text, (x1 + 2, y + 3), text_style(11, BLACK)))
             .map_err(err)?;
     }
-    // Waveform strip.
+    // Waveform strip, with the runs of digital silence marked on it.
     draw_waveform(area, &d.envelope, (left, wave_top, wave_h))?;
+    for s in &a.digital_silence {
+        let (x1, x2) = (ax.x(s.start_s).max(left), ax.x(s.end_s).min(left + pw));
+        area.draw(&Rectangle::new(
+            [(x1, wave_top), (x2.max(x1 + 1), wave_top + wave_h)],
+            RGBColor(200, 40, 40).mix(0.35).filled(),
+        ))
+        .map_err(err)?;
+        let label = match x2 - x1 {
+            w if w >= 100 => "digital silence",
+            w if w >= 46 => "silence",
+            _ => "",
+        };
+        if !label.is_empty() {
+            area.draw(&Text::new(
+                label,
+                (x1 + 2, wave_top + 2),
+                text_style(11, BLACK),
+            ))
+            .map_err(err)?;
+        }
+    }
     draw_time_axis(area, ax, wave_top + wave_h + 4)?;
     // Class legend.
     let mut lx = left;
