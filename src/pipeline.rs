@@ -1022,7 +1022,7 @@ fn analyse_mixed(
             end_s: round_to(b as f64 / sr, 6),
         })
         .collect();
-    warnings.extend(silence::summary(&digital_silence));
+    warnings.extend(silence::summary(&digital_silence, &p.detect.silence));
     let brief: Vec<follow::Candidate> = pool
         .iter()
         .map(|(d, _, v)| follow::Candidate {

@@ -348,7 +348,7 @@ pub(crate) fn open(
                 // Symphonia's AAC decoder reads mono and stereo only: a 5.1 track is a known
                 // codec in an unsupported layout, and saying "unsupported codec 'aac'" alone
                 // misleads.
-                let hint = if channels > 2 {
+                let hint = if params.codec == wa::CODEC_ID_AAC && channels > 2 {
                     format!(
                         "the pure-Rust decoder cannot read it with {channels} channels ({what}); {}",
                         unsupported_hint()

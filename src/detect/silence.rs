@@ -150,15 +150,25 @@ impl Resumption {
     }
 }
 
-/// One warning summing up `spans`, when there are any.
-pub fn summary(spans: &[SilenceSpan]) -> Option<String> {
+/// What a run is, in words, with the level of `p` (so a changed `level` is not misnamed).
+pub fn definition(p: &SilenceParams) -> String {
+    format!(
+        "every sample at or below {:.0} dBFS for {:.0} ms or more",
+        20.0 * f64::from(p.level).max(1e-12).log10(),
+        p.min_s * 1e3
+    )
+}
+
+/// One warning summing up `spans` (found with `p`), when there are any.
+pub fn summary(spans: &[SilenceSpan], p: &SilenceParams) -> Option<String> {
     let first = spans.first()?;
     let total: f64 = spans.iter().map(|s| s.end_s - s.start_s).sum();
     Some(format!(
-        "{} run(s) of digital silence (every sample within one 16-bit step of zero), {total:.3} s \
-         in all, the first at {:.3}-{:.3} s: a mute, an edit, a dropout or a codec's priming, \
-         not recorded sound (listed under digital_silence)",
+        "{} run(s) of digital silence ({}), {total:.3} s in all, the first at {:.3}-{:.3} s: a \
+         mute, an edit, a dropout or a codec's priming, not recorded sound (listed under \
+         digital_silence)",
         spans.len(),
+        definition(p),
         first.start_s,
         first.end_s
     ))
@@ -192,6 +202,10 @@ mod tests {
             ..p
         };
         assert!(runs(&y, sr, &off).is_empty());
+        assert_eq!(
+            definition(&p),
+            "every sample at or below -90 dBFS for 10 ms or more"
+        );
     }
 
     #[test]

@@ -102,8 +102,8 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                             "about a tenth of a second, and shouted or radio voices can go unheard." }
                     }
                     @if !a.digital_silence.is_empty() {
-                        li { "Digital silence (every sample within one 16-bit step of zero: a mute, an edit, a dropout or a "
-                            "codec's priming, not recorded sound): "
+                        li { "Digital silence (" (crate::detect::silence::definition(&a.params.detect.silence))
+                            ": a mute, an edit, a dropout or a codec's priming, not recorded sound): "
                             (a.digital_silence.iter().map(|s| format!("{}-{}", clock(s.start_s), clock(s.end_s))).collect::<Vec<_>>().join(", ")) }
                     }
                     @if let Some(t) = &a.transcript {
