@@ -932,7 +932,10 @@ fn analyse_mixed(
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
-    let channel = features::Channel::of(mono, signal.sample_rate, &p.measure);
+    let channel = features::Channel {
+        silent: silence::runs(mono, signal.sample_rate, &p.detect.silence),
+        ..features::Channel::of(mono, signal.sample_rate, &p.measure)
+    };
     // Every candidate that could be kept, as a follower or on its own score, is measured and
     // classified; then the threshold and the follower rule decide (`detect::follow`).
     let floor = if p.burst.follow.enabled {
@@ -1000,12 +1003,12 @@ fn analyse_mixed(
     // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
     // priming), or starting with the clip, is not an event unless it dies away like one
     // (`detect::silence`).
-    let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
+    let silent = &channel.silent;
     let pool: Vec<_> = pool
         .into_iter()
         .filter(|(d, f, _)| {
             let rate = signal.sample_rate;
-            let Some(r) = silence::resumption(d.onset, f.tail_db, &silent, rate, &p.detect.silence)
+            let Some(r) = silence::resumption(d.onset, f.tail_db, silent, rate, &p.detect.silence)
             else {
                 return true;
             };

@@ -6,7 +6,8 @@
 //! "109 dB above background". The demo with 0.3 s of silence put before it reported an event at
 //! 0.300 s; with 0.5 s muted at 4.0 s, an event at 4.500 s and a "repeat" of it. Digital
 //! silence is also evidence in itself (where a clip was cut or muted), so the runs are
-//! reported. The pipeline treats the clip's start as the end of such a run.
+//! reported. The pipeline treats the clip's start as the end of such a run, and an event near
+//! a run is measured against the recording's noise, not the run (`features::Channel::silent`).
 
 use serde::{Deserialize, Serialize};
 

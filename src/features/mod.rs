@@ -202,6 +202,25 @@ fn mean_square(x: &[f32]) -> f64 {
     x.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>() / x.len() as f64
 }
 
+/// The median power of the `frame`-sample frames of `mono[start..end]` that do not touch
+/// digital silence; `None` when there is none.
+fn background_power(
+    mono: &[f32],
+    start: usize,
+    end: usize,
+    frame: usize,
+    channel: &Channel,
+) -> Option<f64> {
+    let mut bg: Vec<f64> = (start..end)
+        .step_by(frame.max(1))
+        .map(|a| (a, (a + frame).min(end)))
+        .filter(|&(a, b)| !channel.silent_within(a, b))
+        .map(|(a, b)| mean_square(&mono[a..b]))
+        .collect();
+    bg.sort_by(f64::total_cmp);
+    bg.get(bg.len() / 2).copied()
+}
+
 /// Measures the event with `onset` and `peak` (samples) in `mix` (mono mix for the shape,
 /// per-channel peak and clipping runs for level and clipping).
 pub fn measure(
@@ -230,16 +249,25 @@ pub fn measure(
         .unwrap_or(0);
     let rise_ms = t90 as f64 / sr * 1e3;
 
-    // Background: median frame power before the onset.
+    // Background: median frame power before the onset, digital silence left out; when the
+    // whole second before is silent (a shot opening a noise gate, or right after an edit), the
+    // second after the event's tail instead.
     let frame = n(p.frame_s);
     let bg_end = onset.saturating_sub(n(p.background_gap_s));
     let bg_start = bg_end.saturating_sub(n(p.background_s));
-    let mut bg: Vec<f64> = mono[bg_start..bg_end]
-        .chunks(frame)
-        .map(mean_square)
-        .collect();
-    bg.sort_by(f64::total_cmp);
-    let bg_power = bg.get(bg.len() / 2).copied().unwrap_or(0.0).max(1e-14);
+    let after = (onset + n(p.profile_tail_s.1)).min(len);
+    let bg_power = background_power(mono, bg_start, bg_end, frame, channel)
+        .or_else(|| {
+            background_power(
+                mono,
+                after,
+                (after + n(p.background_s)).min(len),
+                frame,
+                channel,
+            )
+        })
+        .unwrap_or(0.0)
+        .max(1e-14);
 
     let body_power = mean_square(body);
     let ebr_db = db((body_power - bg_power).max(bg_power * 1e-3) / bg_power);
@@ -468,6 +496,11 @@ fn band_energies(power: &[f64], bin_hz: f64, sample_rate: u32, p: &MeasureParams
 pub struct Channel {
     /// Per band of [`band_energies`]: within `channel_band_db` of the loudest band.
     pub live: Vec<bool>,
+    /// Runs of digital silence (start, end sample, end exclusive; `detect::silence::runs`),
+    /// where the channel carried nothing: a mute, an edit, a dropout. They are left out of
+    /// the background an event is measured against, which is the recording's noise, not the
+    /// absence of a recording.
+    pub silent: Vec<(usize, usize)>,
 }
 
 impl Channel {
@@ -503,12 +536,21 @@ impl Channel {
         let floor = loudest * 10f64.powf(-p.channel_band_db / 10.0);
         Channel {
             live: median.iter().map(|&m| m >= floor).collect(),
+            silent: Vec::new(),
         }
     }
 
     /// A channel not measured: every band counts.
     pub fn unknown() -> Channel {
-        Channel { live: Vec::new() }
+        Channel {
+            live: Vec::new(),
+            silent: Vec::new(),
+        }
+    }
+
+    /// Whether `[a, b)` touches a run of digital silence.
+    fn silent_within(&self, a: usize, b: usize) -> bool {
+        self.silent.iter().any(|&(s, e)| s < b && a < e)
     }
 
     /// Whether band `b` is carried (every band is, when the channel could not be measured).
@@ -717,6 +759,33 @@ mod tests {
         let mut out = inv.make_output_vec();
         inv.process(&mut spec, &mut out).unwrap();
         out.iter().map(|v| v / x.len() as f32).collect()
+    }
+
+    #[test]
+    fn digital_silence_is_not_the_background() {
+        // A 20 ms noise burst at 0.3 in noise at 0.01, the second before it muted (a shot
+        // opening a noise gate): measured against the silence, it stood some 100 dB above its
+        // background; against the noise after it, as far as it does with the noise before it.
+        let sr = 16_000;
+        let mut x = noise(3 * sr, 0.01, 3);
+        let burst = noise(320, 0.3, 4);
+        let at = 3 * sr / 2;
+        for (d, v) in x[at..].iter_mut().zip(&burst) {
+            *d += v;
+        }
+        let m = mix(vec![x.clone()], sr as u32);
+        let p = MeasureParams::default();
+        let heard = measure(&m, &Channel::unknown(), at, at + 1, &p).ebr_db;
+        x[at - sr as usize..at].fill(0.0);
+        let m = mix(vec![x], sr as u32);
+        let gated = Channel {
+            silent: vec![(at - sr as usize, at)],
+            ..Channel::unknown()
+        };
+        let silent = measure(&m, &gated, at, at + 1, &p).ebr_db;
+        let naive = measure(&m, &Channel::unknown(), at, at + 1, &p).ebr_db;
+        assert!((silent - heard).abs() < 1.5, "{silent} against {heard}");
+        assert!(naive > heard + 40.0, "{naive}");
     }
 
     #[test]
