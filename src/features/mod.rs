@@ -776,10 +776,10 @@ mod tests {
         let m = mix(vec![x.clone()], sr as u32);
         let p = MeasureParams::default();
         let heard = measure(&m, &Channel::unknown(), at, at + 1, &p).ebr_db;
-        x[at - sr as usize..at].fill(0.0);
+        x[at - sr..at].fill(0.0);
         let m = mix(vec![x], sr as u32);
         let gated = Channel {
-            silent: vec![(at - sr as usize, at)],
+            silent: vec![(at - sr, at)],
             ..Channel::unknown()
         };
         let silent = measure(&m, &gated, at, at + 1, &p).ebr_db;
