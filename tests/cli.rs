@@ -304,6 +304,23 @@ fn probe_json_describes_the_demo_clip() {
 }
 
 #[test]
+fn probe_says_when_the_decoded_channels_are_not_the_containers() {
+    // MP3 in MP4: ffmpeg's sample entry states 2 channels for this mono stream.
+    let clip = root().join("tests/fixtures/timing/impulses_mp3.mp4");
+    let out = probe(&clip);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("audio mp3 48000 Hz 2 ch"), "{text}");
+    assert!(
+        text.contains("(48000 Hz, 1 ch, not the 2 the container states)"),
+        "{text}"
+    );
+    // Where they agree, nothing is added.
+    let demo = probe(&root().join("samples/demo.mp4"));
+    assert!(!String::from_utf8_lossy(&demo.stdout).contains("the container states"));
+}
+
+#[test]
 fn probe_json_is_byte_identical_across_runs() {
     let demo = root().join("samples/demo.mp4");
     let a = bin().args(["probe", "--json"]).arg(&demo).output().unwrap();

@@ -106,9 +106,19 @@ pub fn render_text(p: &MediaProbe) -> String {
                 Some(src) => format!(", priming: {src}"),
                 None => String::new(),
             };
+            // A container's channel count can be a placeholder (MP3 in MP4: 2 for a mono
+            // stream); the decoded frames are what the analysis reads, so say where they differ.
+            let header = p
+                .streams
+                .iter()
+                .find(|st| st.index == a.stream_index)
+                .and_then(|st| st.channels)
+                .filter(|&n| n != a.channels)
+                .map(|n| format!(", not the {n} the container states"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  decoder    {} on stream {} ({} Hz, {} ch){priming}",
+                "  decoder    {} on stream {} ({} Hz, {} ch{header}){priming}",
                 a.decoder, a.stream_index, a.sample_rate, a.channels
             );
         }
