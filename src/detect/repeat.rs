@@ -26,6 +26,10 @@
 //!   0 dB (same weapon, same place, same level; a reflection has lost energy on its way: on the
 //!   devset the echoes that correlate with their shot are 13-25 dB down), and which is not
 //!   `level_db` below an event less than a burst gap before it (a reflection of that event).
+//!   The correlation must also stand out from the template's correlation with the rest of the
+//!   segment (`min_correlation_sigmas` times its robust spread, a constant-false-alarm-rate
+//!   threshold): a faint sound's template in traffic rumble is mostly rumble, and found 32
+//!   "copies" of a shotgun blast through one clip of Freedoom sounds mixed into it.
 //! - **The group stands** when the mean gunshot score of its members that are reported events,
 //!   each measured on its own, reaches `min_mean_gunshot_score`: the rounds are one sound, so
 //!   their independent measurements are pooled, and a series of footsteps with one step
@@ -81,6 +85,13 @@ pub struct RepeatParams {
     pub impulsive: bool,
     /// An `impulsive` anchor's voicing after its onset must be below this (0..1).
     pub max_anchor_voicing: f64,
+    /// A copy's correlation must also reach this many times the spread of the template's
+    /// correlation over the segment searched (1.4826 times the median of its magnitude, a
+    /// robust standard deviation): a constant-false-alarm-rate threshold. A template of broadband
+    /// sound correlates with unrelated sound at a few hundredths, and `min_correlation` decides;
+    /// one mostly made of rumble (a faint sound in traffic or brown noise, a few dozen degrees
+    /// of freedom in 50 ms) correlates with the rumble itself at 0.4 and more at many lags.
+    pub min_correlation_sigmas: f64,
 }
 
 impl Default for RepeatParams {
@@ -96,6 +107,7 @@ impl Default for RepeatParams {
             min_mean_gunshot_score: 0.5,
             impulsive: true,
             max_anchor_voicing: 0.5,
+            min_correlation_sigmas: 3.5,
         }
     }
 }
@@ -405,6 +417,21 @@ impl Normalised {
         }
     }
 
+    /// A robust standard deviation of the correlation over all lags: 1.4826 times the median
+    /// of its magnitude (the median absolute deviation about zero; a few copies among thousands
+    /// of lags do not move it). Constant-false-alarm-rate detection sets its threshold from
+    /// such an estimate of the noise around the cell tested (H. M. Finn and R. S. Johnson,
+    /// "Adaptive detection mode with threshold control as a function of spatially sampled
+    /// clutter-level estimates", RCA Review 29, 1968).
+    fn spread(&self) -> f64 {
+        let mut a: Vec<f64> = (0..self.lags()).map(|k| self.ncc(k).abs()).collect();
+        if a.is_empty() {
+            return 0.0;
+        }
+        let mid = a.len() / 2;
+        1.4826 * *a.select_nth_unstable_by(mid, f64::total_cmp).1
+    }
+
     /// Least-squares gain of the template onto the window at lag `k`.
     fn gain(&self, k: usize) -> f64 {
         self.num[k] / self.tt
@@ -431,9 +458,10 @@ fn copies(
         0.99 * 10f64.powf(-p.level_db / 20.0),
         1.01 * 10f64.powf(p.level_db / 20.0),
     );
+    let floor = p.min_correlation.max(p.min_correlation_sigmas * c.spread());
     let candidate = |k: usize| {
         let g = c.gain(k);
-        g >= lo && g <= hi && level_db(k).abs() <= p.level_db && c.ncc(k) >= p.min_correlation
+        g >= lo && g <= hi && level_db(k).abs() <= p.level_db && c.ncc(k) >= floor
     };
     peaks(c.lags(), sep, |k| c.ncc(k), candidate)
         .into_iter()
@@ -515,6 +543,37 @@ mod tests {
             impulsive: gunshot_score < 0.5,
             voicing: 0.1,
         }
+    }
+
+    #[test]
+    fn a_faint_sound_in_rumble_finds_no_copies_of_the_rumble() {
+        // Rumble (white noise through a leaky integrator, its energy below 100 Hz) with one
+        // faint shot in it, 6 dB down on the rumble's peaks: the template is mostly rumble,
+        // which correlates with itself at 0.4 and more at many lags. Only the spread rule
+        // keeps the search from chaining copies through the clip.
+        let w = noise(SR as usize * 4, 0.01, 21);
+        let mut acc = 0f32;
+        let mut x: Vec<f32> = w
+            .iter()
+            .map(|&v| {
+                acc = 0.998 * acc + v;
+                acc
+            })
+            .collect();
+        let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let s = shot(SR as usize / 5, 22);
+        add(&mut x, 96_000, &s, 0.5 * peak);
+        let seeds = [seed(96_000, 0.9, 0.9)];
+        let raw = RepeatParams {
+            min_correlation_sigmas: 0.0,
+            ..RepeatParams::default()
+        };
+        let spurious: usize = groups(&x, SR, &seeds, 0.6, &raw)
+            .iter()
+            .map(|g| g.members.len() - 1)
+            .sum();
+        assert!(spurious >= 3, "{spurious}");
+        assert!(groups(&x, SR, &seeds, 0.6, &RepeatParams::default()).is_empty());
     }
 
     #[test]

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""A second labelled set, in the devset's layout, from sounds the devset does not use: Freedoom's
+sound effects (BSD-licensed; the devset draws some of its sounds from them) mixed into scenes.
+
+The devset holds 20 clips; a detector fitted and checked on them alone can carry rules that only
+suit them. This set is for measuring that, not for fitting: gunshots (pistol, shotgun, super
+shotgun), explosions (rocket, barrel) and look-alikes (punch, doors, switches, a platform
+stopping, hooves, metal steps, clicks, a pump-action cock...) each through a distance low-pass
+(2.5-12 kHz) and a room (exponential reverberation, RT60 0.2-0.9 s, 6-16 dB below the direct
+sound), 5-7 of them per clip at least 0.8 s apart, at event-to-background ratios of -3 to 18 dB
+(over the 100 ms after the onset, as the devset measures it), in pink noise, brown noise or
+traffic-like rumble, 16-48 kHz, 16-bit WAV. Onsets are the first sample of the placed sound at
+10 % of its peak, as in the devset. No speech, no bursts, no recorder effects.
+
+Usage:
+    python3 scripts/make-freedoom-scenes.py OUT SEED N [WAD]
+    DEVSET=OUT scripts/devset-eval.sh /tmp/out
+
+WAD defaults to freedoom2.wad from the `vizdoom` wheel on PyPI (downloaded with pip into
+OUT/cache). Needs numpy, scipy, soundfile.
+"""
+import glob
+import json
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import butter, fftconvolve, lfilter, resample_poly
+
+POOL = {
+    "gunshot": ["DSPISTOL", "DSSHOTGN", "DSDSHTGN"],
+    "explosion": ["DSRXPLOD", "DSBAREXP"],
+    "impulsive_other": ["DSPUNCH", "DSPSTOP", "DSPSTART", "DSDORCLS", "DSBDCLS", "DSDBCLS",
+                        "DSSWTCHN", "DSSWTCHX", "DSSGCOCK", "DSHOOF", "DSMETAL", "DSSTNMOV",
+                        "DSTINK", "DSITEMUP", "DSSKEPCH", "DSCLAW", "DSDBLOAD", "DSSAWHIT"],
+}
+SHARE = {"gunshot": 0.4, "explosion": 0.1, "impulsive_other": 0.5}
+
+
+def wad_path(out, given):
+    if given:
+        return given
+    cache = os.path.join(out, "cache")
+    os.makedirs(cache, exist_ok=True)
+    wheels = glob.glob(os.path.join(cache, "vizdoom-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "vizdoom",
+                        "-d", cache], check=True)
+        wheels = glob.glob(os.path.join(cache, "vizdoom-*.whl"))
+    wad = os.path.join(cache, "freedoom2.wad")
+    if not os.path.exists(wad):
+        with zipfile.ZipFile(wheels[0]) as z, open(wad, "wb") as f:
+            f.write(z.read("vizdoom/freedoom2.wad"))
+    return wad
+
+
+def sounds(wad):
+    """DMX sound lumps: format 3, rate, count, 16 pad bytes, unsigned 8-bit samples, 16 pad."""
+    w = open(wad, "rb").read()
+    _, n, off = struct.unpack("<4sii", w[:12])
+    out = {}
+    for i in range(n):
+        lo, size, name = struct.unpack("<ii8s", w[off + 16 * i: off + 16 * i + 16])
+        name = name.rstrip(b"\0").decode("latin1")
+        if not name.startswith("DS") or size <= 8:
+            continue
+        fmt, rate, count = struct.unpack("<HHI", w[lo: lo + 8])
+        if fmt != 3:
+            continue
+        s = np.frombuffer(w[lo + 8 + 16: lo + 8 + count - 16], dtype=np.uint8)
+        out[name] = ((s.astype(np.float64) - 128) / 128, rate)
+    return out
+
+
+def main():
+    out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    lib = sounds(wad_path(out, sys.argv[4] if len(sys.argv) > 4 else None))
+    rng = np.random.default_rng(seed)
+    os.makedirs(os.path.join(out, "audio"), exist_ok=True)
+    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
+
+    def pink(n):
+        b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
+        a = [1, -2.494956002, 2.017265875, -0.522189400]
+        return lfilter(b, a, rng.standard_normal(n))
+
+    def brown(n, sr):
+        w = lfilter([1], [1, -0.995], rng.standard_normal(n))
+        b, a = butter(2, 20 / (sr / 2), "high")
+        return lfilter(b, a, w)
+
+    def traffic(n, sr):
+        w = brown(n, sr)
+        b, a = butter(2, 300 / (sr / 2))
+        w = lfilter(b, a, w)
+        t = np.arange(n) / sr
+        hiss = pink(n)
+        return w * (1 + 0.5 * np.sin(2 * np.pi * 0.1 * t + rng.uniform(0, 6))) + 0.1 * np.std(w) * hiss / np.std(hiss)
+
+    for c in range(count):
+        sr = int(rng.choice([16000, 22050, 44100, 48000]))
+        dur = rng.uniform(14, 22)
+        n = int(dur * sr)
+        kind = str(rng.choice(["pink", "brown", "traffic"]))
+        bed = {"pink": lambda: pink(n), "brown": lambda: brown(n, sr), "traffic": lambda: traffic(n, sr)}[kind]()
+        bed *= 10 ** (rng.uniform(-45, -30) / 20) / np.sqrt(np.mean(bed ** 2))
+        x = bed.copy()
+        times = []
+        for t in np.sort(rng.uniform(1.0, dur - 2.5, size=rng.integers(5, 8))):
+            if not times or t - times[-1] > 0.8:
+                times.append(t)
+        events = []
+        for at in times:
+            cls = str(rng.choice(list(SHARE), p=list(SHARE.values())))
+            name = str(rng.choice(POOL[cls]))
+            raw, rate = lib[name]
+            s = resample_poly(raw, sr, rate)
+            b, a = butter(2, min(rng.uniform(2500, 12000), 0.45 * sr) / (sr / 2))
+            s = lfilter(b, a, s)
+            rt60 = rng.uniform(0.2, 0.9)
+            tt = np.arange(int(rt60 * sr)) / sr
+            ir = rng.standard_normal(len(tt)) * np.exp(-6.9 * tt / rt60)
+            ir *= 10 ** (rng.uniform(-16, -6) / 20) / np.sqrt(np.sum(ir ** 2))
+            ir[0] = 1.0
+            s = fftconvolve(s, ir)
+            k = int(np.argmax(np.abs(s) >= 0.1 * np.max(np.abs(s))))
+            j = int(at * sr)
+            ebr = rng.uniform(-3, 18)
+            win = int(0.1 * sr)
+            gain = np.sqrt(np.mean(bed[j: j + win] ** 2) * 10 ** (ebr / 10) / np.mean(s[k: k + win] ** 2))
+            i = j - k
+            m = min(len(s), n - i)
+            x[i: i + m] += gain * s[:m]
+            events.append({"onset_s": round(float(at), 6), "class": cls, "source": "fd_" + name,
+                           "source_kind": name, "ebr_db": round(float(ebr), 2)})
+        peak = np.max(np.abs(x))
+        if peak > 0.99:
+            x *= 0.99 / peak
+        stem = f"fd{seed}_{c:03d}"
+        sf.write(os.path.join(out, "audio", stem + ".wav"), x.astype(np.float32), sr, subtype="PCM_16")
+        with open(os.path.join(out, "labels", stem + ".json"), "w") as f:
+            json.dump({"clip": stem, "duration_s": dur, "codec": "wav_pcm16", "effects": [],
+                       "background": [{"layer": kind}], "events": events, "speech": []}, f)
+
+
+if __name__ == "__main__":
+    main()
