@@ -33,17 +33,22 @@
 //! 66 candidate gunshots, none of its 198 other candidates), so it enters as its log-likelihood
 //! ratio on that set, added to the model's log-odds as a naive-Bayes term would be.
 //!
-//! Explosions are recognised by rules, as they are too few in the development set to fit:
-//! slow rise, low-frequency and long; or a long, low first pressure pulse (a positive phase of
+//! Explosions are recognised by a rule, as they are too few in the development set to fit: a
+//! long, low first pressure pulse (a positive phase of
 //! 15 ms or more with its energy below 150 Hz), which no cartridge's muzzle blast has (its
 //! positive phase lasts a few ms) and which an explosive charge's blast wave has (it grows
 //! with the cube root of the charge: Hopkinson-Cranz scaling; G. F. Kinney and K. J. Graham,
 //! *Explosive Shocks in Air*, 2nd ed., Springer, 1985). Among the development set's candidates
-//! with detection score >= 0.3 that second rule picks out its two synthetic explosions (pulses
+//! with detection score >= 0.3 that rule picks out its two synthetic explosions (pulses
 //! of 26 and 33 ms, centroids of 40-45 Hz with the background subtracted) and nothing else: the
 //! nearest gunshot has a 62 Hz centroid but an 8.5 ms pulse, the longer pulses (20-25 ms) sit at
 //! 181-237 Hz, and the demo's door slam, a damped 70 Hz thud, has a 12.9 ms pulse at 89 Hz. A
-//! crack before the blast rules it out.
+//! crack before the blast rules it out. It is not sure: Freedoom's super-shotgun sample, a
+//! boom with a 24 ms pulse at 60-70 Hz, passes it (`scripts/make-freedoom-scenes.py`).
+//!
+//! A rise-time rule ("slow, low and long") was dropped: the rise is the time to the body's
+//! largest sample, which rooms and resonances put tens of ms late in pistols, doors and switches
+//! as much as in explosions (see the test `a_late_peak_in_a_low_long_sound_...`).
 
 use serde::{Deserialize, Serialize};
 
@@ -62,17 +67,12 @@ pub struct ClassifyParams {
     /// and 0.5 gave 0.751 (P 0.944); with the background-subtracted centroid both give 0.772,
     /// at P 0.912 and 0.947.)
     pub gunshot_min_score: f64,
-    /// Explosions build up slowly: rise at least this (ms)...
-    pub explosion_min_rise_ms: f64,
-    /// ...are dominated by low frequencies (dB, low band over high band)...
-    pub explosion_min_low_high_db: f64,
-    /// ...and rumble on: decay at least this (ms).
-    pub explosion_min_decay_ms: f64,
-    /// Or: the first pressure pulse lasts at least this (ms)...
+    /// An explosion's first pressure pulse lasts at least this (ms)...
     pub explosion_min_positive_phase_ms: f64,
-    /// ...with the onset's spectral centroid at most this (Hz), and the low band
-    /// `explosion_min_low_high_db` over the high band.
+    /// ...with the onset's spectral centroid at most this (Hz)...
     pub explosion_max_centroid_hz: f64,
+    /// ...and its low band at least this many dB over its high band.
+    pub explosion_min_low_high_db: f64,
     /// Number of reasons listed per event (the strongest terms of the model).
     pub max_reasons: usize,
 }
@@ -81,11 +81,9 @@ impl Default for ClassifyParams {
     fn default() -> Self {
         ClassifyParams {
             gunshot_min_score: 0.5,
-            explosion_min_rise_ms: 10.0,
-            explosion_min_low_high_db: 10.0,
-            explosion_min_decay_ms: 150.0,
             explosion_min_positive_phase_ms: 15.0,
             explosion_max_centroid_hz: 150.0,
+            explosion_min_low_high_db: 10.0,
             max_reasons: 4,
         }
     }
@@ -245,23 +243,16 @@ pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict 
             f.ceiling_touches
         ));
     }
-    let low = f.low_high_db >= p.explosion_min_low_high_db;
-    let slow =
-        low && f.rise_ms >= p.explosion_min_rise_ms && f.decay_ms >= p.explosion_min_decay_ms;
-    let long_pulse = low
+    let long_pulse = f.low_high_db >= p.explosion_min_low_high_db
         && f.positive_phase_ms >= p.explosion_min_positive_phase_ms
         && f.centroid_hz <= p.explosion_max_centroid_hz
         && f.crack_lead_ms.is_none();
-    let explosion = if slow {
-        Some("slow, low-frequency, long".to_string())
-    } else if long_pulse {
-        Some(format!(
+    let explosion = long_pulse.then(|| {
+        format!(
             "long low blast (positive phase {:.1} ms, centroid {:.0} Hz)",
             f.positive_phase_ms, f.centroid_hz
-        ))
-    } else {
-        None
-    };
+        )
+    });
     let class = if let Some(why) = explosion {
         reasons.insert(0, format!("{why}{EXPLOSION_LIKE}"));
         EXPLOSION
@@ -413,7 +404,11 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_low_long_blast_is_an_explosion() {
+    fn a_late_peak_in_a_low_long_sound_does_not_make_it_an_explosion() {
+        // The rise is the time to the body's largest sample, which a room or a recording's
+        // own resonances put tens of ms late: Freedoom's pistol and super shotgun, doors and
+        // switches read 12-99 ms. A rule "slow, low and long" called 63 such sounds explosions
+        // in two sets of Freedoom scenes and 4 of their explosions, and no devset sound.
         let (f, e) = shot();
         let f = EventFeatures {
             rise_ms: 40.0,
@@ -421,7 +416,7 @@ mod tests {
             low_high_db: 25.0,
             ..f
         };
-        assert_eq!(
+        assert_ne!(
             classify(&f, &e, &ClassifyParams::default()).class,
             EXPLOSION
         );
