@@ -496,7 +496,8 @@ fn band_energies(power: &[f64], bin_hz: f64, sample_rate: u32, p: &MeasureParams
 pub struct Channel {
     /// Per band of [`band_energies`]: within `channel_band_db` of the loudest band.
     pub live: Vec<bool>,
-    /// Runs of digital silence (start, end sample, end exclusive; `detect::silence::runs`),
+    /// Runs of digital silence (start, end sample, end exclusive; in time order, as
+    /// `detect::silence::runs` gives them),
     /// where the channel carried nothing: a mute, an edit, a dropout. They are left out of
     /// the background an event is measured against, which is the recording's noise, not the
     /// absence of a recording.
@@ -548,9 +549,12 @@ impl Channel {
         }
     }
 
-    /// Whether `[a, b)` touches a run of digital silence.
+    /// Whether `[a, b)` touches a run of digital silence (the runs are in time order and do not
+    /// overlap, so the first that ends after `a` is the only one to check: a gated recording
+    /// can have thousands).
     fn silent_within(&self, a: usize, b: usize) -> bool {
-        self.silent.iter().any(|&(s, e)| s < b && a < e)
+        let i = self.silent.partition_point(|&(_, e)| e <= a);
+        self.silent.get(i).is_some_and(|&(s, _)| s < b)
     }
 
     /// Whether band `b` is carried (every band is, when the channel could not be measured).
@@ -759,6 +763,19 @@ mod tests {
         let mut out = inv.make_output_vec();
         inv.process(&mut spec, &mut out).unwrap();
         out.iter().map(|v| v / x.len() as f32).collect()
+    }
+
+    #[test]
+    fn a_span_touches_the_silent_runs_it_overlaps_only() {
+        let c = Channel {
+            silent: vec![(10, 20), (30, 40), (100, 200)],
+            ..Channel::unknown()
+        };
+        let touches = |a, b| c.silent_within(a, b);
+        assert!(!touches(0, 10) && !touches(20, 30) && !touches(40, 100) && !touches(200, 300));
+        assert!(touches(0, 11) && touches(19, 25) && touches(25, 31) && touches(150, 160));
+        assert!(touches(0, 300) && touches(39, 40));
+        assert!(!Channel::unknown().silent_within(0, 1000));
     }
 
     #[test]
