@@ -8,8 +8,8 @@ shotgun), explosions (rocket, barrel) and look-alikes (punch, doors, switches, a
 stopping, hooves, metal steps, clicks, a pump-action cock...) each through a distance low-pass
 (2.5-12 kHz) and a room (exponential reverberation, RT60 0.2-0.9 s, 6-16 dB below the direct
 sound), 5-7 of them per clip at least 0.8 s apart, at event-to-background ratios of -3 to 18 dB
-(over the 100 ms after the onset, as the devset measures it), in pink noise, brown noise or
-traffic-like rumble, 16-48 kHz, 16-bit WAV. Onsets are the first sample of the placed sound at
+(over the 100 ms after the onset, as the devset measures it), in pink noise, brown noise,
+traffic-like rumble or mains hum, 16-48 kHz, 16-bit WAV. Onsets are the first sample of the placed sound at
 10 % of its peak, as in the devset. No speech, no bursts, no recorder effects.
 
 Usage:
@@ -93,6 +93,16 @@ def main():
         b, a = butter(2, 20 / (sr / 2), "high")
         return lfilter(b, a, w)
 
+    def hum(n, sr):
+        # Mains hum (50 or 60 Hz and its harmonics, slowly beating) over faint pink noise, as
+        # from a fan, a monitor or a bad ground.
+        t = np.arange(n) / sr
+        f0 = float(rng.choice([50.0, 60.0]))
+        w = sum(rng.uniform(0.2, 1.0) / k * np.sin(2 * np.pi * k * f0 * (1 + rng.uniform(-2e-4, 2e-4)) * t + rng.uniform(0, 6))
+                for k in range(1, 8) if k * f0 < 0.45 * sr)
+        hiss = pink(n)
+        return w + 0.3 * np.std(w) * hiss / np.std(hiss)
+
     def traffic(n, sr):
         w = brown(n, sr)
         b, a = butter(2, 300 / (sr / 2))
@@ -105,8 +115,9 @@ def main():
         sr = int(rng.choice([16000, 22050, 44100, 48000]))
         dur = rng.uniform(14, 22)
         n = int(dur * sr)
-        kind = str(rng.choice(["pink", "brown", "traffic"]))
-        bed = {"pink": lambda: pink(n), "brown": lambda: brown(n, sr), "traffic": lambda: traffic(n, sr)}[kind]()
+        kind = str(rng.choice(["pink", "brown", "traffic", "hum"]))
+        bed = {"pink": lambda: pink(n), "brown": lambda: brown(n, sr), "traffic": lambda: traffic(n, sr),
+               "hum": lambda: hum(n, sr)}[kind]()
         bed *= 10 ** (rng.uniform(-45, -30) / 20) / np.sqrt(np.mean(bed ** 2))
         x = bed.copy()
         times = []
