@@ -774,6 +774,15 @@ fn shot_in_noise(sr: usize) -> Vec<f32> {
     x
 }
 
+/// [`shot_in_noise`] written as a mono WAV in `dir` and analysed: the clip and its analysis,
+/// the reference the multichannel variants are compared with.
+fn shot_in_noise_analysed(dir: &Path, sr: usize) -> (Vec<f32>, earwitness::model::Analysis) {
+    let x = shot_in_noise(sr);
+    let wav = write_mono_wav(&dir.join("mono.wav"), sr as u32, &x);
+    let mono = analyze_json(&wav, &dir.join("mono"), &[]);
+    (x, mono)
+}
+
 /// The demo's shot (scripts/make-demo.py): a Friedlander blast with a 1 ms rise, crack noise,
 /// a reverberant tail (tau 250 ms), a ground reflection (7 ms) and a wall echo (30 ms), low-passed
 /// at 2 kHz; peak 1.
@@ -994,13 +1003,8 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
     // A shot in both channels of a stereo file, the second inverted (a miswired microphone):
     // the plain mix is silence. Turned back, the events are those of the first channel alone.
     const SR: usize = 48_000;
-    let x = shot_in_noise(SR);
     let dir = tempfile::tempdir().unwrap();
-    let mono = analyze_json(
-        &write_mono_wav(&dir.path().join("mono.wav"), SR as u32, &x),
-        &dir.path().join("mono"),
-        &[],
-    );
+    let (x, mono) = shot_in_noise_analysed(dir.path(), SR);
     let path = dir.path().join("inverted.wav");
     let minus: Vec<f32> = x.iter().map(|v| -v).collect();
     earwitness::testutil::write_float_wav(&path, SR as u32, &[&x, &minus]);
@@ -1016,6 +1020,27 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
         inverted.warnings
     );
     assert!(mono.warnings.iter().all(|w| !w.contains("polarity")));
+}
+
+#[test]
+fn a_wav_with_more_channels_than_a_channel_mask_names_is_analysed() {
+    // 24 channels (a microphone array or a polyphonic recorder): symphonia refuses any WAV with
+    // more than the 18 a WAVE channel mask defines, so hound reads it. The same shot in every
+    // channel gives the events of the mono file, and probe names the reader.
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let (x, mono) = shot_in_noise_analysed(dir.path(), SR);
+    let path = dir.path().join("array.wav");
+    let channels: Vec<&[f32]> = vec![&x[..]; 24];
+    earwitness::testutil::write_float_wav(&path, SR as u32, &channels);
+    let array = analyze_json(&path, &dir.path().join("array"), &[]);
+    assert!(!mono.events.is_empty());
+    assert_eq!(onsets(&array), onsets(&mono));
+    assert_eq!(array.input.streams[0].channels, Some(24));
+    let out = probe(&path);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("decoder    hound"), "{text}");
 }
 
 #[test]

@@ -40,6 +40,7 @@ pub mod isobmff;
 pub mod opus;
 pub mod sniff;
 mod symphonia;
+mod wav;
 
 use std::fs::File;
 use std::path::Path;
@@ -95,7 +96,7 @@ impl Default for DecodeParams {
 /// How the audio of a clip is being decoded and placed on the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AudioInfo {
-    /// `symphonia` or `ffmpeg`.
+    /// `symphonia`, `hound` (WAV files symphonia refuses, `decode::wav`) or `ffmpeg`.
     pub backend: String,
     /// The decoder doing the work, e.g. `symphonia aac`, `opus-decoder 0.1 (pure Rust)`.
     pub decoder: String,
@@ -276,9 +277,12 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
     let file = check_input(path)?;
     let block_frames = params.block_frames.max(1);
     let (info, source): (AudioInfo, Box<dyn BlockSource>) = match params.backend {
-        Backend::Symphonia => symphonia::open(path, file, block_frames)?,
+        Backend::Symphonia => symphonia::open(path, file, block_frames)
+            .or_else(|err| fallback_wav(path, err, |p| wav::open(p, block_frames)))?,
         Backend::Ffmpeg => open_ffmpeg(path, block_frames)?,
-        Backend::Auto => match symphonia::open(path, file, block_frames) {
+        Backend::Auto => match symphonia::open(path, file, block_frames)
+            .or_else(|err| fallback_wav(path, err, |p| wav::open(p, block_frames)))
+        {
             Ok(opened) => opened,
             Err(err) => fallback_ffmpeg(path, block_frames, err)?,
         },
@@ -290,6 +294,23 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
         non_finite: 0,
         first_non_finite: None,
     })
+}
+
+/// A WAV file symphonia refuses (too many channels for its channel mask, `decode::wav`) gets a
+/// second chance with hound; `first`, symphonia's error, is kept when hound cannot read it
+/// either, or when the file is no WAV.
+fn fallback_wav<T>(path: &Path, first: Error, read: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    if matches!(first, Error::Read { .. }) {
+        return Err(first);
+    }
+    let mut head = [0u8; 12];
+    let is_wav = File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| wav::is_wav(&head));
+    if !is_wav {
+        return Err(first);
+    }
+    read(path).map_err(|_| first)
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -347,13 +368,17 @@ pub struct Described {
 pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
     let file = check_input(path)?;
     match backend {
-        Backend::Symphonia => symphonia::describe(path, file),
+        Backend::Symphonia => {
+            symphonia::describe(path, file).or_else(|e| fallback_wav(path, e, wav::describe))
+        }
         Backend::Ffmpeg => describe_ffmpeg(path),
-        Backend::Auto => symphonia::describe(path, file).or_else(|e| match e {
-            Error::Read { .. } => Err(e),
-            _ if cfg!(feature = "ffmpeg") => describe_ffmpeg(path).map_err(|_| e),
-            _ => Err(e),
-        }),
+        Backend::Auto => symphonia::describe(path, file)
+            .or_else(|e| fallback_wav(path, e, wav::describe))
+            .or_else(|e| match e {
+                Error::Read { .. } => Err(e),
+                _ if cfg!(feature = "ffmpeg") => describe_ffmpeg(path).map_err(|_| e),
+                _ => Err(e),
+            }),
     }
 }
 
