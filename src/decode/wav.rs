@@ -11,7 +11,7 @@
 use std::fs::File;
 use std::io::{BufReader, Seek};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{AudioBlock, AudioInfo, BlockSource, Described};
 use crate::error::{Error, Result};
@@ -166,7 +166,6 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         }
     };
     let source = Source {
-        path: path.to_path_buf(),
         reader: hound::WavReader::open(path)
             .map_err(|e| Error::media(path, format!("WAV header: {e}")))?,
         kind,
@@ -194,7 +193,6 @@ enum Kind {
 }
 
 struct Source {
-    path: PathBuf,
     reader: hound::WavReader<BufReader<File>>,
     kind: Kind,
     channels: usize,
@@ -207,14 +205,19 @@ struct Source {
 }
 
 impl Source {
-    /// Reads up to `want` interleaved samples into `planar`; `Err` is a read error part-way.
-    fn fill(&mut self, planar: &mut [Vec<f32>], want: usize) -> std::result::Result<(), String> {
+    /// Reads up to `want` interleaved samples into `planar`; `Err` is a read error part-way (the
+    /// data chunk ends before its header says).
+    fn fill(
+        &mut self,
+        planar: &mut [Vec<f32>],
+        want: usize,
+    ) -> std::result::Result<(), hound::Error> {
         let channels = self.channels;
         let mut k = 0usize;
         macro_rules! read {
             ($t:ty, $conv:expr) => {{
                 for s in self.reader.samples::<$t>().take(want) {
-                    let v = s.map_err(|e| e.to_string())?;
+                    let v = s?;
                     planar[k % channels].push($conv(v));
                     k += 1;
                 }
@@ -235,14 +238,13 @@ impl BlockSource for Source {
         }
         let mut planar = vec![Vec::with_capacity(self.block_frames); self.channels];
         let want = self.block_frames * self.channels;
-        if let Err(problem) = self.fill(&mut planar, want) {
+        if self.fill(&mut planar, want).is_err() {
             self.done = true;
             let at = self.next_frame + planar.iter().map(Vec::len).min().unwrap_or(0) as u64;
             let s = |f: u64| f as f64 / f64::from(self.sample_rate);
             self.warnings.push(format!(
-                "{}: the audio ends at {:.3} s of the {:.3} s its header announces ({problem}); \
+                "the audio ends at {:.3} s of the {:.3} s its header announces (truncated?): \
                  what was read is analysed",
-                self.path.display(),
                 s(at),
                 s(self.announced)
             ));
@@ -274,6 +276,7 @@ impl BlockSource for Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// Writes `frames` frames of `channels` channels of 16-bit PCM, channel `c` holding the
     /// constant `c * 100`, as WAVE_FORMAT_EXTENSIBLE with channel mask 0 (as hound writes
