@@ -927,6 +927,10 @@ fn analyse_mixed(
             20.0 * f64::from(signal.ceiling).log10()
         ));
     }
+    warnings.extend(classify::narrowband_warning(
+        signal.sample_rate,
+        &p.classify,
+    ));
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();

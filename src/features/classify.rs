@@ -75,6 +75,13 @@ pub struct ClassifyParams {
     pub explosion_min_low_high_db: f64,
     /// Number of reasons listed per event (the strongest terms of the model).
     pub max_reasons: usize,
+    /// A clip sampled below this rate (Hz) gets a warning that its gunshot-like calls are less
+    /// sure ([`narrowband_warning`]). The model was fitted on sound up to 8 kHz and more; the
+    /// devset resampled to 8 and to 11.025 kHz has footsteps and clicks called gunshot-like, 0.95
+    /// per minute on its clips without a shot, against none at 16 kHz and at its own rates (a
+    /// model refitted at 8 kHz was more cautious, not better at telling them apart on sounds it
+    /// had not seen: docs/detection-notes.md, fourteenth session).
+    pub narrowband_warning_below_hz: u32,
 }
 
 impl Default for ClassifyParams {
@@ -85,6 +92,7 @@ impl Default for ClassifyParams {
             explosion_max_centroid_hz: 150.0,
             explosion_min_low_high_db: 10.0,
             max_reasons: 4,
+            narrowband_warning_below_hz: 16_000,
         }
     }
 }
@@ -211,6 +219,20 @@ pub fn gunshot_model(f: &EventFeatures, e: &Evidence) -> (f64, [f64; N_TERMS]) {
     (1.0 / (1.0 + (-z).exp()), contributions)
 }
 
+/// The warning for a clip sampled at `sample_rate` Hz, below
+/// [`ClassifyParams::narrowband_warning_below_hz`]; `None` at that rate and above.
+pub fn narrowband_warning(sample_rate: u32, p: &ClassifyParams) -> Option<String> {
+    (sample_rate < p.narrowband_warning_below_hz).then(|| {
+        format!(
+            "the clip is sampled at {sample_rate} Hz: nothing above {} Hz was recorded, and at \
+             such rates footsteps and clicks are called gunshot-like more often (0.95 per minute \
+             on the development set's clips without a shot resampled to 8 or 11 kHz, none at \
+             16 kHz and above): listen before relying on a gunshot-like call",
+            sample_rate / 2
+        )
+    })
+}
+
 /// How the first reason of an explosion-like event ends.
 pub const EXPLOSION_LIKE: &str = ": explosion-like";
 
@@ -271,6 +293,19 @@ pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn narrowband_clips_are_warned_about_wideband_ones_not() {
+        let p = ClassifyParams::default();
+        let w = narrowband_warning(8_000, &p).expect("8 kHz is narrowband");
+        assert!(
+            w.starts_with("the clip is sampled at 8000 Hz: nothing above 4000 Hz"),
+            "{w}"
+        );
+        assert!(narrowband_warning(11_025, &p).is_some());
+        assert!(narrowband_warning(16_000, &p).is_none());
+        assert!(narrowband_warning(48_000, &p).is_none());
+    }
 
     /// A distant rifle shot as the devset's model draws it: fast, loud, broadband, low body, a
     /// long tail, no voice.
