@@ -10,7 +10,6 @@
 
 use std::fs::File;
 use std::io::{BufReader, Seek};
-
 use std::path::Path;
 
 use super::{AudioBlock, AudioInfo, BlockSource, Described};
@@ -214,6 +213,8 @@ impl Source {
     ) -> std::result::Result<(), hound::Error> {
         let channels = self.channels;
         let mut k = 0usize;
+        // A macro rather than a generic function: the same loop written as one (the conversion
+        // a closure argument) ran 15-30 % slower on 19-channel 16-bit files.
         macro_rules! read {
             ($t:ty, $conv:expr) => {{
                 for s in self.reader.samples::<$t>().take(want) {
