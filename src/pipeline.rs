@@ -1096,10 +1096,11 @@ fn analyse_mixed(
     // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
     // peak to this one.
     let starts: Vec<usize> = found.iter().map(|e| e.d.onset).collect();
+    let sustain_end = (p.measure.sustain_window_s.1 * sr).round() as usize;
     for Found {
         d,
         mut f,
-        v,
+        mut v,
         detected,
         repeat,
         late_echoes,
@@ -1112,7 +1113,13 @@ fn analyse_mixed(
             if next < body_end && next > from {
                 f.set_level(features::level(signal, from, next, &p.measure));
             }
+            // The next round of a burst, or any other reported sound, before the sustain
+            // window closes would be counted as this one going on.
+            if next < d.onset + sustain_end {
+                f.sustain_db = None;
+            }
         }
+        classify::check_sustained(&mut v, &f, p.measure.sustain_window_s, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
         // found again rather than rounded back from ms); the first is called a crack only when

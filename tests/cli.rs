@@ -1334,3 +1334,56 @@ fn a_cut_to_silence_at_the_end_is_not_an_event() {
         a.warnings
     );
 }
+
+#[test]
+fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
+    // The demo's shot, alone and then with a rumble carrying on after it for a second at
+    // nearly the level it started with (a barrel going up, a machine starting): the same onset,
+    // but only a single report dies away within a few tenths of a second.
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, alone) = shot_in_noise_analysed(dir.path(), SR);
+    let at = |a: &earwitness::model::Analysis| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+            .cloned()
+            .expect("the shot at 1 s is reported")
+    };
+    let shot = at(&alone);
+    assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
+    assert!(
+        shot.features.sustain_db.unwrap() < -20.0,
+        "{:?}",
+        shot.features
+    );
+
+    let mut x = shot_in_noise(SR);
+    let rumble = noise(SR * 12 / 10, 1.0, 11);
+    let a = (-2.0 * std::f32::consts::PI * 1000.0 / SR as f32).exp();
+    let mut s = 0.0;
+    for (k, (d, v)) in x[SR + SR / 100..].iter_mut().zip(rumble).enumerate() {
+        s = (1.0 - a) * v + a * s;
+        let fade = (-(k as f32) / (SR as f32 * 1.5)).exp();
+        *d += 0.6 * s * fade;
+    }
+    let wav = write_mono_wav(&dir.path().join("rumble.wav"), SR as u32, &x);
+    let rumbling = analyze_json(&wav, &dir.path().join("rumble"), &[]);
+    let blast = at(&rumbling);
+    assert!(
+        blast.features.sustain_db.unwrap() > -10.0,
+        "{:?}",
+        blast.features
+    );
+    assert_eq!(blast.class, "impulsive", "{:?}", blast.reasons);
+    assert!(
+        blast.reasons[0].starts_with("goes on: "),
+        "{:?}",
+        blast.reasons
+    );
+    assert!(
+        blast.gunshot_score >= 0.5,
+        "its onset alone is gunshot-like"
+    );
+    assert_eq!(rumbling.params.classify.sustained_min_db, -10.0);
+}

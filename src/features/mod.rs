@@ -78,6 +78,18 @@ pub struct MeasureParams {
     pub profile_tail_s: (f64, f64),
     /// Length of the onset window of the profile, in seconds.
     pub profile_onset_s: f64,
+    /// How much of the sound is still there well after its onset (`EventFeatures::sustain_db`)
+    /// is measured over this window (start, end in s after the onset). A firearm's report is a
+    /// pulse of a few milliseconds and its reverberation: even in a hall with a 2 s
+    /// reverberation time, heard beyond the critical distance, the reverberant energy 0.3-0.8 s
+    /// on is some 25 dB below the first 10 ms (an energy decay constant of 0.145 s). An
+    /// explosion's fireball and debris, a machine's run and a door's travel go on.
+    pub sustain_window_s: (f64, f64),
+    /// The window is cut into frames this long, and...
+    pub sustain_frame_s: f64,
+    /// ...its level is this quantile (0..1) of their powers: a low one, so that the sound has
+    /// to last the whole window, not just return once in it (an echo off a far wall).
+    pub sustain_quantile: f64,
     /// The positive phase is timed on the waveform low-passed at this frequency (Hz; 2nd-order
     /// Butterworth), so the noise riding on a slow pulse does not cross zero for it...
     pub positive_phase_lowpass_hz: f64,
@@ -128,6 +140,9 @@ impl Default for MeasureParams {
             profile_early_s: (0.01, 0.03),
             profile_tail_s: (0.12, 0.25),
             profile_onset_s: 0.01,
+            sustain_window_s: (0.3, 0.8),
+            sustain_frame_s: 0.01,
+            sustain_quantile: 0.2,
             positive_phase_lowpass_hz: 1000.0,
             positive_phase_peak_s: 0.03,
             positive_phase_max_s: 0.2,
@@ -169,6 +184,12 @@ pub struct EventFeatures {
     /// Energy 120-250 ms after the onset over the first 10 ms, in dB (how much reverberant tail
     /// is left).
     pub tail_db: f64,
+    /// How much of the sound is left 0.3-0.8 s after the onset (`MeasureParams::sustain_window_s`):
+    /// a low quantile of the frame powers there over the loudest frame of the body, both with
+    /// the background's power taken off, in dB. Near 0 dB the sound goes on at the level it
+    /// started with. Not measured (none) when the clip ends before half the window has passed,
+    /// or when another reported event starts before it closes (its sound would be counted).
+    pub sustain_db: Option<f64>,
     /// Duration of the first pressure pulse, in ms: from the onset to the first zero crossing
     /// after its largest excursion (low-passed waveform). A blast wave's positive phase grows
     /// with the cube root of the charge (Hopkinson-Cranz scaling): an explosive charge gives
@@ -324,6 +345,7 @@ pub fn measure(
         low_high_db,
         early_decay_db,
         tail_db,
+        sustain_db: sustain_db(mono, onset, bg_power, p, sample_rate),
         positive_phase_ms: positive_phase_ms(mono, onset, sample_rate, p),
         clipped_channels: lv.clipped_channels,
         longest_clip_run: lv.longest_clip_run,
@@ -331,6 +353,43 @@ pub fn measure(
         clipped: lv.clipped,
         crack_lead_ms: None,
     }
+}
+
+/// [`EventFeatures::sustain_db`] of the sound starting at `onset` in `mono`, against a
+/// background of `bg_power` (mean square per sample).
+pub fn sustain_db(
+    mono: &[f32],
+    onset: usize,
+    bg_power: f64,
+    p: &MeasureParams,
+    sample_rate: u32,
+) -> Option<f64> {
+    let sr = f64::from(sample_rate);
+    let frame = ((p.sustain_frame_s * sr).round() as usize).max(1);
+    let powers = |a: usize, b: usize| -> Vec<f64> {
+        let b = b.min(mono.len());
+        (a..b)
+            .step_by(frame)
+            .filter(|&i| i + frame <= b)
+            .map(|i| mean_square(&mono[i..i + frame]) - bg_power)
+            .collect()
+    };
+    let (w0, w1) = p.sustain_window_s;
+    let lo = onset + (w0 * sr).round() as usize;
+    let hi = onset + (w1 * sr).round() as usize;
+    let mut late = powers(lo, hi);
+    let wanted = hi.saturating_sub(lo) / frame;
+    if late.is_empty() || 2 * late.len() < wanted {
+        return None;
+    }
+    let body = onset + (p.body_s * sr).round() as usize;
+    let top = powers(onset, body).into_iter().fold(0.0, f64::max);
+    if top <= 0.0 {
+        return None;
+    }
+    late.sort_by(f64::total_cmp);
+    let k = ((late.len() - 1) as f64 * p.sustain_quantile.clamp(0.0, 1.0)).round() as usize;
+    Some(db(late[k].max(top * 1e-6) / top))
 }
 
 /// Level and clipping over a stretch of the recording (the fields of [`EventFeatures`] of the
@@ -803,6 +862,44 @@ mod tests {
         let naive = measure(&m, &Channel::unknown(), at, at + 1, &p).ebr_db;
         assert!((silent - heard).abs() < 1.5, "{silent} against {heard}");
         assert!(naive > heard + 40.0, "{naive}");
+    }
+
+    #[test]
+    fn a_sound_that_goes_on_is_told_from_one_that_dies_away() {
+        // A noise burst at 0.3 decaying with a 50 ms time constant (a report's reverberation)
+        // and the same burst holding its level for a second, in noise at 0.01 (40 dB down).
+        let sr = 16_000;
+        let p = MeasureParams::default();
+        let at = sr;
+        let burst = noise(sr * 12 / 10, 0.3, 4);
+        let with = |tau_s: f32| {
+            let mut x = noise(3 * sr, 0.01, 3);
+            for (k, (d, v)) in x[at..].iter_mut().zip(&burst).enumerate() {
+                *d += v * (-(k as f32) / (tau_s * sr as f32)).exp();
+            }
+            x
+        };
+        let sustain = |x: &[f32]| {
+            let m = mix(vec![x.to_vec()], sr as u32);
+            measure(&m, &Channel::unknown(), at, at + 1, &p).sustain_db
+        };
+        let dies = sustain(&with(0.05)).unwrap();
+        let goes_on = sustain(&with(100.0)).unwrap();
+        // 0.3 s in, e^(-2 * 0.3 / 0.05) of the power is left: -52 dB, below the background.
+        assert!(dies <= -40.0, "{dies}");
+        assert!(goes_on > -2.0, "{goes_on}");
+        // Past the end of the clip there is nothing to measure; half the window is enough.
+        let x = with(100.0);
+        let end = |s: f64| (s * sr as f64) as usize;
+        assert!(sustain(&x[..at + end(0.5)]).is_none());
+        assert!(sustain(&x[..at + end(0.6)]).unwrap() > -2.0);
+        // Nothing but background is -60 dB, not minus infinity.
+        let quiet = noise(3 * sr, 0.01, 5);
+        assert_eq!(sustain_db(&quiet, at, 1e-4, &p, sr as u32), None);
+        let mut click = quiet.clone();
+        click[at + 10] = 0.9;
+        let v = sustain_db(&click, at, 1e-4, &p, sr as u32).unwrap();
+        assert_eq!(v, -60.0);
     }
 
     #[test]
