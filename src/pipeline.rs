@@ -1100,7 +1100,7 @@ fn analyse_mixed(
     for Found {
         d,
         mut f,
-        mut v,
+        v,
         detected,
         repeat,
         late_echoes,
@@ -1119,7 +1119,6 @@ fn analyse_mixed(
                 f.sustain_db = None;
             }
         }
-        classify::check_sustained(&mut v, &f, p.measure.sustain_window_s, &p.classify);
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
         // found again rather than rounded back from ms); the first is called a crack only when
@@ -1194,7 +1193,17 @@ fn analyse_mixed(
     // a batch of short clips each with one click, three quarters more time.)
     let colour = &p.transcript.syllables;
     let captions = transcript.as_ref().filter(|_| !clock_off);
-    let heard = (captions.is_none()
+    let (w0, w1) = p.measure.sustain_window_s;
+    let goes_on = |e: &Event| {
+        classify::sustained(
+            &e.class,
+            e.gunshot_score,
+            &e.features,
+            (w0, w1),
+            &p.classify,
+        )
+    };
+    let wanted = captions.is_none()
         && events.iter().any(|e| {
             (p.speech.spans.enabled && e.class != classify::IMPULSIVE)
                 || (p.speech.enabled
@@ -1204,12 +1213,34 @@ fn analyse_mixed(
                         e.features.centroid_hz,
                         colour,
                     ))
-        }))
-    .then(heard);
+        });
+    // The track is also computed for a gunshot-like sound that goes on, captions or not (a
+    // scream is seldom captioned), but then used for that question alone.
+    let track = (wanted || events.iter().any(|e| goes_on(e).is_some())).then(heard);
+    let heard = track.as_ref().filter(|_| wanted);
     let speech_heard = heard
-        .as_ref()
         .filter(|_| p.speech.spans.enabled)
         .map(|track| speech::spans(track, &p.speech.spans));
+    // A gunshot-like sound that goes on is not a single report, unless what goes on is a voice
+    // (a shout or a scream after the shot): speech heard in the window, or a caption there,
+    // and the measure is another sound's, so it is not kept.
+    for e in &mut events {
+        let Some(why) = goes_on(e) else {
+            continue;
+        };
+        let (a, b) = (e.onset_s + w0, e.onset_s + w1);
+        let captioned =
+            captions.is_some_and(|t| t.cues.iter().any(|c| c.start_s < b && c.end_s > a));
+        let spoken = track
+            .as_ref()
+            .is_some_and(|t| speech::heard_between(t, a, b, &p.speech));
+        if captioned || spoken {
+            e.features.sustain_db = None;
+        } else {
+            e.class = classify::IMPULSIVE.into();
+            e.reasons.insert(0, why);
+        }
+    }
     events.retain(|e| {
         let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
         let by_cue = captions
@@ -1218,7 +1249,7 @@ fn analyse_mixed(
             })
             .map(|(cue, reason)| (Some(cue + 1), None, reason));
         let judged = by_cue.or_else(|| {
-            let track = heard.as_ref()?;
+            let track = heard?;
             speech::judge(
                 e.onset_s, &e.class, flatness, centroid, track, &p.speech, colour,
             )

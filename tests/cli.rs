@@ -1387,3 +1387,85 @@ fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
     );
     assert_eq!(rumbling.params.classify.sustained_min_db, -10.0);
 }
+
+/// A sustained vowel: 70 ms of the "e" of "Get up!" (tests/fixtures/speech, 16 kHz) looped with
+/// 10 ms cross-fades to `len` samples, faded in and out over 80 ms so that it brings no onset
+/// of its own: a shout or a scream held after a shot.
+fn held_vowel(len: usize) -> Vec<f32> {
+    let path = root().join("tests/fixtures/speech/get-up-16k.wav");
+    let get_up: Vec<f32> = hound::WavReader::open(path)
+        .unwrap()
+        .samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect();
+    let vowel = &get_up[16_320..17_440];
+    let xf = 160;
+    let mut out: Vec<f32> = vowel.to_vec();
+    while out.len() < len {
+        let start = out.len() - xf;
+        for k in 0..xf {
+            let r = k as f32 / xf as f32;
+            out[start + k] = out[start + k] * (1.0 - r) + vowel[k] * r;
+        }
+        out.extend_from_slice(&vowel[xf..]);
+    }
+    out.truncate(len);
+    let fade = 1_280;
+    for k in 0..fade {
+        let g = (k as f32 / fade as f32).powi(2);
+        out[k] *= g;
+        out[len - 1 - k] *= g;
+    }
+    let peak = out.iter().fold(0f32, |m, v| m.max(v.abs()));
+    out.iter().map(|v| v / peak).collect()
+}
+
+#[test]
+fn a_shot_followed_by_a_held_shout_is_still_a_gunshot() {
+    // The sound after the shot goes on at its level, but it is a voice (the speech detector
+    // hears it): the measure is another sound's, and the shot keeps its gunshot-like call.
+    const SR: usize = 16_000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut x = shot_in_noise(SR);
+    for (d, v) in x[SR + SR * 15 / 100..]
+        .iter_mut()
+        .zip(held_vowel(SR * 9 / 10))
+    {
+        *d += 0.5 * v;
+    }
+    let wav = write_mono_wav(&dir.path().join("shout.wav"), SR as u32, &x);
+    let a = analyze_json(&wav, &dir.path().join("shout"), &[]);
+    let shot = a
+        .events
+        .iter()
+        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+        .expect("the shot at 1 s is reported");
+    assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
+    assert_eq!(shot.features.sustain_db, None, "{:?}", shot.features);
+    assert!(
+        a.speech_heard
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|s| s.start_s < 1.5 && s.end_s > 1.5)),
+        "{:?}",
+        a.speech_heard
+    );
+    // Captions that leave the shout out (a scream is seldom captioned): the audio is listened
+    // to all the same.
+    let srt = dir.path().join("shout.srt");
+    std::fs::write(&srt, "1\n00:00:00,100 --> 00:00:00,600\nDrop it!\n").unwrap();
+    let captioned = analyze_json(
+        &wav,
+        &dir.path().join("captioned"),
+        &["--transcript", srt.to_str().unwrap()],
+    );
+    let shot = captioned
+        .events
+        .iter()
+        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+        .expect("the shot at 1 s is reported");
+    assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
+    assert!(
+        captioned.speech_heard.is_none(),
+        "captions stand for the speech track"
+    );
+}

@@ -271,12 +271,8 @@ pub fn judge(
         return None;
     }
     let frames = track.between(onset_s, onset_s + p.window_s);
-    let heard = frames
-        .iter()
-        .filter(|&&v| f64::from(v) >= p.min_probability)
-        .count();
-    let needed = ((p.min_speech_s / FRAME_S).ceil() as usize).max(1);
-    if heard < needed {
+    let heard = heard_frames(frames, p);
+    if heard < needed_frames(p) {
         return None;
     }
     let prob = f64::from(frames.iter().copied().fold(0.0, f32::max));
@@ -295,6 +291,25 @@ pub fn judge(
             colour.max_flatness
         ),
     ))
+}
+
+/// How many of `frames` reach `min_probability`.
+fn heard_frames(frames: &[f32], p: &SpeechParams) -> usize {
+    frames
+        .iter()
+        .filter(|&&v| f64::from(v) >= p.min_probability)
+        .count()
+}
+
+/// How many such frames make speech heard: `min_speech_s` in whole frames, rounded up.
+fn needed_frames(p: &SpeechParams) -> usize {
+    ((p.min_speech_s / FRAME_S).ceil() as usize).max(1)
+}
+
+/// Whether speech is heard between `from_s` and `to_s`, by the measure [`judge`] uses: at least
+/// `min_speech_s` of the frames there reach `min_probability`.
+pub fn heard_between(track: &SpeechTrack, from_s: f64, to_s: f64, p: &SpeechParams) -> bool {
+    heard_frames(track.between(from_s, to_s), p) >= needed_frames(p)
 }
 
 /// One convolution layer: `w[out][in][k]` flattened, kernel 3, padding 1.

@@ -188,7 +188,9 @@ pub struct EventFeatures {
     /// a low quantile of the frame powers there over the loudest frame of the body, both with
     /// the background's power taken off, in dB. Near 0 dB the sound goes on at the level it
     /// started with. Not measured (none) when the clip ends before half the window has passed,
-    /// or when another reported event starts before it closes (its sound would be counted).
+    /// or when another sound is known to be in the window (its sound would be counted): a
+    /// detected event starting before the window closes, speech heard there by the speech
+    /// detector, or a caption there.
     pub sustain_db: Option<f64>,
     /// Duration of the first pressure pulse, in ms: from the onset to the first zero crossing
     /// after its largest excursion (low-passed waveform). A blast wave's positive phase grows
