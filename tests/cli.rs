@@ -1335,6 +1335,14 @@ fn a_cut_to_silence_at_the_end_is_not_an_event() {
     );
 }
 
+/// The event of `a` at 1 s, where [`shot_in_noise`] puts its shot.
+fn shot_at_1s(a: &earwitness::model::Analysis) -> &earwitness::model::Event {
+    a.events
+        .iter()
+        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+        .expect("the shot at 1 s is reported")
+}
+
 #[test]
 fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
     // The demo's shot, alone and then with a rumble carrying on after it for a second at
@@ -1343,14 +1351,7 @@ fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
     const SR: usize = 48_000;
     let dir = tempfile::tempdir().unwrap();
     let (_, alone) = shot_in_noise_analysed(dir.path(), SR);
-    let at = |a: &earwitness::model::Analysis| {
-        a.events
-            .iter()
-            .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
-            .cloned()
-            .expect("the shot at 1 s is reported")
-    };
-    let shot = at(&alone);
+    let shot = shot_at_1s(&alone);
     assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
     assert!(
         shot.features.sustain_db.unwrap() < -20.0,
@@ -1369,7 +1370,7 @@ fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
     }
     let wav = write_mono_wav(&dir.path().join("rumble.wav"), SR as u32, &x);
     let rumbling = analyze_json(&wav, &dir.path().join("rumble"), &[]);
-    let blast = at(&rumbling);
+    let blast = shot_at_1s(&rumbling);
     assert!(
         blast.features.sustain_db.unwrap() > -10.0,
         "{:?}",
@@ -1435,11 +1436,7 @@ fn a_shot_followed_by_a_held_shout_is_still_a_gunshot() {
     }
     let wav = write_mono_wav(&dir.path().join("shout.wav"), SR as u32, &x);
     let a = analyze_json(&wav, &dir.path().join("shout"), &[]);
-    let shot = a
-        .events
-        .iter()
-        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
-        .expect("the shot at 1 s is reported");
+    let shot = shot_at_1s(&a);
     assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
     assert_eq!(shot.features.sustain_db, None, "{:?}", shot.features);
     assert!(
@@ -1458,11 +1455,7 @@ fn a_shot_followed_by_a_held_shout_is_still_a_gunshot() {
         &dir.path().join("captioned"),
         &["--transcript", srt.to_str().unwrap()],
     );
-    let shot = captioned
-        .events
-        .iter()
-        .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
-        .expect("the shot at 1 s is reported");
+    let shot = shot_at_1s(&captioned);
     assert_eq!(shot.class, "gunshot", "{:?}", shot.reasons);
     assert!(
         captioned.speech_heard.is_none(),
