@@ -1203,7 +1203,7 @@ fn analyse_mixed(
             &p.classify,
         )
     };
-    let wanted = captions.is_none()
+    let heard = (captions.is_none()
         && events.iter().any(|e| {
             (p.speech.spans.enabled && e.class != classify::IMPULSIVE)
                 || (p.speech.enabled
@@ -1213,17 +1213,16 @@ fn analyse_mixed(
                         e.features.centroid_hz,
                         colour,
                     ))
-        });
-    // The track is also computed for a gunshot-like sound that goes on, captions or not (a
-    // scream is seldom captioned), but then used for that question alone.
-    let track = (wanted || events.iter().any(|e| goes_on(e).is_some())).then(heard);
-    let heard = track.as_ref().filter(|_| wanted);
+        }))
+    .then(heard);
     let speech_heard = heard
+        .as_ref()
         .filter(|_| p.speech.spans.enabled)
         .map(|track| speech::spans(track, &p.speech.spans));
     // A gunshot-like sound that goes on is not a single report, unless what goes on is a voice
     // (a shout or a scream after the shot): speech heard in the window, or a caption there,
-    // and the measure is another sound's, so it is not kept.
+    // and the measure is another sound's, so it is not kept. The speech detector is asked
+    // about the window itself, captions or not (a scream is seldom captioned).
     for e in &mut events {
         let Some(why) = goes_on(e) else {
             continue;
@@ -1231,10 +1230,7 @@ fn analyse_mixed(
         let (a, b) = (e.onset_s + w0, e.onset_s + w1);
         let captioned =
             captions.is_some_and(|t| t.cues.iter().any(|c| c.start_s < b && c.end_s > a));
-        let spoken = track
-            .as_ref()
-            .is_some_and(|t| speech::heard_between(t, a, b, &p.speech));
-        if captioned || spoken {
+        if captioned || speech::heard_between(mono, signal.sample_rate, a, b, &p.speech) {
             e.features.sustain_db = None;
         } else {
             e.class = classify::IMPULSIVE.into();
@@ -1249,7 +1245,7 @@ fn analyse_mixed(
             })
             .map(|(cue, reason)| (Some(cue + 1), None, reason));
         let judged = by_cue.or_else(|| {
-            let track = heard?;
+            let track = heard.as_ref()?;
             speech::judge(
                 e.onset_s, &e.class, flatness, centroid, track, &p.speech, colour,
             )

@@ -306,10 +306,27 @@ fn needed_frames(p: &SpeechParams) -> usize {
     ((p.min_speech_s / FRAME_S).ceil() as usize).max(1)
 }
 
-/// Whether speech is heard between `from_s` and `to_s`, by the measure [`judge`] uses: at least
-/// `min_speech_s` of the frames there reach `min_probability`.
-pub fn heard_between(track: &SpeechTrack, from_s: f64, to_s: f64, p: &SpeechParams) -> bool {
-    heard_frames(track.between(from_s, to_s), p) >= needed_frames(p)
+/// Seconds of audio the detector hears before a stretch asked about on its own
+/// ([`heard_between`]): its state settles within a few frames of speech starting or stopping.
+pub const LEAD_IN_S: f64 = 0.5;
+
+/// Whether speech is heard between `from_s` and `to_s` of `x` (mono, `sample_rate` Hz), by the
+/// measure [`judge`] uses (at least `min_speech_s` of the frames there reach
+/// `min_probability`), the detector run over that stretch and the [`LEAD_IN_S`] before it only:
+/// a question about one second does not cost a pass over the whole clip.
+pub fn heard_between(
+    x: &[f32],
+    sample_rate: u32,
+    from_s: f64,
+    to_s: f64,
+    p: &SpeechParams,
+) -> bool {
+    let sr = f64::from(sample_rate);
+    let at = |s: f64| ((s.max(0.0) * sr).round() as usize).min(x.len());
+    let start = at(from_s - LEAD_IN_S);
+    let t = track(&x[start..at(to_s)], sample_rate);
+    let offset = start as f64 / sr;
+    heard_frames(t.between(from_s - offset, to_s - offset), p) >= needed_frames(p)
 }
 
 /// One convolution layer: `w[out][in][k]` flattened, kernel 3, padding 1.
@@ -766,6 +783,22 @@ mod tests {
         0.998978, 0.992465, 0.890561, 0.566917, 0.270677, 0.210224, 0.117489, 0.080379, 0.082245,
         0.065279, 0.045058, 0.031257, 0.027072, 0.025841,
     ];
+
+    #[test]
+    fn a_stretch_is_listened_to_on_its_own() {
+        // "Get up!" is spoken at 0.9-1.25 s of the fixture (chunks 28-38 of ONNXRUNTIME).
+        let x = get_up();
+        let p = SpeechParams::default();
+        assert!(heard_between(&x, RATE, 0.9, 1.3, &p));
+        assert!(!heard_between(&x, RATE, 0.1, 0.7, &p));
+        assert!(!heard_between(&x, RATE, 1.4, 1.6, &p));
+        // At 48 kHz (resampled for the network) it is heard there too.
+        let x48: Vec<f32> = x.iter().flat_map(|&v| [v, v, v]).collect();
+        assert!(heard_between(&x48, 48_000, 0.9, 1.3, &p));
+        assert!(!heard_between(&x48, 48_000, 0.1, 0.7, &p));
+        // Out of range asks nothing of the detector.
+        assert!(!heard_between(&x, RATE, 5.0, 6.0, &p));
+    }
 
     #[test]
     fn the_network_computes_what_onnxruntime_does() {
