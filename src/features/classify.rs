@@ -75,9 +75,10 @@ pub struct ClassifyParams {
     pub explosion_min_low_high_db: f64,
     /// A gunshot-like event whose sound is still within this many dB of its start 0.3-0.8 s
     /// later (`features.sustain_db`) is not called gunshot-like: a report and its
-    /// reverberation are 20 dB and more down by then (`MeasureParams::sustain_window_s`), unless
-    /// more rounds follow, or someone shouts: detected events, speech heard and captions in the
-    /// window leave the measure out (`features.sustain_db` is then null). What goes on is an
+    /// reverberation are 20 dB and more down by then (computed, `MeasureParams::sustain_window_s`),
+    /// unless more rounds follow, or someone shouts: a detected event in the window leaves the
+    /// measure out, and so, for an event the rule would turn, do speech heard and a caption
+    /// there (`features.sustain_db` is then null). What goes on is an
     /// explosion's rumble, a machine, a door's travel. On two sets of Freedoom scenes
     /// (`scripts/make-freedoom-scenes.py`, seeds 11 and 22) the rule turns 20 barrel
     /// explosions, 7 other labelled sounds (platforms starting, hooves, a door, an item pick-up)

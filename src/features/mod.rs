@@ -82,7 +82,8 @@ pub struct MeasureParams {
     /// is measured over this window (start, end in s after the onset). A firearm's report is a
     /// pulse of a few milliseconds and its reverberation: even in a hall with a 2 s
     /// reverberation time, heard beyond the critical distance, the reverberant energy 0.3-0.8 s
-    /// on is some 25 dB below the first 10 ms (an energy decay constant of 0.145 s). An
+    /// on is some 25 dB below the first 10 ms (computed from an exponential decay with an energy
+    /// time constant of 0.145 s, not measured). An
     /// explosion's fireball and debris, a machine's run and a door's travel go on.
     pub sustain_window_s: (f64, f64),
     /// The window is cut into frames this long, and...
@@ -189,8 +190,9 @@ pub struct EventFeatures {
     /// the background's power taken off, in dB. Near 0 dB the sound goes on at the level it
     /// started with. Not measured (none) when the clip ends before half the window has passed,
     /// or when another sound is known to be in the window (its sound would be counted): a
-    /// detected event starting before the window closes, speech heard there by the speech
-    /// detector, or a caption there.
+    /// detected event starting before the window closes, or, for a gunshot-like event the
+    /// measure would turn (`ClassifyParams::sustained_min_db`), speech heard there by the speech
+    /// detector or a caption there (only then is the speech detector asked).
     pub sustain_db: Option<f64>,
     /// Duration of the first pressure pulse, in ms: from the onset to the first zero crossing
     /// after its largest excursion (low-passed waveform). A blast wave's positive phase grows
