@@ -76,50 +76,117 @@ def sounds(wad):
     return out
 
 
+def pink(rng, n):
+    b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
+    a = [1, -2.494956002, 2.017265875, -0.522189400]
+    return lfilter(b, a, rng.standard_normal(n))
+
+
+def brown(rng, n, sr):
+    w = lfilter([1], [1, -0.995], rng.standard_normal(n))
+    b, a = butter(2, 20 / (sr / 2), "high")
+    return lfilter(b, a, w)
+
+
+def hum(rng, n, sr):
+    # Mains hum (50 or 60 Hz and its harmonics, slowly beating) over faint pink noise, as
+    # from a fan, a monitor or a bad ground.
+    t = np.arange(n) / sr
+    f0 = float(rng.choice([50.0, 60.0]))
+    w = sum(rng.uniform(0.2, 1.0) / k * np.sin(2 * np.pi * k * f0 * (1 + rng.uniform(-2e-4, 2e-4)) * t + rng.uniform(0, 6))
+            for k in range(1, 8) if k * f0 < 0.45 * sr)
+    hiss = pink(rng, n)
+    return w + 0.3 * np.std(w) * hiss / np.std(hiss)
+
+
+def traffic(rng, n, sr):
+    w = brown(rng, n, sr)
+    b, a = butter(2, 300 / (sr / 2))
+    w = lfilter(b, a, w)
+    t = np.arange(n) / sr
+    hiss = pink(rng, n)
+    return w * (1 + 0.5 * np.sin(2 * np.pi * 0.1 * t + rng.uniform(0, 6))) + 0.1 * np.std(w) * hiss / np.std(hiss)
+
+
+def bed(rng, n, sr):
+    """A background of n samples at -45 to -30 dBFS RMS, and its kind."""
+    kind = str(rng.choice(["pink", "brown", "traffic", "hum"]))
+    w = {"pink": lambda: pink(rng, n), "brown": lambda: brown(rng, n, sr),
+         "traffic": lambda: traffic(rng, n, sr), "hum": lambda: hum(rng, n, sr)}[kind]()
+    w *= 10 ** (rng.uniform(-45, -30) / 20) / np.sqrt(np.mean(w ** 2))
+    return w, kind
+
+
+def propagation(rng, sr, lowpass=True, room=True, rt60=(0.2, 0.9)):
+    """A path from source to microphone: a distance low-pass (2.5-12 kHz) and a room
+    (exponential reverberation, RT60 drawn from `rt60`, 6-16 dB below the direct sound), either
+    of which may be left out. Returns the function that sends a sound along it, with the path's
+    parameters in its `params` (the devset's `propagation`)."""
+    params = {}
+    ba = None
+    if lowpass:
+        params["lp_hz"] = min(rng.uniform(2500, 12000), 0.45 * sr)
+        ba = butter(2, params["lp_hz"] / (sr / 2))
+    ir = None
+    if room:
+        t60 = params["room_rt60_s"] = rng.uniform(*rt60)
+        tt = np.arange(int(t60 * sr)) / sr
+        ir = rng.standard_normal(len(tt)) * np.exp(-6.9 * tt / t60)
+        ir *= 10 ** (rng.uniform(-16, -6) / 20) / np.sqrt(np.sum(ir ** 2))
+        ir[0] = 1.0
+
+    def send(s):
+        if ba is not None:
+            s = lfilter(ba[0], ba[1], s)
+        return fftconvolve(s, ir) if ir is not None else s
+    send.params = params
+    return send
+
+
+def place(rng, x, background, raw, rate, at, ebr_range, sr, path=None):
+    """Add one sound to x along `path` (a new `propagation` with both stages when None) so that
+    its 10 % onset falls at `at` s and its energy over the 100 ms after the onset is an EBR drawn
+    from `ebr_range` (dB) over the background's there. Returns the EBR."""
+    s = resample_poly(raw, sr, rate)
+    s = (path or propagation(rng, sr))(s)
+    k = int(np.argmax(np.abs(s) >= 0.1 * np.max(np.abs(s))))
+    j = int(at * sr)
+    ebr = rng.uniform(*ebr_range)
+    win = int(0.1 * sr)
+    gain = np.sqrt(np.mean(background[j: j + win] ** 2) * 10 ** (ebr / 10) / np.mean(s[k: k + win] ** 2))
+    i = j - k
+    m = min(len(s), len(x) - i)
+    x[i: i + m] += gain * s[:m]
+    return ebr
+
+
+def begin(out, seed):
+    """Makes OUT's audio/ and labels/ folders; returns the scene generator for SEED."""
+    os.makedirs(os.path.join(out, "audio"), exist_ok=True)
+    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
+    return np.random.default_rng(seed)
+
+
+def write(out, stem, x, sr, label):
+    peak = np.max(np.abs(x))
+    if peak > 0.99:
+        x = x * (0.99 / peak)
+    sf.write(os.path.join(out, "audio", stem + ".wav"), x.astype(np.float32), sr, subtype="PCM_16")
+    with open(os.path.join(out, "labels", stem + ".json"), "w") as f:
+        json.dump(label, f)
+
+
 def main():
     out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     lib = sounds(wad_path(out, sys.argv[4] if len(sys.argv) > 4 else None))
-    rng = np.random.default_rng(seed)
-    os.makedirs(os.path.join(out, "audio"), exist_ok=True)
-    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
-
-    def pink(n):
-        b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
-        a = [1, -2.494956002, 2.017265875, -0.522189400]
-        return lfilter(b, a, rng.standard_normal(n))
-
-    def brown(n, sr):
-        w = lfilter([1], [1, -0.995], rng.standard_normal(n))
-        b, a = butter(2, 20 / (sr / 2), "high")
-        return lfilter(b, a, w)
-
-    def hum(n, sr):
-        # Mains hum (50 or 60 Hz and its harmonics, slowly beating) over faint pink noise, as
-        # from a fan, a monitor or a bad ground.
-        t = np.arange(n) / sr
-        f0 = float(rng.choice([50.0, 60.0]))
-        w = sum(rng.uniform(0.2, 1.0) / k * np.sin(2 * np.pi * k * f0 * (1 + rng.uniform(-2e-4, 2e-4)) * t + rng.uniform(0, 6))
-                for k in range(1, 8) if k * f0 < 0.45 * sr)
-        hiss = pink(n)
-        return w + 0.3 * np.std(w) * hiss / np.std(hiss)
-
-    def traffic(n, sr):
-        w = brown(n, sr)
-        b, a = butter(2, 300 / (sr / 2))
-        w = lfilter(b, a, w)
-        t = np.arange(n) / sr
-        hiss = pink(n)
-        return w * (1 + 0.5 * np.sin(2 * np.pi * 0.1 * t + rng.uniform(0, 6))) + 0.1 * np.std(w) * hiss / np.std(hiss)
+    rng = begin(out, seed)
 
     for c in range(count):
         sr = int(rng.choice([16000, 22050, 44100, 48000]))
         dur = rng.uniform(14, 22)
         n = int(dur * sr)
-        kind = str(rng.choice(["pink", "brown", "traffic", "hum"]))
-        bed = {"pink": lambda: pink(n), "brown": lambda: brown(n, sr), "traffic": lambda: traffic(n, sr),
-               "hum": lambda: hum(n, sr)}[kind]()
-        bed *= 10 ** (rng.uniform(-45, -30) / 20) / np.sqrt(np.mean(bed ** 2))
-        x = bed.copy()
+        background, kind = bed(rng, n, sr)
+        x = background.copy()
         times = []
         for t in np.sort(rng.uniform(1.0, dur - 2.5, size=rng.integers(5, 8))):
             if not times or t - times[-1] > 0.8:
@@ -129,33 +196,12 @@ def main():
             cls = str(rng.choice(list(SHARE), p=list(SHARE.values())))
             name = str(rng.choice(POOL[cls]))
             raw, rate = lib[name]
-            s = resample_poly(raw, sr, rate)
-            b, a = butter(2, min(rng.uniform(2500, 12000), 0.45 * sr) / (sr / 2))
-            s = lfilter(b, a, s)
-            rt60 = rng.uniform(0.2, 0.9)
-            tt = np.arange(int(rt60 * sr)) / sr
-            ir = rng.standard_normal(len(tt)) * np.exp(-6.9 * tt / rt60)
-            ir *= 10 ** (rng.uniform(-16, -6) / 20) / np.sqrt(np.sum(ir ** 2))
-            ir[0] = 1.0
-            s = fftconvolve(s, ir)
-            k = int(np.argmax(np.abs(s) >= 0.1 * np.max(np.abs(s))))
-            j = int(at * sr)
-            ebr = rng.uniform(-3, 18)
-            win = int(0.1 * sr)
-            gain = np.sqrt(np.mean(bed[j: j + win] ** 2) * 10 ** (ebr / 10) / np.mean(s[k: k + win] ** 2))
-            i = j - k
-            m = min(len(s), n - i)
-            x[i: i + m] += gain * s[:m]
+            ebr = place(rng, x, background, raw, rate, at, (-3, 18), sr)
             events.append({"onset_s": round(float(at), 6), "class": cls, "source": "fd_" + name,
                            "source_kind": name, "ebr_db": round(float(ebr), 2)})
-        peak = np.max(np.abs(x))
-        if peak > 0.99:
-            x *= 0.99 / peak
         stem = f"fd{seed}_{c:03d}"
-        sf.write(os.path.join(out, "audio", stem + ".wav"), x.astype(np.float32), sr, subtype="PCM_16")
-        with open(os.path.join(out, "labels", stem + ".json"), "w") as f:
-            json.dump({"clip": stem, "duration_s": dur, "codec": "wav_pcm16", "effects": [],
-                       "background": [{"layer": kind}], "events": events, "speech": []}, f)
+        write(out, stem, x, sr, {"clip": stem, "duration_s": dur, "codec": "wav_pcm16", "effects": [],
+                                 "background": [{"layer": kind}], "events": events, "speech": []})
 
 
 if __name__ == "__main__":
