@@ -4,7 +4,7 @@
 //! Usage: `cargo run --release --example devset_run -- DEVSET_AUDIO_DIR OUT_DIR`
 //! then `python3 ../shared/devset/score.py --pred-dir OUT_DIR`. With the patch
 //! '{"score": {"threshold": 0}}' every candidate is written, with its evidence, for
-//! `scripts/fit-detector.py`.
+//! `scripts/fit-models.py`.
 
 use std::path::Path;
 
