@@ -513,7 +513,8 @@ mod tests {
     #[test]
     fn a_lull_inside_a_sound_does_not_make_its_onset_late() {
         // A recorded round: 10 ms of report at 60 % of the peak (RMS about 35 %), a 5 ms lull
-        // at the background's level, then the louder rest. The onset is the first part's start, not the rest's.
+        // at the background's level, then the louder rest. The onset is the first part's
+        // start, not the rest's.
         let sr = 48_000;
         let start = 20_000;
         let mut x = noise(48_000, 0.002, 11);
