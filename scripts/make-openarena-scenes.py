@@ -110,12 +110,13 @@ def first_step(x, rate):
 
 
 def espeak(lang, text, rng):
-    voice = {"en": ["en+m3", "en+m7", "en-us+m2", "en+f3"], "ru": ["ru+m7", "ru+m3", "ru+f2"]}[lang]
+    """The phrase spoken by espeak-ng in one of a few voices, and that voice's name."""
+    voice = str(rng.choice({"en": ["en+m3", "en+m7", "en-us+m2", "en+f3"], "ru": ["ru+m7", "ru+m3", "ru+f2"]}[lang]))
     with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-        subprocess.run(["espeak-ng", "-v", str(rng.choice(voice)), "-s", str(int(rng.integers(140, 200))),
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(int(rng.integers(140, 200))),
                         "-w", f.name, text], check=True)
         x, rate = sf.read(f.name, dtype="float64")
-    return x, rate
+    return x, rate, "espeak-ng:" + voice
 
 
 def groups(rng, lib, unseen):
@@ -184,12 +185,12 @@ def main():
         for _ in range(int(rng.integers(0, 4))):
             if rng.uniform() < 0.7:
                 lang, text = PHRASES[int(rng.integers(len(PHRASES)))]
-                raw, rate = espeak(lang, text, rng)
+                raw, rate, voice = espeak(lang, text, rng)
                 source = "espeak-ng"
             else:
                 lang, text = "", str(rng.choice(VOICES))
                 raw, rate = lib[text]
-                source = "oa_sarge"
+                source = voice = "oa_sarge"
             s = scenes.resample_poly(raw, sr, rate)
             at = rng.uniform(0.3, max(0.4, dur - len(s) / sr - 0.3))
             i = int(at * sr)
@@ -199,7 +200,8 @@ def main():
             x[i: i + m] += gain * s[:m]
             loud = np.nonzero(np.abs(s[:m]) >= 10 ** (-35 / 20) * np.max(np.abs(s[:m])))[0]
             speech.append({"start_s": round(float(at + loud[0] / sr), 3), "end_s": round(float(at + loud[-1] / sr), 3),
-                           "text": text, "lang": lang, "source": source, "sbr_db": round(float(sbr), 2)})
+                           "text": text, "lang": lang, "voice": voice, "source": source,
+                           "sbr_db": round(float(sbr), 2)})
         stem = f"oa{seed}_{c:03d}"
         scenes.write(out, stem, x, sr, {"clip": stem, "duration_s": dur, "codec": "wav_pcm16", "effects": [],
                                         "background": [{"layer": bed_kind}], "events": events,
