@@ -14,11 +14,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-/tmp/earwitness-check}"
 shift || true
 mkdir -p "$out/sets" "$out/pred"
+# A set is made in a folder of its own and renamed into place only when complete, so a run
+# cut short never leaves a half-made set for the next one to score.
 make_set() {
   local name="$1" script="$2" seed="$3"
   shift 3
-  if [ ! -d "$out/sets/$name/labels" ]; then
-    python3 "$root/scripts/$script" "$out/sets/$name" "$seed" 60 "$@" >/dev/null
+  if [ ! -d "$out/sets/$name" ]; then
+    rm -rf "$out/sets/$name.partial"
+    python3 "$root/scripts/$script" "$out/sets/$name.partial" "$seed" 60 "$@" >/dev/null
+    mv "$out/sets/$name.partial" "$out/sets/$name"
   fi
 }
 make_set fd11 make-freedoom-scenes.py 11

@@ -1193,16 +1193,6 @@ fn analyse_mixed(
     // a batch of short clips each with one click, three quarters more time.)
     let colour = &p.transcript.syllables;
     let captions = transcript.as_ref().filter(|_| !clock_off);
-    let (w0, w1) = p.measure.sustain_window_s;
-    let goes_on = |e: &Event| {
-        classify::sustained(
-            &e.class,
-            e.gunshot_score,
-            &e.features,
-            (w0, w1),
-            &p.classify,
-        )
-    };
     let heard = (captions.is_none()
         && events.iter().any(|e| {
             (p.speech.spans.enabled && e.class != classify::IMPULSIVE)
@@ -1223,11 +1213,14 @@ fn analyse_mixed(
     // (a shout or a scream after the shot): speech heard in the window, or a caption there,
     // and the measure is another sound's, so it is not kept. The speech detector is asked
     // about the window itself, captions or not (a scream is seldom captioned).
+    let window = p.measure.sustain_window_s;
     for e in &mut events {
-        let Some(why) = goes_on(e) else {
+        let Some(why) =
+            classify::sustained(&e.class, e.gunshot_score, &e.features, window, &p.classify)
+        else {
             continue;
         };
-        let (a, b) = (e.onset_s + w0, e.onset_s + w1);
+        let (a, b) = (e.onset_s + window.0, e.onset_s + window.1);
         let captioned =
             captions.is_some_and(|t| t.cues.iter().any(|c| c.start_s < b && c.end_s > a));
         if captioned || speech::heard_between(mono, signal.sample_rate, a, b, &p.speech) {
