@@ -27,6 +27,9 @@ FEATURES = ["log_strength", "peak_over_pre_db", "voicing", "contrast_rank"]
 L2 = 1.0
 COLLAR = 0.05
 GUNSHOT_POOL_MIN_SCORE = 0.3
+# classify::CENTROID_FLOOR_HZ: the centroid enters the gunshot model in octaves about 1 kHz,
+# counted from the lowest detection band (100 Hz) up.
+CENTROID_FLOOR_HZ = 100.0
 
 
 def gunshot_inputs(e):
@@ -35,7 +38,7 @@ def gunshot_inputs(e):
     return [
         np.log10(f["rise_ms"] + 0.05),
         min(f["ebr_db"], 20.0),
-        f["centroid_hz"] / 1000.0,
+        np.log2(max(f["centroid_hz"], CENTROID_FLOOR_HZ) / 1000.0),
         f["flatness"],
         ev["voicing"],
         f["tail_db"],
