@@ -42,6 +42,7 @@ def gunshot_inputs(e):
         f["flatness"],
         ev["voicing"],
         f["tail_db"],
+        f["crest_db"],
     ]
 
 
