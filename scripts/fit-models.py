@@ -40,7 +40,7 @@ def gunshot_inputs(e):
         min(f["ebr_db"], 20.0),
         np.log2(max(f["centroid_hz"], CENTROID_FLOOR_HZ) / 1000.0),
         f["flatness"],
-        ev["voicing"],
+        ev["periodicity"],
         f["tail_db"],
         f["crest_db"],
     ]

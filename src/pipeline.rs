@@ -270,6 +270,7 @@ pub fn candidates_pooled(
                 peak_over_pre_db,
                 onset_energy_db,
                 voicing: voiced.voicing,
+                periodicity: voiced.periodicity,
                 voicing_pitch_hz: voiced.pitch_hz,
                 contrast_rank: 0.0,
             }
@@ -455,6 +456,7 @@ fn add_repeats(
                         let voiced =
                             evidence::voicing(&voicing_plan, mono, d.body_onset(), sample_rate, e);
                         d.evidence.voicing = voiced.voicing;
+                        d.evidence.periodicity = voiced.periodicity;
                         d.evidence.voicing_pitch_hz = voiced.pitch_hz;
                     }
                     let f = measure_detection(signal, channel, &d, p);
@@ -553,6 +555,7 @@ fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         peak_over_pre_db: r(e.peak_over_pre_db),
         onset_energy_db: r(e.onset_energy_db),
         voicing: r(e.voicing),
+        periodicity: r(e.periodicity),
         voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
         contrast_rank: r(e.contrast_rank),
     }

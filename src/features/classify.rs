@@ -20,7 +20,7 @@
 //! | event-to-background ratio | + | a shot is loud against its surroundings |
 //! | spectral centroid (octaves about 1 kHz, from 100 Hz up), background subtracted | − | blast energy sits low; claps, clicks, knocks and metal steps are bright |
 //! | spectral flatness (bands the channel carries) | + | a blast is broadband noise, not a resonance |
-//! | voicing after the onset | − | speech goes on into a voiced vowel, a struck object into its ringing mode; a blast into noise |
+//! | periodicity after the onset (the whole sound's) | − | speech goes on into a voiced vowel, a struck object into its ringing mode; a blast into noise |
 //! | tail (120-250 ms vs 0-10 ms) | + | a shot's reverberant tail carries on; claps and knocks die |
 //! | crest factor (peak over the body's RMS, dB) | − | a report carries sound through its first 100 ms (the gases, the ground and wall reflections); a step, a click or a tap is one spike |
 //!
@@ -176,7 +176,7 @@ pub fn inputs(f: &EventFeatures, e: &Evidence) -> [f64; N_TERMS] {
         f.ebr_db.min(EBR_CAP_DB),
         (f.centroid_hz.max(CENTROID_FLOOR_HZ) / 1000.0).log2(),
         f.flatness,
-        e.voicing,
+        e.periodicity,
         f.tail_db,
         f.crest_db,
     ]
@@ -202,19 +202,19 @@ fn describe(i: usize, f: &EventFeatures, e: &Evidence, towards: bool) -> String 
             format!("coloured spectrum (flatness {:.2})", f.flatness),
         ),
         4 => (
-            format!("not voiced after onset ({:.2})", e.voicing),
+            format!("not voiced after onset ({:.2})", e.periodicity),
             // A voice and a struck object's ringing mode (a knock on wood, a hammer on metal)
             // are both periodic: the measurement cannot tell them apart, so neither is named.
             match e.voicing_pitch_hz {
                 Some(f0) => format!(
                     "periodic after onset ({:.2}, {f0:.0} Hz): a voice or a ringing resonance",
-                    e.voicing
+                    e.periodicity
                 ),
                 // The autocorrelation only falls across the voice periods: what was measured is
                 // smoothness (a low thud, a distant blast, a nasal), not a voice.
                 None => format!(
                     "low and smooth after onset ({:.2}, no pitch period)",
-                    e.voicing
+                    e.periodicity
                 ),
             },
         ),
@@ -403,7 +403,7 @@ mod tests {
                 crack_lead_ms: None,
             },
             Evidence {
-                voicing: 0.1,
+                periodicity: 0.1,
                 ..Default::default()
             },
         )
@@ -437,7 +437,10 @@ mod tests {
             rise_ms: 0.4,
             ..f
         };
-        let e = Evidence { voicing: 0.2, ..e };
+        let e = Evidence {
+            periodicity: 0.2,
+            ..e
+        };
         let blast = EventFeatures {
             centroid_hz: 200.0,
             flatness: 0.52,
@@ -513,7 +516,7 @@ mod tests {
     fn a_voiced_onset_is_not() {
         let (f, e) = shot();
         let syllable = Evidence {
-            voicing: 0.9,
+            periodicity: 0.9,
             voicing_pitch_hz: Some(128.0),
             ..e
         };
@@ -555,7 +558,10 @@ mod tests {
             sustain_db: None,
             ..f
         };
-        let e = Evidence { voicing: 0.2, ..e };
+        let e = Evidence {
+            periodicity: 0.2,
+            ..e
+        };
         let p = ClassifyParams::default();
         let alone = classify(&muffled, &e, &p);
         assert_eq!(alone.class, IMPULSIVE, "{alone:?}");
@@ -572,7 +578,10 @@ mod tests {
         let added = logit(v.gunshot_score) - logit(alone.gunshot_score);
         assert!((added - weights::CRACK_LOG_LR).abs() < 1e-9, "{added}");
         // A voiced sound stays what it is.
-        let voiced = Evidence { voicing: 0.95, ..e };
+        let voiced = Evidence {
+            periodicity: 0.95,
+            ..e
+        };
         let speech = EventFeatures {
             flatness: 0.1,
             ..cracked
