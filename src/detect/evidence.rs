@@ -63,7 +63,7 @@ pub struct EvidenceParams {
     /// candidates, with the detection model refitted on the devset alone, 200 Hz lost on the
     /// devset and 500 Hz on one scene set (docs/detection-notes.md, eighteenth session). The
     /// gunshot model keeps the whole sound's periodicity (`Evidence::periodicity`): fed this
-    /// voicing and refitted, it lost 0.03-0.05 gunshot F1 on two Freedoom sets.
+    /// voicing and refitted, it lost 0.02-0.07 gunshot F1 on the three Freedoom sets.
     pub voicing_highpass_hz: f64,
 }
 
