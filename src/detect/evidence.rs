@@ -364,15 +364,7 @@ mod tests {
                     .sum::<f32>()
             })
             .collect();
-        let mut s = 5u64;
-        let noise: Vec<f32> = (0..2000)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-            })
-            .collect();
+        let noise = crate::testutil::noise(2000, 1.0, 5);
         let p = EvidenceParams::default();
         let plan = Voicing::new(2000);
         let v = voicing(&plan, &vowel, 0, sr, &p);
@@ -388,15 +380,10 @@ mod tests {
         // period searched (2.5-12.5 ms), so the whole sound's autocorrelation only falls from
         // the shortest lag, where it is still high; above 300 Hz there is only the noise.
         let sr = 16_000;
-        let mut s = 9u64;
-        let thud: Vec<f32> = (0..2000)
-            .map(|i| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                let noise = (s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0;
-                (2.0 * std::f32::consts::PI * 60.0 * i as f32 / sr as f32).sin() + 0.01 * noise
-            })
+        let thud: Vec<f32> = crate::testutil::noise(2000, 0.01, 9)
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (2.0 * std::f32::consts::PI * 60.0 * i as f32 / sr as f32).sin() + n)
             .collect();
         let plan = Voicing::new(2000);
         let p = EvidenceParams::default();
