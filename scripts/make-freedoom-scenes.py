@@ -100,7 +100,8 @@ def hum(rng, n, sr):
 
 
 # Road traffic's shaping curve per third octave (dB relative to its loudest band, band lower
-# edges in Hz), fitted (four rounds, within 1 dB per band) so that the generated bed's 10th
+# edges in Hz), fitted (four rounds, within 1 dB per band up to 16 kHz; dev_016 is an Opus file
+# and carries nothing above 20 kHz) so that the generated bed's 10th
 # percentile per band over 85 ms frames matches that of the devset's "traffic" layer in dev_016
 # (which has it alone; the low percentile leaves its events out). Engine rumble below 130 Hz, a
 # dip at 200-300 Hz, and tyre-on-road noise in a broad hump at 1-2 kHz. (The sets' first

@@ -60,8 +60,10 @@ pub struct EvidenceParams {
     /// end to end (`scripts/check-sets.sh`): impulsive-event F1 +0.001 to +0.015 on the six
     /// scene sets kept for checking (the OpenArena shotgun, a clipped low roar, found more
     /// often), 0.831 -> 0.830 on the devset (0.839 -> 0.836 with captions). Among the
-    /// candidates, with the detection model refitted on the devset alone, 200 Hz lost on the
-    /// devset and 500 Hz on one scene set (docs/detection-notes.md, eighteenth session). The
+    /// candidates, with the detection model refitted on the devset alone, the periodicity above
+    /// 200, 300 or 500 Hz alone lost on the devset (leave-one-clip-out F1 0.723-0.733 against
+    /// 0.738), and the lesser with 500 Hz on one scene set (docs/detection-notes.md, eighteenth
+    /// session). The
     /// gunshot model keeps the whole sound's periodicity (`Evidence::periodicity`): fed this
     /// voicing and refitted, it lost 0.02-0.07 gunshot F1 on the three Freedoom sets.
     pub voicing_highpass_hz: f64,
