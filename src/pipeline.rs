@@ -10,7 +10,7 @@ use crate::detect::{
     components, evidence, follow, odf, peaks, refine, repeat, score, silence, speech, syllables,
 };
 use crate::error::Result;
-use crate::features::{self, MeasureParams, classify};
+use crate::features::{self, MeasureParams, classify, pace};
 use crate::model::{
     Analysis, AnalyzedAudio, Burst, Event, OffsetSource, SCHEMA_VERSION, SetAside, Tool,
     TranscriptReport,
@@ -1262,6 +1262,24 @@ fn analyse_mixed(
         });
         false
     });
+    // A gunshot-like sound that is one of a series at a walking pace is a step or a blow.
+    let sounds: Vec<pace::Sound> = events
+        .iter()
+        .map(|e| pace::Sound {
+            onset_s: e.onset_s,
+            peak_dbfs: e.peak_dbfs,
+            centroid_hz: e.features.centroid_hz,
+        })
+        .collect();
+    for (e, s) in events
+        .iter_mut()
+        .zip(pace::series(&sounds, &p.classify.pace))
+    {
+        if let Some(s) = s.filter(|_| e.class == classify::GUNSHOT) {
+            e.class = classify::IMPULSIVE.into();
+            e.reasons.insert(0, pace::reason(&s, e.gunshot_score));
+        }
+    }
     for (k, e) in events.iter_mut().enumerate() {
         e.id = k + 1;
         if let Some(t) = &transcript {

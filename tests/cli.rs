@@ -1151,6 +1151,57 @@ fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
 }
 
 #[test]
+fn like_bangs_at_a_walking_pace_are_steps_and_faster_ones_a_burst() {
+    // The same bang four times 0.55 s apart (a walk's pace), and four times 0.15 s apart (a
+    // burst's), over faint noise.
+    const SR: usize = 48_000;
+    let shot = demo_shot(SR);
+    let clip = |step: usize, seed: u64| {
+        let mut x = noise(4 * SR, 0.003, seed);
+        let at: Vec<usize> = (0..4).map(|k| SR / 2 + k * step).collect();
+        for &r in &at {
+            for (d, v) in x[r..].iter_mut().zip(&shot) {
+                *d += 0.5 * v;
+            }
+        }
+        (x, at)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let classes = |a: &earwitness::model::Analysis, at: &[usize]| -> Vec<String> {
+        at.iter()
+            .map(|&r| {
+                a.events
+                    .iter()
+                    .find(|e| (e.onset_s - r as f64 / SR as f64).abs() <= 0.001)
+                    .map_or("missed".into(), |e| e.class.clone())
+            })
+            .collect()
+    };
+    let (walk, at) = clip(SR * 55 / 100, 21);
+    let wav = write_mono_wav(&dir.path().join("walk.wav"), SR as u32, &walk);
+    let on = analyze_json(&wav, &dir.path().join("on"), &[]);
+    assert_eq!(classes(&on, &at), vec!["impulsive"; 4], "{:#?}", on.events);
+    for e in &on.events {
+        assert!(
+            e.reasons[0].starts_with("one of 4 like sounds at a walking pace, 0.55 s apart"),
+            "{:?}",
+            e.reasons
+        );
+    }
+    assert!(on.bursts.is_empty());
+    assert!(on.params.classify.pace.enabled);
+    let off = analyze_json(&wav, &dir.path().join("off"), &["--no-pace"]);
+    assert_eq!(classes(&off, &at), vec!["gunshot"; 4], "{:#?}", off.events);
+    assert!(!off.params.classify.pace.enabled);
+
+    let (burst, at) = clip(SR * 15 / 100, 22);
+    let wav = write_mono_wav(&dir.path().join("burst.wav"), SR as u32, &burst);
+    let b = analyze_json(&wav, &dir.path().join("burst"), &[]);
+    assert_eq!(classes(&b, &at), vec!["gunshot"; 4], "{:#?}", b.events);
+    assert_eq!(b.bursts.len(), 1);
+}
+
+#[test]
 fn a_weaker_late_copy_of_a_shot_is_reported_as_its_echo_not_as_an_event() {
     // A shot, and the same waveform 408 ms later and 9 dB down (a wall far away), over faint
     // noise.

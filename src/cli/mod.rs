@@ -196,6 +196,11 @@ pub struct ThresholdArgs {
     /// (on by default; `params.burst.repeat` holds its thresholds).
     #[arg(long)]
     pub no_repeats: bool,
+    /// Still call gunshot-like a sound that is one of three or more like sounds at a walking
+    /// pace, 0.4-1 s apart (by default they are taken for footsteps or hammer blows:
+    /// `params.classify.pace` holds the rule's limits).
+    #[arg(long)]
+    pub no_pace: bool,
     /// Still report sounds with a voice-coloured spectrum that start where words are spoken,
     /// inside a caption or where the speech detector hears speech (by default they are taken
     /// for the onsets of words and listed under `set_aside` in events.json instead).
@@ -210,6 +215,7 @@ impl ThresholdArgs {
         p.classify.gunshot_min_score = self.gunshot_min_score;
         p.burst.follow.enabled = self.burst_followers;
         p.burst.repeat.enabled = !self.no_repeats;
+        p.classify.pace.enabled = !self.no_pace;
         p.transcript.syllables.enabled = !self.keep_word_onsets;
         p.speech.enabled = !self.keep_word_onsets;
         p

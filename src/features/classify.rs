@@ -105,6 +105,9 @@ pub struct ClassifyParams {
     /// model refitted at 8 kHz was more cautious, not better at telling them apart on sounds it
     /// had not seen: docs/detection-notes.md, fourteenth session).
     pub narrowband_warning_below_hz: u32,
+    /// A gunshot-like sound that is one of a series of like sounds at a walking pace is not
+    /// called gunshot-like ([`super::pace`]).
+    pub pace: super::pace::PaceParams,
 }
 
 impl Default for ClassifyParams {
@@ -117,6 +120,7 @@ impl Default for ClassifyParams {
             sustained_min_db: -10.0,
             max_reasons: 4,
             narrowband_warning_below_hz: 16_000,
+            pace: super::pace::PaceParams::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! event-to-background ratio, spectral shape and clipping. Pure functions over buffers.
 
 pub mod classify;
+pub mod pace;
 
 use crate::signal::Mixed;
 
