@@ -19,7 +19,8 @@
 //!
 //! # References
 //! T. Oberg, A. Karsznia and K. Oberg, "Basic gait parameters: reference data for normal
-//! subjects, 10-79 years of age", J. Rehabil. Res. Dev. 30(2), 1993 (cadence 1.6-2.2 steps/s).
+//! subjects, 10-79 years of age", J. Rehabil. Res. Dev. 30(2), 1993 (walking cadence by age,
+//! sex and speed).
 
 use serde::{Deserialize, Serialize};
 
