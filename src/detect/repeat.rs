@@ -98,8 +98,8 @@ pub struct RepeatParams {
     /// (the median energy of 10 ms frames over the `bed_s` before the template, per sample):
     /// at 3 dB at least half the template is the event's. A template that is mostly background
     /// finds copies of the background: where a word's soft start was walked back into mains
-    /// hum, the hum correlated with itself at 0.6-0.7 wherever its harmonics lined up, and one
-    /// such template chained 25-33 "copies" through a clip. On the OpenArena check scenes 3 dB
+    /// hum, the hum correlated with itself at 0.66-0.92 wherever its harmonics lined up, and
+    /// one such template chained 4-74 "copies" through a clip. On the OpenArena check scenes 3 dB
     /// removes 192 such events in hum and 3 in traffic (8 of them within 50 ms of a labelled
     /// sound): events F1 0.792 -> 0.837, 0.787 -> 0.820, 0.830 -> 0.841; the devset and the
     /// Freedoom sets do not move. 1.5 dB leaves one set's cascade; 4.5 dB loses devset rounds
@@ -632,7 +632,7 @@ mod tests {
         // start): the template is the hum, which correlates with itself at the lags where its
         // harmonics line up, and the loud sound in the segment keeps the correlation's spread
         // low. A template hardly above its background (the OpenArena check scenes' cascades of
-        // 25-33 "copies" in hum came from templates 2-3 dB over it) is no template; the same
+        // 4-74 "copies" in hum came from templates less than 3 dB over it) is no template; the same
         // search from a knock well over the hum still finds the knock's copy.
         let n = SR as usize * 4;
         let hiss = noise(n, 0.002, 31);
