@@ -391,9 +391,7 @@ pub fn reflections(
 /// per sample of the `frame`-long frames in the `bed` samples before it, in dB; +inf with no
 /// background before it (the clip's start) or a silent one.
 fn over_bed_db(x: &[f32], start: usize, template: &[f32], bed: usize, frame: usize) -> f64 {
-    let mean_sq = |w: &[f32]| {
-        w.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / w.len().max(1) as f64
-    };
+    use crate::features::mean_square as mean_sq;
     let lo = start.saturating_sub(bed);
     let mut frames: Vec<f64> = x[lo..start].chunks_exact(frame).map(mean_sq).collect();
     if frames.is_empty() {

@@ -221,7 +221,8 @@ fn db(x: f64) -> f64 {
     10.0 * x.max(1e-20).log10()
 }
 
-fn mean_square(x: &[f32]) -> f64 {
+/// Mean of the squares of `x` (0 when empty).
+pub(crate) fn mean_square(x: &[f32]) -> f64 {
     if x.is_empty() {
         return 0.0;
     }
