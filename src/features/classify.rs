@@ -197,7 +197,14 @@ fn describe(i: usize, f: &EventFeatures, e: &Evidence, towards: bool) -> String 
         ),
         1 => (
             format!("{:.0} dB above background", f.ebr_db),
-            format!("only {:.0} dB above background", f.ebr_db),
+            if f.ebr_db <= super::EBR_FLOOR_DB {
+                // The floor: the measure found nothing of the event's own (see the field).
+                "no more energy than its background".to_string()
+            } else if f.ebr_db < 0.0 {
+                format!("{:.0} dB below background", -f.ebr_db)
+            } else {
+                format!("only {:.0} dB above background", f.ebr_db)
+            },
         ),
         2 => (
             format!("low centroid ({:.0} Hz)", f.centroid_hz),
@@ -477,6 +484,21 @@ mod tests {
         assert_eq!(
             classify(&lower, &e, &p).gunshot_score,
             classify(&at_floor, &e, &p).gunshot_score
+        );
+    }
+
+    #[test]
+    fn a_sound_below_its_background_is_said_to_be_below_it() {
+        // The ratio is negative when the event adds less energy than the background holds, and
+        // at its floor when the body holds no more than the background: neither reads as "only
+        // -30 dB above background".
+        let (f, e) = shot();
+        let words = |ebr_db: f64| describe(1, &EventFeatures { ebr_db, ..f }, &e, false);
+        assert_eq!(words(4.0), "only 4 dB above background");
+        assert_eq!(words(-4.2), "4 dB below background");
+        assert_eq!(
+            words(crate::features::EBR_FLOOR_DB),
+            "no more energy than its background"
         );
     }
 

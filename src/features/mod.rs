@@ -157,6 +157,11 @@ impl Default for MeasureParams {
     }
 }
 
+/// The event-to-background ratio (`EventFeatures::ebr_db`) of a body that holds no more energy
+/// than its background, in dB: the measure's floor, where the event's own share is not
+/// measurable (a sound in the middle of speech or of a louder sound's tail).
+pub const EBR_FLOOR_DB: f64 = -30.0;
+
 /// What was measured of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -169,7 +174,11 @@ pub struct EventFeatures {
     pub decay_ms: f64,
     /// Peak over RMS of the body, in dB.
     pub crest_db: f64,
-    /// Event energy over background energy in the body window, in dB (the devset's EBR).
+    /// Event energy over background energy in the body window, in dB (the devset's EBR): the
+    /// body's mean power less the background's, over the background's. Negative when the
+    /// event adds less energy than the background holds; [`EBR_FLOOR_DB`] when the body holds
+    /// no more energy than the background (the median frame of the second before it), where
+    /// the event's own share cannot be measured.
     pub ebr_db: f64,
     /// Spectral centroid of the first `spectrum_s`, in Hz, with the background's spectrum
     /// subtracted (`subtract_background`).
@@ -297,7 +306,8 @@ pub fn measure(
         .max(1e-14);
 
     let body_power = mean_square(body);
-    let ebr_db = db((body_power - bg_power).max(bg_power * 1e-3) / bg_power);
+    let ebr_db =
+        db((body_power - bg_power).max(bg_power * 10f64.powf(EBR_FLOOR_DB / 10.0)) / bg_power);
     let crest_db = db(f64::from(peak_mono).powi(2) / body_power.max(1e-20));
 
     // Decay: envelope frames from the peak until drop or background floor.
@@ -841,6 +851,28 @@ mod tests {
         assert!(touches(0, 11) && touches(19, 25) && touches(25, 31) && touches(150, 160));
         assert!(touches(0, 300) && touches(39, 40));
         assert!(!Channel::unknown().silent_within(0, 1000));
+    }
+
+    #[test]
+    fn a_body_quieter_than_its_background_stops_at_the_floor() {
+        // Noise at 0.1 whose 100 ms from the onset are turned down to 0.03: the body adds
+        // nothing of its own to measure, and the ratio says so with its floor, not an
+        // arbitrarily negative number.
+        let sr = 16_000;
+        let mut x = noise(3 * sr, 0.1, 7);
+        let at = 3 * sr / 2;
+        for v in &mut x[at..at + sr / 10] {
+            *v *= 0.3;
+        }
+        let m = mix(vec![x], sr as u32);
+        let f = measure(
+            &m,
+            &Channel::unknown(),
+            at,
+            at + 1,
+            &MeasureParams::default(),
+        );
+        assert_eq!(f.ebr_db, EBR_FLOOR_DB, "{f:?}");
     }
 
     #[test]
