@@ -41,7 +41,9 @@ def gunshot_inputs(e):
         np.log2(max(f["centroid_hz"], CENTROID_FLOOR_HZ) / 1000.0),
         f["flatness"],
         ev["periodicity"],
-        f["tail_db"],
+        # None when the clip ends before the tail window: NaN here, the column's mean below
+        # (classify::gunshot_model takes the fitted mean for a missing input).
+        np.nan if f["tail_db"] is None else f["tail_db"],
         f["crest_db"],
     ]
 
@@ -130,6 +132,7 @@ def main():
         print(f"  {name.upper()} = {v:.3f}")
 
     g_clips, GX, gy, GC = np.array(g_clips), np.array(GX), np.array(gy), np.array(GC)
+    GX = np.where(np.isnan(GX), np.nanmean(GX, axis=0), GX)
     print(f"\ngunshot model: {len(gy)} candidates with detection score >= {GUNSHOT_POOL_MIN_SCORE}, {int(gy.sum())} gunshots")
 
     def crack_llr(sel):

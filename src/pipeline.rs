@@ -1015,12 +1015,15 @@ fn analyse_mixed(
         .into_iter()
         .filter(|(d, f, _)| {
             let rate = signal.sample_rate;
-            let Some(r) = silence::resumption(d.onset, f.tail_db, silent, rate, &p.detect.silence)
-            else {
+            // A sound whose tail the clip ends before is judged as an event.
+            let Some((tail, r)) = f.tail_db.and_then(|tail| {
+                silence::resumption(d.onset, tail, silent, rate, &p.detect.silence)
+                    .map(|r| (tail, r))
+            }) else {
                 return true;
             };
             if d.score >= p.detect.score.threshold {
-                warnings.push(r.warning(d.onset as f64 / sr, f.tail_db, rate));
+                warnings.push(r.warning(d.onset as f64 / sr, tail, rate));
             }
             false
         })

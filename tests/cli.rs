@@ -1513,3 +1513,45 @@ fn a_shot_followed_by_a_held_shout_is_still_a_gunshot() {
         "captions stand for the speech track"
     );
 }
+
+#[test]
+fn a_shot_the_clip_ends_just_after_is_still_gunshot_like() {
+    // Reposted videos are often cut at the shot. The shot in noise, the clip ending 60 ms
+    // after its onset: there is no tail to measure, which must not read as a sound that dies
+    // out (its tail was taken as -185 dB and the gunshot score fell to 0).
+    const SR: usize = 48_000;
+    let x = shot_in_noise(SR);
+    let dir = tempfile::tempdir().unwrap();
+    let whole = analyze_json(
+        &write_mono_wav(&dir.path().join("whole.wav"), SR as u32, &x),
+        &dir.path().join("whole"),
+        &[],
+    );
+    let cut = analyze_json(
+        &write_mono_wav(
+            &dir.path().join("cut.wav"),
+            SR as u32,
+            &x[..SR + SR * 6 / 100],
+        ),
+        &dir.path().join("cut"),
+        &[],
+    );
+    let shot = |a: &earwitness::model::Analysis| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - 1.0).abs() <= 0.002)
+            .cloned()
+            .unwrap_or_else(|| panic!("the shot is not reported: {:#?}", a.events))
+    };
+    let (w, c) = (shot(&whole), shot(&cut));
+    assert_eq!(w.class, "gunshot", "{w:#?}");
+    assert!(w.features.tail_db.is_some());
+    assert_eq!(c.class, "gunshot", "{c:#?}");
+    assert_eq!(c.features.tail_db, None);
+    assert!(c.features.early_decay_db.is_some());
+    assert!(
+        !c.reasons.iter().any(|r| r.contains("dies out")),
+        "{:?}",
+        c.reasons
+    );
+}

@@ -183,7 +183,8 @@ pub fn inputs(f: &EventFeatures, e: &Evidence) -> [f64; N_TERMS] {
         (f.centroid_hz.max(CENTROID_FLOOR_HZ) / 1000.0).log2(),
         f.flatness,
         e.periodicity,
-        f.tail_db,
+        // Not measured when the clip ends first: NaN, which the model takes as its mean.
+        f.tail_db.unwrap_or(f64::NAN),
         f.crest_db,
     ]
 }
@@ -231,10 +232,18 @@ fn describe(i: usize, f: &EventFeatures, e: &Evidence, towards: bool) -> String 
                 ),
             },
         ),
-        5 => (
-            format!("reverberant tail ({:+.0} dB at 120-250 ms)", f.tail_db),
-            format!("short, dies out ({:+.0} dB at 120-250 ms)", f.tail_db),
-        ),
+        5 => match f.tail_db {
+            Some(t) => (
+                format!("reverberant tail ({t:+.0} dB at 120-250 ms)"),
+                format!("short, dies out ({t:+.0} dB at 120-250 ms)"),
+            ),
+            // Not measured: the model took the development set's mean, so the term weighs
+            // nothing either way.
+            None => {
+                let w = "tail not measured (the clip ends within 0.25 s)".to_string();
+                (w.clone(), w)
+            }
+        },
         _ => (
             format!(
                 "sound carried past its peak (crest factor {:.0} dB)",
@@ -405,8 +414,8 @@ mod tests {
                 centroid_hz: 600.0,
                 flatness: 0.5,
                 low_high_db: 12.0,
-                early_decay_db: -8.0,
-                tail_db: -6.0,
+                early_decay_db: Some(-8.0),
+                tail_db: Some(-6.0),
                 sustain_db: None,
                 positive_phase_ms: 3.0,
                 clipped_channels: 1,
@@ -446,7 +455,7 @@ mod tests {
         // Both at the OpenArena steps' median level and tail.
         let f = EventFeatures {
             ebr_db: 7.0,
-            tail_db: -13.0,
+            tail_db: Some(-13.0),
             rise_ms: 0.4,
             ..f
         };
@@ -534,7 +543,7 @@ mod tests {
             ebr_db: 4.0,
             centroid_hz: 2500.0,
             flatness: 0.15,
-            tail_db: -35.0,
+            tail_db: Some(-35.0),
             sustain_db: None,
             ..f
         };
@@ -585,7 +594,7 @@ mod tests {
             ebr_db: 2.0,
             centroid_hz: 700.0,
             flatness: 0.55,
-            tail_db: -9.0,
+            tail_db: Some(-9.0),
             sustain_db: None,
             ..f
         };

@@ -190,11 +190,14 @@ pub struct EventFeatures {
     /// background's spectrum subtracted (`subtract_background`).
     pub low_high_db: f64,
     /// Energy 10-30 ms after the onset over the first 10 ms, in dB (how fast the first
-    /// wavefront dies).
-    pub early_decay_db: f64,
+    /// wavefront dies). Not measured (none) when the clip ends before half of either window
+    /// has passed.
+    pub early_decay_db: Option<f64>,
     /// Energy 120-250 ms after the onset over the first 10 ms, in dB (how much reverberant tail
-    /// is left).
-    pub tail_db: f64,
+    /// is left). Not measured (none) when the clip ends before half of the window has passed:
+    /// a clip cut just after a shot (as reposted videos often are) holds no tail to measure,
+    /// which is not the same as a sound that dies out.
+    pub tail_db: Option<f64>,
     /// How much of the sound is left 0.3-0.8 s after the onset (`MeasureParams::sustain_window_s`):
     /// a low quantile of the frame powers there over the loudest frame of the body, both with
     /// the background's power taken off, in dB. Near 0 dB the sound goes on at the level it
@@ -341,14 +344,19 @@ pub fn measure(
         p,
     );
 
+    // A window's power over the part of it inside the clip; none when the clip ends before
+    // half of it has passed (the rule of `sustain_db`).
     let window_power = |(a, b): (f64, f64)| {
-        let lo = (onset + (a * sr).round() as usize).min(len);
-        let hi = (onset + (b * sr).round() as usize).min(len);
-        mean_square(&mono[lo..hi.max(lo)])
+        let lo = onset + (a * sr).round() as usize;
+        let hi = (onset + (b * sr).round() as usize).max(lo + 1);
+        (len >= lo + (hi - lo).div_ceil(2)).then(|| mean_square(&mono[lo..hi.min(len)]))
     };
-    let onset_power = window_power((0.0, p.profile_onset_s)).max(1e-20);
-    let early_decay_db = db(window_power(p.profile_early_s).max(1e-20) / onset_power);
-    let tail_db = db(window_power(p.profile_tail_s).max(1e-20) / onset_power);
+    let profile = |w: (f64, f64)| {
+        let onset_power = window_power((0.0, p.profile_onset_s))?.max(1e-20);
+        Some(db(window_power(w)?.max(1e-20) / onset_power))
+    };
+    let early_decay_db = profile(p.profile_early_s);
+    let tail_db = profile(p.profile_tail_s);
 
     EventFeatures {
         peak_dbfs: lv.peak_dbfs,
@@ -851,6 +859,39 @@ mod tests {
         assert!(touches(0, 11) && touches(19, 25) && touches(25, 31) && touches(150, 160));
         assert!(touches(0, 300) && touches(39, 40));
         assert!(!Channel::unknown().silent_within(0, 1000));
+    }
+
+    #[test]
+    fn the_decay_profile_is_not_measured_past_the_clips_end() {
+        // A burst 60 ms before the clip ends: its early decay (10-30 ms) is there, its tail
+        // (120-250 ms) is not; 190 ms before the end, half the tail window is, and counts.
+        let sr = 16_000;
+        let mut x = noise(2 * sr, 0.01, 5);
+        let at = sr;
+        for (d, v) in x[at..].iter_mut().zip(noise(sr / 20, 0.5, 6)) {
+            *d += v;
+        }
+        let p = MeasureParams::default();
+        let cut = |end: usize| {
+            let m = mix(vec![x[..end].to_vec()], sr as u32);
+            measure(&m, &Channel::unknown(), at, at + 1, &p)
+        };
+        let short = cut(at + sr * 6 / 100);
+        assert!(
+            short.early_decay_db.is_some() && short.tail_db.is_none(),
+            "{short:?}"
+        );
+        let half = cut(at + sr * 19 / 100);
+        assert!(half.tail_db.is_some_and(|t| t < -10.0), "{half:?}");
+        assert!(cut(at + sr * 18 / 100).tail_db.is_none());
+        let whole = cut(2 * sr);
+        assert!(whole.tail_db.is_some_and(|t| t < -10.0), "{whole:?}");
+        let early = cut(at + sr / 100 + sr / 200);
+        assert_eq!(
+            (early.early_decay_db, early.tail_db),
+            (None, None),
+            "{early:?}"
+        );
     }
 
     #[test]
