@@ -885,10 +885,10 @@ pub fn run_speculating(
         // wanted only when their clock is off: not worth a core.
         let early =
             (speculate && transcript.is_none() && (p.speech.enabled || p.speech.spans.enabled))
-                .then(|| s.spawn(move || speech::track(mono, sr)));
+                .then(|| s.spawn(move || speech::track(mono, sr, 1.0)));
         let heard = move || match early {
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            None => speech::track(mono, sr),
+            None => speech::track(mono, sr, 1.0),
         };
         analyse_mixed(
             input,
@@ -1245,10 +1245,40 @@ fn analyse_mixed(
             .map(|(cue, reason)| (Some(cue + 1), None, reason));
         let judged = by_cue.or_else(|| {
             let track = heard.as_ref()?;
-            speech::judge(
-                e.onset_s, &e.class, flatness, centroid, track, &p.speech, colour,
-            )
-            .map(|(prob, reason)| (None, Some(round_to(prob, 3)), reason))
+            let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
+                speech::judge(e.onset_s, &e.class, flatness, centroid, t, sp, colour)
+            };
+            // Not heard as recorded: heard again with the audio slowed, in case the voice is
+            // pitched up (`SpeechParams::slowed`).
+            let slowed = || {
+                let window = (e.onset_s, e.onset_s + p.speech.window_s);
+                let t = speech::slowed_between(
+                    track,
+                    mono,
+                    signal.sample_rate,
+                    window.0,
+                    window.1,
+                    &p.speech,
+                );
+                // A second, unnatural hearing is asked to be surer.
+                judge(&t, &p.speech.surer()).map(|(prob, reason)| {
+                    let how = format!(
+                        "heard with the audio played {:.1} times slower (a voice pitched up, as in \
+                         games, cartoons and sped-up video): ",
+                        p.speech.slowed
+                    );
+                    (prob, how + &reason)
+                })
+            };
+            judge(track, &p.speech)
+                .or_else(|| {
+                    (p.speech.enabled
+                        && p.speech.slowed > 1.0
+                        && syllables::voice_coloured(&e.class, flatness, centroid, colour))
+                    .then(slowed)
+                    .flatten()
+                })
+                .map(|(prob, reason)| (None, Some(round_to(prob, 3)), reason))
         });
         let Some((cue, speech_probability, reason)) = judged else {
             return true;
