@@ -87,7 +87,7 @@ pub struct SpeechParams {
     /// back down, as a recogniser's frequency warping brings a speaker's formants to its models
     /// (L. Lee and R. C. Rose, "A frequency warping approach to speaker normalization", IEEE
     /// TSAP 6(1), 1998). Heard so over whole clips, 1.5 raises the share of the devset's
-    /// labelled speech frames reaching 0.7 from 0.55 to 0.69 (its Hedgewars voices) and of the
+    /// labelled speech frames reaching 0.7 from 0.55 to 0.69 (dev_007's Hedgewars lines among them) and of the
     /// frames away from speech from 0.02 % to 0.03 %. End to end, with
     /// `slowed_min_speech_s`: the devset's detections matching no label 11 -> 4 (word onsets
     /// in espeak and Hedgewars voices), the OpenArena sets' 77/88/92 -> 74/87/91, no labelled
