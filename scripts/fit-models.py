@@ -40,7 +40,8 @@ def gunshot_inputs(e):
         min(f["ebr_db"], 20.0),
         np.log2(max(f["centroid_hz"], CENTROID_FLOOR_HZ) / 1000.0),
         f["flatness"],
-        ev["periodicity"],
+        # None when the clip ends inside the voicing window: the column's mean, as the tail.
+        np.nan if ev["periodicity"] is None else ev["periodicity"],
         # None when the clip ends before the tail window: NaN here, the column's mean below
         # (classify::gunshot_model takes the fitted mean for a missing input).
         np.nan if f["tail_db"] is None else f["tail_db"],
@@ -93,7 +94,9 @@ def main():
         m = match([e["onset_s"] for e in P], labels[clip])
         for i, e in enumerate(P):
             clips.append(clip)
-            X.append([e["evidence"][f] for f in FEATURES])
+            # A measure the clip's end cut short is None: NaN here, the column's mean below
+            # (detect::score takes weights::VOICING_MEAN for a missing voicing).
+            X.append([np.nan if e["evidence"][f] is None else e["evidence"][f] for f in FEATURES])
             y.append(1.0 if i in m else 0.0)
             T.append(e["onset_s"])
             if e["score"] >= GUNSHOT_POOL_MIN_SCORE:
@@ -101,7 +104,9 @@ def main():
                 GX.append(gunshot_inputs(e))
                 GC.append(e["features"].get("crack_lead_ms") is not None)
                 gy.append(1.0 if i in m and classes[m[i]] == "gunshot" else 0.0)
-    clips, X, y, T = np.array(clips), np.array(X), np.array(y), np.array(T)
+    clips, X, y, T = np.array(clips), np.array(X, dtype=float), np.array(y), np.array(T)
+    means = np.nanmean(X, axis=0)
+    X = np.where(np.isnan(X), means, X)
     total = sum(len(v) for v in labels.values())
     print(f"{len(y)} candidates, {int(y.sum())} matched, {total} labels")
 
@@ -130,6 +135,7 @@ def main():
     print(f"  BIAS = {b:.3f}")
     for name, v in zip(FEATURES, w):
         print(f"  {name.upper()} = {v:.3f}")
+    print(f"  VOICING_MEAN = {means[FEATURES.index('voicing')]:.3f} (over {len(y)} candidates)")
 
     g_clips, GX, gy, GC = np.array(g_clips), np.array(GX), np.array(gy), np.array(GC)
     GX = np.where(np.isnan(GX), np.nanmean(GX, axis=0), GX)

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::decode::AudioInfo;
 
 /// Version of the JSON schema; bumped on any incompatible change. 2: `features.tail_db` and
-/// `features.early_decay_db` are null when the clip ends before their window.
-pub const SCHEMA_VERSION: u32 = 2;
+/// `features.early_decay_db` are null when the clip ends before their window. 3:
+/// `evidence.voicing` and `evidence.periodicity` are null when it ends before half of theirs.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The JSON Schema of events.json ([`Analysis`]), every field described by its documentation;
 /// `earwitness schema` prints it, and docs/events.schema.json is a copy kept current by a test.

@@ -554,8 +554,8 @@ fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         contrast_db: r(e.contrast_db),
         peak_over_pre_db: r(e.peak_over_pre_db),
         onset_energy_db: r(e.onset_energy_db),
-        voicing: r(e.voicing),
-        periodicity: r(e.periodicity),
+        voicing: e.voicing.map(r),
+        periodicity: e.periodicity.map(r),
         voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
         contrast_rank: r(e.contrast_rank),
     }

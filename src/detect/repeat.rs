@@ -143,8 +143,9 @@ pub struct Seed {
     pub gunshot: bool,
     /// Whether it is called `impulsive` (neither gunshot nor explosion).
     pub impulsive: bool,
-    /// Voicing after its onset (0..1, `detect::evidence`).
-    pub voicing: f64,
+    /// Voicing after its onset (0..1, `detect::evidence`); none where the clip ends too soon
+    /// to measure it, and then it is no `impulsive` anchor (one must be shown not voiced).
+    pub voicing: Option<f64>,
 }
 
 /// One member of a group of copies.
@@ -239,8 +240,10 @@ pub fn groups(
         (from(t.saturating_sub(gap))..from(t)).any(|i| seed_db[i] - db >= p.level_db)
     };
     // Gunshots first, then unvoiced impulsive events; the clearest first within each.
-    let anchor =
-        |s: &Seed| s.gunshot || (p.impulsive && s.impulsive && s.voicing < p.max_anchor_voicing);
+    let anchor = |s: &Seed| {
+        s.gunshot
+            || (p.impulsive && s.impulsive && s.voicing.is_some_and(|v| v < p.max_anchor_voicing))
+    };
     let mut order: Vec<usize> = (0..seeds.len()).filter(|&i| anchor(&seeds[i])).collect();
     order.sort_by(|&a, &b| {
         (seeds[b].gunshot.cmp(&seeds[a].gunshot))
@@ -582,7 +585,7 @@ mod tests {
             gunshot_score,
             gunshot: gunshot_score >= 0.5,
             impulsive: gunshot_score < 0.5,
-            voicing: 0.1,
+            voicing: Some(0.1),
         }
     }
 
@@ -786,7 +789,13 @@ mod tests {
         let onsets: Vec<usize> = g[0].members.iter().map(|m| m.onset).collect();
         assert_eq!(onsets, knocks);
         // Followed by a voiced sound, or with the impulsive search off: nothing.
-        let voiced: Vec<Seed> = seeds.iter().map(|s| Seed { voicing: 0.7, ..*s }).collect();
+        let voiced: Vec<Seed> = seeds
+            .iter()
+            .map(|s| Seed {
+                voicing: Some(0.7),
+                ..*s
+            })
+            .collect();
         assert!(groups(&x, SR, &voiced, 0.6, &RepeatParams::default()).is_empty());
         let off = RepeatParams {
             impulsive: false,

@@ -85,6 +85,11 @@ pub mod weights {
     pub const PEAK_OVER_PRE_DB: f64 = 0.162;
     /// Per unit of voicing (0..1).
     pub const VOICING: f64 = -4.707;
+    /// The voicing taken where it was not measured (the clip ends inside its window): the mean
+    /// over the development set's candidates the weights were fitted on, so the term weighs
+    /// what it does for a typical candidate, neither for nor against (`scripts/fit-models.py`
+    /// prints it; 0.189 over the 5,690 candidates of 75dcdb3).
+    pub const VOICING_MEAN: f64 = 0.189;
     /// Per unit of contrast rank (0..1).
     pub const CONTRAST_RANK: f64 = 5.897;
 }
@@ -95,7 +100,7 @@ pub fn terms(e: &Evidence) -> [f64; 4] {
     [
         LOG_STRENGTH * e.log_strength,
         PEAK_OVER_PRE_DB * e.peak_over_pre_db,
-        VOICING * e.voicing,
+        VOICING * e.voicing.unwrap_or(VOICING_MEAN),
         CONTRAST_RANK * e.contrast_rank,
     ]
 }
@@ -117,13 +122,22 @@ mod tests {
             contrast_db: 8.0,
             peak_over_pre_db: 12.0,
             onset_energy_db: 3.0,
-            voicing: 0.2,
-            periodicity: 0.2,
+            voicing: Some(0.2),
+            periodicity: Some(0.2),
             voicing_pitch_hz: None,
             contrast_rank: 0.8,
         };
         let voiced = Evidence {
-            voicing: 0.8,
+            voicing: Some(0.8),
+            ..base
+        };
+        // Not measured: weighed as the fitted candidates' mean voicing.
+        let unmeasured = Evidence {
+            voicing: None,
+            ..base
+        };
+        let typical = Evidence {
+            voicing: Some(weights::VOICING_MEAN),
             ..base
         };
         let ordinary = Evidence {
@@ -131,6 +145,8 @@ mod tests {
             ..base
         };
         assert!(score(&voiced) < score(&base));
+        assert_eq!(score(&unmeasured), score(&typical));
+        assert!(score(&unmeasured) > score(&voiced));
         assert!(score(&ordinary) < score(&base));
         assert!((0.0..=1.0).contains(&score(&base)));
     }

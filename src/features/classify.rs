@@ -182,8 +182,8 @@ pub fn inputs(f: &EventFeatures, e: &Evidence) -> [f64; N_TERMS] {
         f.ebr_db.min(EBR_CAP_DB),
         (f.centroid_hz.max(CENTROID_FLOOR_HZ) / 1000.0).log2(),
         f.flatness,
-        e.periodicity,
         // Not measured when the clip ends first: NaN, which the model takes as its mean.
+        e.periodicity.unwrap_or(f64::NAN),
         f.tail_db.unwrap_or(f64::NAN),
         f.crest_db,
     ]
@@ -215,23 +215,28 @@ fn describe(i: usize, f: &EventFeatures, e: &Evidence, towards: bool) -> String 
             format!("broadband (flatness {:.2})", f.flatness),
             format!("coloured spectrum (flatness {:.2})", f.flatness),
         ),
-        4 => (
-            format!("not voiced after onset ({:.2})", e.periodicity),
-            // A voice and a struck object's ringing mode (a knock on wood, a hammer on metal)
-            // are both periodic: the measurement cannot tell them apart, so neither is named.
-            match e.voicing_pitch_hz {
-                Some(f0) => format!(
-                    "periodic after onset ({:.2}, {f0:.0} Hz): a voice or a ringing resonance",
-                    e.periodicity
-                ),
-                // The autocorrelation only falls across the voice periods: what was measured is
-                // smoothness (a low thud, a distant blast, a nasal), not a voice.
-                None => format!(
-                    "low and smooth after onset ({:.2}, no pitch period)",
-                    e.periodicity
-                ),
-            },
-        ),
+        4 => match e.periodicity {
+            // Not measured: the model took the development set's mean (see `tail_db` below).
+            None => {
+                let w = "voicing not measured (the clip ends within 0.04 s)".to_string();
+                (w.clone(), w)
+            }
+            Some(periodicity) => (
+                format!("not voiced after onset ({periodicity:.2})"),
+                // A voice and a struck object's ringing mode (a knock on wood, a hammer on metal)
+                // are both periodic: the measurement cannot tell them apart, so neither is named.
+                match e.voicing_pitch_hz {
+                    Some(f0) => format!(
+                        "periodic after onset ({periodicity:.2}, {f0:.0} Hz): a voice or a ringing resonance"
+                    ),
+                    // The autocorrelation only falls across the voice periods: what was measured is
+                    // smoothness (a low thud, a distant blast, a nasal), not a voice.
+                    None => {
+                        format!("low and smooth after onset ({periodicity:.2}, no pitch period)")
+                    }
+                },
+            ),
+        },
         5 => match f.tail_db {
             Some(t) => (
                 format!("reverberant tail ({t:+.0} dB at 120-250 ms)"),
@@ -425,7 +430,7 @@ mod tests {
                 crack_lead_ms: None,
             },
             Evidence {
-                periodicity: 0.1,
+                periodicity: Some(0.1),
                 ..Default::default()
             },
         )
@@ -460,7 +465,7 @@ mod tests {
             ..f
         };
         let e = Evidence {
-            periodicity: 0.2,
+            periodicity: Some(0.2),
             ..e
         };
         let blast = EventFeatures {
@@ -556,7 +561,7 @@ mod tests {
     fn a_voiced_onset_is_not() {
         let (f, e) = shot();
         let syllable = Evidence {
-            periodicity: 0.9,
+            periodicity: Some(0.9),
             voicing_pitch_hz: Some(128.0),
             ..e
         };
@@ -599,7 +604,7 @@ mod tests {
             ..f
         };
         let e = Evidence {
-            periodicity: 0.2,
+            periodicity: Some(0.2),
             ..e
         };
         let p = ClassifyParams::default();
@@ -619,7 +624,7 @@ mod tests {
         assert!((added - weights::CRACK_LOG_LR).abs() < 1e-9, "{added}");
         // A voiced sound stays what it is.
         let voiced = Evidence {
-            periodicity: 0.95,
+            periodicity: Some(0.95),
             ..e
         };
         let speech = EventFeatures {
@@ -627,6 +632,38 @@ mod tests {
             ..cracked
         };
         assert_eq!(classify(&speech, &voiced, &p).class, IMPULSIVE);
+    }
+
+    #[test]
+    fn an_unmeasured_voicing_weighs_as_the_fitted_mean_and_is_never_named_as_measured() {
+        // A sound the clip ends 30 ms after: its 20-60 ms voicing window is cut, not measured.
+        let (f, e) = shot();
+        let p = ClassifyParams::default();
+        let unmeasured = Evidence {
+            periodicity: None,
+            ..e
+        };
+        let at_mean = Evidence {
+            periodicity: Some(weights::TERMS[4].1),
+            ..e
+        };
+        let v = classify(&f, &unmeasured, &p);
+        let m = classify(&f, &at_mean, &p);
+        assert!(
+            (v.gunshot_score - m.gunshot_score).abs() < 1e-12,
+            "{v:?} {m:?}"
+        );
+        // Below the shot's own (0.1, noise-like): a missing measure is no evidence of a bang.
+        assert!(v.gunshot_score < classify(&f, &e, &p).gunshot_score);
+        assert!(
+            v.reasons.iter().all(|r| !r.contains("voiced after onset")),
+            "{:?}",
+            v.reasons
+        );
+        assert_eq!(
+            describe(4, &f, &unmeasured, true),
+            "voicing not measured (the clip ends within 0.04 s)"
+        );
     }
 
     #[test]
