@@ -11,7 +11,7 @@ use crate::decode::AudioInfo;
 
 /// Version of the JSON schema; bumped on any incompatible change. 2: `features.tail_db` and
 /// `features.early_decay_db` are null when the clip ends before their window. 3:
-/// `evidence.voicing` and `evidence.periodicity` are null when it ends before half of theirs.
+/// `detection.voicing` and `detection.periodicity` are null when it ends before half of theirs.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// The JSON Schema of events.json ([`Analysis`]), every field described by its documentation;

@@ -1517,6 +1517,39 @@ fn a_shot_followed_by_a_held_shout_is_still_a_gunshot() {
 }
 
 #[test]
+fn a_shot_the_clip_starts_just_before_is_measured_against_what_follows_it() {
+    // A clip trimmed to begin 3 ms before the shot has no background before it: the
+    // detector's evidence takes it from after the shot's tail. The pre-onset window was empty
+    // and its floor made the shot 120 dB over its 'background'.
+    const SR: usize = 48_000;
+    let x = shot_in_noise(SR);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, whole) = shot_in_noise_analysed(dir.path(), SR);
+    let lead = SR * 3 / 1000;
+    let cut = analyze_json(
+        &write_mono_wav(&dir.path().join("cut.wav"), SR as u32, &x[SR - lead..]),
+        &dir.path().join("cut"),
+        &[],
+    );
+    let w = shot_at_1s(&whole);
+    let c = cut
+        .events
+        .iter()
+        .find(|e| (e.onset_s - 0.003).abs() <= 0.002)
+        .unwrap_or_else(|| panic!("the shot is not reported: {:#?}", cut.events));
+    assert_eq!(c.class, "gunshot", "{c:#?}");
+    let (we, ce) = (w.detection.unwrap(), c.detection.unwrap());
+    for (name, a, b) in [
+        ("peak over pre", we.peak_over_pre_db, ce.peak_over_pre_db),
+        ("contrast", we.contrast_db, ce.contrast_db),
+    ] {
+        // The late window holds the shot's own reverberation (tau 250 ms): lower than against
+        // the noise bed before it (49 and 41 dB, 34 and 29 cut), never the empty window's 120.
+        assert!(b <= a && b > a - 20.0, "{name}: {a} whole, {b} cut");
+    }
+}
+
+#[test]
 fn a_shot_the_clip_ends_just_after_is_still_gunshot_like() {
     // Reposted videos are often cut at the shot. The shot in noise, the clip ending 60 ms
     // after its onset: there is no tail to measure, which must not read as a sound that dies

@@ -44,6 +44,14 @@ pub struct EvidenceParams {
     pub pre_gap_s: f64,
     /// Length of the onset window whose peak and energy are compared with the background.
     pub onset_window_s: f64,
+    /// Where the clip's start leaves less than half of a background window before the onset
+    /// (the pre-onset window, the band floor's), that window is taken this long after the
+    /// onset instead, past a shot's reverberant tail (the end of `measure.profile_tail_s`), as
+    /// the event's measurements take the second after its tail when there is nothing before.
+    /// A clip trimmed to begin at a shot otherwise has no background: the demo's shot with 3
+    /// ms before it read 120 dB over its 'pre-onset RMS' (an empty window's floor) and was
+    /// found by that accident; with 0-2 ms, 2 dB, and it was lost without a word.
+    pub late_background_s: f64,
     /// Voicing is measured from this long after the onset...
     pub voicing_start_s: f64,
     /// ...to this long after it.
@@ -80,6 +88,7 @@ impl Default for EvidenceParams {
             pre_window_s: 0.2,
             pre_gap_s: 0.005,
             onset_window_s: 0.01,
+            late_background_s: 0.25,
             voicing_start_s: 0.02,
             voicing_end_s: 0.06,
             voicing_fmin_hz: 80.0,
@@ -136,8 +145,13 @@ pub fn contrast_db(
     }
     let frames = |s: f64| (s * frame_rate).round().max(0.0) as usize;
     let rise = frames(p.rise_window_s).max(1);
-    let f_hi = t.saturating_sub(frames(p.floor_gap_s));
-    let f_lo = t.saturating_sub(frames(p.floor_window_s));
+    let (f_lo, f_hi) = background_span(
+        t,
+        frames(p.floor_window_s),
+        frames(p.floor_gap_s),
+        frames(p.late_background_s),
+        n_frames,
+    );
     let mut column: Vec<f32> = Vec::with_capacity(f_hi.saturating_sub(f_lo));
     let (mut sum, mut used) = (0.0f64, 0usize);
     for b in 0..nb {
@@ -164,12 +178,38 @@ pub fn contrast_db(
     if used == 0 { 0.0 } else { sum / used as f64 }
 }
 
+/// The span `[lo, hi)` of a background window reaching from `window` to `gap` before `t`
+/// (frames or samples), clipped to `[0, len)`; where the clip's start leaves less than half of
+/// it, the same length from `late` after `t` instead (see
+/// [`EvidenceParams::late_background_s`]).
+pub fn background_span(
+    t: usize,
+    window: usize,
+    gap: usize,
+    late: usize,
+    len: usize,
+) -> (usize, usize) {
+    let hi = t.saturating_sub(gap).min(len);
+    let lo = t.saturating_sub(window).min(hi);
+    let want = window.saturating_sub(gap);
+    if 2 * (hi - lo) >= want {
+        return (lo, hi);
+    }
+    let lo = (t + late).min(len);
+    (lo, (lo + want).min(len))
+}
+
 /// Peak-over-background and onset-energy ratios, in dB, around onset sample `n0` of `x`.
 pub fn onset_ratios_db(x: &[f32], n0: usize, sample_rate: u32, p: &EvidenceParams) -> (f64, f64) {
     let sr = f64::from(sample_rate);
     let s = |v: f64| (v * sr).round() as usize;
-    let pre_lo = n0.saturating_sub(s(p.pre_window_s)).min(x.len());
-    let pre_hi = n0.saturating_sub(s(p.pre_gap_s)).min(x.len());
+    let (pre_lo, pre_hi) = background_span(
+        n0,
+        s(p.pre_window_s),
+        s(p.pre_gap_s),
+        s(p.late_background_s),
+        x.len(),
+    );
     let on_hi = (n0 + s(p.onset_window_s).max(1)).min(x.len());
     let on_lo = n0.min(on_hi);
     let mean_sq = |a: &[f32]| {
@@ -439,6 +479,48 @@ mod tests {
         }
         let (peak, energy) = onset_ratios_db(&x, 500, sr, &EvidenceParams::default());
         assert!((peak - 20.0).abs() < 0.01 && (energy - 20.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_background_window_the_clip_start_cuts_below_half_is_taken_after_the_tail() {
+        // 200 before to 5 before, in samples; late at 250.
+        assert_eq!(background_span(1000, 200, 5, 250, 2000), (800, 995));
+        assert_eq!(
+            background_span(105, 200, 5, 250, 2000),
+            (0, 100),
+            "half: kept"
+        );
+        assert_eq!(background_span(99, 200, 5, 250, 2000), (349, 544));
+        assert_eq!(background_span(0, 200, 5, 250, 2000), (250, 445));
+        // Near the end too: what there is.
+        assert_eq!(background_span(3, 200, 5, 250, 400), (253, 400));
+        assert_eq!(background_span(3, 200, 5, 250, 100), (100, 100));
+    }
+
+    #[test]
+    fn a_step_at_the_clips_start_is_measured_against_what_follows_its_tail() {
+        // A 20 dB step 3 ms into a clip of background at 0.01: nothing before it to compare
+        // with (an empty window's floor read 120 dB), so the background after the tail.
+        let sr = 1000;
+        let mut x = vec![0.01f32; 1000];
+        for v in &mut x[3..13] {
+            *v = 0.1;
+        }
+        let (peak, energy) = onset_ratios_db(&x, 3, sr, &EvidenceParams::default());
+        assert!(
+            (peak - 20.0).abs() < 0.01 && (energy - 20.0).abs() < 0.01,
+            "{peak} {energy}"
+        );
+        // The band floor the same way: bands at -60 dB, the event's at -40 dB from frame 1.
+        let nb = 2;
+        let m: Vec<f32> = (0..400)
+            .flat_map(|t| {
+                let up = if (1..6).contains(&t) { 20.0 } else { 0.0 };
+                [-60.0 + up, -50.0 + up]
+            })
+            .collect();
+        let c = contrast_db(&m, nb, 1, 400.0, -140.0, &EvidenceParams::default());
+        assert!((c - 20.0).abs() < 1e-6, "{c}");
     }
 
     #[test]
