@@ -1098,6 +1098,18 @@ fn analyse_mixed(
     add_repeats(&mut found, signal, &channel, &seen, p);
     found.sort_by_key(|e| e.d.onset);
     let found = drop_reflections(found, mono, signal.sample_rate, p);
+    // A clip trimmed at a shot begins inside it: say so when no event accounts for it.
+    let head = (p.detect.silence.begins_inside_window_s * sr).round() as usize;
+    if found.first().is_none_or(|e| e.d.onset > head)
+        && let Some((peak, above)) =
+            silence::begins_inside(mono, signal.sample_rate, &p.detect.silence)
+    {
+        warnings.push(silence::begins_inside_warning(
+            peak,
+            above,
+            &p.detect.silence,
+        ));
+    }
     // An event's level and clipping are measured up to the next reported event when that comes
     // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
     // peak to this one.

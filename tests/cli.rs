@@ -1547,6 +1547,26 @@ fn a_shot_the_clip_starts_just_before_is_measured_against_what_follows_it() {
         // the noise bed before it (49 and 41 dB, 34 and 29 cut), never the empty window's 120.
         assert!(b <= a && b > a - 20.0, "{name}: {a} whole, {b} cut");
     }
+    assert!(!cut.warnings.iter().any(|w| w.contains("begins inside")));
+    // Trimmed at the shot's first sample, nothing is left to time it by: a warning says so.
+    let trimmed = analyze_json(
+        &write_mono_wav(&dir.path().join("trimmed.wav"), SR as u32, &x[SR..]),
+        &dir.path().join("trimmed"),
+        &[],
+    );
+    assert!(
+        trimmed.events.iter().all(|e| e.onset_s > 0.005),
+        "{:#?}",
+        trimmed.events
+    );
+    assert!(
+        trimmed
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("the clip begins inside a loud sound")),
+        "{:?}",
+        trimmed.warnings
+    );
 }
 
 #[test]
