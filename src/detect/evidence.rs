@@ -50,7 +50,8 @@ pub struct EvidenceParams {
     /// the event's measurements take the second after its tail when there is nothing before.
     /// A clip trimmed to begin at a shot otherwise has no background: the demo's shot with 3
     /// ms before it read 120 dB over its 'pre-onset RMS' (an empty window's floor) and was
-    /// found by that accident; with 0-2 ms, 2 dB, and it was lost without a word.
+    /// found by that accident. (With 0-2 ms it begins mid-rise, its onset is not in the clip,
+    /// and a warning says so: `silence.begins_inside_db`.)
     pub late_background_s: f64,
     /// Voicing is measured from this long after the onset...
     pub voicing_start_s: f64,
@@ -361,8 +362,8 @@ pub fn voicing(
     let lag_lo = (sr / p.voicing_fmax_hz).floor() as usize;
     let lag_hi = (sr / p.voicing_fmin_hz).ceil() as usize;
     let from = (p.voicing_highpass_hz * plan.fft_len() as f64 / sr).ceil() as usize;
-    let full = (n0 + (p.voicing_end_s * sr).round() as usize)
-        .saturating_sub(n0 + (p.voicing_start_s * sr).round() as usize);
+    let full = ((p.voicing_end_s * sr).round() as usize)
+        .saturating_sub((p.voicing_start_s * sr).round() as usize);
     if 2 * (hi - lo) < full {
         return Voiced::default();
     }

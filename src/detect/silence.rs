@@ -229,11 +229,13 @@ pub fn summary(spans: &[SilenceSpan], p: &SilenceParams) -> Option<String> {
 mod tests {
     use super::*;
 
+    use crate::testutil::noise;
+
     #[test]
     fn a_clip_that_begins_inside_a_bang_is_told_from_one_that_begins_in_its_background() {
         let sr = 48_000;
         let p = SilenceParams::default();
-        let bed = crate::testutil::noise(sr as usize, 0.01, 3);
+        let bed = noise(sr as usize, 0.01, 3);
         assert_eq!(begins_inside(&bed, sr, &p), None);
         // A decaying burst at full scale from the first sample: 40 dB over the bed.
         let mut cut = bed.clone();
@@ -264,7 +266,6 @@ mod tests {
         };
         assert_eq!(begins_inside(&cut, sr, &off), None);
     }
-    use crate::testutil::noise;
 
     #[test]
     fn runs_of_digital_silence_are_found_and_quiet_sound_is_not() {
