@@ -164,13 +164,18 @@ impl Resumption {
     }
 }
 
+/// The frames (s) whose median power is the clip's level for [`begins_inside`]: long enough
+/// to hold a few periods of a voice or a hum, short enough that the clip's quiet stretches count
+/// as themselves.
+pub const BEGINS_INSIDE_FRAME_S: f64 = 0.01;
+
 /// The clip's start as a sound already under way: the peak of its first
 /// `begins_inside_window_s` in dBFS and its height in dB above the median power of the clip's
 /// 10 ms frames, when that reaches `begins_inside_db`; none otherwise (or when disabled).
 pub fn begins_inside(x: &[f32], sample_rate: u32, p: &SilenceParams) -> Option<(f64, f64)> {
     let sr = f64::from(sample_rate);
     let head = ((p.begins_inside_window_s * sr).round() as usize).clamp(1, x.len().max(1));
-    let frame = ((0.01 * sr).round() as usize).max(1);
+    let frame = ((BEGINS_INSIDE_FRAME_S * sr).round() as usize).max(1);
     if !p.enabled || x.len() < 2 * frame {
         return None;
     }

@@ -348,6 +348,16 @@ fn needed_frames(p: &SpeechParams) -> usize {
 /// ([`heard_between`]): its state settles within a few frames of speech starting or stopping.
 pub const LEAD_IN_S: f64 = 0.5;
 
+/// The samples of `x` heard afresh for a question about `[from_s, to_s]`: from [`LEAD_IN_S`]
+/// before it to its end, clipped to the clip (shared by [`heard_between`] and
+/// [`slowed_between`], so both hear the same stretch).
+fn stretch_span(len: usize, sample_rate: u32, from_s: f64, to_s: f64) -> (usize, usize) {
+    let sr = f64::from(sample_rate);
+    let at = |s: f64| ((s.max(0.0) * sr).round() as usize).min(len);
+    let start = at(from_s - LEAD_IN_S);
+    (start, at(to_s).max(start))
+}
+
 /// Whether speech is heard between `from_s` and `to_s` of `x` (mono, `sample_rate` Hz), by the
 /// measure [`judge`] uses (at least `min_speech_s` of the frames there reach
 /// `min_probability`), the detector run over that stretch and the [`LEAD_IN_S`] before it only:
@@ -360,11 +370,9 @@ pub fn heard_between(
     to_s: f64,
     p: &SpeechParams,
 ) -> bool {
-    let sr = f64::from(sample_rate);
-    let at = |s: f64| ((s.max(0.0) * sr).round() as usize).min(x.len());
-    let start = at(from_s - LEAD_IN_S);
-    let stretch = &x[start..at(to_s)];
-    let offset = start as f64 / sr;
+    let (start, end) = stretch_span(x.len(), sample_rate, from_s, to_s);
+    let stretch = &x[start..end];
+    let offset = start as f64 / f64::from(sample_rate);
     let heard = |t: &SpeechTrack, q: &SpeechParams| {
         heard_frames(t.between(from_s - offset, to_s - offset), q) >= needed_frames(q)
     };
@@ -396,9 +404,8 @@ pub fn slowed_between(
     p: &SpeechParams,
 ) -> SpeechTrack {
     let sr = f64::from(sample_rate);
-    let at = |s: f64| ((s.max(0.0) * sr).round() as usize).min(x.len());
-    let start = at(from_s - LEAD_IN_S);
-    let stretch = track(&x[start..at(to_s)], sample_rate, p.slowed);
+    let (start, stop) = stretch_span(x.len(), sample_rate, from_s, to_s);
+    let stretch = track(&x[start..stop], sample_rate, p.slowed);
     let end = ((to_s.max(0.0) / FRAME_S).floor() as usize + 1).min(heard.probability.len());
     let mut out = SpeechTrack {
         probability: heard.probability[..end].to_vec(),
