@@ -1310,10 +1310,13 @@ fn analyse_mixed(
     // A gunshot-like sound that is one of a series at a walking pace is a step or a blow.
     let sounds: Vec<pace::Sound> = events
         .iter()
-        .map(|e| pace::Sound {
-            onset_s: e.onset_s,
-            peak_dbfs: e.peak_dbfs,
-            centroid_hz: e.features.centroid_hz,
+        .map(|e| {
+            pace::Sound::new(
+                e.onset_s,
+                e.peak_dbfs,
+                e.features.crest_db,
+                e.features.centroid_hz,
+            )
         })
         .collect();
     for (e, s) in events
