@@ -1328,6 +1328,23 @@ fn analyse_mixed(
             e.reasons.insert(0, pace::reason(&s, e.gunshot_score));
         }
     }
+    // A sound of a burst whose rounds are mostly gunshot-like is a round too, unless its own
+    // measurements called it gunshot-like and a rule turned it (a step, a sound that goes on).
+    let gunshot_like: Vec<bool> = events
+        .iter()
+        .map(|e| e.class == classify::GUNSHOT)
+        .collect();
+    for (e, s) in events
+        .iter_mut()
+        .zip(pace::rounds(&sounds, &gunshot_like, &p.classify.rounds))
+    {
+        let own = e.class == classify::IMPULSIVE && e.gunshot_score < p.classify.gunshot_min_score;
+        if let Some(s) = s.filter(|_| own) {
+            e.class = classify::GUNSHOT.into();
+            e.reasons
+                .insert(0, pace::rounds_reason(&s, e.gunshot_score));
+        }
+    }
     for (k, e) in events.iter_mut().enumerate() {
         e.id = k + 1;
         if let Some(t) = &transcript {

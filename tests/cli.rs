@@ -1117,8 +1117,15 @@ fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
     let dir = tempfile::tempdir().unwrap();
     let wav = write_mono_wav(&dir.path().join("burst.wav"), SR as u32, &x);
 
-    let without = analyze_json(&wav, &dir.path().join("without"), &["--no-repeats"]);
+    let without = analyze_json(
+        &wav,
+        &dir.path().join("without"),
+        &["--no-repeats", "--no-rounds"],
+    );
     let with = analyze_json(&wav, &dir.path().join("with"), &[]);
+    // Found as like sounds at a firing pace instead of as copies, they are rounds all the same,
+    // and the rounds the measurements alone did not call gunshot-like say why.
+    let paced = analyze_json(&wav, &dir.path().join("paced"), &["--no-repeats"]);
     let near = |a: &earwitness::model::Analysis, r: usize| {
         a.events
             .iter()
@@ -1136,6 +1143,20 @@ fn the_rounds_of_a_burst_are_one_sound_and_all_called_gunshot_like() {
         "every round called a gunshot on its own measurements: no test of copies"
     );
     assert_eq!(shots(&with), 6, "{:#?}", with.events);
+    assert_eq!(shots(&paced), 6, "{:#?}", paced.events);
+    let lent: Vec<_> = rounds
+        .iter()
+        .filter(|&&r| near(&without, r).is_some_and(|e| e.class != "gunshot"))
+        .filter_map(|&r| near(&paced, r))
+        .collect();
+    assert_eq!(lent.len(), 6 - shots(&without));
+    for e in lent {
+        assert!(
+            e.reasons[0].starts_with("one of 6 like sounds at a firing pace, 0.11 s apart"),
+            "{:?}",
+            e.reasons
+        );
+    }
     let copies: Vec<_> = with.events.iter().filter(|e| e.repeat.is_some()).collect();
     assert!(!copies.is_empty());
     for e in &copies {
@@ -1198,6 +1219,9 @@ fn like_bangs_at_a_walking_pace_are_steps_and_faster_ones_a_burst() {
     let wav = write_mono_wav(&dir.path().join("burst.wav"), SR as u32, &burst);
     let b = analyze_json(&wav, &dir.path().join("burst"), &[]);
     assert_eq!(classes(&b, &at), vec!["gunshot"; 4], "{:#?}", b.events);
+    assert!(b.params.classify.rounds.pace.enabled);
+    let own = analyze_json(&wav, &dir.path().join("own"), &["--no-rounds"]);
+    assert!(!own.params.classify.rounds.pace.enabled);
     assert_eq!(b.bursts.len(), 1);
 }
 

@@ -201,6 +201,11 @@ pub struct ThresholdArgs {
     /// `params.classify.pace` holds the rule's limits).
     #[arg(long)]
     pub no_pace: bool,
+    /// Call gunshot-like only the sounds whose own measurements do: by default a sound that is
+    /// one of four or more like sounds 0.06-0.35 s apart, mostly gunshot-like, is called a
+    /// round of that burst (`params.classify.rounds` holds the rule's limits).
+    #[arg(long)]
+    pub no_rounds: bool,
     /// Still report sounds with a voice-coloured spectrum that start where words are spoken,
     /// inside a caption or where the speech detector hears speech (by default they are taken
     /// for the onsets of words and listed under `set_aside` in events.json instead).
@@ -216,6 +221,7 @@ impl ThresholdArgs {
         p.burst.follow.enabled = self.burst_followers;
         p.burst.repeat.enabled = !self.no_repeats;
         p.classify.pace.enabled = !self.no_pace;
+        p.classify.rounds.pace.enabled = !self.no_rounds;
         p.transcript.syllables.enabled = !self.keep_word_onsets;
         p.speech.enabled = !self.keep_word_onsets;
         p

@@ -108,6 +108,9 @@ pub struct ClassifyParams {
     /// A gunshot-like sound that is one of a series of like sounds at a walking pace is not
     /// called gunshot-like ([`super::pace`]).
     pub pace: super::pace::PaceParams,
+    /// A sound that is one of a series of like sounds at a firing pace, mostly gunshot-like,
+    /// is called gunshot-like ([`super::pace::RoundsParams`]).
+    pub rounds: super::pace::RoundsParams,
 }
 
 impl Default for ClassifyParams {
@@ -121,6 +124,7 @@ impl Default for ClassifyParams {
             max_reasons: 4,
             narrowband_warning_below_hz: 16_000,
             pace: super::pace::PaceParams::default(),
+            rounds: super::pace::RoundsParams::default(),
         }
     }
 }
