@@ -657,7 +657,7 @@ fn decode_mixed(
             "no audio could be decoded (truncated or corrupt stream)",
         ));
     }
-    let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, p.measure.dc_offset_min);
+    let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, &p.measure);
     if dc != 0.0 {
         warnings.push(format!(
             "the recording has a DC offset of {dc:+.4} of full scale ({:.0} dBFS), taken out of \
@@ -669,8 +669,9 @@ fn decode_mixed(
     Ok((mixed, warnings))
 }
 
-/// Takes a constant offset out of `mono` when it is at least `min` (`measure.dc_offset_min`), and
-/// returns it (0 when nothing was taken out). A constant offset is no sound (pressure fluctuates
+/// Takes a constant offset out of `mono` when it is at least `measure.dc_offset_min` and the
+/// clip is at least `measure.dc_offset_min_clip_s` long, and returns it (0 when nothing was
+/// taken out). A constant offset is no sound (pressure fluctuates
 /// about the ambient), but a recorder's converter or a careless edit can add one, and it reads as
 /// energy everywhere: it lifts the background under every onset and makes any two stretches of the
 /// clip correlate (`detect::repeat`): at 0.05 the measured rise and flatness of a shot changed, at
@@ -682,7 +683,10 @@ fn decode_mixed(
 /// were measured on the samples as recorded, before this; where the channels of a stereo clip
 /// differ, `Mixed::peak` holds their recorded maxima, so with an offset an event's level there is
 /// of the recorded samples.
-fn remove_dc(mono: &mut [f32], sample_rate: u32, min: f64) -> f64 {
+fn remove_dc(mono: &mut [f32], sample_rate: u32, p: &features::MeasureParams) -> f64 {
+    if (mono.len() as f64) < p.dc_offset_min_clip_s * f64::from(sample_rate) {
+        return 0.0;
+    }
     let block = (sample_rate as usize / 100).max(1);
     let mut means: Vec<f64> = mono
         .chunks(block)
@@ -693,7 +697,7 @@ fn remove_dc(mono: &mut [f32], sample_rate: u32, min: f64) -> f64 {
     }
     let mid = means.len() / 2;
     let dc = *means.select_nth_unstable_by(mid, f64::total_cmp).1;
-    if dc.abs() < min {
+    if dc.abs() < p.dc_offset_min {
         return 0.0;
     }
     let d = dc as f32;

@@ -1594,6 +1594,44 @@ fn a_shot_the_clip_starts_just_before_is_measured_against_what_follows_it() {
 }
 
 #[test]
+fn a_clip_that_holds_little_more_than_a_shot_is_measured_against_its_tail() {
+    // The shot in noise cut to 3 ms before it and 0.15 or 0.22 s in all: no background before
+    // it and none after its tail. Against an empty window it read 123 dB over its background
+    // and the shot's own pulse passed for a DC offset; now its tail is the reference, and the
+    // clip is too short to judge an offset.
+    const SR: usize = 48_000;
+    let x = shot_in_noise(SR);
+    let dir = tempfile::tempdir().unwrap();
+    let lead = SR * 3 / 1000;
+    for ms in [150, 220] {
+        let a = analyze_json(
+            &write_mono_wav(
+                &dir.path().join(format!("{ms}.wav")),
+                SR as u32,
+                &x[SR - lead..SR - lead + SR * ms / 1000],
+            ),
+            &dir.path().join(format!("{ms}")),
+            &["--min-score", "0"],
+        );
+        assert!(
+            !a.warnings.iter().any(|w| w.contains("DC offset")),
+            "{:?}",
+            a.warnings
+        );
+        let e = a
+            .events
+            .iter()
+            .find(|e| (e.onset_s - 0.003).abs() <= 0.002)
+            .unwrap_or_else(|| panic!("{ms} ms: no candidate at the shot: {:#?}", a.events));
+        let d = e.detection.unwrap();
+        assert!(
+            d.peak_over_pre_db < 40.0 && d.contrast_db < 40.0 && e.features.ebr_db < 40.0,
+            "{ms} ms: {e:#?}"
+        );
+    }
+}
+
+#[test]
 fn a_shot_the_clip_ends_just_after_is_still_gunshot_like() {
     // Reposted videos are often cut at the shot. The shot in noise, the clip ending 60 ms
     // after its onset: there is no tail to measure, which must not read as a sound that dies

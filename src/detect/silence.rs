@@ -200,8 +200,8 @@ pub fn begins_inside_warning(peak_dbfs: f64, above_db: f64, p: &SilenceParams) -
     format!(
         "the clip begins inside a loud sound (peak {peak_dbfs:.1} dBFS in its first {:.0} ms, \
          {above_db:.0} dB above the clip's median level) and no event is reported there: its \
-         onset is at or before the first sample (a clip trimmed at a shot, say), so it is \
-         neither timed nor classified",
+         onset is at or before the first sample, or too close to it to be measured against any \
+         background (a clip trimmed at a shot, say), so it is neither timed nor classified",
         p.begins_inside_window_s * 1e3
     )
 }
