@@ -1332,7 +1332,7 @@ fn analyse_mixed(
             e.reasons.insert(0, pace::reason(&s, e.gunshot_score));
         }
     }
-    // A sound of a burst whose rounds are mostly gunshot-like is a round too, unless its own
+    // A sound of a burst whose rounds are half or more gunshot-like is a round too, unless its own
     // measurements called it gunshot-like and a rule turned it (a step, a sound that goes on).
     let gunshot_like: Vec<bool> = events
         .iter()

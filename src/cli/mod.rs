@@ -202,7 +202,7 @@ pub struct ThresholdArgs {
     #[arg(long)]
     pub no_pace: bool,
     /// Call gunshot-like only the sounds whose own measurements do: by default a sound that is
-    /// one of four or more like sounds 0.06-0.35 s apart, mostly gunshot-like, is called a
+    /// one of four or more like sounds 0.06-0.35 s apart, half or more gunshot-like, is called a
     /// round of that burst (`params.classify.rounds` holds the rule's limits).
     #[arg(long)]
     pub no_rounds: bool,

@@ -108,7 +108,7 @@ pub struct ClassifyParams {
     /// A gunshot-like sound that is one of a series of like sounds at a walking pace is not
     /// called gunshot-like ([`super::pace`]).
     pub pace: super::pace::PaceParams,
-    /// A sound that is one of a series of like sounds at a firing pace, mostly gunshot-like,
+    /// A sound that is one of a series of like sounds at a firing pace, half or more gunshot-like,
     /// is called gunshot-like ([`super::pace::RoundsParams`]).
     pub rounds: super::pace::RoundsParams,
 }

@@ -73,8 +73,8 @@ impl Default for PaceParams {
 /// come 0.08-0.30 s apart. Heard in noise, the rounds of one burst are the same sound, but
 /// their measurements are not: at 0-6 dB over the background the OpenArena scene sets'
 /// machine-gun rounds read centroids of 270-820 Hz and gunshot scores of 0.1-0.8 within one
-/// burst, so some are called gunshot-like and their neighbours not. A series at this pace whose
-/// rounds are mostly gunshot-like lends that call to the rest.
+/// burst, so some are called gunshot-like and their neighbours not. A series at this pace of
+/// which half or more is gunshot-like lends that call to the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoundsParams {
     /// The series' pace and likeness, in the walking pace's terms ([`PaceParams`]): rounds
@@ -132,7 +132,7 @@ impl Sound {
     }
 }
 
-/// A series at a walking pace that a sound belongs to.
+/// A series of like sounds at a pace (a walk's, a burst's) that a sound belongs to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Series {
     /// Number of sounds in the series.
@@ -261,7 +261,8 @@ fn even_runs<'a>(
 /// The reason a sound in the burst `s` is called gunshot-like.
 pub fn rounds_reason(s: &Series, gunshot_score: f64) -> String {
     format!(
-        "one of {} like sounds at a firing pace, {:.2} s apart, most of them gunshot-like: \
+        "one of {} like sounds at a firing pace, {:.2} s apart, half or more of them \
+         gunshot-like: \
          called a round of the burst though its own measurements alone would not call it \
          gunshot-like (gunshot score {gunshot_score:.2})",
         s.count, s.step_s
