@@ -205,8 +205,15 @@ pub fn background_span(
     if 2 * (hi - lo) >= want {
         return (lo, hi);
     }
+    (own_tail_start(t, want, len), len)
+}
+
+/// Where a background window of `window` (frames or samples) ending at the clip's end `len`
+/// starts when nothing else is left for one: the later half of what follows `t`, at most the
+/// window's length (see [`background_span`]; `features::measure` falls back to it as well).
+pub fn own_tail_start(t: usize, window: usize, len: usize) -> usize {
     let t = t.min(len);
-    (len.saturating_sub(want).max(t + (len - t) / 2), len)
+    len.saturating_sub(window).max(t + (len - t) / 2)
 }
 
 /// Peak-over-background and onset-energy ratios, in dB, around onset sample `n0` of `x`.

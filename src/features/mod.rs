@@ -305,9 +305,7 @@ pub fn measure(
     let bg_end = onset.saturating_sub(n(p.background_gap_s));
     let bg_start = bg_end.saturating_sub(n(p.background_s));
     let after = (onset + n(p.profile_tail_s.1)).min(len);
-    let own_tail = len
-        .saturating_sub(n(p.background_s))
-        .max(onset + (len - onset) / 2);
+    let own_tail = crate::detect::evidence::own_tail_start(onset, n(p.background_s), len);
     let bg_power = background_power(mono, bg_start, bg_end, frame, channel)
         .or_else(|| {
             background_power(
