@@ -86,9 +86,9 @@ impl Default for PaceParams {
 pub struct RoundsParams {
     /// The series' pace and likeness, in the walking pace's terms ([`PaceParams`]): rounds
     /// 0.06-0.35 s apart (the walking pace starts at 0.4 s), at least four of them (with
-    /// three, a false gunshot was added on one of the six scene sets kept for checking and no
-    /// round), steps within 40 % of their median, levels within 6 dB and centroids within
-    /// an octave. `enabled: false` turns the rule off.
+    /// three, one false gunshot more on one of the six scene sets kept for checking and one
+    /// round more on another), steps within 40 % of their median, levels within 6 dB and
+    /// centroids within an octave. `enabled: false` turns the rule off.
     pub pace: PaceParams,
     /// At least this share of the series (and two sounds) is gunshot-like by its own
     /// measurements.
@@ -214,7 +214,12 @@ pub fn series(sounds: &[Sound], p: &PaceParams) -> Vec<Option<Series>> {
 pub fn rounds(sounds: &[Sound], gunshot_like: &[bool], p: &RoundsParams) -> Vec<Option<Series>> {
     let mut out: Vec<Option<Series>> = vec![None; sounds.len()];
     for (run, found) in runs(sounds, &p.pace) {
-        let like = run.iter().filter(|&&i| gunshot_like[i]).count();
+        // A sound without a verdict (`gunshot_like` shorter than `sounds`) counts as not
+        // gunshot-like.
+        let like = run
+            .iter()
+            .filter(|&&i| gunshot_like.get(i).copied().unwrap_or(false))
+            .count();
         if like < 2 || (like as f64) < p.min_gunshot_share * run.len() as f64 {
             continue;
         }
