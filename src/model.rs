@@ -276,11 +276,11 @@ pub struct SetAside {
     /// Spectral flatness of its onset.
     pub flatness: f64,
     /// 1-based index of the cue in `transcript.cues` it starts in, when the captions set it
-    /// aside.
+    /// aside (with the speech heard confirming it, unless `confirm_by_ear` is off).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cue: Option<usize>,
     /// The speech detector's probability after its onset (`detect::speech`), when the speech
-    /// heard in the audio set it aside.
+    /// heard in the audio set it aside or confirmed a cue's word there.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub speech_probability: Option<f64>,
     /// Why, in words.

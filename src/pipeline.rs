@@ -885,11 +885,12 @@ pub fn run_speculating(
     let (signal, warnings) = decode_mixed(path, &input, p)?;
     let (analysis, overview) = std::thread::scope(|s| {
         let (mono, sr) = (&signal.mono, signal.sample_rate);
-        // With a transcript the captions usually say where words are spoken, and the track is
-        // wanted only when their clock is off: not worth a core.
-        let early =
-            (speculate && transcript.is_none() && (p.speech.enabled || p.speech.spans.enabled))
-                .then(|| s.spawn(move || speech::track(mono, sr, 1.0)));
+        // With a transcript the track is wanted only to confirm a word inside a cue by ear (or
+        // when the captions' clock is off), and then on the same voice-coloured sounds.
+        let early = (speculate
+            && (p.speech.enabled || p.speech.spans.enabled)
+            && (transcript.is_none() || p.transcript.syllables.confirm_by_ear))
+            .then(|| s.spawn(move || speech::track(mono, sr, 1.0)));
         let heard = move || match early {
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             None => speech::track(mono, sr, 1.0),
@@ -1207,29 +1208,33 @@ fn analyse_mixed(
     let mut set_aside = Vec::new();
     let clock_off = transcript.as_ref().is_some_and(|t| t.clock_off);
     let transcript = transcript.map(|t| t.report);
-    // Word onsets: by the captions when they are on the audio's clock (the investigator's
-    // account of where words are spoken), else by the speech heard in the audio. The speech
-    // track is computed only then, and only where it answers a question: when some event could
-    // be a word's onset by its sound, or, for the spans of speech reported beside them, when
-    // some event is gunshot- or explosion-like. (It costs about 1 ms per second of audio: on
-    // a batch of short clips each with one click, three quarters more time.)
+    // Word onsets: by the speech heard in the audio, and, when captions on the audio's clock
+    // are given (the investigator's account of where words are spoken), only inside their
+    // spoken cues (`transcript.syllables.confirm_by_ear`). The speech track is computed only
+    // where it answers a question: when some event could be a word's onset by its sound, or,
+    // without captions, for the spans of speech reported beside the events, when some event
+    // is gunshot- or explosion-like. (It costs about 1 ms per second of audio: on a batch of
+    // short clips each with one click, three quarters more time.)
     let colour = &p.transcript.syllables;
     let captions = transcript.as_ref().filter(|_| !clock_off);
-    let heard = (captions.is_none()
-        && events.iter().any(|e| {
-            (p.speech.spans.enabled && e.class != classify::IMPULSIVE)
-                || (p.speech.enabled
+    let ask_ear = captions.is_none() || colour.confirm_by_ear;
+    let heard = events
+        .iter()
+        .any(|e| {
+            (captions.is_none() && p.speech.spans.enabled && e.class != classify::IMPULSIVE)
+                || (ask_ear
+                    && p.speech.enabled
                     && syllables::voice_coloured(
                         &e.class,
                         e.features.flatness,
                         e.features.centroid_hz,
                         colour,
                     ))
-        }))
-    .then(heard);
+        })
+        .then(heard);
     let speech_heard = heard
         .as_ref()
-        .filter(|_| p.speech.spans.enabled)
+        .filter(|_| captions.is_none() && p.speech.spans.enabled)
         .map(|track| speech::spans(track, &p.speech.spans));
     // A gunshot-like sound that goes on is not a single report, unless what goes on is a voice
     // (a shout or a scream after the shot): speech heard in the window, or a caption there,
@@ -1255,11 +1260,8 @@ fn analyse_mixed(
     events.retain(|e| {
         let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
         let by_cue = captions
-            .and_then(|t| {
-                syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
-            })
-            .map(|(cue, reason)| (Some(cue + 1), None, reason));
-        let judged = by_cue.or_else(|| {
+            .map(|t| syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour));
+        let by_ear = || {
             let track = heard.as_ref()?;
             let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
                 speech::judge(e.onset_s, &e.class, flatness, centroid, t, sp, colour)
@@ -1294,8 +1296,23 @@ fn analyse_mixed(
                     .then(slowed)
                     .flatten()
                 })
-                .map(|(prob, reason)| (None, Some(round_to(prob, 3)), reason))
-        });
+                .map(|(prob, reason)| (Some(round_to(prob, 3)), reason))
+        };
+        let judged = match by_cue {
+            // No captions (or their clock is off): the speech heard decides.
+            None => by_ear().map(|(prob, reason)| (None, prob, reason)),
+            // The captions say no word is spoken here.
+            Some(None) => None,
+            // Inside a spoken cue: confirmed by the speech heard right after the onset, unless
+            // that check is off (or the speech detector is).
+            Some(Some((cue, reason))) if !(colour.confirm_by_ear && p.speech.enabled) => {
+                Some((Some(cue + 1), None, reason))
+            }
+            Some(Some((cue, _))) => by_ear().map(|(prob, heard)| {
+                let inside = syllables::inside_cue(&captions.expect("captions").cues[cue]);
+                (Some(cue + 1), prob, format!("{inside}, and {heard}"))
+            }),
+        };
         let Some((cue, speech_probability, reason)) = judged else {
             return true;
         };
