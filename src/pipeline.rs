@@ -1259,8 +1259,10 @@ fn analyse_mixed(
     }
     events.retain(|e| {
         let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
-        let by_cue = captions
-            .map(|t| syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour));
+        let by_cue = captions.map(|t| {
+            syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
+                .map(|(cue, reason)| (cue, reason, syllables::inside_cue(&t.cues[cue])))
+        });
         let by_ear = || {
             let track = heard.as_ref()?;
             let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
@@ -1305,13 +1307,11 @@ fn analyse_mixed(
             Some(None) => None,
             // Inside a spoken cue: confirmed by the speech heard right after the onset, unless
             // that check is off (or the speech detector is).
-            Some(Some((cue, reason))) if !(colour.confirm_by_ear && p.speech.enabled) => {
+            Some(Some((cue, reason, _))) if !(colour.confirm_by_ear && p.speech.enabled) => {
                 Some((Some(cue + 1), None, reason))
             }
-            Some(Some((cue, _))) => by_ear().map(|(prob, heard)| {
-                let inside = syllables::inside_cue(&captions.expect("captions").cues[cue]);
-                (Some(cue + 1), prob, format!("{inside}, and {heard}"))
-            }),
+            Some(Some((cue, _, inside))) => by_ear()
+                .map(|(prob, heard)| (Some(cue + 1), prob, format!("{inside}, and {heard}"))),
         };
         let Some((cue, speech_probability, reason)) = judged else {
             return true;
