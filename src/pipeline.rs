@@ -1362,8 +1362,10 @@ fn analyse_mixed(
         let own = e.class == classify::IMPULSIVE && e.gunshot_score < p.classify.gunshot_min_score;
         if let Some(s) = s.filter(|_| own) {
             e.class = classify::GUNSHOT.into();
-            e.reasons
-                .insert(0, pace::rounds_reason(&s, e.gunshot_score));
+            e.reasons.insert(
+                0,
+                pace::rounds_reason(&s, e.gunshot_score, &p.classify.rounds),
+            );
         }
     }
     for (k, e) in events.iter_mut().enumerate() {

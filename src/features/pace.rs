@@ -197,11 +197,17 @@ fn runs(sounds: &[Sound], p: &PaceParams) -> Vec<(Vec<usize>, Series)> {
 
 /// For each of `sounds` (in onset order), the longest series at a walking pace it belongs to.
 pub fn series(sounds: &[Sound], p: &PaceParams) -> Vec<Option<Series>> {
-    let mut out: Vec<Option<Series>> = vec![None; sounds.len()];
-    for (run, found) in runs(sounds, p) {
+    longest(sounds.len(), runs(sounds, p))
+}
+
+/// For each of `n` sounds, the longest of `found` (runs of indices with their series) that it
+/// belongs to.
+fn longest(n: usize, found: impl IntoIterator<Item = (Vec<usize>, Series)>) -> Vec<Option<Series>> {
+    let mut out: Vec<Option<Series>> = vec![None; n];
+    for (run, series) in found {
         for i in run {
-            if out[i].is_none_or(|s| s.count < found.count) {
-                out[i] = Some(found);
+            if out[i].is_none_or(|s| s.count < series.count) {
+                out[i] = Some(series);
             }
         }
     }
@@ -212,24 +218,16 @@ pub fn series(sounds: &[Sound], p: &PaceParams) -> Vec<Option<Series>> {
 /// enough of that series is gunshot-like (`gunshot_like`, one per sound): the rounds of a
 /// burst ([`RoundsParams`]).
 pub fn rounds(sounds: &[Sound], gunshot_like: &[bool], p: &RoundsParams) -> Vec<Option<Series>> {
-    let mut out: Vec<Option<Series>> = vec![None; sounds.len()];
-    for (run, found) in runs(sounds, &p.pace) {
+    let bursts = runs(sounds, &p.pace).into_iter().filter(|(run, _)| {
         // A sound without a verdict (`gunshot_like` shorter than `sounds`) counts as not
         // gunshot-like.
         let like = run
             .iter()
             .filter(|&&i| gunshot_like.get(i).copied().unwrap_or(false))
             .count();
-        if like < 2 || (like as f64) < p.min_gunshot_share * run.len() as f64 {
-            continue;
-        }
-        for i in run {
-            if out[i].is_none_or(|s| s.count < found.count) {
-                out[i] = Some(found);
-            }
-        }
-    }
-    out
+        like >= 2 && like as f64 >= p.min_gunshot_share * run.len() as f64
+    });
+    longest(sounds.len(), bursts)
 }
 
 /// The runs of `chain` (indices into `sounds`, each the next like sound of the one before)
@@ -270,14 +268,15 @@ fn even_runs<'a>(
     out
 }
 
-/// The reason a sound in the burst `s` is called gunshot-like.
-pub fn rounds_reason(s: &Series, gunshot_score: f64) -> String {
+/// The reason a sound in the burst `s` is called gunshot-like, `p` the rule's limits.
+pub fn rounds_reason(s: &Series, gunshot_score: f64, p: &RoundsParams) -> String {
     format!(
-        "one of {} like sounds at a firing pace, {:.2} s apart, half or more of them \
-         gunshot-like: \
-         called a round of the burst though its own measurements alone would not call it \
-         gunshot-like (gunshot score {gunshot_score:.2})",
-        s.count, s.step_s
+        "one of {} like sounds at a firing pace, {:.2} s apart, {:.0} % or more of them \
+         gunshot-like: called a round of the burst though its own measurements alone would not \
+         call it gunshot-like (gunshot score {gunshot_score:.2})",
+        s.count,
+        s.step_s,
+        100.0 * p.min_gunshot_share
     )
 }
 
@@ -442,9 +441,10 @@ mod tests {
                     count: 5,
                     step_s: 0.2
                 },
-                0.31
+                0.31,
+                &p
             )
-            .starts_with("one of 5 like sounds at a firing pace, 0.20 s apart")
+            .starts_with("one of 5 like sounds at a firing pace, 0.20 s apart, 50 % or more")
         );
     }
 
