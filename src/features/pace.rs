@@ -50,7 +50,7 @@ pub struct PaceParams {
     /// heel and a toe, a clank and a thud; the OpenArena scene sets' metal walks alternate
     /// 460 and 1,000 Hz, 1.1 octaves). With one octave those walks were no series and every
     /// other step was called gunshot-like: at 1.5 octaves 26 false gunshots fewer over the
-    /// three OpenArena sets (gunshot F1 +0.008 / +0.009 / +0.006), none true, the devset and
+    /// three OpenArena sets (gunshot F1 +0.008 / +0.010 / +0.006), none true, the devset and
     /// the Freedoom sets unchanged (2 octaves: 28 fewer; any colour: 33). The devset's claps
     /// sit 1.9 octaves above its footsteps (medians 1,660 and 450 Hz), so a clap at a step's
     /// level and pace can now pass for a step: it is no gunshot either way.
