@@ -32,6 +32,14 @@
 //!   segment (`min_correlation_sigmas` times its robust spread, a constant-false-alarm-rate
 //!   threshold): a faint sound's template in traffic rumble is mostly rumble, and found 32
 //!   "copies" of a shotgun blast through one clip of Freedoom sounds mixed into it.
+//! - **Whitened, too** (`whiten`): the search runs again on the first difference of the
+//!   signal, and its copies are added. A matched filter is optimal in white noise; in coloured
+//!   noise the optimal detector first whitens signal and template (S. M. Kay, *Fundamentals
+//!   of Statistical Signal Processing, Volume II: Detection Theory*, Prentice Hall 1998,
+//!   chapter 4, the generalised matched filter). The first difference (+6 dB per octave)
+//!   is a fixed, approximate whitener for the backgrounds and sounds whose energy falls with
+//!   frequency (rumble, traffic, wind, a low roar); the search on the signal as it is keeps
+//!   the copies whose energy is all low, which differencing would leave in the hiss.
 //! - **The group stands** when the mean gunshot score of its members that are reported events,
 //!   each measured on its own, reaches `min_mean_gunshot_score`: the rounds are one sound, so
 //!   their independent measurements are pooled, and a series of footsteps with one step
@@ -108,6 +116,18 @@ pub struct RepeatParams {
     pub min_template_over_bed_db: f64,
     /// Length of that background, in seconds.
     pub bed_s: f64,
+    /// Whether the search also runs on the signal's first difference, a whitened matched
+    /// filter (see the module documentation). A low, rumbling sound (a clipped shotgun roar,
+    /// energy below 300 Hz) has few degrees of freedom in `template_s`: its template
+    /// correlates with any low sound at 0.2-0.3, so the spread rule sets the bar near 1 and
+    /// its copies (0.74-0.87) are not found. Differenced, the same copies correlate at
+    /// 0.67-0.86 against a spread of 0.02-0.05. On the OpenArena check scenes it finds 15-24
+    /// more rounds (events F1 0.839 / 0.821 / 0.842 -> 0.849 / 0.822 / 0.852, gunshot F1 0.589
+    /// / 0.535 / 0.577 -> 0.628 / 0.548 / 0.606); the devset does not move; on one Freedoom set
+    /// it adds three later thuds of a door-close sample (0.748 -> 0.744). Reports written
+    /// before it read as false (the search on the signal alone).
+    #[serde(default)]
+    pub whiten: bool,
 }
 
 impl Default for RepeatParams {
@@ -126,6 +146,7 @@ impl Default for RepeatParams {
             min_correlation_sigmas: 3.5,
             min_template_over_bed_db: 3.0,
             bed_s: 0.5,
+            whiten: true,
         }
     }
 }
@@ -482,10 +503,42 @@ impl Normalised {
     }
 }
 
+/// Copies of `template` in `seg` (see `copies_in`), searched on the signal as it is and, with
+/// `whiten`, on its first difference too: a copy found there stands, and one found only on
+/// the signal as it is is added where the differenced search found none within `sep`.
+fn copies(
+    correlator: &mut Correlator<f32>,
+    template: &[f32],
+    seg: &[f32],
+    sep: usize,
+    p: &RepeatParams,
+) -> Vec<(usize, f64, f64)> {
+    if !p.whiten {
+        return copies_in(correlator, template, seg, sep, p);
+    }
+    let white = copies_in(correlator, &difference(template), &difference(seg), sep, p);
+    let mut out = white.clone();
+    for c in copies_in(correlator, template, seg, sep, p) {
+        if !white.iter().any(|w| w.0.abs_diff(c.0) < sep) {
+            out.push(c);
+        }
+    }
+    out.sort_by_key(|c| c.0);
+    out
+}
+
+/// First difference of `x`, lags unchanged (0 at the first sample, which has no predecessor).
+fn difference(x: &[f32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.len());
+    out.extend(x.first().map(|_| 0.0));
+    out.extend(x.windows(2).map(|w| w[1] - w[0]));
+    out
+}
+
 /// Copies of `template` in `seg`: (lag, correlation, level dB) of every peak of the normalised
 /// correlation that is the highest within `sep` lags either side, reaches `min_correlation`
 /// and is within `level_db` of the template's level, in lag order.
-fn copies(
+fn copies_in(
     correlator: &mut Correlator<f32>,
     template: &[f32],
     seg: &[f32],
@@ -829,5 +882,61 @@ mod tests {
         // Without a reported shot before it, it is nobody's reflection.
         seeds[0].gunshot = false;
         assert!(reflections(&x, SR, &seeds, 0.6, &p).is_empty());
+    }
+
+    #[test]
+    fn a_low_roars_second_shot_on_its_first_ones_tail_is_found_whitened() {
+        // A clipped low roar (noise through a 60 Hz two-pole resonator, driven into the
+        // rails, 1 s long, slowly decaying), fired twice 300 ms apart over faint brown
+        // noise: the second shot rises out of the first one's roar at the same level. Its
+        // template has few degrees of freedom and correlates with the roar itself at many
+        // lags, so on the signal as it is the spread rule turns the copy away; on the first
+        // difference it stands far out.
+        let n = SR as usize * 3;
+        let w = noise(n, 0.002, 41);
+        let mut acc = 0f32;
+        let mut x: Vec<f32> = w
+            .iter()
+            .map(|&v| {
+                acc = 0.999 * acc + v;
+                acc
+            })
+            .collect();
+        let len = SR as usize;
+        let drive = noise(len, 1.0, 42);
+        let (r, c) = (
+            0.995f32,
+            (2.0 * std::f32::consts::PI * 60.0 / SR as f32).cos(),
+        );
+        let (mut y1, mut y2) = (0f32, 0f32);
+        let roar: Vec<f32> = drive
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let y = v + 2.0 * r * c * y1 - r * r * y2;
+                (y2, y1) = (y1, y);
+                let env = (-(i as f32) / (2.0 * SR as f32)).exp();
+                (0.2 * y).clamp(-1.0, 1.0) * env
+            })
+            .collect();
+        let (first, second) = (SR as usize, SR as usize + 14_400);
+        add(&mut x, first, &roar, 0.5);
+        add(&mut x, second, &roar, 0.5);
+        let seeds = [seed(first, 0.9, 0.9)];
+        let found = |p: &RepeatParams| -> Vec<usize> {
+            groups(&x, SR, &seeds, 0.6, p)
+                .iter()
+                .flat_map(|g| g.members.iter().map(|m| m.onset))
+                .collect()
+        };
+        let plain = RepeatParams {
+            whiten: false,
+            ..RepeatParams::default()
+        };
+        assert!(found(&plain).is_empty(), "{:?}", found(&plain));
+        let members = found(&RepeatParams::default());
+        assert_eq!(members.len(), 2, "{members:?}");
+        assert_eq!(members[0], first);
+        assert!(members[1].abs_diff(second) <= 2, "{members:?}");
     }
 }
