@@ -625,6 +625,19 @@ mod tests {
             .collect()
     }
 
+    /// Rumble: `n` samples of uniform noise in `[-amp, amp]` through a leaky integrator
+    /// (`leak` close to 1: brown noise, its energy at the lowest frequencies).
+    fn rumble(n: usize, amp: f32, seed: u64, leak: f32) -> Vec<f32> {
+        let mut acc = 0f32;
+        noise(n, amp, seed)
+            .iter()
+            .map(|&v| {
+                acc = leak * acc + v;
+                acc
+            })
+            .collect()
+    }
+
     fn add(x: &mut [f32], at: usize, s: &[f32], gain: f32) {
         for (d, v) in x[at..].iter_mut().zip(s) {
             *d += gain * v;
@@ -648,15 +661,7 @@ mod tests {
         // faint shot in it, 6 dB down on the rumble's peaks: the template is mostly rumble,
         // which correlates with itself at 0.4 and more at many lags. Only the spread rule
         // keeps the search from chaining copies through the clip.
-        let w = noise(SR as usize * 4, 0.01, 21);
-        let mut acc = 0f32;
-        let mut x: Vec<f32> = w
-            .iter()
-            .map(|&v| {
-                acc = 0.998 * acc + v;
-                acc
-            })
-            .collect();
+        let mut x = rumble(SR as usize * 4, 0.01, 21, 0.998);
         let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
         let s = shot(SR as usize / 5, 22);
         add(&mut x, 96_000, &s, 0.5 * peak);
@@ -892,16 +897,7 @@ mod tests {
         // template has few degrees of freedom and correlates with the roar itself at many
         // lags, so on the signal as it is the spread rule turns the copy away; on the first
         // difference it stands far out.
-        let n = SR as usize * 3;
-        let w = noise(n, 0.002, 41);
-        let mut acc = 0f32;
-        let mut x: Vec<f32> = w
-            .iter()
-            .map(|&v| {
-                acc = 0.999 * acc + v;
-                acc
-            })
-            .collect();
+        let mut x = rumble(SR as usize * 3, 0.002, 41, 0.999);
         let len = SR as usize;
         let drive = noise(len, 1.0, 42);
         let (r, c) = (
