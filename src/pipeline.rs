@@ -255,7 +255,9 @@ pub fn candidates_pooled(
         .iter()
         .map(|d| {
             let (peak_over_pre_db, onset_energy_db) =
-                evidence::onset_ratios_db(x, d.body_onset(), sample_rate, e);
+                evidence::onset_ratios_db(x, d.body_onset(), d.body_onset(), sample_rate, e);
+            let blast_onset_db =
+                evidence::blast_onset_db(x, d.onset, d.body_onset(), sample_rate, e);
             let voiced = evidence::voicing(&voicing_plan, x, d.body_onset(), sample_rate, e);
             evidence::Evidence {
                 log_strength: f64::from(d.strength.max(1e-6)).log10(),
@@ -269,6 +271,7 @@ pub fn candidates_pooled(
                 ),
                 peak_over_pre_db,
                 onset_energy_db,
+                blast_onset_db,
                 voicing: voiced.voicing,
                 periodicity: voiced.periodicity,
                 voicing_pitch_hz: voiced.pitch_hz,
@@ -554,6 +557,7 @@ fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         contrast_db: r(e.contrast_db),
         peak_over_pre_db: r(e.peak_over_pre_db),
         onset_energy_db: r(e.onset_energy_db),
+        blast_onset_db: r(e.blast_onset_db),
         voicing: e.voicing.map(r),
         periodicity: e.periodicity.map(r),
         voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
@@ -986,7 +990,7 @@ fn analyse_mixed(
     let blast_at = p.detect.score.blast_onset_db;
     let pool: Vec<_> = found
         .into_iter()
-        .filter(|d| d.score >= floor || d.evidence.onset_energy_db >= blast_at)
+        .filter(|d| d.score >= floor || d.evidence.blast_onset_db >= blast_at)
         .map(|d| {
             let f = measure_detection(signal, &channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
@@ -1058,7 +1062,7 @@ fn analyse_mixed(
     );
     let mut found: Vec<Found> = Vec::new();
     for (i, (d, f, mut v)) in pool.into_iter().enumerate() {
-        let blast = || score::low_blast(d.evidence.onset_energy_db, f.centroid_hz, &p.detect.score);
+        let blast = || score::low_blast(d.evidence.blast_onset_db, f.centroid_hz, &p.detect.score);
         let Some(why) = kept[i] else {
             if blast() {
                 v.reasons.insert(
@@ -1067,7 +1071,7 @@ fn analyse_mixed(
                         "low-frequency blast: its first 10 ms carry {:.0} dB more energy than the \
                          200 ms before (centroid {:.0} Hz), though its detection score is {:.2}, \
                          below {:.2} (the detection bands start at {:.0} Hz)",
-                        d.evidence.onset_energy_db,
+                        d.evidence.blast_onset_db,
                         f.centroid_hz,
                         d.score,
                         p.detect.score.threshold,

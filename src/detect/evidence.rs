@@ -110,6 +110,12 @@ pub struct Evidence {
     pub peak_over_pre_db: f64,
     /// Energy of the onset window over the pre-onset energy (per sample), in dB.
     pub onset_energy_db: f64,
+    /// The same against the background before the sound's onset rather than before its
+    /// attack, over the first `onset_window_s` of the sound or of its attack, whichever is the
+    /// louder (see [`blast_onset_db`]): what the low-frequency blast rule
+    /// (`detect::score::low_blast`) reads. 0 in reports written before it.
+    #[serde(default)]
+    pub blast_onset_db: f64,
     /// Largest normalised autocorrelation 20-60 ms after the onset at voice periods (0..1): the
     /// lesser of the whole sound's (`periodicity`) and of its part above
     /// `voicing_highpass_hz`. The detection score's input: a voice is periodic both ways.
@@ -216,12 +222,19 @@ pub fn own_tail_start(t: usize, window: usize, len: usize) -> usize {
     len.saturating_sub(window).max(t + (len - t) / 2)
 }
 
-/// Peak-over-background and onset-energy ratios, in dB, around onset sample `n0` of `x`.
-pub fn onset_ratios_db(x: &[f32], n0: usize, sample_rate: u32, p: &EvidenceParams) -> (f64, f64) {
+/// Peak-over-background and onset-energy ratios, in dB: the `onset_window_s` from sample `n0`
+/// of `x` against the background before sample `start` (at most `n0`).
+pub fn onset_ratios_db(
+    x: &[f32],
+    start: usize,
+    n0: usize,
+    sample_rate: u32,
+    p: &EvidenceParams,
+) -> (f64, f64) {
     let sr = f64::from(sample_rate);
     let s = |v: f64| (v * sr).round() as usize;
     let (pre_lo, pre_hi) = background_span(
-        n0,
+        start.min(n0),
         s(p.pre_window_s),
         s(p.pre_gap_s),
         s(p.late_background_s),
@@ -244,6 +257,27 @@ pub fn onset_ratios_db(x: &[f32], n0: usize, sample_rate: u32, p: &EvidenceParam
         db(f64::from(peak) * f64::from(peak) / pre),
         db(mean_sq(onset) / pre),
     )
+}
+
+/// The onset energy a low blast is judged by, in dB: the louder of the first `onset_window_s`
+/// from the sound's `onset` and from its `attack` (the start of its final rise), against the
+/// background before the onset. A low roar's attack is found late, inside its own sound: a
+/// 60-200 Hz wave at a third of its peak stays below the 10 % walking threshold for more than
+/// `refine.attack_quiet_run_s` (1 ms) at each zero crossing, so the walk back from the peak
+/// stops 50-95 ms into an OpenArena shotgun's roar, and the 200 ms before the attack, the
+/// background of `onset_energy_db`, hold the roar's first part (0-7 dB where the sound stands
+/// 10-18 dB over the background). A shot with a supersonic crack starts with the crack and a
+/// near-silent gap; its blast is the attack.
+pub fn blast_onset_db(
+    x: &[f32],
+    onset: usize,
+    attack: usize,
+    sample_rate: u32,
+    p: &EvidenceParams,
+) -> f64 {
+    let from_onset = onset_ratios_db(x, onset, onset, sample_rate, p).1;
+    let from_attack = onset_ratios_db(x, onset, attack.max(onset), sample_rate, p).1;
+    from_onset.max(from_attack)
 }
 
 /// Normalised autocorrelation, computed with an FFT (a 40 ms window at 48 kHz has 1,920
@@ -494,8 +528,35 @@ mod tests {
         for v in &mut x[500..510] {
             *v = 0.1;
         }
-        let (peak, energy) = onset_ratios_db(&x, 500, sr, &EvidenceParams::default());
+        let (peak, energy) = onset_ratios_db(&x, 500, 500, sr, &EvidenceParams::default());
         assert!((peak - 20.0).abs() < 0.01 && (energy - 20.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_low_blast_is_measured_against_the_background_before_its_onset() {
+        // At 1 kHz: a constant background at 0.01, a sound whose first part (0.6, 55 ms) comes
+        // before its attack (1.0): against the 200 ms before the attack, which hold the first
+        // part, the attack rises 10 dB; against the background before the onset, 40 dB (the
+        // first part alone 35.6 dB).
+        let sr = 1000;
+        let mut x = vec![0.01f32; 1000];
+        for (i, v) in x[500..].iter_mut().enumerate() {
+            *v = if i < 55 { 0.6 } else { 1.0 };
+        }
+        let p = EvidenceParams::default();
+        let at_attack = onset_ratios_db(&x, 555, 555, sr, &p).1;
+        assert!((at_attack - 10.0).abs() < 0.5, "{at_attack}");
+        let blast = blast_onset_db(&x, 500, 555, sr, &p);
+        assert!((blast - 40.0).abs() < 0.01, "{blast}");
+        // A crack: a brief click at the onset (24 dB over its 10 ms), the background again,
+        // the blast 20 ms later (29.5 dB).
+        let mut y = vec![0.01f32; 1000];
+        y[500] = 0.5;
+        for v in &mut y[520..] {
+            *v = 0.3;
+        }
+        let blast = blast_onset_db(&y, 500, 520, sr, &p);
+        assert!((blast - 29.54).abs() < 0.01, "{blast}");
     }
 
     #[test]
@@ -526,7 +587,7 @@ mod tests {
         for v in &mut x[3..13] {
             *v = 0.1;
         }
-        let (peak, energy) = onset_ratios_db(&x, 3, sr, &EvidenceParams::default());
+        let (peak, energy) = onset_ratios_db(&x, 3, 3, sr, &EvidenceParams::default());
         assert!(
             (peak - 20.0).abs() < 0.01 && (energy - 20.0).abs() < 0.01,
             "{peak} {energy}"
