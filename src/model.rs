@@ -297,6 +297,11 @@ pub struct Repeat {
     pub correlation: f64,
     /// Its level against that waveform, in dB.
     pub level_db: f64,
+    /// Whether it was found only on the first difference of the signal (the whitened search,
+    /// `params.burst.repeat.whiten`), where `correlation` and `level_db` were measured.
+    /// False in reports written before it.
+    #[serde(default)]
+    pub whitened: bool,
 }
 
 /// Gunshot-like events closer together than the burst gap.

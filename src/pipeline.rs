@@ -409,8 +409,13 @@ fn add_repeats(
                 } else {
                     ("event", "the same sound again")
                 };
+                let on = if m.whitened {
+                    " on the signal's first difference"
+                } else {
+                    ""
+                };
                 format!(
-                    "repeats the {kind} at {of_s:.3} s (correlation {correlation:.2}, \
+                    "repeats the {kind} at {of_s:.3} s (correlation {correlation:.2}{on}, \
                      {level_db:+.1} dB): {story}"
                 )
             };
@@ -418,6 +423,7 @@ fn add_repeats(
                 of_s,
                 correlation: round_to(m.correlation, 3),
                 level_db: round_to(m.level_db, 2),
+                whitened: m.whitened,
             });
             match m.event {
                 // An impulsive group only adds what the detector missed.

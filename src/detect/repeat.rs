@@ -178,6 +178,9 @@ pub struct Member {
     pub correlation: f64,
     /// Level against the template, dB (0 for the anchor).
     pub level_db: f64,
+    /// Whether it was found only on the signal's first difference (`whiten`), where
+    /// `correlation` and `level_db` were measured.
+    pub whitened: bool,
     /// The reported event it is, if any (index into the seeds).
     pub event: Option<usize>,
 }
@@ -287,16 +290,15 @@ pub fn groups(
             onset,
             correlation: 1.0,
             level_db: 0.0,
+            whitened: false,
             event: Some(a),
         }];
         let mut frontier = vec![onset];
         while let Some(t0) = frontier.pop() {
             let lo = (t0 - lead).saturating_sub(gap);
             let hi = (t0 - lead + n + gap).min(x.len());
-            for (at, correlation, level_db) in
-                CORRELATOR.with_borrow_mut(|c| copies(c, template, &x[lo..hi], sep, p))
-            {
-                let t = lo + at + lead;
+            for found in CORRELATOR.with_borrow_mut(|c| copies(c, template, &x[lo..hi], sep, p)) {
+                let t = lo + found.lag + lead;
                 if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
                     continue;
                 }
@@ -307,8 +309,9 @@ pub fn groups(
                 }
                 members.push(Member {
                     onset: t,
-                    correlation,
-                    level_db,
+                    correlation: found.correlation,
+                    level_db: found.level_db,
+                    whitened: found.whitened,
                     event,
                 });
                 frontier.push(t);
@@ -503,27 +506,47 @@ impl Normalised {
     }
 }
 
+/// A copy found in a segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Found {
+    /// Lag: the window starting there.
+    lag: usize,
+    /// Normalised correlation with the template.
+    correlation: f64,
+    /// Level against the template, dB.
+    level_db: f64,
+    /// Found on the first differences only.
+    whitened: bool,
+}
+
 /// Copies of `template` in `seg` (see `copies_in`), searched on the signal as it is and, with
-/// `whiten`, on its first difference too: a copy found there stands, and one found only on
-/// the signal as it is is added where the differenced search found none within `sep`.
+/// `whiten`, on its first difference too: a copy found there is added where the search on the
+/// signal as it is found none within `sep`. In lag order.
 fn copies(
     correlator: &mut Correlator<f32>,
     template: &[f32],
     seg: &[f32],
     sep: usize,
     p: &RepeatParams,
-) -> Vec<(usize, f64, f64)> {
-    if !p.whiten {
-        return copies_in(correlator, template, seg, sep, p);
-    }
-    let white = copies_in(correlator, &difference(template), &difference(seg), sep, p);
-    let mut out = white.clone();
-    for c in copies_in(correlator, template, seg, sep, p) {
-        if !white.iter().any(|w| w.0.abs_diff(c.0) < sep) {
-            out.push(c);
+) -> Vec<Found> {
+    let mut out = copies_in(correlator, template, seg, sep, p, false);
+    if p.whiten {
+        let white = copies_in(
+            correlator,
+            &difference(template),
+            &difference(seg),
+            sep,
+            p,
+            true,
+        );
+        let plain = out.len();
+        for c in white {
+            if !out[..plain].iter().any(|o| o.lag.abs_diff(c.lag) < sep) {
+                out.push(c);
+            }
         }
+        out.sort_by_key(|c| c.lag);
     }
-    out.sort_by_key(|c| c.0);
     out
 }
 
@@ -535,16 +558,17 @@ fn difference(x: &[f32]) -> Vec<f32> {
     out
 }
 
-/// Copies of `template` in `seg`: (lag, correlation, level dB) of every peak of the normalised
-/// correlation that is the highest within `sep` lags either side, reaches `min_correlation`
-/// and is within `level_db` of the template's level, in lag order.
+/// Copies of `template` in `seg`: every peak of the normalised correlation that is the highest
+/// within `sep` lags either side, reaches `min_correlation` and is within `level_db` of the
+/// template's level, in lag order (`whitened`: what the two signals are, for the record).
 fn copies_in(
     correlator: &mut Correlator<f32>,
     template: &[f32],
     seg: &[f32],
     sep: usize,
     p: &RepeatParams,
-) -> Vec<(usize, f64, f64)> {
+    whitened: bool,
+) -> Vec<Found> {
     let Some(c) = Normalised::of(correlator, template, seg) else {
         return Vec::new();
     };
@@ -562,7 +586,12 @@ fn copies_in(
     };
     peaks(c.lags(), sep, |k| c.ncc(k), candidate)
         .into_iter()
-        .map(|k| (k, c.ncc(k), level_db(k)))
+        .map(|k| Found {
+            lag: k,
+            correlation: c.ncc(k),
+            level_db: level_db(k),
+            whitened,
+        })
         .collect()
 }
 
