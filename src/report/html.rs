@@ -197,7 +197,8 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "logistic model over measured evidence, and timed in the waveform at the first sample reaching 10 % of the "
                     "event's peak, on the decoded timeline with encoder priming removed. The other rounds of a burst, and "
                     "repeated knocks or blows, are also found as near-copies of a reported sound's waveform (normalised "
-                    "cross-correlation, at nearly the same level); such events say so first in their reasons. A weaker "
+                    "cross-correlation, at nearly the same level, on the waveform and on its first difference, which "
+                    "brings out low, rumbling sounds); such events say so first in their reasons. A weaker "
                     "late copy of a shot is listed as its echo, not as another event." }
                 p { "The gunshot score (0 to 1) weighs measured features with weights fitted on a labelled development set: "
                     "rise time, level above the background, spectral centroid (with the background's spectrum taken away) and "
