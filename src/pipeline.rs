@@ -469,6 +469,17 @@ fn add_repeats(
                         d.evidence.voicing_pitch_hz = voiced.pitch_hz;
                     }
                     let f = measure_detection(signal, channel, &d, p);
+                    // A copy of another sound that overlaps it is a later part of that sound
+                    // (`RepeatParams::impulsive_apart`).
+                    if !g.gunshot && p.burst.repeat.impulsive_apart {
+                        let end = |peak: usize, decay_ms: f64| {
+                            peak + (decay_ms.max(0.0) / 1e3 * sr).round() as usize
+                        };
+                        let anchor = (a.onset, end(a.peak, found[g.anchor].f.decay_ms));
+                        if repeat::overlap(anchor, (d.onset, end(d.peak, f.decay_ms))) {
+                            continue;
+                        }
+                    }
                     let mut v = classify::classify(&f, &d.evidence, &p.classify);
                     called_a_copy(&mut v, &class, what(m.correlation, m.level_db));
                     // Its own measurements are taken in the previous round's tail: the pooled
