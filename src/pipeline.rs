@@ -366,6 +366,76 @@ fn drop_reflections(
         .collect()
 }
 
+/// One event per sound: of two reported events (in time order) that start less than
+/// `min_interval` samples apart (`peaks.min_interval_s`, the detector's own least spacing of
+/// two events), one is kept, with a reason naming the other. They are one sound read twice,
+/// as when a shot's crack search takes a double report's first blast for the crack and times
+/// the second from it, next to the first blast's own event (on the Freedoom check sets five
+/// such pairs 1-6 ms apart). The gunshot-like reading is kept when only one is (it is the one
+/// a reviewer must not miss), else the one with the higher detection score.
+fn one_per_sound(found: Vec<Found>, min_interval: usize, sr: f64) -> Vec<Found> {
+    let readings: Vec<Reading> = found
+        .iter()
+        .map(|f| Reading {
+            onset: f.d.onset,
+            gunshot: f.v.class == classify::GUNSHOT,
+            score: f.d.score,
+        })
+        .collect();
+    let plan = one_per_sound_plan(&readings, min_interval);
+    let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(plan.len());
+    for (keep, others) in plan {
+        let Some(mut kept) = slots[keep].take() else {
+            continue;
+        };
+        for o in others {
+            if let Some(other) = slots[o].take() {
+                kept.v.reasons.push(format!(
+                    "one sound with the {} reading {:+.1} ms from it, reported once",
+                    other.v.class,
+                    (other.d.onset as f64 - kept.d.onset as f64) / sr * 1e3
+                ));
+            }
+        }
+        out.push(kept);
+    }
+    out
+}
+
+/// What [`one_per_sound_plan`] weighs of a reported event.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    onset: usize,
+    gunshot: bool,
+    score: f64,
+}
+
+/// For readings in time order: which to keep, each with the ones merged into it. Each reading
+/// is weighed against the last one kept: within `min_interval` of it, one of the two stays.
+fn one_per_sound_plan(r: &[Reading], min_interval: usize) -> Vec<(usize, Vec<usize>)> {
+    let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, e) in r.iter().enumerate() {
+        match out.last_mut() {
+            Some((k, merged)) if e.onset.saturating_sub(r[*k].onset) < min_interval => {
+                let later_kept = match (e.gunshot, r[*k].gunshot) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    _ => e.score > r[*k].score,
+                };
+                if later_kept {
+                    merged.push(*k);
+                    *k = i;
+                } else {
+                    merged.push(i);
+                }
+            }
+            _ => out.push((i, Vec::new())),
+        }
+    }
+    out
+}
+
 /// Finds the copies of the reported gunshots and impulsive events (`detect::repeat`): reported
 /// events that are copies of a gunshot are called gunshot-like and re-timed on their group's
 /// clock; the copies that are no reported event are measured and added. `seen` is every
@@ -1124,6 +1194,11 @@ fn analyse_mixed(
     add_repeats(&mut found, signal, &channel, &seen, p);
     found.sort_by_key(|e| e.d.onset);
     let found = drop_reflections(found, mono, signal.sample_rate, p);
+    let found = one_per_sound(
+        found,
+        (p.detect.peaks.min_interval_s * sr).round() as usize,
+        sr,
+    );
     // A clip trimmed at a shot begins inside it: say so when no event accounts for it.
     let head = (p.detect.silence.begins_inside_window_s * sr).round() as usize;
     if found.first().is_none_or(|e| e.d.onset > head)
@@ -1419,4 +1494,46 @@ fn analyse_mixed(
         warnings,
     };
     Ok((analysis, overview))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(onset: usize, gunshot: bool, score: f64) -> Reading {
+        Reading {
+            onset,
+            gunshot,
+            score,
+        }
+    }
+
+    #[test]
+    fn two_readings_of_one_sound_are_reported_once() {
+        // 50 ms at 48 kHz: 2,400 samples.
+        let min = 2_400;
+        // A double report's first blast (explosion-like, stronger) and the gunshot reading
+        // timed from it 1 ms later: the gunshot reading stays, whichever comes first.
+        assert_eq!(
+            one_per_sound_plan(&[r(1_000, false, 0.9), r(1_048, true, 0.5)], min),
+            vec![(1, vec![0])]
+        );
+        assert_eq!(
+            one_per_sound_plan(&[r(1_000, true, 0.5), r(1_048, false, 0.9)], min),
+            vec![(0, vec![1])]
+        );
+        // Alike readings: the higher detection score.
+        assert_eq!(
+            one_per_sound_plan(&[r(1_000, true, 0.5), r(2_000, true, 0.7)], min),
+            vec![(1, vec![0])]
+        );
+        // Rounds of a burst 80 ms apart are separate sounds.
+        assert_eq!(
+            one_per_sound_plan(
+                &[r(0, true, 0.9), r(3_840, true, 0.9), r(7_680, true, 0.9)],
+                min
+            ),
+            vec![(0, vec![]), (1, vec![]), (2, vec![])]
+        );
+    }
 }
