@@ -366,6 +366,75 @@ fn drop_reflections(
         .collect()
 }
 
+/// Events (in time order) without the `impulsive` sounds that start before the sound before
+/// them has died away (its `end_s`), when that sound is not gunshot-like: each is a later part
+/// of it, named in its reasons (`ClassifyParams::later_parts`). Gunshot-like sounds are never
+/// taken for a part, nor does a gunshot-like sound own one.
+fn later_parts(events: Vec<Event>) -> Vec<Event> {
+    let sounds: Vec<Sounding> = events
+        .iter()
+        .map(|e| Sounding {
+            onset_s: e.onset_s,
+            end_s: e.end_s,
+            gunshot: e.class == classify::GUNSHOT,
+            impulsive: e.class == classify::IMPULSIVE,
+        })
+        .collect();
+    let owners = later_parts_plan(&sounds);
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    // Index in `out` of each kept event.
+    let mut at = vec![usize::MAX; events.len()];
+    for (j, e) in events.into_iter().enumerate() {
+        match owners[j] {
+            Some(owner) => {
+                let o = &mut out[at[owner]];
+                o.reasons.push(format!(
+                    "goes on into a later part at {:.3} s ({:+.0} ms, before it has died \
+                     away), reported with it",
+                    e.onset_s,
+                    (e.onset_s - o.onset_s) * 1e3
+                ));
+            }
+            None => {
+                at[j] = out.len();
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// What [`later_parts_plan`] needs of an event.
+#[derive(Debug, Clone, Copy)]
+struct Sounding {
+    onset_s: f64,
+    end_s: f64,
+    gunshot: bool,
+    impulsive: bool,
+}
+
+/// For events in time order, the kept event each is a later part of (`None`: kept). The sound
+/// compared is the last one heard that is not gunshot-like, itself a part or not; a part's
+/// owner is that sound's owner.
+fn later_parts_plan(sounds: &[Sounding]) -> Vec<Option<usize>> {
+    let mut owners = vec![None; sounds.len()];
+    // The last sound that is not gunshot-like: its end, and the kept event that owns it.
+    let mut last: Option<(f64, usize)> = None;
+    for (j, e) in sounds.iter().enumerate() {
+        if e.gunshot {
+            continue;
+        }
+        match last {
+            Some((end, owner)) if e.impulsive && e.onset_s < end => {
+                owners[j] = Some(owner);
+                last = Some((e.end_s, owner));
+            }
+            _ => last = Some((e.end_s, j)),
+        }
+    }
+    owners
+}
+
 /// One event per sound: of two reported events (in time order) that start less than
 /// `min_interval` samples apart (`peaks.min_interval_s`, the detector's own least spacing of
 /// two events), one is kept, with a reason naming the other. They are one sound read twice,
@@ -1464,6 +1533,9 @@ fn analyse_mixed(
             );
         }
     }
+    if p.classify.later_parts {
+        events = later_parts(events);
+    }
     for (k, e) in events.iter_mut().enumerate() {
         e.id = k + 1;
         if let Some(t) = &transcript {
@@ -1506,6 +1578,44 @@ mod tests {
             gunshot,
             score,
         }
+    }
+
+    fn sounding(onset_s: f64, end_s: f64, class: &str) -> Sounding {
+        Sounding {
+            onset_s,
+            end_s,
+            gunshot: class == classify::GUNSHOT,
+            impulsive: class == classify::IMPULSIVE,
+        }
+    }
+
+    #[test]
+    fn a_sound_that_starts_before_the_one_before_has_died_away_is_a_part_of_it() {
+        use classify::{EXPLOSION, GUNSHOT, IMPULSIVE};
+        // A door: a weak first part, the louder thud 70 ms later, a rattle 0.3 s later (inside
+        // the thud); then a knock well after it.
+        let door = [
+            sounding(1.0, 1.5, IMPULSIVE),
+            sounding(1.07, 1.9, IMPULSIVE),
+            sounding(1.8, 1.85, IMPULSIVE),
+            sounding(2.5, 2.55, IMPULSIVE),
+        ];
+        assert_eq!(later_parts_plan(&door), vec![None, Some(0), Some(0), None]);
+        // A gunshot-like sound inside the door's sound is reported, and owns no part either.
+        let shot = [
+            sounding(1.0, 1.5, IMPULSIVE),
+            sounding(1.1, 1.6, GUNSHOT),
+            sounding(1.2, 1.3, IMPULSIVE),
+            sounding(1.55, 1.7, IMPULSIVE),
+        ];
+        assert_eq!(later_parts_plan(&shot), vec![None, None, Some(0), None]);
+        // An explosion-like sound is never a part, but may own one.
+        let blast = [
+            sounding(1.0, 3.0, IMPULSIVE),
+            sounding(1.5, 4.0, EXPLOSION),
+            sounding(2.0, 2.1, IMPULSIVE),
+        ];
+        assert_eq!(later_parts_plan(&blast), vec![None, None, Some(1)]);
     }
 
     #[test]
