@@ -629,12 +629,14 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
             "1",
             "--burst-followers",
             "--no-repeats",
+            "--keep-later-parts",
         ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let analysis: earwitness::model::Analysis =
         serde_json::from_slice(&std::fs::read(dir.path().join("events.json")).unwrap()).unwrap();
+    assert!(!analysis.params.classify.later_parts);
     assert_eq!(analysis.params.detect.score.threshold, 0.9);
     assert_eq!(analysis.params.classify.gunshot_min_score, 1.0);
     assert!(analysis.params.burst.follow.enabled);

@@ -211,6 +211,12 @@ pub struct ThresholdArgs {
     /// for the onsets of words and listed under `set_aside` in events.json instead).
     #[arg(long)]
     pub keep_word_onsets: bool,
+    /// Report as an event of its own an impulsive sound that starts before the sound before it
+    /// has died away (by default, when neither is gunshot-like, it is taken for a later part of
+    /// that sound, such as a door's thud after its latch, and named in that event's reasons:
+    /// `params.classify.later_parts`).
+    #[arg(long)]
+    pub keep_later_parts: bool,
 }
 
 impl ThresholdArgs {
@@ -222,6 +228,7 @@ impl ThresholdArgs {
         p.burst.repeat.enabled = !self.no_repeats;
         p.classify.pace.enabled = !self.no_pace;
         p.classify.rounds.pace.enabled = !self.no_rounds;
+        p.classify.later_parts = !self.keep_later_parts;
         p.transcript.syllables.enabled = !self.keep_word_onsets;
         p.speech.enabled = !self.keep_word_onsets;
         p
