@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
 use crate::detect::{
-    components, evidence, follow, odf, peaks, refine, repeat, score, silence, speech, syllables,
+    components, evidence, follow, gates, odf, peaks, refine, repeat, score, silence, speech,
+    syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify, pace};
@@ -371,16 +372,16 @@ fn drop_reflections(
 /// of it, named in its reasons (`ClassifyParams::later_parts`). Gunshot-like sounds are never
 /// taken for a part, nor does a gunshot-like sound own one.
 fn later_parts(events: Vec<Event>) -> Vec<Event> {
-    let sounds: Vec<Sounding> = events
+    let sounds: Vec<gates::Sounding> = events
         .iter()
-        .map(|e| Sounding {
+        .map(|e| gates::Sounding {
             onset_s: e.onset_s,
             end_s: e.end_s,
             gunshot: e.class == classify::GUNSHOT,
             impulsive: e.class == classify::IMPULSIVE,
         })
         .collect();
-    let owners = later_parts_plan(&sounds);
+    let owners = gates::later_parts_plan(&sounds);
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     // Index in `out` of each kept event.
     let mut at = vec![usize::MAX; events.len()];
@@ -404,37 +405,6 @@ fn later_parts(events: Vec<Event>) -> Vec<Event> {
     out
 }
 
-/// What [`later_parts_plan`] needs of an event.
-#[derive(Debug, Clone, Copy)]
-struct Sounding {
-    onset_s: f64,
-    end_s: f64,
-    gunshot: bool,
-    impulsive: bool,
-}
-
-/// For events in time order, the kept event each is a later part of (`None`: kept). The sound
-/// compared is the last one heard that is not gunshot-like, itself a part or not; a part's
-/// owner is that sound's owner.
-fn later_parts_plan(sounds: &[Sounding]) -> Vec<Option<usize>> {
-    let mut owners = vec![None; sounds.len()];
-    // The last sound that is not gunshot-like: its end, and the kept event that owns it.
-    let mut last: Option<(f64, usize)> = None;
-    for (j, e) in sounds.iter().enumerate() {
-        if e.gunshot {
-            continue;
-        }
-        match last {
-            Some((end, owner)) if e.impulsive && e.onset_s < end => {
-                owners[j] = Some(owner);
-                last = Some((e.end_s, owner));
-            }
-            _ => last = Some((e.end_s, j)),
-        }
-    }
-    owners
-}
-
 /// One event per sound: of two reported events (in time order) that start less than
 /// `min_interval` samples apart (`peaks.min_interval_s`, the detector's own least spacing of
 /// two events), one is kept, with a reason naming the other. They are one sound read twice,
@@ -443,15 +413,15 @@ fn later_parts_plan(sounds: &[Sounding]) -> Vec<Option<usize>> {
 /// such pairs 1-6 ms apart). The gunshot-like reading is kept when only one is (it is the one
 /// a reviewer must not miss), else the one with the higher detection score.
 fn one_per_sound(found: Vec<Found>, min_interval: usize, sr: f64) -> Vec<Found> {
-    let readings: Vec<Reading> = found
+    let readings: Vec<gates::Reading> = found
         .iter()
-        .map(|f| Reading {
+        .map(|f| gates::Reading {
             onset: f.d.onset,
             gunshot: f.v.class == classify::GUNSHOT,
             score: f.d.score,
         })
         .collect();
-    let plan = one_per_sound_plan(&readings, min_interval);
+    let plan = gates::one_per_sound_plan(&readings, min_interval);
     let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(plan.len());
     for (keep, others) in plan {
@@ -468,39 +438,6 @@ fn one_per_sound(found: Vec<Found>, min_interval: usize, sr: f64) -> Vec<Found> 
             }
         }
         out.push(kept);
-    }
-    out
-}
-
-/// What [`one_per_sound_plan`] weighs of a reported event.
-#[derive(Debug, Clone, Copy)]
-struct Reading {
-    onset: usize,
-    gunshot: bool,
-    score: f64,
-}
-
-/// For readings in time order: which to keep, each with the ones merged into it. Each reading
-/// is weighed against the last one kept: within `min_interval` of it, one of the two stays.
-fn one_per_sound_plan(r: &[Reading], min_interval: usize) -> Vec<(usize, Vec<usize>)> {
-    let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, e) in r.iter().enumerate() {
-        match out.last_mut() {
-            Some((k, merged)) if e.onset.saturating_sub(r[*k].onset) < min_interval => {
-                let later_kept = match (e.gunshot, r[*k].gunshot) {
-                    (true, false) => true,
-                    (false, true) => false,
-                    _ => e.score > r[*k].score,
-                };
-                if later_kept {
-                    merged.push(*k);
-                    *k = i;
-                } else {
-                    merged.push(i);
-                }
-            }
-            _ => out.push((i, Vec::new())),
-        }
     }
     out
 }
@@ -1566,84 +1503,4 @@ fn analyse_mixed(
         warnings,
     };
     Ok((analysis, overview))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn r(onset: usize, gunshot: bool, score: f64) -> Reading {
-        Reading {
-            onset,
-            gunshot,
-            score,
-        }
-    }
-
-    fn sounding(onset_s: f64, end_s: f64, class: &str) -> Sounding {
-        Sounding {
-            onset_s,
-            end_s,
-            gunshot: class == classify::GUNSHOT,
-            impulsive: class == classify::IMPULSIVE,
-        }
-    }
-
-    #[test]
-    fn a_sound_that_starts_before_the_one_before_has_died_away_is_a_part_of_it() {
-        use classify::{EXPLOSION, GUNSHOT, IMPULSIVE};
-        // A door: a weak first part, the louder thud 70 ms later, a rattle 0.3 s later (inside
-        // the thud); then a knock well after it.
-        let door = [
-            sounding(1.0, 1.5, IMPULSIVE),
-            sounding(1.07, 1.9, IMPULSIVE),
-            sounding(1.8, 1.85, IMPULSIVE),
-            sounding(2.5, 2.55, IMPULSIVE),
-        ];
-        assert_eq!(later_parts_plan(&door), vec![None, Some(0), Some(0), None]);
-        // A gunshot-like sound inside the door's sound is reported, and owns no part either.
-        let shot = [
-            sounding(1.0, 1.5, IMPULSIVE),
-            sounding(1.1, 1.6, GUNSHOT),
-            sounding(1.2, 1.3, IMPULSIVE),
-            sounding(1.55, 1.7, IMPULSIVE),
-        ];
-        assert_eq!(later_parts_plan(&shot), vec![None, None, Some(0), None]);
-        // An explosion-like sound is never a part, but may own one.
-        let blast = [
-            sounding(1.0, 3.0, IMPULSIVE),
-            sounding(1.5, 4.0, EXPLOSION),
-            sounding(2.0, 2.1, IMPULSIVE),
-        ];
-        assert_eq!(later_parts_plan(&blast), vec![None, None, Some(1)]);
-    }
-
-    #[test]
-    fn two_readings_of_one_sound_are_reported_once() {
-        // 50 ms at 48 kHz: 2,400 samples.
-        let min = 2_400;
-        // A double report's first blast (explosion-like, stronger) and the gunshot reading
-        // timed from it 1 ms later: the gunshot reading stays, whichever comes first.
-        assert_eq!(
-            one_per_sound_plan(&[r(1_000, false, 0.9), r(1_048, true, 0.5)], min),
-            vec![(1, vec![0])]
-        );
-        assert_eq!(
-            one_per_sound_plan(&[r(1_000, true, 0.5), r(1_048, false, 0.9)], min),
-            vec![(0, vec![1])]
-        );
-        // Alike readings: the higher detection score.
-        assert_eq!(
-            one_per_sound_plan(&[r(1_000, true, 0.5), r(2_000, true, 0.7)], min),
-            vec![(1, vec![0])]
-        );
-        // Rounds of a burst 80 ms apart are separate sounds.
-        assert_eq!(
-            one_per_sound_plan(
-                &[r(0, true, 0.9), r(3_840, true, 0.9), r(7_680, true, 0.9)],
-                min
-            ),
-            vec![(0, vec![]), (1, vec![]), (2, vec![])]
-        );
-    }
 }

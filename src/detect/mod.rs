@@ -3,11 +3,13 @@
 //!
 //! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::locate ->
 //! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst, and
-//! with a transcript `syllables` sets aside the onsets of its words.
+//! with a transcript `syllables` sets aside the onsets of its words; `gates` decides which
+//! reported readings are one sound.
 
 pub mod components;
 pub mod evidence;
 pub mod follow;
+pub mod gates;
 pub mod odf;
 pub mod peaks;
 pub mod refine;
