@@ -124,8 +124,9 @@ pub struct RepeatParams {
     /// 0.67-0.86 against a spread of 0.02-0.05. On the OpenArena check scenes it finds 15-24
     /// more rounds (events F1 0.839 / 0.821 / 0.842 -> 0.849 / 0.822 / 0.852, gunshot F1 0.589
     /// / 0.535 / 0.577 -> 0.628 / 0.548 / 0.606); the devset does not move; on one Freedoom set
-    /// it adds three later thuds of a door-close sample (0.748 -> 0.744). Reports written
-    /// before it read as false (the search on the signal alone).
+    /// it added three later thuds of a door-close sample (0.748 -> 0.744), copies inside their
+    /// anchor's sound that `impulsive_apart` now takes away. Reports written before it read as
+    /// false (the search on the signal alone).
     #[serde(default)]
     pub whiten: bool,
     /// Whether a copy of a reported `impulsive` sound must lie outside that sound: one that
