@@ -411,7 +411,9 @@ fn later_parts(events: Vec<Event>) -> Vec<Event> {
 /// as when a shot's crack search takes a double report's first blast for the crack and times
 /// the second from it, next to the first blast's own event (on the Freedoom check sets five
 /// such pairs 1-6 ms apart). The gunshot-like reading is kept when only one is (it is the one
-/// a reviewer must not miss), else the one with the higher detection score.
+/// a reviewer must not miss), else the one with the higher detection score. The late
+/// reflections found of the other (`drop_reflections`) stay with the sound, as echoes of the
+/// one kept.
 fn one_per_sound(found: Vec<Found>, min_interval: usize, sr: f64) -> Vec<Found> {
     let readings: Vec<gates::Reading> = found
         .iter()
@@ -430,6 +432,8 @@ fn one_per_sound(found: Vec<Found>, min_interval: usize, sr: f64) -> Vec<Found> 
         };
         for o in others {
             if let Some(other) = slots[o].take() {
+                kept.late_echoes.extend(other.late_echoes);
+                kept.late_echoes.sort_unstable();
                 kept.v.reasons.push(format!(
                     "one sound with the {} reading {:+.1} ms from it, reported once",
                     other.v.class,

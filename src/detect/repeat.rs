@@ -121,8 +121,8 @@ pub struct RepeatParams {
     /// energy below 300 Hz) has few degrees of freedom in `template_s`: its template
     /// correlates with any low sound at 0.2-0.3, so the spread rule sets the bar near 1 and
     /// its copies (0.74-0.87) are not found. Differenced, the same copies correlate at
-    /// 0.67-0.86 against a spread of 0.02-0.05. On the OpenArena check scenes it finds 15-24
-    /// more rounds (events F1 0.839 / 0.821 / 0.842 -> 0.849 / 0.822 / 0.852, gunshot F1 0.589
+    /// 0.67-0.86 against a spread of 0.02-0.05. On the OpenArena check scenes it finds 5-17
+    /// more labelled sounds (6-18 more gunshots) for 0-4 false ones (events F1 0.839 / 0.821 / 0.842 -> 0.849 / 0.822 / 0.852, gunshot F1 0.589
     /// / 0.535 / 0.577 -> 0.628 / 0.548 / 0.606); the devset does not move; on one Freedoom set
     /// it added three later thuds of a door-close sample (0.748 -> 0.744), copies inside their
     /// anchor's sound that `impulsive_apart` now takes away. Reports written before it read as
