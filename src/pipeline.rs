@@ -1457,21 +1457,22 @@ fn analyse_mixed(
     }
     // A sound of a burst whose rounds are half or more gunshot-like is a round too, unless its own
     // measurements called it gunshot-like and a rule turned it (a step, a sound that goes on).
-    let gunshot_like: Vec<bool> = events
+    let calls: Vec<pace::Call> = events
         .iter()
-        .map(|e| e.class == classify::GUNSHOT)
+        .map(|e| pace::Call {
+            gunshot_like: e.class == classify::GUNSHOT,
+            gunshot_score: e.gunshot_score,
+        })
         .collect();
-    for (e, s) in events
+    for (e, b) in events
         .iter_mut()
-        .zip(pace::rounds(&sounds, &gunshot_like, &p.classify.rounds))
+        .zip(pace::rounds(&sounds, &calls, &p.classify.rounds))
     {
         let own = e.class == classify::IMPULSIVE && e.gunshot_score < p.classify.gunshot_min_score;
-        if let Some(s) = s.filter(|_| own) {
+        if let Some(b) = b.filter(|_| own) {
             e.class = classify::GUNSHOT.into();
-            e.reasons.insert(
-                0,
-                pace::rounds_reason(&s, e.gunshot_score, &p.classify.rounds),
-            );
+            e.reasons
+                .insert(0, pace::rounds_reason(&b, e.gunshot_score));
         }
     }
     if p.classify.later_parts {
