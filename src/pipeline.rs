@@ -1455,8 +1455,9 @@ fn analyse_mixed(
             e.reasons.insert(0, pace::reason(&s, e.gunshot_score));
         }
     }
-    // A sound of a burst whose rounds are half or more gunshot-like is a round too, unless its own
-    // measurements called it gunshot-like and a rule turned it (a step, a sound that goes on).
+    // A sound of a burst whose rounds are half or more gunshot-like, or whose gunshot scores
+    // average high enough, is a round too, unless its own measurements called it gunshot-like
+    // and a rule turned it (a step, a sound that goes on).
     let calls: Vec<pace::Call> = events
         .iter()
         .map(|e| pace::Call {

@@ -202,8 +202,9 @@ pub struct ThresholdArgs {
     #[arg(long)]
     pub no_pace: bool,
     /// Call gunshot-like only the sounds whose own measurements do: by default a sound that is
-    /// one of four or more like sounds 0.06-0.35 s apart, half or more gunshot-like, is called a
-    /// round of that burst (`params.classify.rounds` holds the rule's limits).
+    /// one of four or more like sounds 0.06-0.35 s apart, half or more gunshot-like or with
+    /// gunshot scores averaging 0.25 or more, is called a round of that burst
+    /// (`params.classify.rounds` holds the rule's limits).
     #[arg(long)]
     pub no_rounds: bool,
     /// Still report sounds with a voice-coloured spectrum that start where words are spoken,

@@ -112,8 +112,9 @@ pub struct ClassifyParams {
     /// A gunshot-like sound that is one of a series of like sounds at a walking pace is not
     /// called gunshot-like ([`super::pace`]).
     pub pace: super::pace::PaceParams,
-    /// A sound that is one of a series of like sounds at a firing pace, half or more gunshot-like,
-    /// is called gunshot-like ([`super::pace::RoundsParams`]).
+    /// A sound that is one of a series of like sounds at a firing pace, half or more gunshot-like
+    /// or with gunshot scores averaging high enough, is called gunshot-like
+    /// ([`super::pace::RoundsParams`]).
     pub rounds: super::pace::RoundsParams,
     /// Whether an `impulsive` sound that starts before the sound before it has died away (that
     /// sound's `end_s`: its envelope 20 dB below its peak, or down to the background) is
