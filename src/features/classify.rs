@@ -439,15 +439,23 @@ pub fn sustained(
     p: &ClassifyParams,
 ) -> Option<String> {
     let sustain = f.sustain_db?;
-    let bar = p
+    let low = p
         .sustained_low
         .filter(|low| f.centroid_hz <= low.max_centroid_hz && f.low_high_db >= low.min_low_high_db)
-        .map_or(p.sustained_min_db, |low| low.min_db.min(p.sustained_min_db));
+        .filter(|low| low.min_db < p.sustained_min_db);
+    let bar = low.map_or(p.sustained_min_db, |low| low.min_db);
     (class == GUNSHOT && sustain >= bar).then(|| {
+        // The lower bar is named, so that a reader sees why -20 dB goes on here.
+        let rumble = low.map_or(String::new(), |low| {
+            format!(
+                " (a very low sound, centroid {:.0} Hz: a rumble at {:+.0} dB or more)",
+                f.centroid_hz, low.min_db
+            )
+        });
         format!(
-            "goes on: {sustain:+.0} dB {:.1}-{:.1} s after its onset, where a single report has \
-             died away (an explosion, a machine, a door): not called gunshot-like despite its \
-             onset (gunshot score {gunshot_score:.2})",
+            "goes on: {sustain:+.0} dB {:.1}-{:.1} s after its onset{rumble}, where a single \
+             report has died away (an explosion, a machine, a door): not called gunshot-like \
+             despite its onset (gunshot score {gunshot_score:.2})",
             window_s.0, window_s.1
         )
     })
@@ -784,7 +792,14 @@ mod tests {
             sustained(GUNSHOT, v.gunshot_score, &f, window, &p)
         };
         let rumble = Some(SustainedLow::default());
-        assert!(low(-20.0, rumble).is_some_and(|r| r.starts_with("goes on: -20 dB")));
+        let reason = low(-20.0, rumble).expect("a rumble goes on");
+        assert!(
+            reason.starts_with(
+                "goes on: -20 dB 0.3-0.8 s after its onset (a very low sound, centroid 110 Hz: a \
+                 rumble at -25 dB or more), where"
+            ),
+            "{reason}"
+        );
         assert_eq!(low(-30.0, rumble), None, "died away");
         assert_eq!(low(-20.0, None), None, "older reports: the one bar");
         // A sound with more of its energy higher up keeps the one bar.
