@@ -560,6 +560,21 @@ mod tests {
         );
     }
 
+    /// Adds a sound's louder rest at `rest` (a full-scale decaying buzz) to `x` and checks that
+    /// the onset found from it is the sound's start, the first sample at 10 % from `start`.
+    fn louder_rest_found_from_the_start(x: &mut [f32], start: usize, rest: usize) {
+        for i in 0..4800 {
+            x[rest + i] += (-(i as f32) / 1200.0).exp() * if i % 2 == 0 { 1.0 } else { -1.0 };
+        }
+        let truth = start + x[start..].iter().position(|v| v.abs() >= 0.1).unwrap();
+        let l = locate(x, rest + 200, 48_000, &RefineParams::default()).unwrap();
+        assert!(
+            l.onset.abs_diff(truth) <= 5,
+            "onset {} truth {truth}",
+            l.onset
+        );
+    }
+
     #[test]
     fn a_lull_inside_a_sound_does_not_make_its_onset_late() {
         // A recorded round: 10 ms of report at 60 % of the peak (RMS about 35 %), a 5 ms lull
@@ -572,16 +587,7 @@ mod tests {
             x[start + i] += v.clamp(-0.6, 0.6);
         }
         let rest = start + 480 + 240;
-        for i in 0..4800 {
-            x[rest + i] += (-(i as f32) / 1200.0).exp() * if i % 2 == 0 { 1.0 } else { -1.0 };
-        }
-        let truth = start + x[start..].iter().position(|v| v.abs() >= 0.1).unwrap();
-        let l = locate(&x, rest + 200, sr, &RefineParams::default()).unwrap();
-        assert!(
-            l.onset.abs_diff(truth) <= 5,
-            "onset {} truth {truth}",
-            l.onset
-        );
+        louder_rest_found_from_the_start(&mut x, start, rest);
         let p = RefineParams {
             bridge_gap_s: 0.0,
             ..RefineParams::default()
@@ -611,16 +617,7 @@ mod tests {
             x[lull + i] += 0.45 * (std::f32::consts::TAU * 300.0 * i as f32 / 48_000.0).sin();
         }
         let rest = lull + 384;
-        for i in 0..4800 {
-            x[rest + i] += (-(i as f32) / 1200.0).exp() * if i % 2 == 0 { 1.0 } else { -1.0 };
-        }
-        let truth = start + x[start..].iter().position(|v| v.abs() >= 0.1).unwrap();
-        let l = locate(&x, rest + 200, sr, &RefineParams::default()).unwrap();
-        assert!(
-            l.onset.abs_diff(truth) <= 5,
-            "onset {} truth {truth}",
-            l.onset
-        );
+        louder_rest_found_from_the_start(&mut x, start, rest);
         // Judged only at the raised threshold (reports written before the rule), the lull stops
         // the walk and the round is timed from its louder rest.
         let p = RefineParams {
