@@ -139,7 +139,7 @@ impl Default for RefineParams {
 /// a run below the bar. The lower bar lets more of the background through, so what the lull
 /// joins must be stronger than a first wavefront elsewhere: `min_rms` of the peak. On the
 /// devset and the six check sets (`scripts/check-sets.sh`, `earwitness evaluate`) 76 onsets
-/// late by more than 5 ms come within 5 ms (gatling and machine-gun rounds, two mostly) and 8
+/// late by more than 5 ms come within 5 ms (gatling and machine-gun rounds mostly) and 8
 /// within 5 ms go beyond it (low sounds at 0-9 dB, taken back into their background); the
 /// devset's onset p95 stays 3.6 ms. Factor 1.5 instead of 2 moves 31 the wrong way, 2.5 only 45
 /// the right way; `min_rms` 0.28 fixes 86 and breaks 12 (the devset's p95 4.1 ms), 0.35
@@ -175,8 +175,7 @@ impl Default for LoudBedBridge {
 /// background over the lull does not rise out of silence in the devset: no onset moves there.
 /// On the six check sets 37 onsets late by more than 5 ms come within 5 ms (all `mech2`
 /// steps; of the 63 still late, 52 are below 9 dB over their background), and one goes the
-/// other way; on two fresh sets made after it was chosen, 5
-/// and none. The silence matters: at 4.5 % of the peak 61 and 30 (the devset's onset p95 3.6
+/// other way; on two fresh sets made after it was chosen, 5 and none. The silence matters: at 4.5 % of the peak 61 and 30 (the devset's onset p95 3.6
 /// -> 4.4 ms), at 6 % 82 and 97; judged against the click instead (its RMS 4 times that of the
 /// 8 ms before it) 78 and 5 but the devset's p95 4.1 ms (3 times: 8.4 ms); without it, 119 and
 /// 178. Taken only across a lull walked over in the bridge passes (`bridge_gap_s`,
@@ -185,8 +184,8 @@ impl Default for LoudBedBridge {
 pub struct ClickLead {
     /// The click lasts at most this long (s; above the threshold, from its first sample to its
     /// last), no longer than the longest lull the bridge crosses (`bridge_gap_s`): a sound still
-    /// ringing before a blast is not its click (6 and 8 ms take 34 and 36 of the 37 steps
-    /// below)...
+    /// ringing before a blast is not its click (of the 37 steps the type's documentation
+    /// counts, 6 and 8 ms take 34 and 36)...
     pub max_s: f64,
     /// ...its largest magnitude, as a fraction of the peak, is at least...
     pub min_peak: f32,
