@@ -367,16 +367,16 @@ fn first_wavefront(
         let start = walk_back(x, end - 1, lo, threshold, gap);
         let rms = mean_sq(x, start, end).sqrt();
         let wavefront = end - start >= onset - end && rms >= join.min_rms;
-        let click = join.click.is_some_and(|c| {
-            let before = 2 * gap;
-            let largest = x[start..end].iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            start > lo + before
-                && end - start <= c.max_len
-                && largest >= c.min_peak
-                && rms >= c.min_rms
-                && mean_sq(x, start - before, start).sqrt() <= c.max_before_rms
-        });
-        if !wavefront && !click {
+        let joins = wavefront
+            || join.click.is_some_and(|c| {
+                let before = 2 * gap;
+                start > lo + before
+                    && end - start <= c.max_len
+                    && rms >= c.min_rms
+                    && x[start..end].iter().any(|v| v.abs() >= c.min_peak)
+                    && mean_sq(x, start - before, start).sqrt() <= c.max_before_rms
+            });
+        if !joins {
             return onset;
         }
         onset = start;
