@@ -132,8 +132,9 @@ impl Default for RefineParams {
 /// sinks below it: a recorded gatling round (a first report near the peak's level, 8-10 ms at
 /// -10 to -19 dB, then the louder rest 15 ms after the onset) fired 0.2 s after the last, whose
 /// 1 s sample still sounds, was timed from its louder rest, 15 ms late, and the copies of the
-/// burst's clearest round inherit that (OpenArena check sets: 62 of 181 gatling rounds more than
-/// 5 ms late; the label, like the devset's, counts from the first report). So the walk back
+/// burst's clearest round inherit that (OpenArena 41 and 42: 75 % and 22 % of the matched
+/// `vulcanf4b` rounds more than 5 ms late, most by 14-16 ms; the label, like the devset's,
+/// counts from the first report). So the walk back
 /// over the lull is tried again at a threshold nearer that background, `noise_factor` times its
 /// RMS, no lower than `peak_fraction` of the peak: the lull then holds the sound's own dips, not
 /// a run below the bar. The lower bar lets more of the background through, so what the lull
@@ -655,12 +656,17 @@ mod tests {
         }
     }
 
-    /// Adds a sound's louder rest at `rest` (a full-scale decaying buzz) to `x` and checks that
-    /// the onset found from it is the sound's start, the first sample at 10 % from `start`, with `p`.
-    fn louder_rest_found_from_the_start(x: &mut [f32], start: usize, rest: usize, p: RefineParams) {
+    /// Adds a sound's louder rest at `rest` to `x`: a full-scale decaying buzz.
+    fn add_louder_rest(x: &mut [f32], rest: usize) {
         for i in 0..4800 {
             x[rest + i] += (-(i as f32) / 1200.0).exp() * if i % 2 == 0 { 1.0 } else { -1.0 };
         }
+    }
+
+    /// Adds a sound's louder rest at `rest` ([`add_louder_rest`]) to `x` and checks that the
+    /// onset found from it is the sound's start, the first sample at 10 % from `start`, with `p`.
+    fn louder_rest_found_from_the_start(x: &mut [f32], start: usize, rest: usize, p: RefineParams) {
+        add_louder_rest(x, rest);
         let truth = start + x[start..].iter().position(|v| v.abs() >= 0.1).unwrap();
         let l = locate(x, rest + 200, 48_000, &p).unwrap();
         assert!(
@@ -750,27 +756,14 @@ mod tests {
             for (i, v) in noise(240, 0.04, 33).into_iter().enumerate() {
                 x[lull + i] += v;
             }
-            let rest = lull + 240;
-            for i in 0..4800 {
-                x[rest + i] += (-(i as f32) / 1200.0).exp() * if i % 2 == 0 { 1.0 } else { -1.0 };
-            }
-            (x, start, rest)
+            (x, start, lull + 240)
         };
-        let (x, start, rest) = step(0.002);
-        let truth = start + x[start..].iter().position(|v| v.abs() >= 0.1).unwrap();
-        let l = locate(&x, rest + 200, 48_000, &RefineParams::default()).unwrap();
-        assert!(
-            l.onset.abs_diff(truth) <= 5,
-            "onset {} truth {truth}",
-            l.onset
-        );
-        let p = RefineParams {
-            click_lead: None,
-            ..RefineParams::default()
-        };
-        let late = locate(&x, rest + 200, 48_000, &p).unwrap();
+        let (mut x, start, rest) = step(0.002);
+        louder_rest_found_from_the_start(&mut x, start, rest, RefineParams::default());
+        let late = locate(&x, rest + 200, 48_000, &no_click()).unwrap();
         assert!(late.onset >= rest - 5, "without the rule: {}", late.onset);
-        let (x, _, rest) = step(0.05);
+        let (mut x, _, rest) = step(0.05);
+        add_louder_rest(&mut x, rest);
         let l = locate(&x, rest + 200, 48_000, &RefineParams::default()).unwrap();
         assert!(l.onset >= rest - 5, "in noise: {}", l.onset);
     }
