@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The scene sets kept for checking, made and scored in one command: the devset, three Freedoom
-# sets (scripts/make-freedoom-scenes.py, seeds 11, 22, 33) and three OpenArena sets
+# sets (scripts/make-freedoom-scenes.py, seeds 11, 22, 33), three OpenArena sets
 # (scripts/make-openarena-scenes.py, seeds 41 and 42, and 43 with --unseen: only sound files the
-# devset does not use), 60 clips each, each scored by scripts/devset-eval.sh. One line per set:
+# devset does not use), and two sets of modelled sounds through the devset's codecs and recorder
+# effects (scripts/make-synthetic-scenes.py, seeds 51 and 52), 60 clips each, each scored by
+# scripts/devset-eval.sh. One line per set:
 # impulsive-event P / R / F1, gunshot P / R / F1, false gunshots per minute on its clips
 # without a shot.
 # Usage: scripts/check-sets.sh [OUT] [analyze options...]
 # The sets are made once under OUT/sets (the sound packages are downloaded there: the vizdoom
 # wheel from PyPI, openarena-data with apt-get download) and kept for the next run; predictions
-# go to OUT/pred. Needs python3 with numpy, scipy and soundfile, espeak-ng and dpkg-deb.
+# go to OUT/pred. Needs python3 with numpy, scipy and soundfile, espeak-ng, ffmpeg and dpkg-deb.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-/tmp/earwitness-check}"
@@ -31,10 +33,12 @@ make_set fd33 make-freedoom-scenes.py 33
 make_set oa41 make-openarena-scenes.py 41
 make_set oa42 make-openarena-scenes.py 42
 make_set oa43u make-openarena-scenes.py 43 --unseen
+make_set sy51 make-synthetic-scenes.py 51
+make_set sy52 make-synthetic-scenes.py 52
 summary() {
   grep -E '^\((a|b|d)\)' | sed -E 's/\(TP=[^)]*\)//; s/\(all detections[^)]*\)//; s/^\(a\) impulsive events */events /; s/^\(b\) gunshots */gunshots /; s/^\(d\) false gunshots\/min on no-gunshot clips = */false gunshots\/min /' | tr -s ' ' | paste -sd '|' -
 }
 printf '%-6s %s\n' devset "$("$root/scripts/devset-eval.sh" "$out/pred/devset" "$@" | summary)"
-for set in fd11 fd22 fd33 oa41 oa42 oa43u; do
+for set in fd11 fd22 fd33 oa41 oa42 oa43u sy51 sy52; do
   printf '%-6s %s\n' "$set" "$(DEVSET="$out/sets/$set" "$root/scripts/devset-eval.sh" "$out/pred/$set" "$@" | summary)"
 done
