@@ -144,6 +144,9 @@ pub struct Detection {
     pub evidence: evidence::Evidence,
     /// Detection score (0..1) from `evidence`.
     pub score: f64,
+    /// The score as measured when it was raised because no voice is heard after the onset
+    /// (`score::UnheardVoicing`); `score` is then the raised one.
+    pub unheard_from: Option<f64>,
 }
 
 impl Detection {
@@ -234,6 +237,7 @@ pub fn candidates_pooled(
             broadband: o.broadband[t],
             evidence: evidence::Evidence::default(),
             score: 0.0,
+            unheard_from: None,
         };
         // Two detections that refine to the same event keep the stronger.
         match out.last_mut() {
@@ -540,6 +544,7 @@ fn add_repeats(
                         broadband: 0.0,
                         evidence: near.map_or_else(evidence::Evidence::default, |c| c.2),
                         score: near.map_or(0.0, |c| c.1),
+                        unheard_from: None,
                     };
                     if near.is_none() {
                         let voiced =
@@ -1045,6 +1050,33 @@ fn analyse_mixed(
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+    // Voicing counted against a candidate only where a voice may be speaking
+    // (`score::UnheardVoicing`): asked of the speech detector only for the candidates it
+    // decides, over their own stretch.
+    if let Some(u) = p.detect.score.unheard_voicing {
+        let ear = speech::SpeechParams {
+            min_probability: u.min_probability,
+            min_speech_s: u.min_speech_s,
+            ..p.speech
+        };
+        // A candidate in the clip's first `pre_window_s` is left as scored: with nothing
+        // before it, its evidence is measured against what follows it
+        // (`evidence.late_background_s`), and a clip cut inside a sound begins with a part of
+        // it, which no voice follows either.
+        let first = p.detect.evidence.pre_window_s;
+        for d in found.iter_mut() {
+            let Some(typical) = score::without_voice(&d.evidence, &p.detect.score) else {
+                continue;
+            };
+            let t = d.onset as f64 / sr;
+            if t >= first
+                && !speech::heard_between(mono, signal.sample_rate, t, t + u.window_s, &ear)
+            {
+                d.unheard_from = Some(d.score);
+                d.score = typical;
+            }
+        }
+    }
     let channel = features::Channel {
         silent: silence::runs(mono, signal.sample_rate, &p.detect.silence),
         ..features::Channel::of(mono, signal.sample_rate, &p.measure)
@@ -1186,6 +1218,22 @@ fn analyse_mixed(
             }
             continue;
         };
+        if let (Some(before), Some(u)) = (d.unheard_from, p.detect.score.unheard_voicing) {
+            v.reasons.insert(
+                0,
+                format!(
+                    "periodic after its onset ({:.2}), as a voice is, but no voice is heard in \
+                     the {:.1} s from it (speech detector below {:.2}): taken for a ringing \
+                     resonance (a knock, a slam, a struck object), detection score {:.2} with \
+                     its voicing weighed as typical ({:.2} as measured)",
+                    d.evidence.voicing.unwrap_or(0.0),
+                    u.window_s,
+                    u.min_probability,
+                    d.score,
+                    before
+                ),
+            );
+        }
         if let follow::Kept::Follows(j) = why {
             v.reasons.push(format!(
                 "next round of the gunshot at {:.3} s (detection score {:.2}, below {:.2})",
