@@ -86,8 +86,9 @@ impl Default for ScoreParams {
 /// threshold that would pass it were its voicing typical of the candidates the model was
 /// fitted on (`weights::VOICING_MEAN`) is scored so when the trained speech detector
 /// (`detect::speech`, heard as recorded and slowed) finds no voice at all in the `window_s`
-/// after its onset: no 32 ms frame reaches `min_probability` for `min_speech_s`. A hint of a
-/// voice (Silero's own bar, 0.5, for one frame) keeps the voicing counted, as before.
+/// after its onset: no 32 ms frame reaches `min_probability` for `min_speech_s` (heard slowed,
+/// for `speech.slowed_min_speech_s`, as the word-onset rule asks). A hint of a voice (Silero's
+/// own bar, 0.5, for one frame) keeps the voicing counted, as before.
 ///
 /// Measured end to end (`scripts/check-sets.sh`, events F1 before -> after): devset 0.843 ->
 /// 0.851 (six knocks, door slams and hammer blows found, one of them a second reading of a
