@@ -170,9 +170,6 @@ def resonator(x, f, q, sr):
     return lfilter([g, 0, -g], [1, -2 * r * np.cos(2 * np.pi * f / sr), r * r], x)
 
 
-CLAP_Q = 1.0
-
-
 def room(rng, s, sr, prm):
     """s in a room of RT60 `prm["room_rt60_s"]` (the devset's modelled claps, knocks, hammer
     blows and door slams carry one of their own), 4-10 dB below the direct sound."""
@@ -196,7 +193,8 @@ def clap(rng, sr, prm):
     # Two resonators in cascade (the cupped hands' cavity): the devset's claps read a
     # peaky spectrum (flatness 0.07-0.18) with little below 500 Hz (low band 4-32 dB under
     # the high one).
-    return room(rng, resonator(resonator(s, prm["f0_hz"], CLAP_Q * prm["q"], sr), prm["f0_hz"], CLAP_Q * prm["q"], sr), sr, prm)
+    once = resonator(s, prm["f0_hz"], prm["q"], sr)
+    return room(rng, resonator(once, prm["f0_hz"], prm["q"], sr), sr, prm)
 
 
 def modes(rng, sr, freqs_decays, length_s, strike_s=0.0008):

@@ -434,13 +434,22 @@ fn mean_sq(x: &[f32], a: usize, b: usize) -> f32 {
 /// `crack_over_gap` times the mean energy between it and the blast at `blast`, and at least
 /// `crack_over_after` times that of the `crack_after_s` after it. A sound still ringing before
 /// the blast, or one still building up (a plosive's release), is not a crack.
-fn stands_alone(x: &[f32], first: usize, blast: usize, sample_rate: u32, p: &RefineParams) -> bool {
+/// `over_gap` is the bar: `crack_over_gap` in the broadband signal, `faint_crack_over_gap` in
+/// the band [`faint_crack`] searches.
+fn stands_alone(
+    x: &[f32],
+    first: usize,
+    blast: usize,
+    sample_rate: u32,
+    p: &RefineParams,
+    over_gap: f32,
+) -> bool {
     let samples = |s: f64| (s * f64::from(sample_rate)).round() as usize;
     let crack_end = first + samples(p.crack_max_s).max(1);
     let crack = mean_sq(x, first, crack_end);
     let gap_end = blast.saturating_sub(samples(p.crack_gap_guard_s));
     over_at_once(x, first, blast, sample_rate, p)
-        && (gap_end <= crack_end || crack >= p.crack_over_gap * mean_sq(x, crack_end, gap_end))
+        && (gap_end <= crack_end || crack >= over_gap * mean_sq(x, crack_end, gap_end))
 }
 
 /// A crack from `start` is over within `crack_max_s`: its mean energy there is at least
@@ -486,7 +495,7 @@ pub fn trailing_blast(
     let threshold = (p.peak_fraction * blast_peak).max(p.noise_factor * noise_rms);
     let quiet = samples(p.attack_quiet_run_s).max(1);
     let blast = walk_back(x, first, crack_end.max(lo), threshold, quiet);
-    stands_alone(x, onset, blast, sample_rate, p).then_some(blast)
+    stands_alone(x, onset, blast, sample_rate, p, p.crack_over_gap).then_some(blast)
 }
 
 /// The earliest sample of a precursor in the `precursor_*` window before `onset`, if any.
@@ -508,7 +517,7 @@ fn precursor(
     let noise_rms = (x[nlo..lo].iter().map(|v| v * v).sum::<f32>() / (lo - nlo) as f32).sqrt();
     let level = (p.peak_fraction * peak_abs).max(p.precursor_noise_factor * noise_rms);
     let first = lo + x[lo..hi].iter().position(|v| v.abs() >= level)?;
-    stands_alone(x, first, onset, sample_rate, p).then_some(())?;
+    stands_alone(x, first, onset, sample_rate, p, p.crack_over_gap).then_some(())?;
     Some(first)
 }
 
@@ -571,11 +580,8 @@ pub fn faint_crack(x: &[f32], blast: usize, sample_rate: u32, p: &RefineParams) 
     // stand alone in the band before the blast, as a broadband precursor must in `x`.
     let from = peak.saturating_sub(samples(p.crack_max_s)).max(a);
     let first = (from..=peak).find(|&i| band(i).abs() >= 0.5 * top)?;
-    let band_bar = RefineParams {
-        crack_over_gap: p.faint_crack_over_gap.unwrap_or(p.crack_over_gap),
-        ..*p
-    };
-    stands_alone(&y, first - a, blast - a, sample_rate, &band_bar).then_some(first)
+    let bar = p.faint_crack_over_gap.unwrap_or(p.crack_over_gap);
+    stands_alone(&y, first - a, blast - a, sample_rate, p, bar).then_some(first)
 }
 
 #[cfg(test)]
