@@ -475,6 +475,9 @@ fn add_repeats(
     let e = &p.detect.evidence;
     let voicing_len = ((e.voicing_end_s - e.voicing_start_s).max(0.0) * sr).round() as usize;
     let voicing_plan = evidence::Voicing::new(voicing_len);
+    let template = (p.burst.repeat.template_s * sr).round() as usize;
+    let lead = (p.burst.repeat.lead_s * sr).round() as usize;
+    let crack_len = (p.detect.refine.crack_max_s * sr).round().max(1.0) as usize;
     for g in groups {
         let a = found[g.anchor].d;
         // The anchor on the group's clock: every copy is the anchor moved by its lag.
@@ -509,6 +512,44 @@ fn add_repeats(
                 level_db: round_to(m.level_db, 2),
                 whitened: m.whitened,
             });
+            // The anchor's crack (or other precursor) came first, and a copy matched on the
+            // blast after it may have none: another shooter's round, or one whose bullet passed
+            // elsewhere. The template's clock would time it from where the anchor's crack lies,
+            // on the background alone. A copy is the anchor scaled by its gain (`level_db`);
+            // where its crack's peak, there, falls more than `repeat.level_db` short of the
+            // anchor's so scaled and no crack of its own is found before its blast
+            // (`refine::crack_before`), it is timed from its blast instead.
+            let uncracked = a
+                .main_onset
+                .filter(|_| m.event != Some(g.anchor))
+                .and_then(|main| {
+                    let top = |from: usize, to: usize| {
+                        let to = to.min(mono.len());
+                        mono[from.min(to)..to]
+                            .iter()
+                            .fold(0.0f32, |t, v| t.max(v.abs()))
+                    };
+                    let crack_db = |at: usize| {
+                        let peak = top(at.saturating_sub(lead), at + crack_len);
+                        20.0 * f64::from(peak.max(f32::MIN_POSITIVE)).log10()
+                    };
+                    let expected = crack_db(a.onset) + m.level_db;
+                    if crack_db(m.onset) >= expected - p.burst.repeat.level_db {
+                        return None;
+                    }
+                    let blast = shift(main);
+                    let peak_abs = top(blast, blast + template);
+                    refine::crack_before(mono, blast, peak_abs, sample_rate, &p.detect.refine)
+                        .is_none()
+                        .then_some(blast)
+                });
+            let no_crack = |blast: usize| {
+                format!(
+                    "no crack of its own before its blast: timed from the blast, {:.1} ms after \
+                     where its anchor's crack puts it",
+                    (blast - m.onset) as f64 / sr * 1e3
+                )
+            };
             match m.event {
                 // An impulsive group only adds what the detector missed.
                 Some(_) if !g.gunshot => {}
@@ -525,6 +566,11 @@ fn add_repeats(
                     let e = &mut found[i];
                     e.d.onset = m.onset;
                     called_a_copy(&mut e.v, classify::GUNSHOT, what(m.correlation, m.level_db));
+                    if let Some(blast) = uncracked {
+                        e.d.onset = blast;
+                        e.d.main_onset = None;
+                        e.v.reasons.insert(1, no_crack(blast));
+                    }
                     e.repeat = repeat;
                 }
                 None => {
@@ -535,8 +581,8 @@ fn add_repeats(
                         .iter()
                         .min_by_key(|c| c.0.abs_diff(m.onset));
                     let mut d = Detection {
-                        onset: m.onset,
-                        main_onset: a.main_onset.map(shift),
+                        onset: uncracked.unwrap_or(m.onset),
+                        main_onset: a.main_onset.map(shift).filter(|_| uncracked.is_none()),
                         attack: shift(a.attack),
                         peak,
                         peak_abs: mono[peak].abs(),
@@ -567,6 +613,9 @@ fn add_repeats(
                     }
                     let mut v = classify::classify(&f, &d.evidence, &p.classify);
                     called_a_copy(&mut v, &class, what(m.correlation, m.level_db));
+                    if let Some(blast) = uncracked {
+                        v.reasons.insert(1, no_crack(blast));
+                    }
                     // Its own measurements are taken in the previous round's tail: the pooled
                     // score of a gunshot group speaks for it, its anchor's for another sound.
                     v.gunshot_score = if g.gunshot {

@@ -1317,6 +1317,51 @@ fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
 }
 
 #[test]
+fn a_copy_without_its_anchors_crack_is_timed_from_its_blast() {
+    // The demo's shot at half scale with a supersonic N-wave 25 ms before its blast at 1.0 s,
+    // and 0.3 s later the same blast with no crack (another round whose bullet passed
+    // elsewhere): the second matches the first on its blast, so the first's clock would put
+    // its onset 25 ms before its sound, on the background.
+    const SR: usize = 48_000;
+    let shot = demo_shot(SR);
+    let mut x = noise(2 * SR, 0.003, 6);
+    let crack_at = SR;
+    let blasts = [SR + SR / 40, SR + SR / 40 + SR * 3 / 10];
+    for &b in &blasts {
+        for (d, v) in x[b..].iter_mut().zip(&shot) {
+            *d += 0.5 * v;
+        }
+    }
+    let len = SR * 3 / 10_000;
+    for i in 0..=len {
+        x[crack_at + i] += 0.4 * (1.0 - 2.0 * i as f32 / len as f32);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("two.wav"), SR as u32, &x);
+    let a = analyze_json(&wav, &dir.path().join("out"), &[]);
+    let at = |s: f64| a.events.iter().find(|e| (e.onset_s - s).abs() <= 0.03);
+    let first = at(1.0).expect("the cracked shot");
+    assert!((first.onset_s - 1.0).abs() <= 0.0002, "{first:#?}");
+    let second_blast = blasts[1] as f64 / SR as f64;
+    let second = at(second_blast).expect("the second shot");
+    assert!(second.repeat.is_some(), "{second:#?}");
+    assert!(
+        (second.onset_s - second_blast).abs() <= 0.0005,
+        "timed from where the first's crack would be: {second:#?}"
+    );
+    assert!(
+        second.components.iter().all(|c| c.kind != "crack"),
+        "{:?}",
+        second.components
+    );
+    assert!(
+        second.reasons[1].starts_with("no crack of its own before its blast"),
+        "{:?}",
+        second.reasons
+    );
+}
+
+#[test]
 fn a_long_low_blast_is_called_an_explosion_and_a_muzzle_blast_is_not() {
     // A charge's blast as the devset draws it: a Friedlander pulse (3 ms rise, 30 ms positive
     // phase) and a rumble (noise low-passed at 80 Hz, decaying over 0.5 s); and, 2.5 s later,

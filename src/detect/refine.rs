@@ -521,6 +521,23 @@ fn precursor(
     Some(first)
 }
 
+/// The crack before the blast at `blast`, if there is one: the broadband search of [`locate`]
+/// (a precursor reaching `peak_fraction` of `peak_abs`, the blast's peak), else the band search
+/// of [`faint_crack`]. Used where a sound is known only as a copy of another whose crack came
+/// first (`detect::repeat`): whether the copy has a crack of its own.
+pub fn crack_before(
+    x: &[f32],
+    blast: usize,
+    peak_abs: f32,
+    sample_rate: u32,
+    p: &RefineParams,
+) -> Option<usize> {
+    if blast > x.len() {
+        return None;
+    }
+    precursor(x, blast, peak_abs, sample_rate, p).or_else(|| faint_crack(x, blast, sample_rate, p))
+}
+
 /// A supersonic crack too faint for the broadband search of [`locate`]: the first sample of a
 /// brief pulse 4-60 ms before the blast whose onset is at `blast`, found in `x` high-passed
 /// above `faint_crack_highpass_hz`.
