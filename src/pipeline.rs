@@ -159,7 +159,8 @@ impl Detection {
 
     /// The crack-to-blast delay in ms when a supersonic crack comes first: the precursor that
     /// [`refine::locate`] found before the body, or a crack louder than the blast that
-    /// follows it ([`refine::trailing_blast`]).
+    /// follows it ([`refine::trailing_blast`]); none when the first is not bipolar as an
+    /// N-wave is ([`refine::bipolar`]): then it is where the sound begins, not a crack.
     pub fn crack_lead_ms(
         &self,
         x: &[f32],
@@ -169,6 +170,9 @@ impl Detection {
         let blast = self
             .main_onset
             .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))?;
+        if !refine::bipolar(x, self.onset, sample_rate, p) {
+            return None;
+        }
         let ms = blast.saturating_sub(self.onset) as f64 / f64::from(sample_rate) * 1e3;
         Some(round_to(ms, 3))
     }
