@@ -492,6 +492,7 @@ fn add_repeats(
             .map_or(a.onset, |m| m.onset);
         let of_s = round_to(a_at as f64 / sr, 6);
         let class = found[g.anchor].v.class.clone();
+        let anchor_cracked = found[g.anchor].f.crack_lead_ms.is_some();
         for m in &g.members {
             let shift = |s: usize| (s + m.onset).saturating_sub(a_at).min(mono.len() - 1);
             let what = |correlation: f64, level_db: f64| {
@@ -548,10 +549,16 @@ fn add_repeats(
                         .then_some(blast)
                 });
             let no_crack = |blast: usize| {
+                // A precursor that is no N-wave is the anchor's first part, not a crack.
+                let what = if anchor_cracked {
+                    "crack"
+                } else {
+                    "first part"
+                };
                 format!(
-                    "no crack of its own before its blast: timed from the blast, {:.1} ms after \
-                     where its anchor's crack puts it",
-                    (blast - m.onset) as f64 / sr * 1e3
+                    "no {what} of its own before its blast: timed from the blast, {:.1} ms after \
+                     where its anchor's {what} puts it",
+                    blast.saturating_sub(m.onset) as f64 / sr * 1e3
                 )
             };
             match m.event {
