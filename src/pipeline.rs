@@ -528,22 +528,20 @@ fn add_repeats(
                 .main_onset
                 .filter(|_| m.event != Some(g.anchor))
                 .and_then(|main| {
-                    let top = |from: usize, to: usize| {
+                    let span = |from: usize, to: usize| {
                         let to = to.min(mono.len());
-                        mono[from.min(to)..to]
-                            .iter()
-                            .fold(0.0f32, |t, v| t.max(v.abs()))
+                        &mono[from.min(to)..to]
                     };
-                    let crack_db = |at: usize| {
-                        let peak = top(at.saturating_sub(lead), at + crack_len);
-                        20.0 * f64::from(peak.max(f32::MIN_POSITIVE)).log10()
-                    };
+                    let crack_db =
+                        |at: usize| repeat::peak_db(span(at.saturating_sub(lead), at + crack_len));
                     let expected = crack_db(a.onset) + m.level_db;
                     if crack_db(m.onset) >= expected - p.burst.repeat.level_db {
                         return None;
                     }
                     let blast = shift(main);
-                    let peak_abs = top(blast, blast + template);
+                    let peak_abs = span(blast, blast + template)
+                        .iter()
+                        .fold(0.0f32, |t, v| t.max(v.abs()));
                     refine::crack_before(mono, blast, peak_abs, sample_rate, &p.detect.refine)
                         .is_none()
                         .then_some(blast)

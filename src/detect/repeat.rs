@@ -448,7 +448,7 @@ fn over_bed_db(x: &[f32], start: usize, template: &[f32], bed: usize, frame: usi
 }
 
 /// Largest magnitude of `w`, in dB (full scale 0 dB; -200 dB for silence).
-fn peak_db(w: &[f32]) -> f64 {
+pub(crate) fn peak_db(w: &[f32]) -> f64 {
     20.0 * f64::from(w.iter().fold(0f32, |m, v| m.max(v.abs())))
         .max(1e-10)
         .log10()
