@@ -1357,8 +1357,10 @@ fn analyse_mixed(
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
         // found again rather than rounded back from ms); the first is called a crack only when
-        // the whole event sounds like a shot, a precursor otherwise.
+        // it is one (`refine::bipolar`) and the whole event sounds like a shot, a precursor
+        // otherwise.
         let shot = v.class == classify::GUNSHOT;
+        let cracked = shot && f.crack_lead_ms.is_some();
         let main = d.main_onset.or_else(|| {
             f.crack_lead_ms.and_then(|_| {
                 refine::trailing_blast(mono, d.attack, signal.sample_rate, &p.detect.refine)
@@ -1366,8 +1368,8 @@ fn analyse_mixed(
         });
         let mut parts = match main {
             Some(main) => vec![
-                component(if shot { "crack" } else { "precursor" }, t(d.onset)),
-                component(if shot { "blast" } else { "main" }, t(main)),
+                component(if cracked { "crack" } else { "precursor" }, t(d.onset)),
+                component(if cracked { "blast" } else { "main" }, t(main)),
             ],
             None => vec![component("direct", t(d.onset))],
         };

@@ -1362,6 +1362,38 @@ fn a_copy_without_its_anchors_crack_is_timed_from_its_blast() {
 }
 
 #[test]
+fn a_blasts_direct_sound_ahead_of_its_ground_reflection_is_no_crack() {
+    // A modelled shot without a crack (`scripts/make-synthetic-scenes.py`, seed 52, clip 23,
+    // its shot at 6.235 s: 197 m away, a Friedlander pulse and its ground reflection 3 ms
+    // later at 0.74 of it), decoded from the clip's MP4 (AAC) and cut to the second from 5.635
+    // s, kept as 16-bit FLAC. The direct pulse is louder than the reflection's tail 4 ms on,
+    // which passed for a blast after a crack: the shot was reported with "a supersonic crack
+    // 4.0 ms before the blast". It is one positive pulse, not an N-wave: the sound starts with
+    // it and no crack is reported (`refine.crack_min_bipolarity`).
+    let clip = root().join("tests/fixtures/shots/direct-then-reflection.flac");
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze_json(&clip, &dir.path().join("out"), &[]);
+    let e = a
+        .events
+        .iter()
+        .find(|e| (e.onset_s - 0.6).abs() <= 0.01)
+        .unwrap_or_else(|| panic!("{:#?}", a.events));
+    assert!((e.onset_s - 0.6).abs() <= 0.0005, "{e:#?}");
+    assert_eq!(e.class, "gunshot", "{e:#?}");
+    assert_eq!(e.features.crack_lead_ms, None, "{e:#?}");
+    assert!(
+        e.components.iter().all(|c| c.kind != "crack"),
+        "{:?}",
+        e.components
+    );
+    assert!(
+        e.reasons.iter().all(|r| !r.contains("supersonic crack")),
+        "{:?}",
+        e.reasons
+    );
+}
+
+#[test]
 fn a_long_low_blast_is_called_an_explosion_and_a_muzzle_blast_is_not() {
     // A charge's blast as the devset draws it: a Friedlander pulse (3 ms rise, 30 ms positive
     // phase) and a rumble (noise low-passed at 80 Hz, decaying over 0.5 s); and, 2.5 s later,
