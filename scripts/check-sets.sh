@@ -3,8 +3,9 @@
 # sets (scripts/make-freedoom-scenes.py, seeds 11, 22, 33), three OpenArena sets
 # (scripts/make-openarena-scenes.py, seeds 41 and 42, and 43 with --unseen: only sound files the
 # devset does not use), and two sets of modelled sounds through the devset's codecs and recorder
-# effects (scripts/make-synthetic-scenes.py, seeds 51 and 52), 60 clips each, each scored by
-# scripts/devset-eval.sh. One line per set:
+# effects (scripts/make-synthetic-scenes.py, seeds 51 and 52), and Freedoom 11 and OpenArena 41
+# put through those effects and codecs (scripts/recode-set.py, seeds 111 and 141: fd11r, oa41r),
+# 60 clips each, each scored by scripts/devset-eval.sh. One line per set:
 # impulsive-event P / R / F1, gunshot P / R / F1, false gunshots per minute on its clips
 # without a shot.
 # Usage: scripts/check-sets.sh [OUT] [analyze options...]
@@ -35,10 +36,20 @@ make_set oa42 make-openarena-scenes.py 42
 make_set oa43u make-openarena-scenes.py 43 --unseen
 make_set sy51 make-synthetic-scenes.py 51
 make_set sy52 make-synthetic-scenes.py 52
+recode_set() {
+  local name="$1" src="$2" seed="$3"
+  if [ ! -d "$out/sets/$name" ]; then
+    rm -rf "$out/sets/$name.partial"
+    python3 "$root/scripts/recode-set.py" "$out/sets/$src" "$out/sets/$name.partial" "$seed" >/dev/null
+    mv "$out/sets/$name.partial" "$out/sets/$name"
+  fi
+}
+recode_set fd11r fd11 111
+recode_set oa41r oa41 141
 summary() {
   grep -E '^\((a|b|d)\)' | sed -E 's/\(TP=[^)]*\)//; s/\(all detections[^)]*\)//; s/^\(a\) impulsive events */events /; s/^\(b\) gunshots */gunshots /; s/^\(d\) false gunshots\/min on no-gunshot clips = */false gunshots\/min /' | tr -s ' ' | paste -sd '|' -
 }
 printf '%-6s %s\n' devset "$("$root/scripts/devset-eval.sh" "$out/pred/devset" "$@" | summary)"
-for set in fd11 fd22 fd33 oa41 oa42 oa43u sy51 sy52; do
+for set in fd11 fd22 fd33 oa41 oa42 oa43u sy51 sy52 fd11r oa41r; do
   printf '%-6s %s\n' "$set" "$(DEVSET="$out/sets/$set" "$root/scripts/devset-eval.sh" "$out/pred/$set" "$@" | summary)"
 done
