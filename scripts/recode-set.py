@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A labelled set put through the devset's recorder effects and codecs: a copy of a set made by
-make-freedoom-scenes.py or make-openarena-scenes.py (16-bit WAV, no effect) as a phone or a
-messenger would have passed it on.
+make-freedoom-scenes.py or make-openarena-scenes.py (16-bit WAV, no effect), or of any set in the
+devset's layout, as a phone or a messenger would have passed it on.
 
 The recorded game sounds of the Freedoom and OpenArena sets reach the devset only through its
 effects and codecs (dev_000's machine gun in MP4 after clipping and AGC, dev_008's shotgun and
@@ -79,8 +79,12 @@ def main():
             label = json.load(f)
         stem = label["clip"]
         audio = glob.glob(os.path.join(src, "audio", stem + ".*"))[0]
-        x, sr = sf.read(audio, dtype="float64")
         with tempfile.TemporaryDirectory() as tmp:
+            # Decoded with ffmpeg (any of the devset's containers, priming removed as its labels
+            # assume), at the file's own rate and channels.
+            wav = os.path.join(tmp, "source.wav")
+            syn.ffmpeg("-i", audio, "-vn", "-c:a", "pcm_f32le", wav)
+            x, sr = sf.read(wav, dtype="float64")
             path, out_sr, effects, params, codec, lag, corr = recode(x, sr, rng, tmp,
                                                                      os.path.join(out, "audio", stem))
         for e in label["events"]:
