@@ -14,7 +14,7 @@ by the lag found, so they sit on the decoded timeline. Event-to-background ratio
 the source set (measured before the effects, as the devset's are).
 
 Usage:
-    python3 scripts/recode-set.py SRC_SET OUT SEED
+    python3 scripts/recode-set.py SRC_SET OUT SEED [--effects telephone|clip,agc|none|...]
     DEVSET=OUT scripts/devset-eval.sh /tmp/out
 
 Needs numpy, scipy, soundfile and ffmpeg (libmp3lame, libvorbis, libopus, libx264).
@@ -36,10 +36,13 @@ syn = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(syn)
 
 
-def recode(x, sr, rng, tmp, out_base):
-    """x (float, mono or stereo at sr) through drawn effects and a codec; returns the file's
-    path, its sample rate, the effects, their parameters, the codec and the decode check."""
+def recode(x, sr, rng, tmp, out_base, forced=None):
+    """x (float, mono or stereo at sr) through drawn effects (or the `forced` ones) and a codec;
+    returns the file's path, its sample rate, the effects, their parameters, the codec and the
+    decode check."""
     effects = syn.EFFECTS[int(rng.choice(len(syn.EFFECTS), p=[p for _, p in syn.EFFECTS]))][0]
+    if forced is not None:
+        effects = forced
     codec = str(rng.choice(syn.CODECS))
     params = {}
     x = x * 0.5 / max(np.max(np.abs(x)), 1e-9)
@@ -71,6 +74,11 @@ def recode(x, sr, rng, tmp, out_base):
 
 def main():
     src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    # --effects clip,agc (or "none"): every clip through those effects instead of drawn ones.
+    forced = None
+    if "--effects" in sys.argv[4:]:
+        given = sys.argv[sys.argv.index("--effects") + 1]
+        forced = () if given == "none" else tuple(given.split(","))
     os.makedirs(os.path.join(out, "audio"), exist_ok=True)
     os.makedirs(os.path.join(out, "labels"), exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -86,7 +94,7 @@ def main():
             syn.ffmpeg("-i", audio, "-vn", "-c:a", "pcm_f32le", wav)
             x, sr = sf.read(wav, dtype="float64")
             path, out_sr, effects, params, codec, lag, corr = recode(x, sr, rng, tmp,
-                                                                     os.path.join(out, "audio", stem))
+                                                                     os.path.join(out, "audio", stem), forced)
         for e in label["events"]:
             e["onset_s"] = round(e["onset_s"] + lag, 6)
             if "end_s" in e:
