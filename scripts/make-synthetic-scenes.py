@@ -372,6 +372,37 @@ def lag_of(ref, path, sr, tmp):
     return k / sr, float(corr)
 
 
+def recorder(x, make_sr, sr, effects, codec, rng, tmp, out_base):
+    """x (made at make_sr) through the recorder `effects` (clipping, AGC, the telephone band at
+    sr, an earlier low-bitrate encode) and encoded with `codec`: returns the file's path, the
+    effects' parameters, and the lag (s) and correlation of the decoded file against what was
+    encoded. scripts/recode-set.py puts existing sets through the same."""
+    params = {}
+    x = x * 0.5 / max(np.max(np.abs(x)), 1e-12)
+    if "clip" in effects:
+        over = rng.uniform(4, 14)
+        x = np.clip(x * 2 * 10 ** (over / 20), -1, 1)
+        params["clip_over_db"] = round(float(over), 2)
+    if "agc" in effects:
+        x, p = agc(x, make_sr, rng)
+        params.update(p)
+    if "telephone" in effects:
+        sos = butter(4, [300 / (make_sr / 2), 3400 / (make_sr / 2)], "band", output="sos")
+        x = resample_poly(sosfilt(sos, x, axis=0), sr, make_sr, axis=0)
+        params["telephone_band_hz"] = [300, 3400]
+    if "lossy" in effects:
+        lc = str(rng.choice(["mp3_32k", "opus_12k", "aac_24k"]))
+        x = roundtrip(x, sr, lc, tmp)
+        params["lossy_codec"] = lc
+    if "clip" not in effects:
+        x *= 0.9 / max(np.max(np.abs(x)), 1e-9) * 10 ** (rng.uniform(-12, 0) / 20)
+    wav = os.path.join(tmp, "mix.wav")
+    sf.write(wav, x.astype(np.float32), sr, subtype="FLOAT")
+    path = encode(wav, codec, out_base)
+    lag, corr = lag_of(x, path, sr, tmp)
+    return path, params, lag, corr
+
+
 def main():
     out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     rng = scenes.begin(out, seed)
@@ -440,30 +471,9 @@ def main():
             other, _ = scenes.bed(rng, n, make_sr)
             other *= np.sqrt(np.mean(background ** 2) / np.mean(other ** 2))
             x = np.stack([fg * 2 * pan + background, fg * 2 * (1 - pan) + 0.5 * (background + other)], axis=1)
-        params = {}
-        x *= 0.5 / np.max(np.abs(x))
-        if "clip" in effects:
-            over = rng.uniform(4, 14)
-            x = np.clip(x * 2 * 10 ** (over / 20), -1, 1)
-            params["clip_over_db"] = round(float(over), 2)
-        if "agc" in effects:
-            x, p = agc(x, make_sr, rng)
-            params.update(p)
         with tempfile.TemporaryDirectory() as tmp:
-            if "telephone" in effects:
-                sos = butter(4, [300 / (make_sr / 2), 3400 / (make_sr / 2)], "band", output="sos")
-                x = resample_poly(sosfilt(sos, x, axis=0), sr, make_sr, axis=0)
-                params["telephone_band_hz"] = [300, 3400]
-            if "lossy" in effects:
-                lc = str(rng.choice(["mp3_32k", "opus_12k", "aac_24k"]))
-                x = roundtrip(x, sr, lc, tmp)
-                params["lossy_codec"] = lc
-            if "clip" not in effects:
-                x *= 0.9 / max(np.max(np.abs(x)), 1e-9) * 10 ** (rng.uniform(-12, 0) / 20)
-            wav = os.path.join(tmp, "mix.wav")
-            sf.write(wav, x.astype(np.float32), sr, subtype="FLOAT")
-            path = encode(wav, codec, os.path.join(out, "audio", stem))
-            lag, corr = lag_of(x, path, sr, tmp)
+            path, params, lag, corr = recorder(x, make_sr, sr, effects, codec, rng, tmp,
+                                               os.path.join(out, "audio", stem))
         for e in events:
             e["onset_s"] = round(e["onset_s"] + lag, 6)
         for s in speech:

@@ -28,7 +28,6 @@ import tempfile
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import butter, resample_poly, sosfilt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("synthetic", os.path.join(HERE, "make-synthetic-scenes.py"))
@@ -37,38 +36,15 @@ spec.loader.exec_module(syn)
 
 
 def recode(x, sr, rng, tmp, out_base, forced=None):
-    """x (float, mono or stereo at sr) through drawn effects (or the `forced` ones) and a codec;
-    returns the file's path, its sample rate, the effects, their parameters, the codec and the
-    decode check."""
+    """x (float, mono or stereo at sr) through drawn effects (or the `forced` ones) and a codec,
+    with make-synthetic-scenes.py's own recorder; returns the file's path, its sample rate, the
+    effects, their parameters, the codec and the decode check."""
     effects = syn.EFFECTS[int(rng.choice(len(syn.EFFECTS), p=[p for _, p in syn.EFFECTS]))][0]
     if forced is not None:
         effects = forced
     codec = str(rng.choice(syn.CODECS))
-    params = {}
-    x = x * 0.5 / max(np.max(np.abs(x)), 1e-9)
-    if "clip" in effects:
-        over = rng.uniform(4, 14)
-        x = np.clip(x * 2 * 10 ** (over / 20), -1, 1)
-        params["clip_over_db"] = round(float(over), 2)
-    if "agc" in effects:
-        x, p = syn.agc(x, sr, rng)
-        params.update(p)
-    out_sr = sr
-    if "telephone" in effects:
-        out_sr = 8000
-        sos = butter(4, [300 / (sr / 2), 3400 / (sr / 2)], "band", output="sos")
-        x = resample_poly(sosfilt(sos, x, axis=0), out_sr, sr, axis=0)
-        params["telephone_band_hz"] = [300, 3400]
-    if "lossy" in effects:
-        lc = str(rng.choice(["mp3_32k", "opus_12k", "aac_24k"]))
-        x = syn.roundtrip(x, out_sr, lc, tmp)
-        params["lossy_codec"] = lc
-    if "clip" not in effects:
-        x *= 0.9 / max(np.max(np.abs(x)), 1e-9) * 10 ** (rng.uniform(-12, 0) / 20)
-    wav = os.path.join(tmp, "mix.wav")
-    sf.write(wav, x.astype(np.float32), out_sr, subtype="FLOAT")
-    path = syn.encode(wav, codec, out_base)
-    lag, corr = syn.lag_of(x, path, out_sr, tmp)
+    out_sr = 8000 if "telephone" in effects else sr
+    path, params, lag, corr = syn.recorder(x, sr, out_sr, effects, codec, rng, tmp, out_base)
     return path, out_sr, list(effects), params, codec, lag, corr
 
 
