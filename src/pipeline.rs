@@ -167,12 +167,13 @@ impl Detection {
         sample_rate: u32,
         p: &refine::RefineParams,
     ) -> Option<f64> {
-        let blast = self
-            .main_onset
-            .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))?;
+        // The bipolarity test first: it reads a millisecond, the trailing-blast search tens.
         if !refine::bipolar(x, self.onset, sample_rate, p) {
             return None;
         }
+        let blast = self
+            .main_onset
+            .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))?;
         let ms = blast.saturating_sub(self.onset) as f64 / f64::from(sample_rate) * 1e3;
         Some(round_to(ms, 3))
     }
