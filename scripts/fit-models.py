@@ -39,13 +39,13 @@ def gunshot_inputs(e):
         np.log10(f["rise_ms"] + 0.05),
         min(f["ebr_db"], 20.0),
         np.log2(max(f["centroid_hz"], CENTROID_FLOOR_HZ) / 1000.0),
-        f["flatness"],
+        # classify::event_flatness: the background subtracted, as for the centroid.
+        f["flatness"] if f.get("event_flatness") is None else f["event_flatness"],
         # None when the clip ends inside the voicing window: the column's mean, as the tail.
         np.nan if ev["periodicity"] is None else ev["periodicity"],
         # None when the clip ends before the tail window: NaN here, the column's mean below
         # (classify::gunshot_model takes the fitted mean for a missing input).
         np.nan if f["tail_db"] is None else f["tail_db"],
-        f["crest_db"],
     ]
 
 

@@ -41,9 +41,11 @@ pub struct MeasureParams {
     /// below the background's level the raw spectrum is mostly the background's (a distant shot
     /// in pink noise reads 1.4 kHz); the background is the per-bin median of the
     /// `spectrum_s` windows over the `background_s` before the onset, over ln 2 (the median of
-    /// an exponentially distributed power is ln 2 of its mean). The flatness is left raw: what
-    /// remains after a subtraction is spiky, and its flatness says more about the subtraction
-    /// than about the event.
+    /// an exponentially distributed power is ln 2 of its mean). The flatness is reported both
+    /// ways: raw (`flatness`, which the voice-colour rules read) and subtracted
+    /// (`event_flatness`, which the gunshot model reads). Per bin, what a subtraction leaves is
+    /// spiky and its flatness would say more about the subtraction than about the event; per
+    /// third octave the bins are summed first, and the band's level is the event's.
     pub subtract_background: bool,
     /// What the subtraction leaves of each bin is at least this share of its power (the
     /// "spectral floor" of M. Berouti, R. Schwartz and J. Makhoul, "Enhancement of speech
@@ -193,6 +195,12 @@ pub struct EventFeatures {
     /// Spectral flatness (0 tonal .. 1 equal energy in every band) of the energy per third
     /// octave of the first `spectrum_s`, from 100 Hz to `flatness_fmax_hz`.
     pub flatness: f64,
+    /// The same with the background's spectrum subtracted first (`subtract_background`), as
+    /// for the centroid: the event's own colour where the raw spectrum is mostly its
+    /// background's (what the gunshot model reads: `classify::event_flatness`). None when it is
+    /// not subtracted, and in reports written before it.
+    #[serde(default)]
+    pub event_flatness: Option<f64>,
     /// Energy below `low_band_hz` over energy above `high_band_hz`, in dB, with the
     /// background's spectrum subtracted (`subtract_background`).
     pub low_high_db: f64,
@@ -346,7 +354,12 @@ pub fn measure(
     } else {
         None
     };
-    let (centroid_hz, flatness, low_high_db) = spectral_shape(
+    let Shape {
+        centroid_hz,
+        flatness,
+        event_flatness,
+        low_high_db,
+    } = spectral_shape(
         mono,
         onset.saturating_sub(n(p.spectrum_lead_s)),
         n(p.spectrum_s),
@@ -378,6 +391,7 @@ pub fn measure(
         ebr_db,
         centroid_hz,
         flatness,
+        event_flatness,
         low_high_db,
         early_decay_db,
         tail_db,
@@ -702,6 +716,14 @@ pub fn positive_phase_ms(mono: &[f32], onset: usize, sample_rate: u32, p: &Measu
     (k + crossing) as f64 / sr * 1e3
 }
 
+/// What [`spectral_shape`] measures.
+struct Shape {
+    centroid_hz: f64,
+    flatness: f64,
+    event_flatness: Option<f64>,
+    low_high_db: f64,
+}
+
 fn spectral_shape(
     x: &[f32],
     start: usize,
@@ -710,9 +732,10 @@ fn spectral_shape(
     channel: &Channel,
     background: Option<&[f64]>,
     p: &MeasureParams,
-) -> (f64, f64, f64) {
+) -> Shape {
     let (power, bin_hz) = power_spectrum(x, start, len, sample_rate, p);
     let (mut total, mut weighted, mut low, mut high) = (0.0, 0.0, 0.0, 0.0);
+    let mut sub = power.clone();
     for (k, &raw) in power.iter().enumerate().skip(1) {
         let f = k as f64 * bin_hz;
         let pw = match background {
@@ -720,6 +743,7 @@ fn spectral_shape(
                 .max(p.subtraction_floor * raw),
             None => raw,
         };
+        sub[k] = pw;
         total += pw;
         weighted += pw * f;
         if f < p.low_band_hz {
@@ -736,19 +760,26 @@ fn spectral_shape(
     // (flatness near 1 for pink noise), a knock or a door's resonance piles it into a few
     // bands. Per bin, the natural 1/f tilt of a distant shot read as "coloured"
     // (leave-one-clip-out gunshot F1 0.69 against 0.73).
-    let bands: Vec<f64> = band_energies(&power, bin_hz, sample_rate, p)
-        .into_iter()
-        .enumerate()
-        .filter(|&(b, _)| channel.carries(b))
-        .map(|(_, e)| e)
-        .collect();
-    let flatness = if bands.len() >= 2 {
-        let geo = (bands.iter().map(|b| b.ln()).sum::<f64>() / bands.len() as f64).exp();
-        (geo / (bands.iter().sum::<f64>() / bands.len() as f64)).min(1.0)
-    } else {
-        0.0
+    let flatness_of = |power: &[f64]| {
+        let bands: Vec<f64> = band_energies(power, bin_hz, sample_rate, p)
+            .into_iter()
+            .enumerate()
+            .filter(|&(b, _)| channel.carries(b))
+            .map(|(_, e)| e)
+            .collect();
+        if bands.len() >= 2 {
+            let geo = (bands.iter().map(|b| b.ln()).sum::<f64>() / bands.len() as f64).exp();
+            (geo / (bands.iter().sum::<f64>() / bands.len() as f64)).min(1.0)
+        } else {
+            0.0
+        }
     };
-    (centroid, flatness, db(low + 1e-24) - db(high + 1e-24))
+    Shape {
+        centroid_hz: centroid,
+        flatness: flatness_of(&power),
+        event_flatness: background.map(|_| flatness_of(&sub)),
+        low_high_db: db(low + 1e-24) - db(high + 1e-24),
+    }
 }
 
 #[cfg(test)]
@@ -1042,8 +1073,21 @@ mod tests {
             with.low_high_db,
             raw.low_high_db
         );
-        // The flatness is the raw spectrum's either way.
+        // The flatness is the raw spectrum's either way. The event's own flatness, with the
+        // noise subtracted, moves towards the thud's colour: the white bed reads 0.31 raw, the
+        // thud alone 0.002 (a 150 Hz tone fills one band), subtracted 0.15 (the spectral floor
+        // takes at most 13 dB off a band the noise fills).
         assert_eq!(with.flatness, raw.flatness);
+        assert_eq!(raw.event_flatness, None);
+        let own = with
+            .event_flatness
+            .expect("measured with the background subtracted");
+        assert!(
+            own < 0.6 * with.flatness && own > clean.flatness,
+            "event {own:.3}, raw {:.3}, thud alone {:.3}",
+            with.flatness,
+            clean.flatness
+        );
     }
 
     #[test]
