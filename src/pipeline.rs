@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
 use crate::detect::{
-    components, evidence, follow, gates, odf, peaks, refine, repeat, score, silence, speech,
-    syllables,
+    components, evidence, flicker, follow, gates, odf, peaks, refine, repeat, score, silence,
+    speech, syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify, pace};
@@ -103,7 +103,7 @@ impl Default for BurstParams {
 }
 
 /// Every parameter of detection, echoed in the output.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DetectParams {
     /// STFT window and hop.
     pub stft: StftParams,
@@ -121,6 +121,26 @@ pub struct DetectParams {
     pub score: score::ScoreParams,
     /// Runs of digital silence, and the sound resuming after one.
     pub silence: silence::SilenceParams,
+    /// A clip whose upper bands flicker as a low-bitrate codec's do over noise keeps only
+    /// candidates that rise in the waveform ([`flicker`]); none in reports written before it.
+    #[serde(default)]
+    pub flicker: Option<flicker::FlickerParams>,
+}
+
+impl Default for DetectParams {
+    fn default() -> Self {
+        DetectParams {
+            stft: StftParams::default(),
+            odf: odf::OdfParams::default(),
+            peaks: peaks::PeakParams::default(),
+            refine: refine::RefineParams::default(),
+            components: components::ComponentParams::default(),
+            evidence: evidence::EvidenceParams::default(),
+            score: score::ScoreParams::default(),
+            silence: silence::SilenceParams::default(),
+            flicker: Some(flicker::FlickerParams::default()),
+        }
+    }
 }
 
 /// One detected event, located in the waveform.
@@ -209,13 +229,14 @@ pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detectio
 }
 
 /// [`candidates`], also max-pooling the detection STFT into `columns` time columns for the
-/// overview picture (none when `columns` is 0).
+/// overview picture (none when `columns` is 0), and the clip's codec-flicker measure when it
+/// flickers ([`flicker`]; its candidates that do not rise in the waveform are then scored 0).
 pub fn candidates_pooled(
     x: &[f32],
     sample_rate: u32,
     p: &DetectParams,
     columns: usize,
-) -> (Vec<Detection>, Option<ColumnMax>) {
+) -> (Vec<Detection>, Option<ColumnMax>, Option<f64>) {
     let plan = StftPlan::new(&p.stft, sample_rate);
     let mut pooled = (columns > 0).then(|| ColumnMax::new(&plan, x.len(), columns));
     let o = odf::compute_observed(x, &plan, &p.odf, |t, mags| {
@@ -290,11 +311,39 @@ pub fn candidates_pooled(
         })
         .collect();
     evidence::rank_contrast(&mut ev);
+    let dip = flicker_dip(&o, &plan, p);
+    let flickering = dip.filter(|_| p.flicker.is_some_and(|f| flicker::flickers(dip, &f)));
     for (d, e) in out.iter_mut().zip(ev) {
         d.evidence = e;
         d.score = score::score(&e);
     }
-    (out, pooled)
+    if flickering.is_some() {
+        for d in out.iter_mut().filter(|d| !rises_through_flicker(d, p)) {
+            d.score = 0.0;
+        }
+    }
+    (out, pooled, flickering)
+}
+
+/// The codec-flicker measure of a clip's detection functions ([`flicker::dip_db`]); none when
+/// the rule is off.
+fn flicker_dip(o: &odf::Odf, plan: &StftPlan, p: &DetectParams) -> Option<f64> {
+    let f = p.flicker?;
+    let edges = odf::band_edges(
+        plan.n_fft,
+        plan.sample_rate,
+        p.odf.fmin_hz,
+        p.odf.bands_per_octave,
+    );
+    let bin_hz = f64::from(plan.sample_rate) / plan.n_fft as f64;
+    let frame_rate = f64::from(plan.sample_rate) / plan.hop as f64;
+    flicker::dip_db(&o.band_db, &edges, bin_hz, frame_rate, &f)
+}
+
+/// Whether candidate `d` rises in the waveform enough to be kept in a flickering clip.
+fn rises_through_flicker(d: &Detection, p: &DetectParams) -> bool {
+    p.flicker
+        .is_none_or(|f| d.evidence.onset_energy_db >= f.min_onset_energy_db)
 }
 
 /// Detects impulsive events in `x`, a mono signal at `sample_rate`: the candidates whose
@@ -310,7 +359,7 @@ pub fn detect_events_pooled(
     p: &DetectParams,
     columns: usize,
 ) -> (Vec<Detection>, Option<ColumnMax>) {
-    let (found, pooled) = candidates_pooled(x, sample_rate, p, columns);
+    let (found, pooled, _) = candidates_pooled(x, sample_rate, p, columns);
     let kept = found
         .into_iter()
         .filter(|d| d.score >= p.score.threshold)
@@ -1107,8 +1156,11 @@ fn analyse_mixed(
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
-    let (mut found, overview) =
+    let (mut found, overview, flickering) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+    if let (Some(dip), Some(f)) = (flickering, p.detect.flicker) {
+        warnings.push(flicker::warning(dip, &f));
+    }
     // Voicing counted against a candidate only where a voice may be speaking
     // (`score::UnheardVoicing`): asked of the speech detector only for the candidates it
     // decides, over their own stretch.
@@ -1124,6 +1176,10 @@ fn analyse_mixed(
         // it, which no voice follows either.
         let first = p.detect.evidence.pre_window_s;
         for d in found.iter_mut() {
+            // A candidate the codec-flicker rule scored 0 stays so.
+            if flickering.is_some() && !rises_through_flicker(d, &p.detect) {
+                continue;
+            }
             let Some(typical) = score::without_voice(&d.evidence, &p.detect.score) else {
                 continue;
             };

@@ -65,6 +65,21 @@ fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// Writes `samples` as a 16 kHz mono 16-bit WAV at `path`.
+fn write_wav_16k(path: &Path, samples: impl Iterator<Item = i16>) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for v in samples {
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
 fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures").join(rel)
 }
@@ -675,22 +690,14 @@ fn an_events_level_is_its_own_when_a_louder_one_follows_within_its_body() {
     // level must not be the second's (the body over which level is measured is 100 ms).
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("two.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    for i in 0..48_000i32 {
-        let v = match i {
+    write_wav_16k(
+        &wav,
+        (0..48_000i32).map(|i| match i {
             16_000..16_016 => 8_000,
             17_280..17_296 => 29_000,
             _ => (i * 7919) % 200 - 100,
-        };
-        w.write_sample(v as i16).unwrap();
-    }
-    w.finalize().unwrap();
+        } as i16),
+    );
     let out = bin()
         .arg("analyze")
         .arg(&wav)
@@ -714,6 +721,74 @@ fn an_events_level_is_its_own_when_a_louder_one_follows_within_its_body() {
         at(1.0).peak_dbfs
     );
     assert!(at(1.08).peak_dbfs > -1.5, "{}", at(1.08).peak_dbfs);
+}
+
+#[test]
+fn in_a_clip_whose_upper_bands_flicker_only_sounds_that_rise_in_the_waveform_are_reported() {
+    // Noise whose upper bands a crude coder drops in one 24 ms block of three (there the noise
+    // is replaced by its 8-sample moving average, whose first null is 2 kHz), and two
+    // handclap-like bursts at 3 and 7 s. The flicker reads as onsets; the bursts rise 20 dB in
+    // the waveform.
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("swirl.wav");
+    let mut state = 12_345u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        ((state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+    };
+    let noise: Vec<f64> = (0..160_000).map(|_| 3_000.0 * next()).collect();
+    let samples: Vec<i16> = (0..noise.len())
+        .map(|i| {
+            let mut v = if i >= 8 && (i / 384) % 3 == 0 {
+                noise[i - 7..=i].iter().sum::<f64>() / 8.0
+            } else {
+                noise[i]
+            };
+            for at in [48_000, 112_000] {
+                if (at..at + 48).contains(&i) {
+                    v += 25_000.0 * next() * (-((i - at) as f64) / 16.0).exp();
+                }
+            }
+            v.clamp(-32_000.0, 32_000.0) as i16
+        })
+        .collect();
+    write_wav_16k(&wav, samples.into_iter());
+    let run = |extra: &[&str]| {
+        let out_dir = dir
+            .path()
+            .join(if extra.is_empty() { "gated" } else { "kept" });
+        let out = bin()
+            .arg("analyze")
+            .arg(&wav)
+            .args(["-o", out_dir.to_str().unwrap(), "--formats", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let a: earwitness::model::Analysis =
+            serde_json::from_slice(&std::fs::read(out_dir.join("events.json")).unwrap()).unwrap();
+        a
+    };
+    let gated = run(&[]);
+    assert!(
+        gated.warnings.iter().any(|w| w.contains("flicker")),
+        "{:?}",
+        gated.warnings
+    );
+    let onsets: Vec<f64> = gated.events.iter().map(|e| e.onset_s).collect();
+    for t in [3.0, 7.0] {
+        assert!(
+            onsets.iter().any(|o| (o - t).abs() < 0.005),
+            "{t} s: {onsets:?}"
+        );
+    }
+    assert_eq!(onsets.len(), 2, "{onsets:?}");
+    let kept = run(&["--keep-flicker"]);
+    assert!(kept.params.detect.flicker.is_none());
+    assert!(!kept.warnings.iter().any(|w| w.contains("flicker")));
+    assert!(kept.events.len() > 2, "{:?}", kept.events.len());
 }
 
 #[test]

@@ -218,6 +218,11 @@ pub struct ThresholdArgs {
     /// `params.classify.later_parts`).
     #[arg(long)]
     pub keep_later_parts: bool,
+    /// Keep every candidate in a clip whose 2-7 kHz bands flicker as a low-bitrate codec makes
+    /// noise do (by default only those that rise in the waveform are reported there, and a
+    /// warning says so: `params.detect.flicker`).
+    #[arg(long)]
+    pub keep_flicker: bool,
 }
 
 impl ThresholdArgs {
@@ -230,6 +235,9 @@ impl ThresholdArgs {
         p.classify.pace.enabled = !self.no_pace;
         p.classify.rounds.pace.enabled = !self.no_rounds;
         p.classify.later_parts = !self.keep_later_parts;
+        if self.keep_flicker {
+            p.detect.flicker = None;
+        }
         p.transcript.syllables.enabled = !self.keep_word_onsets;
         p.speech.enabled = !self.keep_word_onsets;
         p

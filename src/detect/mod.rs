@@ -8,6 +8,7 @@
 
 pub mod components;
 pub mod evidence;
+pub mod flicker;
 pub mod follow;
 pub mod gates;
 pub mod odf;
