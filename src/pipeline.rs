@@ -311,8 +311,8 @@ pub fn candidates_pooled(
         })
         .collect();
     evidence::rank_contrast(&mut ev);
-    let dip = flicker_dip(&o, &plan, p);
-    let flickering = dip.filter(|_| p.flicker.is_some_and(|f| flicker::flickers(dip, &f)));
+    let flickering = flicker_dip(&o, &plan, p)
+        .filter(|&dip| p.flicker.is_some_and(|f| flicker::flickers(dip, &f)));
     for (d, e) in out.iter_mut().zip(ev) {
         d.evidence = e;
         d.score = score::score(&e);

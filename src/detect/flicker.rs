@@ -116,9 +116,9 @@ pub fn dip_db(
     Some(*dips.select_nth_unstable_by(m, f64::total_cmp).1)
 }
 
-/// Whether a clip whose measure is `dip` flickers.
-pub fn flickers(dip: Option<f64>, p: &FlickerParams) -> bool {
-    dip.is_some_and(|d| d <= -p.min_dip_db)
+/// Whether a clip whose measure is `dip` (dB, [`dip_db`]) flickers.
+pub fn flickers(dip: f64, p: &FlickerParams) -> bool {
+    dip <= -p.min_dip_db
 }
 
 /// The warning for a flickering clip.
@@ -160,7 +160,7 @@ mod tests {
         let steady = noise(5 * sr as usize, 0.1, 3);
         let d = measure(&steady, sr).unwrap();
         assert!(d > -3.0 && d <= 0.0, "steady noise {d:.1} dB");
-        assert!(!flickers(Some(d), &FlickerParams::default()));
+        assert!(!flickers(d, &FlickerParams::default()));
         // The same noise with its upper bands dropped in one 24 ms block of three (a crude
         // coder out of bits): there it is replaced by its 8-sample moving average, whose first
         // null is at 2 kHz.
@@ -173,7 +173,7 @@ mod tests {
         }
         let d = measure(&swirl, sr).unwrap();
         assert!(d < -6.0, "switched noise {d:.1} dB");
-        assert!(flickers(Some(d), &FlickerParams::default()));
+        assert!(flickers(d, &FlickerParams::default()));
     }
 
     #[test]
