@@ -685,6 +685,53 @@ fn the_decision_thresholds_can_be_moved_and_are_echoed() {
 }
 
 #[test]
+fn an_earlier_reports_parameters_repeat_its_analysis_and_a_misspelt_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let analyze = |out: &str, extra: &[&str]| {
+        bin()
+            .arg("analyze")
+            .arg(root().join("samples/demo.mp4"))
+            .args(["-o", dir.path().join(out).to_str().unwrap()])
+            .args(["--formats", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_success(&analyze("a", &["--min-score", "0.2", "--no-repeats"]));
+    let first = dir.path().join("a/events.json");
+    // Read back, the report's parameters give the same file, byte for byte, with no option.
+    assert_success(&analyze("b", &["--params", first.to_str().unwrap()]));
+    let (a, b) = (
+        std::fs::read(&first).unwrap(),
+        std::fs::read(dir.path().join("b/events.json")).unwrap(),
+    );
+    assert!(a == b, "a report's parameters must repeat it exactly");
+    // A partial object changes what it names; an option given beside it still applies.
+    let partial = temp_file(
+        &dir,
+        "p.json",
+        br#"{"classify": {"gunshot_min_score": 0.9}}"#,
+    );
+    assert_success(&analyze(
+        "c",
+        &["--params", partial.to_str().unwrap(), "--min-score", "0.3"],
+    ));
+    let c: earwitness::model::Analysis =
+        serde_json::from_slice(&std::fs::read(dir.path().join("c/events.json")).unwrap()).unwrap();
+    assert_eq!(c.params.classify.gunshot_min_score, 0.9);
+    assert_eq!(c.params.detect.score.threshold, 0.3);
+    assert!(c.params.burst.repeat.enabled);
+    let typo = temp_file(
+        &dir,
+        "typo.json",
+        br#"{"detect": {"score": {"treshold": 0.3}}}"#,
+    );
+    let out = analyze("d", &["--params", typo.to_str().unwrap()]);
+    assert_clean_failure(&out, &typo, "no parameter `detect.score.treshold`");
+    assert!(!dir.path().join("d/events.json").exists());
+}
+
+#[test]
 fn an_events_level_is_its_own_when_a_louder_one_follows_within_its_body() {
     // Two clicks 80 ms apart over faint noise, the second 11 dB louder: the first one's peak
     // level must not be the second's (the body over which level is measured is 100 ms).

@@ -51,6 +51,13 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         Some((k, n)) => batch::shard(inputs.clips, k, n),
         None => inputs.clips,
     };
+    let base = match args.thresholds.base() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("earwitness: {e}");
+            return 2;
+        }
+    };
     let params = BatchParams {
         jobs: args
             .jobs
@@ -64,8 +71,8 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
             args.formats.clone()
         },
         analyze: args.thresholds.apply(AnalyzeParams {
-            decode: args.decode.params(),
-            ..AnalyzeParams::default()
+            decode: args.decode.apply(base.decode.clone()),
+            ..base
         }),
     };
     if !inputs.ignored.is_empty() {

@@ -4,6 +4,7 @@
 mod analyze;
 mod batch;
 mod evaluate;
+mod params;
 mod probe;
 
 use std::path::PathBuf;
@@ -67,9 +68,10 @@ pub struct AnalyzeArgs {
     )]
     pub transcript_offset: Option<f64>,
     /// `auto`: estimate the transcript's offset from the speech in the audio and apply it when
-    /// confident (overrides --transcript-offset then; otherwise that is kept, with a warning).
-    #[arg(long, value_enum, default_value_t = crate::pipeline::SyncMode::None, requires = "transcript")]
-    pub sync: crate::pipeline::SyncMode,
+    /// confident (overrides --transcript-offset then; otherwise that is kept, with a warning);
+    /// `none` (the default) trusts the transcript's clock.
+    #[arg(long, value_enum, requires = "transcript")]
+    pub sync: Option<crate::pipeline::SyncMode>,
     /// With --sync auto, also search 23.976/24/25 fps speed conversions.
     #[arg(long, requires = "transcript")]
     pub sync_speed: bool,
@@ -160,33 +162,43 @@ pub struct DecodeCmdArgs {
 /// Options shared by every command that decodes.
 #[derive(Debug, clap::Args)]
 pub struct DecodeArgs {
-    /// Decoding backend: auto tries symphonia, then ffmpeg when built with `--features ffmpeg`.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
+    /// Decoding backend: auto (the default) tries symphonia, then ffmpeg when built with
+    /// `--features ffmpeg`.
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
 }
 
 impl DecodeArgs {
     /// The validated decoding parameters.
     pub fn params(&self) -> DecodeParams {
-        DecodeParams {
-            backend: self.backend,
-            ..DecodeParams::default()
+        self.apply(DecodeParams::default())
+    }
+
+    /// `p` with the backend asked for, if one was.
+    pub fn apply(&self, mut p: DecodeParams) -> DecodeParams {
+        if let Some(b) = self.backend {
+            p.backend = b;
         }
+        p
     }
 }
 
 /// The decisions an investigator may want to move, all echoed in `params`.
 #[derive(Debug, clap::Args)]
 pub struct ThresholdArgs {
-    /// Detection score (0..1) an event needs to be reported; lower finds fainter events and
-    /// more false ones.
-    #[arg(long, value_name = "SCORE", value_parser = unit_interval,
-          default_value_t = crate::detect::score::ScoreParams::default().threshold)]
-    pub min_score: f64,
-    /// Gunshot score (0..1) an event needs to be called gunshot-like.
-    #[arg(long, value_name = "SCORE", value_parser = unit_interval,
-          default_value_t = crate::features::classify::ClassifyParams::default().gunshot_min_score)]
-    pub gunshot_min_score: f64,
+    /// Start from these parameters instead of the defaults: an earlier report's `events.json`
+    /// (to repeat its analysis exactly, with the same earwitness version), its `params`
+    /// object, or a JSON object naming only some, e.g. {"detect": {"score": {"threshold":
+    /// 0.3}}}. The options below still apply over them.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// Detection score (0..1) an event needs to be reported (default 0.45); lower finds
+    /// fainter events and more false ones.
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval)]
+    pub min_score: Option<f64>,
+    /// Gunshot score (0..1) an event needs to be called gunshot-like (default 0.5).
+    #[arg(long, value_name = "SCORE", value_parser = unit_interval)]
+    pub gunshot_min_score: Option<f64>,
     /// Also report weaker candidates that follow a gunshot as the next rounds of a burst would
     /// (detection score from 0.15, peak within 6 dB, 50 ms clear of other events): more rounds
     /// counted, with less precise onsets.
@@ -228,19 +240,44 @@ pub struct ThresholdArgs {
 impl ThresholdArgs {
     /// Analysis parameters with these thresholds and every other default.
     pub fn apply(&self, mut p: crate::pipeline::AnalyzeParams) -> crate::pipeline::AnalyzeParams {
-        p.detect.score.threshold = self.min_score;
-        p.classify.gunshot_min_score = self.gunshot_min_score;
-        p.burst.follow.enabled = self.burst_followers;
-        p.burst.repeat.enabled = !self.no_repeats;
-        p.classify.pace.enabled = !self.no_pace;
-        p.classify.rounds.pace.enabled = !self.no_rounds;
-        p.classify.later_parts = !self.keep_later_parts;
+        if let Some(s) = self.min_score {
+            p.detect.score.threshold = s;
+        }
+        if let Some(s) = self.gunshot_min_score {
+            p.classify.gunshot_min_score = s;
+        }
+        if self.burst_followers {
+            p.burst.follow.enabled = true;
+        }
+        if self.no_repeats {
+            p.burst.repeat.enabled = false;
+        }
+        if self.no_pace {
+            p.classify.pace.enabled = false;
+        }
+        if self.no_rounds {
+            p.classify.rounds.pace.enabled = false;
+        }
+        if self.keep_later_parts {
+            p.classify.later_parts = false;
+        }
         if self.keep_flicker {
             p.detect.flicker = None;
         }
-        p.transcript.syllables.enabled = !self.keep_word_onsets;
-        p.speech.enabled = !self.keep_word_onsets;
+        if self.keep_word_onsets {
+            p.transcript.syllables.enabled = false;
+            p.speech.enabled = false;
+        }
         p
+    }
+
+    /// The parameters to start from: `--params`' file, or the defaults. The error names the
+    /// file and the problem.
+    pub fn base(&self) -> Result<crate::pipeline::AnalyzeParams, String> {
+        match &self.params {
+            Some(path) => params::load(path),
+            None => Ok(crate::pipeline::AnalyzeParams::default()),
+        }
     }
 }
 
