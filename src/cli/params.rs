@@ -20,7 +20,9 @@ pub(super) fn load(path: &Path) -> Result<AnalyzeParams, String> {
         .map_err(|e| format!("{}: cannot read the parameters: {e}", path.display()))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not JSON parameters: {e}", path.display()))?;
-    from_value(value).map_err(|e| format!("{}: {e}", path.display()))
+    from_value(value)
+        .and_then(|p| check(&p).map(|()| p))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The parameters in `value` (a report, its `params`, or a partial object over the defaults).
@@ -39,6 +41,90 @@ pub(super) fn from_value(value: Value) -> Result<AnalyzeParams, String> {
         .map_err(|e| format!("internal error: the default parameters: {e}"))?;
     overlay(&mut base, value, "")?;
     serde_json::from_value(base).map_err(|e| format!("invalid parameters: {e}"))
+}
+
+/// Longest duration (s) any parameter may name: an hour, far beyond any window the analysis
+/// uses (the longest default is the transcript clock search's 120 s).
+const MAX_DURATION_S: f64 = 3600.0;
+
+/// Checks what the types cannot: durations are not negative and not absurd, frequencies are
+/// positive, scores, probabilities and fractions lie in 0..1, and the STFT's window and hop are
+/// ones it can run with (a 100 s window, legal JSON, would take hours on a short clip). The
+/// parameters the command line sets are checked by clap; these are those a file can set.
+/// The error names the parameter by its path.
+pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
+    let value = serde_json::to_value(p).map_err(|e| format!("internal error: {e}"))?;
+    walk(&value, "")?;
+    let bounds = [
+        ("detect.stft.window_s", p.detect.stft.window_s, 0.001, 0.5),
+        (
+            "detect.stft.hop_s",
+            p.detect.stft.hop_s,
+            0.0001,
+            p.detect.stft.window_s,
+        ),
+        (
+            "detect.odf.bands_per_octave",
+            p.detect.odf.bands_per_octave,
+            1.0,
+            24.0,
+        ),
+        (
+            "decode.block_frames",
+            p.decode.block_frames as f64,
+            1.0,
+            f64::from(1u32 << 24),
+        ),
+    ];
+    for (name, v, lo, hi) in bounds {
+        if !(lo..=hi).contains(&v) {
+            return Err(format!("`{name}` must be from {lo} to {hi}, not {v}"));
+        }
+    }
+    Ok(())
+}
+
+/// The name-based checks of [`check`], over every number in `v` (array elements included).
+fn walk(v: &Value, at: &str) -> Result<(), String> {
+    match v {
+        Value::Object(o) => o.iter().try_for_each(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            walk(v, &path)
+        }),
+        Value::Array(a) => a.iter().try_for_each(|v| walk(v, at)),
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            let name = at.rsplit('.').next().unwrap_or(at);
+            let (ok, what) = if name.ends_with("_s") && name != "offset_s" {
+                (
+                    (0.0..=MAX_DURATION_S).contains(&x),
+                    format!("a duration from 0 to {MAX_DURATION_S} s"),
+                )
+            } else if name.ends_with("_hz") {
+                (x > 0.0 && x <= 1e6, "a frequency above 0 Hz".to_string())
+            } else if name == "threshold"
+                || name == "release"
+                || name == "min_probability"
+                || name.ends_with("_score")
+                || name.ends_with("_fraction")
+                || name.ends_with("_share")
+            {
+                ((0.0..=1.0).contains(&x), "from 0 to 1".to_string())
+            } else {
+                (x.is_finite(), "a finite number".to_string())
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("`{at}` must be {what}, not {x}"))
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Lays `patch` over `base` key by key; objects are merged, anything else replaced. A key that
@@ -86,6 +172,45 @@ mod tests {
         p.detect.flicker = None;
         let report = json!({"schema_version": "x", "params": serde_json::to_value(&p).unwrap()});
         assert_eq!(from_value(report).unwrap(), p);
+    }
+
+    #[test]
+    fn the_defaults_pass_the_checks_and_absurd_values_are_named() {
+        check(&AnalyzeParams::default()).unwrap();
+        for (patch, name) in [
+            (
+                json!({"detect": {"stft": {"window_s": 100.0}}}),
+                "detect.stft.window_s",
+            ),
+            (
+                json!({"detect": {"stft": {"hop_s": 0.0}}}),
+                "detect.stft.hop_s",
+            ),
+            (json!({"measure": {"body_s": -0.1}}), "measure.body_s"),
+            (
+                json!({"measure": {"profile_tail_s": [0.12, 1e9]}}),
+                "measure.profile_tail_s",
+            ),
+            (
+                json!({"detect": {"odf": {"fmin_hz": 0.0}}}),
+                "detect.odf.fmin_hz",
+            ),
+            (
+                json!({"detect": {"score": {"threshold": 2.0}}}),
+                "detect.score.threshold",
+            ),
+            (
+                json!({"decode": {"block_frames": 0}}),
+                "decode.block_frames",
+            ),
+        ] {
+            let p = from_value(patch).unwrap();
+            let e = check(&p).unwrap_err();
+            assert!(e.contains(&format!("`{name}`")), "{e}");
+        }
+        // A transcript may be early: its offset is the one duration that can be negative.
+        let p = from_value(json!({"transcript": {"offset_s": -8.0}})).unwrap();
+        check(&p).unwrap();
     }
 
     #[test]
