@@ -238,7 +238,8 @@ pub struct ThresholdArgs {
 }
 
 impl ThresholdArgs {
-    /// Analysis parameters with these thresholds and every other default.
+    /// `p` with the options that were given laid over it (an option not given leaves `p`'s
+    /// value, the default's or `--params`').
     pub fn apply(&self, mut p: crate::pipeline::AnalyzeParams) -> crate::pipeline::AnalyzeParams {
         if let Some(s) = self.min_score {
             p.detect.score.threshold = s;
@@ -376,6 +377,27 @@ fn decode_to_wav(args: &DecodeCmdArgs) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_defaults_the_help_names_are_the_codes() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        let help = cli
+            .find_subcommand_mut("analyze")
+            .unwrap()
+            .render_long_help()
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let p = crate::pipeline::AnalyzeParams::default();
+        for want in [
+            format!("(default {})", p.detect.score.threshold),
+            format!("(default {})", p.classify.gunshot_min_score),
+        ] {
+            assert!(help.contains(&want), "{want} not in: {help}");
+        }
+    }
 
     #[test]
     fn a_panic_becomes_an_error_naming_the_file() {
