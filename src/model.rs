@@ -236,6 +236,13 @@ pub struct Event {
     pub reasons: Vec<String>,
     /// Its parts: crack and blast, or the direct sound, and early reflections (echoes).
     pub components: Vec<crate::detect::components::Component>,
+    /// The gunshot model's arithmetic on this event's own measurements (`log_odds` is
+    /// `at_means` plus the terms plus the crack, `score` its logistic), so that `gunshot_score`
+    /// can be checked by hand. Its score is `gunshot_score` but where a reason says otherwise (a
+    /// copy of a burst's round takes its group's pooled score). Absent in reports written
+    /// before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gunshot_model: Option<crate::features::classify::GunshotModel>,
     /// When it is a copy of a reported gunshot (another round of a burst, `detect::repeat`):
     /// which, and how closely.
     #[serde(skip_serializing_if = "Option::is_none", default)]

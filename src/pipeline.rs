@@ -1452,6 +1452,7 @@ fn analyse_mixed(
             end_s: round_to(d.peak as f64 / sr + f.decay_ms / 1e3, 6),
             class: v.class,
             gunshot_score: round_to(v.gunshot_score, 3),
+            gunshot_model: Some(v.model.rounded()),
             detection_score: round_to(d.score, 3),
             detection: detected.then(|| rounded(&d.evidence)),
             peak_dbfs: round_to(f.peak_dbfs, 2),

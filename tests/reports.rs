@@ -128,6 +128,20 @@ fn the_html_report_is_self_contained_and_complete() {
         1
     );
     assert_eq!(html.matches("src=\"data:audio/wav;base64,").count(), n);
+    // Every event shows the gunshot model's arithmetic, its score as the report gives it.
+    assert_eq!(html.matches("<details class=\"model\">").count(), n);
+    for e in &json.events {
+        let m = e
+            .gunshot_model
+            .as_ref()
+            .expect("every event carries the model's arithmetic");
+        assert!(html.contains(&format!("How the gunshot model scored it ({:.2})", m.score)));
+        assert!(
+            (m.score - e.gunshot_score).abs() <= 0.001,
+            "{}: {m:?}",
+            e.id
+        );
+    }
     // Nothing is fetched: no URL other than data: and in-page anchors.
     for attr in ["src=\"", "href=\""] {
         for (i, _) in html.match_indices(attr) {

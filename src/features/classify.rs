@@ -354,23 +354,117 @@ pub struct Verdict {
     pub gunshot_score: f64,
     /// The measurements that drove the decision, in words.
     pub reasons: Vec<String>,
+    /// The gunshot model's arithmetic behind `gunshot_score` (as first given).
+    pub model: GunshotModel,
 }
 
-/// Gunshot score (0..1) and the per-input contributions (from the fitted mean); the crack's
-/// term, when there is one, is in the score but not among the contributions.
-pub fn gunshot_model(f: &EventFeatures, e: &Evidence) -> (f64, [f64; N_TERMS]) {
+/// What each input of the gunshot model is, in the order of [`inputs`], as the model takes it.
+pub const TERM_INPUTS: [&str; N_TERMS] = [
+    "rise: log10(rise_ms + 0.05)",
+    "ebr_db, at most 20",
+    "centroid: log2(max(centroid_hz, 100) / 1000), octaves about 1 kHz",
+    "event_flatness (the raw flatness where not measured)",
+    "periodicity 20-60 ms after the onset",
+    "tail_db at 120-250 ms",
+];
+
+/// One input of the gunshot model as it entered the sum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelTerm {
+    /// What the input is, in the unit the model takes it in ([`TERM_INPUTS`]).
+    pub input: String,
+    /// Its value for this event; null when it could not be measured (the clip ends first), and
+    /// the mean is taken.
+    pub value: Option<f64>,
+    /// The fitted weight: log-odds per unit of the input.
+    pub weight: f64,
+    /// The input's mean over the development-set events the model was fitted on.
+    pub mean: f64,
+    /// weight x (value - mean): what this input adds to the log-odds of an event with every
+    /// input at its mean (0 when not measured).
+    pub log_odds: f64,
+}
+
+/// The gunshot model's arithmetic on one event, so that its score can be checked by hand:
+/// `log_odds` = `at_means` + the sum of `terms[].log_odds` + `crack_log_odds`, and `score` =
+/// 1 / (1 + exp(-`log_odds`)) (each figure rounded to 4 decimals, so sums agree to rounding).
+/// It is the model's verdict on this event's own measurements; a rule after it may change the
+/// class, and a copy of a burst's round takes its group's pooled score (the reasons say so).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GunshotModel {
+    /// The log-odds of an event with every input at its mean: the intercept plus each weight
+    /// times its mean.
+    pub at_means: f64,
+    /// The inputs, in the model's order.
+    pub terms: Vec<ModelTerm>,
+    /// Added when a supersonic crack precedes the blast (`weights::CRACK_LOG_LR`), else 0.
+    pub crack_log_odds: f64,
+    /// The sum.
+    pub log_odds: f64,
+    /// The gunshot score it gives, 0..1.
+    pub score: f64,
+}
+
+/// The gunshot model on one event: its score (0..1), and each input's contribution measured
+/// from the fitted mean; the crack's term, when there is one, is in the score but not among
+/// the terms.
+pub fn gunshot_model(f: &EventFeatures, e: &Evidence) -> GunshotModel {
     let x = inputs(f, e);
-    let mut contributions = [0.0; N_TERMS];
-    let mut z = weights::BIAS;
-    for (i, (&(w, mean), v)) in weights::TERMS.iter().zip(x).enumerate() {
-        let v = if v.is_finite() { v } else { mean };
-        z += w * v;
-        contributions[i] = w * (v - mean);
+    let at_means = weights::BIAS + weights::TERMS.iter().map(|(w, m)| w * m).sum::<f64>();
+    let terms: Vec<ModelTerm> = weights::TERMS
+        .iter()
+        .zip(x)
+        .zip(TERM_INPUTS)
+        .map(|((&(weight, mean), v), input)| {
+            let value = v.is_finite().then_some(v);
+            ModelTerm {
+                input: input.to_string(),
+                value,
+                weight,
+                mean,
+                log_odds: value.map_or(0.0, |v| weight * (v - mean)),
+            }
+        })
+        .collect();
+    let crack_log_odds = if f.crack_lead_ms.is_some() {
+        weights::CRACK_LOG_LR
+    } else {
+        0.0
+    };
+    let log_odds = at_means + terms.iter().map(|t| t.log_odds).sum::<f64>() + crack_log_odds;
+    GunshotModel {
+        at_means,
+        terms,
+        crack_log_odds,
+        log_odds,
+        score: 1.0 / (1.0 + (-log_odds).exp()),
     }
-    if f.crack_lead_ms.is_some() {
-        z += weights::CRACK_LOG_LR;
+}
+
+impl GunshotModel {
+    /// The same figures rounded to 4 decimals, as reports carry them.
+    pub fn rounded(&self) -> GunshotModel {
+        let r = |v: f64| crate::units::round_to(v, 4);
+        GunshotModel {
+            at_means: r(self.at_means),
+            terms: self
+                .terms
+                .iter()
+                .map(|t| ModelTerm {
+                    input: t.input.clone(),
+                    value: t.value.map(r),
+                    weight: t.weight,
+                    mean: t.mean,
+                    log_odds: r(t.log_odds),
+                })
+                .collect(),
+            crack_log_odds: r(self.crack_log_odds),
+            log_odds: r(self.log_odds),
+            score: r(self.score),
+        }
     }
-    (1.0 / (1.0 + (-z).exp()), contributions)
 }
 
 /// The warning for a clip sampled at `sample_rate` Hz, below
@@ -392,7 +486,9 @@ pub const EXPLOSION_LIKE: &str = ": explosion-like";
 
 /// Classifies one event from its features and detection evidence.
 pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict {
-    let (gunshot_score, contributions) = gunshot_model(f, e);
+    let model = gunshot_model(f, e);
+    let gunshot_score = model.score;
+    let contributions: Vec<f64> = model.terms.iter().map(|t| t.log_odds).collect();
     let mut order: Vec<usize> = (0..contributions.len()).collect();
     order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
     // The crack, the strongest single cue, leads the reasons when there is one.
@@ -441,6 +537,7 @@ pub fn classify(f: &EventFeatures, e: &Evidence, p: &ClassifyParams) -> Verdict 
         class: class.into(),
         gunshot_score,
         reasons,
+        model,
     }
 }
 
@@ -545,6 +642,37 @@ mod tests {
     /// The OpenArena metal step against a devset synthetic shot, at their medians: the step is
     /// flatter (0.75 against 0.52) but two octaves brighter (700 against 200 Hz). With the
     /// centroid taken in kHz the flatness won and the step scored above the shot.
+    #[test]
+    fn the_models_arithmetic_adds_up_to_the_score_it_gave() {
+        let (f, e) = shot();
+        for (crack, tail) in [(None, Some(-6.0)), (Some(12.0), None)] {
+            let f = EventFeatures {
+                crack_lead_ms: crack,
+                tail_db: tail,
+                ..f
+            };
+            let v = classify(&f, &e, &ClassifyParams::default());
+            let m = &v.model;
+            let sum =
+                m.at_means + m.terms.iter().map(|t| t.log_odds).sum::<f64>() + m.crack_log_odds;
+            assert!((sum - m.log_odds).abs() < 1e-12);
+            assert!((1.0 / (1.0 + (-sum).exp()) - v.gunshot_score).abs() < 1e-12);
+            assert_eq!(m.crack_log_odds > 0.0, crack.is_some());
+            // An input not measured (the tail, when the clip ends first) takes the mean: it is
+            // shown as null and adds nothing.
+            let t = &m.terms[N_TERMS - 1];
+            assert_eq!(t.value.is_none(), tail.is_none());
+            if tail.is_none() {
+                assert_eq!(t.log_odds, 0.0);
+            }
+            // Rounded as reports carry it, the sum still gives the score to 3 decimals.
+            let r = m.rounded();
+            let sum =
+                r.at_means + r.terms.iter().map(|t| t.log_odds).sum::<f64>() + r.crack_log_odds;
+            assert!((1.0 / (1.0 + (-sum).exp()) - v.gunshot_score).abs() < 5e-4);
+        }
+    }
+
     #[test]
     fn a_flat_bright_metal_step_scores_below_a_low_blast() {
         let (f, e) = shot();

@@ -159,6 +159,23 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         @if e.components.len() > 1 {
                             p { "Components: " @for c in &e.components { (c.kind) " " span class="mono" { (clock(c.onset_s)) } "; " } }
                         }
+                        @if let Some(m) = &e.gunshot_model {
+                            details class="model" {
+                                summary { "How the gunshot model scored it (" (format!("{:.2}", m.score)) ")" }
+                                table {
+                                    tr { th { "input" } th { "value" } th { "weight" } th { "mean" } th { "adds (log-odds)" } }
+                                    @for t in &m.terms {
+                                        tr { td { (t.input) } td class="mono" { (t.value.map_or("not measured".to_string(), |v| format!("{v:.3}"))) }
+                                            td class="mono" { (t.weight) } td class="mono" { (t.mean) } td class="mono" { (format!("{:+.3}", t.log_odds)) } }
+                                    }
+                                }
+                                p { "An event with every input at the development set's mean: " span class="mono" { (format!("{:+.3}", m.at_means)) }
+                                    @if m.crack_log_odds != 0.0 { "; a supersonic crack before the blast: " span class="mono" { (format!("{:+.3}", m.crack_log_odds)) } }
+                                    "; in all " span class="mono" { (format!("{:+.3}", m.log_odds)) } ", a score of 1 / (1 + e" sup { "-log-odds" } ") = "
+                                    span class="mono" { (format!("{:.3}", m.score)) } "."
+                                    @if (m.score - e.gunshot_score).abs() > 0.001 { " The event's gunshot score is " (format!("{:.3}", e.gunshot_score)) ", for the reason given first above." } }
+                            }
+                        }
                     }
                 }
 
