@@ -379,7 +379,7 @@ pub struct ModelTerm {
     pub value: Option<f64>,
     /// The fitted weight: log-odds per unit of the input.
     pub weight: f64,
-    /// The input's mean over the development-set events the model was fitted on.
+    /// The input's mean over the development set's candidates the model was fitted on.
     pub mean: f64,
     /// weight x (value - mean): what this input adds to the log-odds of an event with every
     /// input at its mean (0 when not measured).
@@ -407,9 +407,9 @@ pub struct GunshotModel {
     pub score: f64,
 }
 
-/// The gunshot model on one event: its score (0..1), and each input's contribution measured
-/// from the fitted mean; the crack's term, when there is one, is in the score but not among
-/// the terms.
+/// The gunshot model on one event, as its arithmetic ([`GunshotModel`]): each input's
+/// contribution measured from its fitted mean, the crack's term, the log-odds and the score
+/// (0..1) they give.
 pub fn gunshot_model(f: &EventFeatures, e: &Evidence) -> GunshotModel {
     let x = inputs(f, e);
     let at_means = weights::BIAS + weights::TERMS.iter().map(|(w, m)| w * m).sum::<f64>();
