@@ -1455,6 +1455,7 @@ fn analyse_mixed(
             gunshot_model: Some(v.model.rounded()),
             detection_score: round_to(d.score, 3),
             detection: detected.then(|| rounded(&d.evidence)),
+            detection_model: detected.then(|| score::arithmetic(&d.evidence)),
             peak_dbfs: round_to(f.peak_dbfs, 2),
             clipped: f.clipped,
             features: f,

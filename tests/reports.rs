@@ -128,9 +128,21 @@ fn the_html_report_is_self_contained_and_complete() {
         1
     );
     assert_eq!(html.matches("src=\"data:audio/wav;base64,").count(), n);
-    // Every event shows the gunshot model's arithmetic, its score as the report gives it.
-    assert_eq!(html.matches("<details class=\"model\">").count(), n);
+    // Every event shows the gunshot model's arithmetic, its score as the report gives it, and
+    // every detected one the detection model's.
+    let detected = json.events.iter().filter(|e| e.detection.is_some()).count();
+    assert_eq!(
+        html.matches("<details class=\"model\">").count(),
+        n + detected
+    );
     for e in &json.events {
+        assert_eq!(e.detection_model.is_some(), e.detection.is_some());
+        if let Some(d) = &e.detection_model {
+            assert!(html.contains(&format!(
+                "How the detection model scored it ({:.2})",
+                d.score
+            )));
+        }
         let m = e
             .gunshot_model
             .as_ref()

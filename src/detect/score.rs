@@ -159,6 +159,78 @@ pub fn terms(e: &Evidence) -> [f64; 4] {
     ]
 }
 
+/// What each input of the detection model is, in the order of [`terms`].
+pub const TERM_INPUTS: [&str; 4] = [
+    "log_strength: log10 of the detection curve's peak",
+    "peak_over_pre_db",
+    "voicing 20-60 ms after the onset",
+    "contrast_rank in the clip, 0..1",
+];
+
+/// One input of the detection model as it entered the sum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionTerm {
+    /// What the input is ([`TERM_INPUTS`]).
+    pub input: String,
+    /// Its value for this candidate (`detection`); null when it could not be measured (the
+    /// voicing, when the clip ends within its window), and the fitted candidates' mean voicing
+    /// (`weights::VOICING_MEAN`) is taken.
+    pub value: Option<f64>,
+    /// The fitted weight: log-odds per unit of the input.
+    pub weight: f64,
+    /// weight x value (x the mean, when not measured).
+    pub log_odds: f64,
+}
+
+/// The detection model's arithmetic on one candidate, so that its detection score can be checked
+/// by hand: `log_odds` = `bias` + the sum of `terms[].log_odds`, and `score` = 1 / (1 +
+/// exp(-`log_odds`)) (each figure rounded to 4 decimals). It is the model on the evidence as
+/// measured; where a rule scored the candidate otherwise (its voicing counted as typical where
+/// no voice is heard, a low-frequency blast kept below the threshold, a codec's flicker, a copy
+/// of a round), the event's reasons say so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionModel {
+    /// The intercept (`weights::BIAS`).
+    pub bias: f64,
+    /// The inputs, in the model's order.
+    pub terms: Vec<DetectionTerm>,
+    /// The sum.
+    pub log_odds: f64,
+    /// The detection score it gives, 0..1.
+    pub score: f64,
+}
+
+/// The detection model on `e` as its arithmetic ([`DetectionModel`]), each figure rounded to 4
+/// decimals as reports carry them; its unrounded score is [`score`]'s.
+pub fn arithmetic(e: &Evidence) -> DetectionModel {
+    use weights::*;
+    let r = |v: f64| crate::units::round_to(v, 4);
+    let values = [
+        Some(e.log_strength),
+        Some(e.peak_over_pre_db),
+        e.voicing,
+        Some(e.contrast_rank),
+    ];
+    let w = [LOG_STRENGTH, PEAK_OVER_PRE_DB, VOICING, CONTRAST_RANK];
+    let terms = terms(e);
+    let log_odds = BIAS + terms.iter().sum::<f64>();
+    DetectionModel {
+        bias: BIAS,
+        terms: (0..4)
+            .map(|i| DetectionTerm {
+                input: TERM_INPUTS[i].to_string(),
+                value: values[i].map(r),
+                weight: w[i],
+                log_odds: r(terms[i]),
+            })
+            .collect(),
+        log_odds: r(log_odds),
+        score: r(1.0 / (1.0 + (-log_odds).exp())),
+    }
+}
+
 /// Probability-like detection score in (0, 1).
 pub fn score(e: &Evidence) -> f64 {
     let z = weights::BIAS + terms(e).iter().sum::<f64>();
@@ -221,6 +293,33 @@ mod tests {
         assert!(score(&unmeasured) > score(&voiced));
         assert!(score(&ordinary) < score(&base));
         assert!((0.0..=1.0).contains(&score(&base)));
+    }
+
+    #[test]
+    fn the_detection_arithmetic_adds_up_to_the_score() {
+        let e = Evidence {
+            log_strength: 0.2,
+            contrast_db: 9.0,
+            peak_over_pre_db: 15.0,
+            onset_energy_db: 6.0,
+            blast_onset_db: 6.0,
+            voicing: Some(0.3),
+            periodicity: Some(0.3),
+            voicing_pitch_hz: None,
+            contrast_rank: 0.9,
+        };
+        for e in [e, Evidence { voicing: None, ..e }] {
+            let m = arithmetic(&e);
+            let sum = m.bias + m.terms.iter().map(|t| t.log_odds).sum::<f64>();
+            assert!((sum - m.log_odds).abs() < 1e-3);
+            assert!((m.score - score(&e)).abs() < 1e-4);
+            assert!((1.0 / (1.0 + (-sum).exp()) - score(&e)).abs() < 5e-4);
+            // Unmeasured voicing is shown as null and weighed at the fitted mean.
+            let v = &m.terms[2];
+            assert_eq!(v.value.is_none(), e.voicing.is_none());
+            let taken = e.voicing.unwrap_or(weights::VOICING_MEAN);
+            assert!((v.log_odds - weights::VOICING * taken).abs() < 1e-4);
+        }
     }
 
     #[test]

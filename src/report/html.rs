@@ -159,6 +159,21 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         @if e.components.len() > 1 {
                             p { "Components: " @for c in &e.components { (c.kind) " " span class="mono" { (clock(c.onset_s)) } "; " } }
                         }
+                        @if let Some(m) = &e.detection_model {
+                            details class="model" {
+                                summary { "How the detection model scored it (" (format!("{:.2}", m.score)) ")" }
+                                table {
+                                    tr { th { "input" } th { "value" } th { "weight" } th { "adds (log-odds)" } }
+                                    @for t in &m.terms {
+                                        tr { td { (t.input) } td class="mono" { (t.value.map_or("not measured: the mean".to_string(), |v| format!("{v:.3}"))) }
+                                            td class="mono" { (t.weight) } td class="mono" { (format!("{:+.3}", t.log_odds)) } }
+                                    }
+                                }
+                                p { "Intercept " span class="mono" { (format!("{:+.3}", m.bias)) } "; in all " span class="mono" { (format!("{:+.3}", m.log_odds)) }
+                                    ", a score of " span class="mono" { (format!("{:.3}", m.score)) } "; events are reported from " (format!("{:.2}", a.params.detect.score.threshold)) "."
+                                    @if (m.score - e.detection_score).abs() > 0.001 { " The event's detection score is " (format!("{:.3}", e.detection_score)) ", for a reason given above." } }
+                            }
+                        }
                         @if let Some(m) = &e.gunshot_model {
                             details class="model" {
                                 summary { "How the gunshot model scored it (" (format!("{:.2}", m.score)) ")" }
