@@ -187,8 +187,8 @@ pub struct DetectionTerm {
 /// by hand: `log_odds` = `bias` + the sum of `terms[].log_odds`, and `score` = 1 / (1 +
 /// exp(-`log_odds`)) (each figure rounded to 4 decimals). It is the model on the evidence as
 /// measured; where a rule scored the candidate otherwise (its voicing counted as typical where
-/// no voice is heard, a low-frequency blast kept below the threshold, a codec's flicker, a copy
-/// of a round), the event's reasons say so.
+/// no voice is heard) or reported it below the threshold (a low-frequency blast), the event's
+/// reasons say so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionModel {
