@@ -245,7 +245,8 @@ pub struct Event {
     pub gunshot_model: Option<crate::features::classify::GunshotModel>,
     /// The detection model's arithmetic on `detection` (`log_odds` is `bias` plus the terms,
     /// `score` its logistic), so that `detection_score` can be checked by hand; where a rule
-    /// scored the event otherwise, its reasons say so. Absent where `detection` is (a copy
+    /// scored the event otherwise, its reasons (or, for a codec's flicker, the clip's
+    /// warnings) say so. Absent where `detection` is (a copy
     /// found by the repeat search alone) and in reports written before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub detection_model: Option<crate::detect::score::DetectionModel>,

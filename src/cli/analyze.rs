@@ -31,20 +31,18 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         eprintln!("earwitness: --transcript-offset must be a number of seconds, not {o}");
         return 2;
     }
-    let mut params: AnalyzeParams = match args.thresholds.base() {
+    let mut params: AnalyzeParams = match args.thresholds.params(&args.decode) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("earwitness: {e}");
             return 2;
         }
     };
-    params.decode = args.decode.apply(params.decode);
     let t = &mut params.transcript;
     t.format = args.transcript_format.or(t.format);
     t.offset_s = args.transcript_offset.or(t.offset_s);
     t.sync = args.sync.unwrap_or(t.sync);
     t.sync_speed |= args.sync_speed;
-    let params = args.thresholds.apply(params);
     let formats: Vec<report::Format> = if args.formats.is_empty() {
         report::Format::ALL.to_vec()
     } else {

@@ -8,7 +8,6 @@ use std::path::Path;
 use super::BatchArgs;
 use crate::batch::{self, BatchParams};
 use crate::error::Error;
-use crate::pipeline::AnalyzeParams;
 use crate::report::{self, atomic};
 
 fn parse_shard(s: &str) -> Option<(usize, usize)> {
@@ -51,7 +50,7 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         Some((k, n)) => batch::shard(inputs.clips, k, n),
         None => inputs.clips,
     };
-    let base = match args.thresholds.base() {
+    let analyze = match args.thresholds.params(&args.decode) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("earwitness: {e}");
@@ -70,10 +69,7 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         } else {
             args.formats.clone()
         },
-        analyze: args.thresholds.apply(AnalyzeParams {
-            decode: args.decode.apply(base.decode.clone()),
-            ..base
-        }),
+        analyze,
     };
     if !inputs.ignored.is_empty() {
         eprintln!(

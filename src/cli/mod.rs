@@ -272,13 +272,15 @@ impl ThresholdArgs {
         p
     }
 
-    /// The parameters to start from: `--params`' file, or the defaults. The error names the
-    /// file and the problem.
-    pub fn base(&self) -> Result<crate::pipeline::AnalyzeParams, String> {
-        match &self.params {
-            Some(path) => params::load(path),
-            None => Ok(crate::pipeline::AnalyzeParams::default()),
-        }
+    /// The analysis parameters: `--params`' file (or the defaults), with the decoding options
+    /// and these laid over it. The error names the file and the problem.
+    pub fn params(&self, decode: &DecodeArgs) -> Result<crate::pipeline::AnalyzeParams, String> {
+        let mut p = match &self.params {
+            Some(path) => params::load(path)?,
+            None => crate::pipeline::AnalyzeParams::default(),
+        };
+        p.decode = decode.apply(p.decode);
+        Ok(self.apply(p))
     }
 }
 

@@ -148,15 +148,30 @@ pub mod weights {
     pub const CONTRAST_RANK: f64 = 5.897;
 }
 
-/// The terms of the model for `e`, in the order of the table above (for explanations).
-pub fn terms(e: &Evidence) -> [f64; 4] {
-    use weights::*;
+/// The model's weights, in the order of [`inputs`].
+const WEIGHTS: [f64; 4] = [
+    weights::LOG_STRENGTH,
+    weights::PEAK_OVER_PRE_DB,
+    weights::VOICING,
+    weights::CONTRAST_RANK,
+];
+
+/// The model's inputs for `e`, in the order of the table above; `None` where not measured
+/// (the voicing, when the clip ends inside its window), which the model takes at
+/// `weights::VOICING_MEAN`.
+fn inputs(e: &Evidence) -> [Option<f64>; 4] {
     [
-        LOG_STRENGTH * e.log_strength,
-        PEAK_OVER_PRE_DB * e.peak_over_pre_db,
-        VOICING * e.voicing.unwrap_or(VOICING_MEAN),
-        CONTRAST_RANK * e.contrast_rank,
+        Some(e.log_strength),
+        Some(e.peak_over_pre_db),
+        e.voicing,
+        Some(e.contrast_rank),
     ]
+}
+
+/// The terms of the model for `e` (weight x input), in the order of the table above.
+pub fn terms(e: &Evidence) -> [f64; 4] {
+    let x = inputs(e);
+    std::array::from_fn(|i| WEIGHTS[i] * x[i].unwrap_or(weights::VOICING_MEAN))
 }
 
 /// What each input of the detection model is, in the order of [`terms`].
@@ -188,7 +203,7 @@ pub struct DetectionTerm {
 /// exp(-`log_odds`)) (each figure rounded to 4 decimals). It is the model on the evidence as
 /// measured; where a rule scored the candidate otherwise (its voicing counted as typical where
 /// no voice is heard) or reported it below the threshold (a low-frequency blast), the event's
-/// reasons say so.
+/// reasons say so, and where a codec's flicker had it scored 0, the clip's warnings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionModel {
@@ -205,24 +220,17 @@ pub struct DetectionModel {
 /// The detection model on `e` as its arithmetic ([`DetectionModel`]), each figure rounded to 4
 /// decimals as reports carry them; its unrounded score is [`score`]'s.
 pub fn arithmetic(e: &Evidence) -> DetectionModel {
-    use weights::*;
     let r = |v: f64| crate::units::round_to(v, 4);
-    let values = [
-        Some(e.log_strength),
-        Some(e.peak_over_pre_db),
-        e.voicing,
-        Some(e.contrast_rank),
-    ];
-    let w = [LOG_STRENGTH, PEAK_OVER_PRE_DB, VOICING, CONTRAST_RANK];
+    let values = inputs(e);
     let terms = terms(e);
-    let log_odds = BIAS + terms.iter().sum::<f64>();
+    let log_odds = weights::BIAS + terms.iter().sum::<f64>();
     DetectionModel {
-        bias: BIAS,
+        bias: weights::BIAS,
         terms: (0..4)
             .map(|i| DetectionTerm {
                 input: TERM_INPUTS[i].to_string(),
                 value: values[i].map(r),
-                weight: w[i],
+                weight: WEIGHTS[i],
                 log_odds: r(terms[i]),
             })
             .collect(),

@@ -171,7 +171,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                                 }
                                 p { "Intercept " span class="mono" { (format!("{:+.3}", m.bias)) } "; in all " span class="mono" { (format!("{:+.3}", m.log_odds)) }
                                     ", a score of " span class="mono" { (format!("{:.3}", m.score)) } "; events are reported from " (format!("{:.2}", a.params.detect.score.threshold)) "."
-                                    @if (m.score - e.detection_score).abs() > 0.001 { " The event's detection score is " (format!("{:.3}", e.detection_score)) ", for a reason given above." } }
+                                    @if (m.score - e.detection_score).abs() > 0.001 { " The event's detection score is " (format!("{:.3}", e.detection_score)) ", for a rule named in its reasons or in the clip's warnings." } }
                             }
                         }
                         @if let Some(m) = &e.gunshot_model {
