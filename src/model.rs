@@ -273,6 +273,29 @@ impl Event {
             .and_then(|r| r.nearest_phrase())
             .or_else(|| self.speech.as_ref().and_then(|r| r.phrase()))
     }
+
+    /// How exactly its onset could be timed, in words, from `features.onset_clearance_db`
+    /// against `p` (the parameters the onset was refined with); none in reports written before
+    /// the clearance was measured.
+    pub fn onset_timing(&self, p: &crate::detect::refine::RefineParams) -> Option<String> {
+        let db = self.features.onset_clearance_db?;
+        let level = format!("{:.0} % of its peak", 100.0 * p.peak_fraction);
+        Some(if db >= p.clear_db() {
+            format!("Onset timed at {level}, a level {db:.1} dB above the background before it.")
+        } else {
+            format!(
+                "Onset timed above {level}, since that level {} the background before it \
+                 ({:.1} dB above it are needed to time it there): a quieter first part of the \
+                 sound may be hidden in the background, and the onset may be late.",
+                if db >= 0.0 {
+                    format!("stands only {db:.1} dB above")
+                } else {
+                    format!("lies {:.1} dB below", -db)
+                },
+                p.clear_db()
+            )
+        })
+    }
 }
 
 /// A detected sound set aside as a word's onset, and why.

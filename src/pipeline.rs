@@ -1411,6 +1411,14 @@ fn analyse_mixed(
                 f.sustain_db = None;
             }
         }
+        f.onset_clearance_db = refine::clearance_db(
+            mono,
+            d.onset,
+            d.peak_abs,
+            signal.sample_rate,
+            &p.detect.refine,
+        )
+        .map(|db| round_to(db, 2));
         let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
         // found again rather than rounded back from ms); the first is called a crack only when

@@ -148,12 +148,28 @@ fn the_html_report_is_self_contained_and_complete() {
             .as_ref()
             .expect("every event carries the model's arithmetic");
         assert!(html.contains(&format!("How the gunshot model scored it ({:.2})", m.score)));
+        // And how exactly its onset was timed, in the words of its own clearance.
+        let timing = e
+            .onset_timing(&json.params.detect.refine)
+            .expect("every event's onset clearance is measured");
+        assert!(html.contains(&timing.replace('"', "&quot;")), "{timing}");
+        let db = e.features.onset_clearance_db.unwrap();
+        let clear = db >= json.params.detect.refine.clear_db();
+        assert_eq!(timing.starts_with("Onset timed at 10 %"), clear, "{timing}");
+        assert_eq!(timing.contains("may be late"), !clear, "{timing}");
+        assert!(timing.contains(&format!("{:.1} dB", db.abs())), "{timing}");
         assert!(
             (m.score - e.gunshot_score).abs() <= 0.001,
             "{}: {m:?}",
             e.id
         );
     }
+    // The demo has both: onsets timed at 10 % of the peak (the shot) and above it.
+    let clear = |e: &earwitness::model::Event| {
+        e.features.onset_clearance_db.unwrap() >= json.params.detect.refine.clear_db()
+    };
+    assert!(json.events.iter().any(clear));
+    assert!(!json.events.iter().all(clear));
     // Nothing is fetched: no URL other than data: and in-page anchors.
     for attr in ["src=\"", "href=\""] {
         for (i, _) in html.match_indices(attr) {

@@ -347,6 +347,50 @@ pub fn locate(x: &[f32], approx: usize, sample_rate: u32, p: &RefineParams) -> O
     })
 }
 
+/// One step of 16-bit audio as a fraction of full scale: the quietest background any recording
+/// holds (digital silence before an onset reads as this, not as an infinite clearance).
+const QUANTUM: f32 = 1.0 / 32768.0;
+
+/// How far the level that defines the onset (`peak_fraction` of `peak_abs`) stands above the
+/// background, in dB: over the RMS of `x` in the `noise_window_s` before `onset` (at least
+/// [`QUANTUM`]); none when nothing comes before the onset.
+///
+/// The onset is the first sample reaching 10 % of the peak only where that level stands clear
+/// of the background; elsewhere the threshold [`locate`] walks back at is `noise_factor` times
+/// the background's RMS, above the 10 % level, and a quieter first part of the sound (a
+/// mechanism's first contact, a distant shot's weaker leading edge) is hidden under it. Below
+/// [`RefineParams::clear_db`] the reported onset may therefore be late; the window is taken
+/// just before the onset as reported, so a first part that was hidden there lowers the figure
+/// too.
+pub fn clearance_db(
+    x: &[f32],
+    onset: usize,
+    peak_abs: f32,
+    sample_rate: u32,
+    p: &RefineParams,
+) -> Option<f64> {
+    let onset = onset.min(x.len());
+    let lo = onset.saturating_sub((p.noise_window_s * f64::from(sample_rate)).round() as usize);
+    if lo == onset {
+        return None;
+    }
+    let rms = mean_sq(x, lo, onset).sqrt().max(QUANTUM);
+    Some(
+        20.0 * f64::from(p.peak_fraction * peak_abs / rms)
+            .max(1e-10)
+            .log10(),
+    )
+}
+
+impl RefineParams {
+    /// The clearance ([`clearance_db`]) at and above which the onset is timed at the
+    /// definition's level, `peak_fraction` of the peak: `noise_factor` times the background's
+    /// RMS, in dB (9.5 dB at the default 3).
+    pub fn clear_db(&self) -> f64 {
+        20.0 * f64::from(self.noise_factor).max(1e-10).log10()
+    }
+}
+
 /// The first sample at or above `threshold` walking back from `from` (inclusive) towards `lo`,
 /// stopping at a run of `quiet` samples below it.
 fn walk_back(x: &[f32], from: usize, lo: usize, threshold: f32, quiet: usize) -> usize {
@@ -662,6 +706,33 @@ mod tests {
         // First sample reaching 10 % of the peak: i/24 >= 0.1 -> i = 3.
         assert_eq!(l.onset, 24_003);
         assert_eq!(l.peak, 24_024);
+    }
+
+    #[test]
+    fn the_clearance_is_the_onsets_level_over_the_background_before_it() {
+        let sr = 16_000;
+        let p = RefineParams::default();
+        // Noise uniform in +-0.05 has an RMS of 0.05 / sqrt(3); a peak of 1.0 puts the 10 %
+        // level 0.1 over it: 20 log10(0.1 sqrt(3) / 0.05) = 10.8 dB.
+        let x = noise(16_000, 0.05, 7);
+        let db = clearance_db(&x, 8000, 1.0, sr, &p).unwrap();
+        assert!((db - 10.79).abs() < 0.3, "{db}");
+        assert!(db >= p.clear_db());
+        // A peak half as high: 6 dB less, below the 9.5 dB at which the onset is timed at 10 %.
+        let half = clearance_db(&x, 8000, 0.5, sr, &p).unwrap();
+        assert!((db - half - 20.0 * 2f64.log10()).abs() < 1e-6, "{half}");
+        assert!(half < p.clear_db());
+        assert!((p.clear_db() - 9.542).abs() < 1e-3);
+        // Digital silence reads as one 16-bit step, not as an infinite clearance.
+        let silent = vec![0.0f32; 16_000];
+        let db = clearance_db(&silent, 8000, 1.0, sr, &p).unwrap();
+        assert!(
+            (db - 20.0 * (0.1f64 * 32768.0).log10()).abs() < 1e-3,
+            "{db}"
+        );
+        // Nothing before the clip's first sample; past the end the window ends at the end.
+        assert_eq!(clearance_db(&x, 0, 1.0, sr, &p), None);
+        assert!(clearance_db(&x, 20_000, 1.0, sr, &p).is_some());
     }
 
     #[test]

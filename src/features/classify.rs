@@ -616,6 +616,7 @@ mod tests {
                 ceiling_touches: 1,
                 clipped: true,
                 crack_lead_ms: None,
+                onset_clearance_db: Some(20.0),
             },
             Evidence {
                 periodicity: Some(0.1),

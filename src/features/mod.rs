@@ -242,6 +242,16 @@ pub struct EventFeatures {
     /// the time from the crack to the blast, in ms. The delay grows with the distance to the
     /// shooter; no common look-alike makes this pair of sounds.
     pub crack_lead_ms: Option<f64>,
+    /// How far the level that defines the onset (`detect.refine.peak_fraction` of the peak,
+    /// 10 %) stands above the background: over its RMS in the `detect.refine.noise_window_s`
+    /// (50 ms) before the onset, in dB ([`crate::detect::refine::clearance_db`]). Below
+    /// `20 log10(detect.refine.noise_factor)` (9.5 dB) the onset could not be timed at that
+    /// level: the refinement's threshold rose with the background, and a quieter first part of
+    /// the sound may lie hidden in it, so the true onset may be earlier than the one reported
+    /// (the measured rates by clearance are in docs/detection-notes.md). Null where nothing of
+    /// the clip comes before the onset, and in reports written before it.
+    #[serde(default)]
+    pub onset_clearance_db: Option<f64>,
 }
 
 fn db(x: f64) -> f64 {
@@ -402,6 +412,7 @@ pub fn measure(
         ceiling_touches: lv.ceiling_touches,
         clipped: lv.clipped,
         crack_lead_ms: None,
+        onset_clearance_db: None,
     }
 }
 

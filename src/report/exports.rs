@@ -39,7 +39,7 @@ pub fn events_csv(a: &Analysis) -> String {
     let mut s = String::from(
         "id,onset_s,peak_s,end_s,class,label,gunshot_score,detection_score,peak_dbfs,clipped,\
          rise_ms,decay_ms,crest_db,ebr_db,centroid_hz,flatness,low_high_db,positive_phase_ms,\
-         crack_lead_ms,burst,components,\
+         crack_lead_ms,onset_clearance_db,burst,components,\
          nearest_phrase,reasons\n",
     );
     for e in &a.events {
@@ -53,7 +53,7 @@ pub fn events_csv(a: &Analysis) -> String {
         let phrase = e.context_phrase().unwrap_or_default();
         let _ = writeln!(
             s,
-            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{}",
+            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{}",
             e.id,
             e.onset_s,
             e.peak_s,
@@ -74,6 +74,9 @@ pub fn events_csv(a: &Analysis) -> String {
             f.positive_phase_ms,
             f.crack_lead_ms
                 .map(|ms| format!("{ms:.1}"))
+                .unwrap_or_default(),
+            f.onset_clearance_db
+                .map(|db| format!("{db:.2}"))
                 .unwrap_or_default(),
             e.burst.map(|b| b.to_string()).unwrap_or_default(),
             csv_text(&components),

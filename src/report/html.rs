@@ -148,6 +148,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     div class="event" id=(format!("event-{}", e.id)) {
                         h3 { "#" (e.id) " at " (clock(e.onset_s)) ": " (class_span(e)) }
                         p { (e.reasons.join("; ")) @let p = phrase(e); @if !p.is_empty() { br; "In the conversation: " (p) } }
+                        @if let Some(timing) = e.onset_timing(&a.params.detect.refine) { p class="note" { (timing) } }
                         @if let Some((img, wav)) = media.closeups.get(i) {
                             @if !img.is_empty() { img src=(data_uri("image/jpeg", img)) alt=(format!("Close-up of event {}", e.id)); }
                             @if !wav.is_empty() { p { "Listen (1.5 s either side): " br; audio controls preload="none" src=(data_uri("audio/wav", wav)) {} } }
