@@ -138,12 +138,21 @@ pub fn render_table(a: &Analysis) -> String {
         "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
         "id", "time", "class", "score", "dBFS"
     );
+    // An onset that may be late (its 10 % level within the background: `onset_timing`) is
+    // marked, and the mark explained once below the table.
+    let refine = &a.params.detect.refine;
+    let late = |e: &crate::model::Event| {
+        e.features
+            .onset_clearance_db
+            .is_some_and(|db| db < refine.clear_db())
+    };
     for e in &a.events {
         let _ = writeln!(
             s,
-            "{:>3}  {:>9}  {:<10} {:>5.2}  {:>6.1}  {}",
+            "{:>3}  {:>9}{} {:<10} {:>5.2}  {:>6.1}  {}",
             e.id,
             clock(e.onset_s),
+            if late(e) { '*' } else { ' ' },
             e.class,
             e.gunshot_score,
             e.peak_dbfs,
@@ -152,6 +161,16 @@ pub fn render_table(a: &Analysis) -> String {
         if let Some(phrase) = e.context_phrase() {
             let _ = writeln!(s, "{:>16}{}", "", phrase);
         }
+    }
+    if a.events.iter().any(late) {
+        let _ = writeln!(
+            s,
+            "* onset may be late: the {:.0} % level that defines it stands less than {:.1} dB \
+             above the background before it, and a quieter start may be hidden there \
+             (features.onset_clearance_db)",
+            100.0 * refine.peak_fraction,
+            refine.clear_db()
+        );
     }
     if !a.set_aside.is_empty() {
         let _ = writeln!(
