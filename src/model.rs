@@ -274,13 +274,23 @@ impl Event {
             .or_else(|| self.speech.as_ref().and_then(|r| r.phrase()))
     }
 
+    /// Whether its onset may be late: its clearance (`features.onset_clearance_db`) is below
+    /// what timing it at `p.peak_fraction` of the peak needs ([`RefineParams::clear_db`]).
+    ///
+    /// [`RefineParams::clear_db`]: crate::detect::refine::RefineParams::clear_db
+    pub fn onset_may_be_late(&self, p: &crate::detect::refine::RefineParams) -> bool {
+        self.features
+            .onset_clearance_db
+            .is_some_and(|db| db < p.clear_db())
+    }
+
     /// How exactly its onset could be timed, in words, from `features.onset_clearance_db`
     /// against `p` (the parameters the onset was refined with); none in reports written before
     /// the clearance was measured.
     pub fn onset_timing(&self, p: &crate::detect::refine::RefineParams) -> Option<String> {
         let db = self.features.onset_clearance_db?;
         let level = format!("{:.0} % of its peak", 100.0 * p.peak_fraction);
-        Some(if db >= p.clear_db() {
+        Some(if !self.onset_may_be_late(p) {
             format!("Onset timed at {level}, a level {db:.1} dB above the background before it.")
         } else {
             format!(
@@ -296,6 +306,18 @@ impl Event {
             )
         })
     }
+}
+
+/// The footnote to a table that marks with `*` the onsets that may be late
+/// ([`Event::onset_may_be_late`]).
+pub fn late_onset_note(p: &crate::detect::refine::RefineParams) -> String {
+    format!(
+        "* onset may be late: the {:.0} % level that defines it stands less than {:.1} dB above \
+         the background before it, and a quieter start may be hidden there \
+         (features.onset_clearance_db)",
+        100.0 * p.peak_fraction,
+        p.clear_db()
+    )
 }
 
 /// A detected sound set aside as a word's onset, and why.

@@ -170,6 +170,19 @@ fn the_html_report_is_self_contained_and_complete() {
     };
     assert!(json.events.iter().any(clear));
     assert!(!json.events.iter().all(clear));
+    // Those that may be late are marked in the table and the mark explained once.
+    assert_eq!(
+        html.matches(&earwitness::model::late_onset_note(
+            &json.params.detect.refine
+        ))
+        .count(),
+        1
+    );
+    for e in &json.events {
+        let ms = (e.onset_s * 1000.0).round() as u64;
+        let time = format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000);
+        assert_eq!(html.contains(&format!("{time}*</td>")), !clear(e), "{time}");
+    }
     // Nothing is fetched: no URL other than data: and in-page anchors.
     for attr in ["src=\"", "href=\""] {
         for (i, _) in html.match_indices(attr) {

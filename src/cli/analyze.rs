@@ -138,14 +138,9 @@ pub fn render_table(a: &Analysis) -> String {
         "{:>3}  {:>9}  {:<10} {:>5}  {:>6}  reasons",
         "id", "time", "class", "score", "dBFS"
     );
-    // An onset that may be late (its 10 % level within the background: `onset_timing`) is
-    // marked, and the mark explained once below the table.
+    // An onset that may be late is marked, and the mark explained once below the table.
     let refine = &a.params.detect.refine;
-    let late = |e: &crate::model::Event| {
-        e.features
-            .onset_clearance_db
-            .is_some_and(|db| db < refine.clear_db())
-    };
+    let late = |e: &crate::model::Event| e.onset_may_be_late(refine);
     for e in &a.events {
         let _ = writeln!(
             s,
@@ -163,14 +158,7 @@ pub fn render_table(a: &Analysis) -> String {
         }
     }
     if a.events.iter().any(late) {
-        let _ = writeln!(
-            s,
-            "* onset may be late: the {:.0} % level that defines it stands less than {:.1} dB \
-             above the background before it, and a quieter start may be hidden there \
-             (features.onset_clearance_db)",
-            100.0 * refine.peak_fraction,
-            refine.clear_db()
-        );
+        let _ = writeln!(s, "{}", crate::model::late_onset_note(refine));
     }
     if !a.set_aside.is_empty() {
         let _ = writeln!(

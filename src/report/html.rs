@@ -131,10 +131,13 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     table {
                         tr { th { "#" } th { "time" } th { "class" } th { "score" } th { "peak dBFS" } th { "reasons" } th { "in the conversation" } }
                         @for e in &a.events {
-                            tr { td { a href=(format!("#event-{}", e.id)) { (e.id) } } td class="mono" { (clock(e.onset_s)) } td { (class_span(e)) }
+                            tr { td { a href=(format!("#event-{}", e.id)) { (e.id) } } td class="mono" { (clock(e.onset_s)) @if e.onset_may_be_late(&a.params.detect.refine) { "*" } } td { (class_span(e)) }
                                 td { (format!("{:.2}", e.gunshot_score)) } td { (format!("{:.1}", e.peak_dbfs)) }
                                 td { (e.reasons.join("; ")) } td { (phrase(e)) } }
                         }
+                    }
+                    @if a.events.iter().any(|e| e.onset_may_be_late(&a.params.detect.refine)) {
+                        p class="note" { (crate::model::late_onset_note(&a.params.detect.refine)) }
                     }
                 }
 
@@ -148,7 +151,9 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     div class="event" id=(format!("event-{}", e.id)) {
                         h3 { "#" (e.id) " at " (clock(e.onset_s)) ": " (class_span(e)) }
                         p { (e.reasons.join("; ")) @let p = phrase(e); @if !p.is_empty() { br; "In the conversation: " (p) } }
-                        @if let Some(timing) = e.onset_timing(&a.params.detect.refine) { p class="note" { (timing) } }
+                        @if let Some(timing) = e.onset_timing(&a.params.detect.refine) {
+                            @if e.onset_may_be_late(&a.params.detect.refine) { p class="note" { (timing) } } @else { p { (timing) } }
+                        }
                         @if let Some((img, wav)) = media.closeups.get(i) {
                             @if !img.is_empty() { img src=(data_uri("image/jpeg", img)) alt=(format!("Close-up of event {}", e.id)); }
                             @if !wav.is_empty() { p { "Listen (1.5 s either side): " br; audio controls preload="none" src=(data_uri("audio/wav", wav)) {} } }
