@@ -61,20 +61,52 @@ pub struct Labels {
     pub effects: Option<Vec<String>>,
 }
 
-/// One predicted event: only the onset and the class are read.
-#[derive(Debug, Clone, Deserialize)]
+/// One predicted event: the onset and the class, and, from an earwitness report, the onset's
+/// clearance.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct PredEvent {
     /// Predicted onset in seconds.
     pub onset_s: f64,
     /// Predicted class.
     #[serde(default)]
     pub class: Option<String>,
+    /// An earwitness report's measurements (only the onset's clearance is read).
+    #[serde(default)]
+    pub features: Option<PredFeatures>,
+    /// Whether the onset was timed at its defining level (its clearance at or above the
+    /// report's `RefineParams::clear_db`); none for predictions that do not say.
+    #[serde(skip)]
+    pub onset_clear: Option<bool>,
+}
+
+/// What is read of an earwitness report's `features`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PredFeatures {
+    /// `features.onset_clearance_db` (`detect::refine::clearance_db`).
+    #[serde(default)]
+    pub onset_clearance_db: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PredFile {
     #[serde(default)]
     events: Vec<PredEvent>,
+    /// An earwitness report's parameters, of which `detect.refine.noise_factor` says from
+    /// what clearance an onset is timed at its defining level (read leniently: another tool's
+    /// `params` are no error).
+    #[serde(default)]
+    params: Option<serde_json::Value>,
+}
+
+/// The clearance (dB) from which a report's onsets are timed at their defining level
+/// (`RefineParams::clear_db`), from its `params`; none when they do not say.
+fn clear_db(params: &serde_json::Value) -> Option<f64> {
+    let noise_factor = params.pointer("/detect/refine/noise_factor")?.as_f64()?;
+    let refine = crate::detect::refine::RefineParams {
+        noise_factor: noise_factor as f32,
+        ..Default::default()
+    };
+    (noise_factor > 0.0).then(|| refine.clear_db())
 }
 
 /// Greedy one-to-one matching by |dt| within `collar_s`: `(label, prediction, pred - label)`
@@ -161,16 +193,28 @@ pub struct Timing {
     pub p95_ms: Option<f64>,
     /// Median signed error (pred - label) in ms.
     pub median_signed_ms: Option<f64>,
+    /// Share of the pairs whose prediction is more than [`LATE_MS`] late.
+    pub late_share: Option<f64>,
+    /// Share of the pairs whose prediction is more than [`LATE_MS`] early.
+    pub early_share: Option<f64>,
 }
+
+/// An onset more than this many ms off is counted late or early in [`Timing`] (the devset's
+/// goal for the 95th percentile of the onset error).
+pub const LATE_MS: f64 = 5.0;
 
 fn timing(dts: &[f64]) -> Timing {
     let abs: Vec<f64> = dts.iter().map(|d| 1000.0 * d.abs()).collect();
     let signed: Vec<f64> = dts.iter().map(|d| 1000.0 * d).collect();
+    let share =
+        |f: &dyn Fn(f64) -> bool| ratio(signed.iter().filter(|&&d| f(d)).count(), signed.len());
     Timing {
         n: dts.len(),
         median_ms: percentile(&abs, 50.0),
         p95_ms: percentile(&abs, 95.0),
         median_signed_ms: percentile(&signed, 50.0),
+        late_share: share(&|d| d > LATE_MS),
+        early_share: share(&|d| d < -LATE_MS),
     }
 }
 
@@ -215,6 +259,10 @@ pub struct Evaluation {
     pub detection: Prf,
     /// Onset error over (a)'s matches.
     pub detection_timing: Timing,
+    /// The same apart for the onsets an earwitness report timed at their defining level
+    /// (`clear`, `features.onset_clearance_db` at or above `RefineParams::clear_db`) and the
+    /// others (`not clear`): empty for predictions that do not say.
+    pub detection_timing_by_clearance: BTreeMap<String, Timing>,
     /// (b) gunshots.
     pub gunshot: Prf,
     /// Onset error over (b)'s matches.
@@ -245,6 +293,7 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
     };
     let (mut a, mut b) = ([0usize; 3], [0usize; 3]);
     let (mut dt_a, mut dt_b) = (Vec::new(), Vec::new());
+    let mut dt_clearance: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let (mut nog_min, mut nog_g, mut nog_all) = (0.0, 0usize, 0usize);
     type Counts = (usize, [usize; 3], [usize; 3]);
     let (mut by_codec, mut by_effect): (BTreeMap<String, Counts>, BTreeMap<String, Counts>) =
@@ -292,6 +341,12 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
         let found_b: std::collections::BTreeSet<usize> =
             mb.iter().map(|&(i, _, _)| g_ref[i]).collect();
         dt_a.extend(ma.iter().map(|m| m.2));
+        for &(_, j, d) in &ma {
+            if let Some(clear) = p[j].onset_clear {
+                let key = if clear { "clear" } else { "not clear" };
+                dt_clearance.entry(key.into()).or_default().push(d);
+            }
+        }
         dt_b.extend(mb.iter().map(|m| m.2));
         let hit: BTreeMap<usize, usize> = ma.iter().map(|&(i, j, _)| (i, j)).collect();
         for (i, e) in l.events.iter().enumerate() {
@@ -324,6 +379,10 @@ pub fn evaluate(labels: &[Labels], preds: &[Option<Vec<PredEvent>>], collar_s: f
     ev.detection = Prf::new(a[0], a[1], a[2]);
     ev.gunshot = Prf::new(b[0], b[1], b[2]);
     ev.detection_timing = timing(&dt_a);
+    ev.detection_timing_by_clearance = dt_clearance
+        .into_iter()
+        .map(|(k, dts)| (k, timing(&dts)))
+        .collect();
     ev.gunshot_timing = timing(&dt_b);
     ev.false_gunshots_per_min = (nog_min > 0.0).then(|| nog_g as f64 / nog_min);
     ev.detections_per_min_no_gunshot = (nog_min > 0.0).then(|| nog_all as f64 / nog_min);
@@ -396,7 +455,13 @@ pub fn evaluate_dirs(labels_dir: &Path, pred_dir: &Path, collar_s: f64) -> Resul
                         format!("events[{k}].onset_s is not a finite number"),
                     ));
                 }
-                Some(parsed.events)
+                let clear_db = parsed.params.as_ref().and_then(clear_db);
+                let mut events = parsed.events;
+                for e in &mut events {
+                    let db = e.features.as_ref().and_then(|f| f.onset_clearance_db);
+                    e.onset_clear = db.zip(clear_db).map(|(db, clear)| db >= clear);
+                }
+                Some(events)
             }
         });
     }
@@ -459,6 +524,7 @@ mod tests {
                 .map(|&(t, c)| PredEvent {
                     onset_s: t,
                     class: Some(c.into()),
+                    ..Default::default()
                 })
                 .collect(),
         )
@@ -512,6 +578,46 @@ mod tests {
         assert_eq!((b.detection.tp, b.detection.fp, b.gunshot.fp), (1, 1, 1));
         assert_eq!(e.detection_timing.n, 3);
         assert!((e.detection_timing.median_ms.unwrap() - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn onsets_are_timed_apart_by_clearance_when_the_report_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let (labels, preds) = (dir.path().join("labels"), dir.path().join("pred"));
+        std::fs::create_dir_all(&labels).unwrap();
+        std::fs::create_dir_all(preds.join("a")).unwrap();
+        std::fs::write(
+            labels.join("a.json"),
+            r#"{"clip": "a", "duration_s": 30, "events": [
+                {"onset_s": 1.0, "class": "gunshot"}, {"onset_s": 5.0, "class": "gunshot"},
+                {"onset_s": 9.0, "class": "impulsive_other"}]}"#,
+        )
+        .unwrap();
+        // An earwitness report: noise_factor 3 puts the line at 9.54 dB. The first onset is
+        // clear (12 dB) and exact; the second is not (4 dB) and 20 ms late; the third carries
+        // no clearance and is counted in neither.
+        let report = r#"{"params": {"detect": {"refine": {"noise_factor": 3.0}}}, "events": [
+            {"onset_s": 1.0, "class": "gunshot", "features": {"onset_clearance_db": 12.0}},
+            {"onset_s": 5.02, "class": "gunshot", "features": {"onset_clearance_db": 4.0}},
+            {"onset_s": 9.001, "class": "impulsive"}]}"#;
+        std::fs::write(preds.join("a/events.json"), report).unwrap();
+        let e = evaluate_dirs(&labels, &preds, 0.05).unwrap();
+        assert_eq!(e.detection.tp, 3);
+        let by = &e.detection_timing_by_clearance;
+        assert_eq!(by.len(), 2);
+        assert_eq!((by["clear"].n, by["clear"].late_share), (1, Some(0.0)));
+        assert_eq!(
+            (by["not clear"].n, by["not clear"].late_share),
+            (1, Some(1.0))
+        );
+        assert_eq!(e.detection_timing.late_share, Some(1.0 / 3.0));
+        // Another tool's predictions (no parameters, or other ones) are scored as before.
+        let other = r#"{"params": {"model": "x"}, "events": [{"onset_s": 1.0, "class": "gunshot",
+            "features": {"onset_clearance_db": 12.0}}]}"#;
+        std::fs::write(preds.join("a/events.json"), other).unwrap();
+        let e = evaluate_dirs(&labels, &preds, 0.05).unwrap();
+        assert_eq!(e.detection.tp, 1);
+        assert!(e.detection_timing_by_clearance.is_empty());
     }
 
     #[test]

@@ -40,6 +40,10 @@ fn f1(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".into(), |v| format!("{v:.1}"))
 }
 
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{:.1} %", 100.0 * v))
+}
+
 fn prf(p: &Prf) -> String {
     format!(
         "P={} R={} F1={}  (TP={} FP={} FN={})",
@@ -98,6 +102,18 @@ pub fn render(e: &Evaluation) -> String {
         f1(t.median_signed_ms),
         t.n
     );
+    for (name, t) in &e.detection_timing_by_clearance {
+        let _ = writeln!(
+            s,
+            "    onset error (a), {name:<9}  median={} ms  p95={} ms  >{:.0} ms late {}  early {}  (n={})",
+            f1(t.median_ms),
+            f1(t.p95_ms),
+            evaluate::LATE_MS,
+            pct(t.late_share),
+            pct(t.early_share),
+            t.n
+        );
+    }
     let g = &e.gunshot_timing;
     let _ = writeln!(
         s,
