@@ -289,14 +289,17 @@ impl Event {
     /// the clearance was measured.
     pub fn onset_timing(&self, p: &crate::detect::refine::RefineParams) -> Option<String> {
         let db = self.features.onset_clearance_db?;
-        let level = format!("{:.0} % of its peak", 100.0 * p.peak_fraction);
+        let level = format!("{:.0} % of the peak", 100.0 * p.peak_fraction);
         Some(if !self.onset_may_be_late(p) {
-            format!("Onset timed at {level}, a level {db:.1} dB above the background before it.")
+            format!(
+                "Onset clear of the background: the level that defines it ({level}) stands \
+                 {db:.1} dB above the background before it."
+            )
         } else {
             format!(
-                "Onset timed above {level}, since that level {} the background before it \
-                 ({:.1} dB above it are needed to time it there): a quieter first part of the \
-                 sound may be hidden in the background, and the onset may be late.",
+                "Onset may be late: the level that defines it ({level}) {} the background \
+                 before it, where {:.1} dB above it are needed to see it, so a quieter first \
+                 part of the sound may be hidden in the background.",
                 if db >= 0.0 {
                     format!("stands only {db:.1} dB above")
                 } else {

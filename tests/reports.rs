@@ -155,7 +155,11 @@ fn the_html_report_is_self_contained_and_complete() {
         assert!(html.contains(&timing.replace('"', "&quot;")), "{timing}");
         let db = e.features.onset_clearance_db.unwrap();
         let clear = db >= json.params.detect.refine.clear_db();
-        assert_eq!(timing.starts_with("Onset timed at 10 %"), clear, "{timing}");
+        assert_eq!(
+            timing.starts_with("Onset clear of the background"),
+            clear,
+            "{timing}"
+        );
         assert_eq!(timing.contains("may be late"), !clear, "{timing}");
         assert!(timing.contains(&format!("{:.1} dB", db.abs())), "{timing}");
         assert!(

@@ -245,9 +245,10 @@ pub struct EventFeatures {
     /// How far the level that defines the onset (`detect.refine.peak_fraction` of the peak,
     /// 10 %) stands above the background: over its RMS in the `detect.refine.noise_window_s`
     /// (50 ms) before the onset, in dB ([`crate::detect::refine::clearance_db`]). Below
-    /// `20 log10(detect.refine.noise_factor)` (9.5 dB) the onset could not be timed at that
-    /// level: the refinement's threshold rose with the background, and a quieter first part of
-    /// the sound may lie hidden in it, so the true onset may be earlier than the one reported
+    /// `20 log10(detect.refine.noise_factor)` (9.5 dB) the refinement's threshold, that many
+    /// times the background's RMS, lies above that level, and a quieter first part of the
+    /// sound may lie hidden in the background, so the true onset may be earlier than the one
+    /// reported
     /// (the measured rates by clearance are in docs/detection-notes.md). Null where nothing of
     /// the clip comes before the onset, and in reports written before it.
     #[serde(default)]
