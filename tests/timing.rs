@@ -96,6 +96,7 @@ timing_tests! { Backend::Symphonia,
     m4a_aac: "impulses.m4a",
     ogg_vorbis: "impulses.ogg",
     ogg_opus: "impulses.opus",
+    ogg_opus_voice_note: "impulses_voip.opus",
     mp4_h264_aac: "impulses.mp4",
     webm_vp9_opus: "impulses.webm",
     aiff: "impulses.aiff",
@@ -103,6 +104,31 @@ timing_tests! { Backend::Symphonia,
     m4a_alac: "impulses_alac.m4a",
     mkv_vorbis: "impulses_vorbis.mkv",
     mp4_mp3: "impulses_mp3.mp4",
+}
+
+/// An Opus stream coded by its speech coder (a voice note) carries a warning that gunshot-like
+/// calls are less sure; one coded for music does not.
+fn speech_coded(file: &str, backend: Backend) -> bool {
+    let params = DecodeParams {
+        backend,
+        ..DecodeParams::default()
+    };
+    let d = decode::decode(&fixture(file), &params).unwrap_or_else(|e| panic!("{e}"));
+    d.warnings
+        .iter()
+        .any(|w| w.contains("coded by its speech coder"))
+}
+
+#[test]
+fn a_voice_note_is_named_as_speech_coded() {
+    assert!(speech_coded("impulses_voip.opus", Backend::Symphonia));
+    assert!(!speech_coded("impulses.opus", Backend::Symphonia));
+    assert!(!speech_coded("impulses.webm", Backend::Symphonia));
+    #[cfg(feature = "ffmpeg")]
+    {
+        assert!(speech_coded("impulses_voip.opus", Backend::Ffmpeg));
+        assert!(!speech_coded("impulses.opus", Backend::Ffmpeg));
+    }
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -116,6 +142,7 @@ mod ffmpeg_backend {
         m4a_aac: "impulses.m4a",
         ogg_vorbis: "impulses.ogg",
         ogg_opus: "impulses.opus",
+        ogg_opus_voice_note: "impulses_voip.opus",
         mp4_h264_aac: "impulses.mp4",
         webm_vp9_opus: "impulses.webm",
         aiff: "impulses.aiff",

@@ -128,6 +128,8 @@ struct Source {
     eof_sent: bool,
     finished: bool,
     health: PacketHealth,
+    /// For an Opus stream, how its packets were coded (`opus::Modes`).
+    opus_modes: Option<super::opus::Modes>,
 }
 
 /// Opens the best audio stream of `path` with libavcodec.
@@ -197,6 +199,7 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         eof_sent: false,
         finished: false,
         health: PacketHealth::new(path),
+        opus_modes: (info.codec == "opus").then(super::opus::Modes::default),
     };
     Ok((info, Box::new(source)))
 }
@@ -292,6 +295,9 @@ impl BlockSource for Source {
                     if packet.stream() != self.stream_index {
                         continue;
                     }
+                    if let (Some(modes), Some(data)) = (&mut self.opus_modes, packet.data()) {
+                        modes.count(data);
+                    }
                     let sent = self.decoder.send_packet(&packet).map_err(|e| e.to_string());
                     let result = sent.and_then(|()| self.drain_frames());
                     match result {
@@ -327,7 +333,9 @@ impl BlockSource for Source {
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.health.warnings()
+        let mut w = self.health.warnings();
+        w.extend(self.opus_modes.and_then(|m| m.warning()));
+        w
     }
 }
 

@@ -16,7 +16,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, OpusHead, OpusPacketDecoder};
+use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, Modes, OpusHead, OpusPacketDecoder};
 use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline, isobmff};
 use crate::error::{Error, Result};
 use crate::model::{Container, Stream};
@@ -262,6 +262,8 @@ enum Dec {
         dec: Box<DefaultOpus>,
         gain: f32,
         scratch: Vec<f32>,
+        /// How the packets decoded so far were coded.
+        modes: Modes,
     },
 }
 
@@ -333,6 +335,7 @@ pub(crate) fn open(
                 dec: Box::new(dec),
                 gain: head.gain(),
                 scratch,
+                modes: Modes::default(),
             },
             name,
             head.channels,
@@ -495,7 +498,13 @@ impl Source {
                     }
                 }
             }
-            Dec::Opus { dec, gain, scratch } => {
+            Dec::Opus {
+                dec,
+                gain,
+                scratch,
+                modes,
+            } => {
+                modes.count(&packet.data);
                 let n = dec.decode(&packet.data, scratch)?;
                 let ch = self.channels;
                 for (c, plane) in self.chunk.iter_mut().enumerate() {
@@ -572,7 +581,11 @@ impl BlockSource for Source {
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.health.warnings()
+        let mut w = self.health.warnings();
+        if let Dec::Opus { modes, .. } = &self.dec {
+            w.extend(modes.warning());
+        }
+        w
     }
 }
 
