@@ -237,7 +237,10 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "repeated knocks or blows, are also found as near-copies of a reported sound's waveform (normalised "
                     "cross-correlation, at nearly the same level, on the waveform and on its first difference, which "
                     "brings out low, rumbling sounds); such events say so first in their reasons. A weaker "
-                    "late copy of a shot is listed as its echo, not as another event." }
+                    "late copy of a shot is listed as its echo, not as another event. Where the background before a "
+                    "sound is within a few dB of that 10 % level, a quieter first part of the sound can hide in it: such an "
+                    "onset is marked * and may be late (on the check sets, a sixth to a quarter of such onsets of "
+                    "recorded game sounds were more than 5 ms late; almost none of those clear of the background were)." }
                 p { "The gunshot score (0 to 1) weighs measured features with weights fitted on a labelled development set: "
                     "rise time, level above the background, spectral centroid (with the background's spectrum taken away) and "
                     "flatness, low-frequency body, periodicity after the onset (a voice, or a struck object's ringing), and "
@@ -246,7 +249,9 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "It says how much a sound resembles the gunshots of that set. "
                     "It does not identify a firearm, and a high score is not proof: door slams, impacts and explosions at a "
                     "distance, and sounds distorted by clipping or heavy compression, can score high; quiet or masked shots "
-                    "can be missed. Error rates measured on the development set are in the project's documentation." }
+                    "can be missed, and audio coded for speech (a voice note, a call) loses a shot's crack and brightens its "
+                    "spectrum, so fewer shots are called gunshot-like there (the clip's warnings say when it is so coded). "
+                    "Error rates measured on the development set are in the project's documentation." }
                 p { "Times in this report are seconds on the clip's own timeline. A transcript's times were corrected as "
                     "stated in the summary; words are placed by the transcript's own timing. With a transcript, a sound that "
                     "starts inside a spoken caption with a voice-coloured spectrum (its energy in a few bands, as a word's "
