@@ -1455,6 +1455,34 @@ fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
     // The crack raises the score of the same blast.
     assert!(b.gunshot_score > a.gunshot_score, "{a:#?} {b:#?}");
     assert_eq!(b.class, "gunshot");
+    // A crack louder than the blast (a close pass, or a narrowband recording resampled, whose
+    // crack's peak fell between its samples): the event's peak is the crack, but the sound is
+    // measured from the blast, as the same blast alone is.
+    let mut loud = place(false);
+    let len = SR * 3 / 10_000;
+    for i in 0..=len {
+        loud[SR + i] += 3.0 * (1.0 - 2.0 * i as f32 / len as f32);
+    }
+    let loud = write_mono_wav(&dir.path().join("loud.wav"), SR as u32, &loud);
+    let loud = analyze_json(&loud, &dir.path().join("loud"), &[]);
+    assert_eq!(loud.events.len(), 1, "{:#?}", loud.events);
+    let c = &loud.events[0];
+    assert!(
+        (c.peak_s - 1.0).abs() <= 0.0005,
+        "the crack is the peak: {c:#?}"
+    );
+    assert!(c.features.crack_lead_ms.is_some(), "{c:#?}");
+    let (fa, fc) = (&a.features, &c.features);
+    assert!(
+        (fc.centroid_hz / fa.centroid_hz - 1.0).abs() < 0.1,
+        "{} Hz against the blast's {} Hz",
+        fc.centroid_hz,
+        fa.centroid_hz
+    );
+    assert!(
+        (fc.low_high_db - fa.low_high_db).abs() < 1.0,
+        "{fc:#?} {fa:#?}"
+    );
 }
 
 #[test]

@@ -353,7 +353,7 @@ const QUANTUM: f32 = 1.0 / 32768.0;
 
 /// How far the level that defines the onset (`peak_fraction` of `peak_abs`) stands above the
 /// background, in dB: over the RMS of `x` in the `noise_window_s` before `onset` (at least
-/// [`QUANTUM`]); none when nothing comes before the onset.
+/// one 16-bit step, `QUANTUM`); none when nothing comes before the onset.
 ///
 /// The onset is the first sample reaching 10 % of the peak only where that level stands clear
 /// of the background; elsewhere the threshold [`locate`] walks back at is `noise_factor` times
@@ -529,8 +529,9 @@ fn over_at_once(x: &[f32], start: usize, blast: usize, sample_rate: u32, p: &Ref
 /// clipping that flattened the blast), the detection starts at the crack: the onset of the
 /// muzzle blast 4-60 ms later (the `precursor_*` window mirrored), if any. The blast reaches
 /// `peak_fraction` of the crack's peak and `precursor_noise_factor` times the background RMS,
-/// and the crack stands alone before it (`crack_over_gap`). Only the components use it: the
-/// event is still measured from its attack.
+/// and the crack stands alone before it (`crack_over_gap`). The components use it, and the
+/// features are measured from it (`pipeline::measure_detection`); the detection's evidence is
+/// still taken from the attack.
 pub fn trailing_blast(
     x: &[f32],
     onset: usize,
