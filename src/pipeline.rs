@@ -178,25 +178,42 @@ impl Detection {
         self.main_onset.unwrap_or(self.attack)
     }
 
-    /// The crack-to-blast delay in ms when a supersonic crack comes first: the precursor that
-    /// [`refine::locate`] found before the body, or a crack louder than the blast that
-    /// follows it ([`refine::trailing_blast`]); none when the first is not bipolar as an
-    /// N-wave is ([`refine::bipolar`]): then it is where the sound begins, not a crack.
+    /// The blast after a supersonic crack, when one comes first: the body that
+    /// [`refine::locate`] found after a precursor, or the blast after a crack louder than it
+    /// ([`refine::trailing_blast`]); none when the first sound is not bipolar as an N-wave is
+    /// ([`refine::bipolar`]): then it is where the sound begins, not a crack.
+    pub fn crack_blast(
+        &self,
+        x: &[f32],
+        sample_rate: u32,
+        p: &refine::RefineParams,
+    ) -> Option<usize> {
+        // The bipolarity test first: it reads a millisecond, the trailing-blast search tens.
+        if !refine::bipolar(x, self.onset, sample_rate, p) {
+            return None;
+        }
+        self.main_onset
+            .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))
+    }
+
+    /// The crack-to-blast delay in ms (`features.crack_lead_ms`) of [`Detection::crack_blast`].
     pub fn crack_lead_ms(
         &self,
         x: &[f32],
         sample_rate: u32,
         p: &refine::RefineParams,
     ) -> Option<f64> {
-        // The bipolarity test first: it reads a millisecond, the trailing-blast search tens.
-        if !refine::bipolar(x, self.onset, sample_rate, p) {
-            return None;
-        }
-        let blast = self
-            .main_onset
-            .or_else(|| refine::trailing_blast(x, self.attack, sample_rate, p))?;
-        let ms = blast.saturating_sub(self.onset) as f64 / f64::from(sample_rate) * 1e3;
-        Some(round_to(ms, 3))
+        let blast = self.crack_blast(x, sample_rate, p)?;
+        Some(self.lead_ms(blast, sample_rate))
+    }
+
+    /// The time from the onset to `blast` (of [`Detection::crack_blast`]), in ms, rounded to
+    /// the microsecond: `features.crack_lead_ms`.
+    fn lead_ms(&self, blast: usize, sample_rate: u32) -> f64 {
+        round_to(
+            blast.saturating_sub(self.onset) as f64 / f64::from(sample_rate) * 1e3,
+            3,
+        )
     }
 }
 
@@ -213,16 +230,10 @@ fn measure_detection(
     d: &Detection,
     p: &AnalyzeParams,
 ) -> features::EventFeatures {
-    let crack = d.crack_lead_ms(&signal.mono, signal.sample_rate, &p.detect.refine);
-    let from = match (crack, d.main_onset) {
-        (Some(_), None) => {
-            refine::trailing_blast(&signal.mono, d.attack, signal.sample_rate, &p.detect.refine)
-                .unwrap_or(d.body_onset())
-        }
-        _ => d.body_onset(),
-    };
+    let blast = d.crack_blast(&signal.mono, signal.sample_rate, &p.detect.refine);
+    let from = blast.unwrap_or(d.body_onset());
     let mut f = features::measure(signal, channel, from, d.peak, &p.measure);
-    f.crack_lead_ms = crack;
+    f.crack_lead_ms = blast.map(|b| d.lead_ms(b, signal.sample_rate));
     f
 }
 

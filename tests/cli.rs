@@ -619,10 +619,7 @@ fn analyze_writes_a_reproducible_events_json_with_the_demo_events() {
     // An onset that may be late is marked in the table, and the mark explained once: the shot
     // stands clear of its background, the door slam's low thud does not.
     let clear = analysis.params.detect.refine.clear_db();
-    let clock = |s: f64| {
-        let ms = (s * 1000.0).round() as u64;
-        format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
-    };
+    let clock = earwitness::report::plot::clock;
     for e in &analysis.events {
         let marked = format!("{}*", clock(e.onset_s));
         let late = e.features.onset_clearance_db.unwrap() < clear;

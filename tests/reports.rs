@@ -183,8 +183,7 @@ fn the_html_report_is_self_contained_and_complete() {
         1
     );
     for e in &json.events {
-        let ms = (e.onset_s * 1000.0).round() as u64;
-        let time = format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000);
+        let time = earwitness::report::plot::clock(e.onset_s);
         assert_eq!(html.contains(&format!("{time}*</td>")), !clear(e), "{time}");
     }
     // Nothing is fetched: no URL other than data: and in-page anchors.

@@ -8,6 +8,7 @@ use super::AnalyzeArgs;
 use crate::error::Error;
 use crate::model::Analysis;
 use crate::pipeline::{self, AnalyzeParams};
+use crate::report::plot::clock;
 use crate::report::{self, atomic};
 
 pub(super) fn run(args: &AnalyzeArgs) -> i32 {
@@ -93,12 +94,6 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
             e.exit_code()
         }
     }
-}
-
-/// `m:ss.mmm` for a time in seconds.
-pub fn clock(s: f64) -> String {
-    let ms = (s * 1000.0).round() as u64;
-    format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
 }
 
 /// The terminal table of an analysis.
