@@ -43,7 +43,10 @@ def main():
         if not isinstance(label, dict) or "clip" not in label or "events" not in label:
             shutil.copy(path, os.path.join(out, "labels", name))
             continue
-        audio = glob.glob(os.path.join(src, "audio", label["clip"] + ".*"))[0]
+        found = glob.glob(os.path.join(src, "audio", label["clip"] + ".*"))
+        if not found:
+            sys.exit(f"{path}: no audio/{label['clip']}.* beside it in {src}")
+        audio = found[0]
         dest = os.path.join("audio", label["clip"] + ".opus")
         subprocess.run(
             ["ffmpeg", "-v", "error", "-y", "-i", audio, "-vn", "-ac", "1", "-c:a", "libopus",

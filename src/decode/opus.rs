@@ -140,7 +140,7 @@ impl Modes {
                  notes and calls are: it re-synthesises sound as a voice would sound, so a \
                  shot's crack is lost and its spectrum comes out brighter, and gunshot-like \
                  calls are less sure (the development set passed on as voice notes: gunshot \
-                 F1 0.80 -> 0.70): listen before relying on a call either way",
+                 F1 0.796 -> 0.705 and 0.717): listen before relying on a call either way",
                 100.0 * share,
                 if self.hybrid > 0 {
                     ", alone or in the hybrid mode"
