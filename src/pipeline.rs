@@ -167,6 +167,10 @@ pub struct Detection {
     /// The score as measured when it was raised because no voice is heard after the onset
     /// (`score::UnheardVoicing`); `score` is then the raised one.
     pub unheard_from: Option<f64>,
+    /// The detection frame that picked it ran past the clip's end, where the frame is padded
+    /// with silence: the cut reads there as a broadband click (see the end rule in
+    /// [`analyse_mixed`]).
+    pub past_end: bool,
 }
 
 impl Detection {
@@ -290,6 +294,7 @@ pub fn candidates_pooled(
             evidence: evidence::Evidence::default(),
             score: 0.0,
             unheard_from: None,
+            past_end: t * plan.hop + plan.n_fft / 2 > x.len(),
         };
         // Two detections that refine to the same event keep the stronger.
         match out.last_mut() {
@@ -676,6 +681,7 @@ fn add_repeats(
                         evidence: near.map_or_else(evidence::Evidence::default, |c| c.2),
                         score: near.map_or(0.0, |c| c.1),
                         unheard_from: None,
+                        past_end: false,
                     };
                     if near.is_none() {
                         let voiced =
@@ -1235,22 +1241,38 @@ fn analyse_mixed(
     // frames that saw it ran past the end, where the cut to silence reads as a broadband click
     // (on the devset, a candidate in the last 1.4-18 ms of 11 of the 20 clips, none an event;
     // two scored 0.54-0.61 and were reported), and too little of it is left to measure a
-    // decay. A warning names it.
+    // decay. Nor is one picked only by such a frame (`Detection::past_end`), wherever the
+    // waveform put its onset: above a band-limited clip's cut-off (a voice note's or a phone
+    // call's, resampled to 48 kHz) the bands hold nothing but the cut, which rises there by 60
+    // dB or more, and the devset resampled from 16 to 48 kHz had 10 such false events (one
+    // called gunshot-like) 34-74 ms before its clips' ends, the peak in the last window
+    // (docs/detection-notes.md, thirty-third session). A warning names each one that scored
+    // above the threshold.
     let last = mono
         .len()
         .saturating_sub(p.detect.stft.n_fft(signal.sample_rate));
     found.retain(|d| {
-        let cut = d.onset >= last && d.score >= p.detect.score.threshold;
-        if cut {
-            warnings.push(format!(
-                "a sound at {:.3} s starts in the clip's last {:.0} ms, where the detector's \
-                 frames run past the end: not reported (a cut to silence sounds like a click, \
-                 and too little of it is left to measure)",
-                d.onset as f64 / sr,
-                (mono.len() - d.onset) as f64 / sr * 1e3
-            ));
+        let at_end = d.onset >= last || d.past_end;
+        if at_end && d.score >= p.detect.score.threshold {
+            warnings.push(if d.onset >= last {
+                format!(
+                    "a sound at {:.3} s starts in the clip's last {:.0} ms, where the detector's \
+                     frames run past the end: not reported (a cut to silence sounds like a \
+                     click, and too little of it is left to measure)",
+                    d.onset as f64 / sr,
+                    (mono.len() - d.onset) as f64 / sr * 1e3
+                )
+            } else {
+                format!(
+                    "a sound at {:.3} s was seen only by the detector's frames that run past the \
+                     clip's end ({:.0} ms later): not reported (a cut to silence sounds like a \
+                     click)",
+                    d.onset as f64 / sr,
+                    (mono.len() - d.onset) as f64 / sr * 1e3
+                )
+            });
         }
-        d.onset < last
+        !at_end
     });
     // What the detector saw everywhere, for the copies found where it reported nothing.
     let seen: Vec<(usize, f64, evidence::Evidence)> = found
