@@ -1131,15 +1131,16 @@ pub fn run_speculating(
     let (signal, warnings) = decode_mixed(path, &input, p)?;
     let (analysis, overview) = std::thread::scope(|s| {
         let (mono, sr) = (&signal.mono, signal.sample_rate);
+        let gain = speech::hearing_gain(mono, &p.speech);
         // With a transcript the track is wanted only to confirm a word inside a cue by ear (or
         // when the captions' clock is off), and then on the same voice-coloured sounds.
         let early = (speculate
             && (p.speech.enabled || p.speech.spans.enabled)
             && (transcript.is_none() || p.transcript.syllables.confirm_by_ear))
-            .then(|| s.spawn(move || speech::track(mono, sr, 1.0)));
+            .then(|| s.spawn(move || speech::track(mono, sr, 1.0, gain)));
         let heard = move || match early {
             Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            None => speech::track(mono, sr, 1.0),
+            None => speech::track(mono, sr, 1.0, gain),
         };
         analyse_mixed(
             input,
@@ -1187,6 +1188,7 @@ fn analyse_mixed(
     ));
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
+    let ear_gain = speech::hearing_gain(mono, &p.speech);
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview, flickering) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
@@ -1217,7 +1219,14 @@ fn analyse_mixed(
             };
             let t = d.onset as f64 / sr;
             if t >= first
-                && !speech::heard_between(mono, signal.sample_rate, t, t + u.window_s, &ear)
+                && !speech::heard_between(
+                    mono,
+                    signal.sample_rate,
+                    t,
+                    t + u.window_s,
+                    &ear,
+                    ear_gain,
+                )
             {
                 d.unheard_from = Some(d.score);
                 d.score = typical;
@@ -1579,7 +1588,7 @@ fn analyse_mixed(
         let (a, b) = (e.onset_s + window.0, e.onset_s + window.1);
         let captioned =
             captions.is_some_and(|t| t.cues.iter().any(|c| c.start_s < b && c.end_s > a));
-        if captioned || speech::heard_between(mono, signal.sample_rate, a, b, &p.speech) {
+        if captioned || speech::heard_between(mono, signal.sample_rate, a, b, &p.speech, ear_gain) {
             e.features.sustain_db = None;
         } else {
             e.class = classify::IMPULSIVE.into();
@@ -1608,6 +1617,7 @@ fn analyse_mixed(
                     window.0,
                     window.1,
                     &p.speech,
+                    ear_gain,
                 );
                 // A second, unnatural hearing is asked to be surer.
                 judge(&t, &p.speech.surer()).map(|(prob, reason)| {
