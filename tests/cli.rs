@@ -1688,7 +1688,7 @@ fn a_cut_to_silence_above_a_band_limited_clips_cut_off_is_not_an_event() {
     assert!(
         a.warnings
             .iter()
-            .any(|w| w.contains("seen only by the detector's frames that run past")),
+            .any(|w| w.contains("picked by a detector frame that runs past the clip's")),
         "{:?}",
         a.warnings
     );
