@@ -1134,7 +1134,7 @@ pub fn run_speculating(
     let (signal, warnings) = decode_mixed(path, &input, p)?;
     let (analysis, overview) = std::thread::scope(|s| {
         let (mono, sr) = (&signal.mono, signal.sample_rate);
-        let gain = speech::hearing_gain(mono, &p.speech);
+        let gain = speech::hearing_gain(signal.ceiling, &p.speech);
         // With a transcript the track is wanted only to confirm a word inside a cue by ear (or
         // when the captions' clock is off), and then on the same voice-coloured sounds.
         let early = (speculate
@@ -1191,7 +1191,7 @@ fn analyse_mixed(
     ));
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
-    let ear_gain = speech::hearing_gain(mono, &p.speech);
+    let ear_gain = speech::hearing_gain(signal.ceiling, &p.speech);
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview, flickering) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);

@@ -765,15 +765,16 @@ impl Stream {
     }
 }
 
-/// The gain the detector hears the clip `x` with ([`SpeechParams::quiet_peak_dbfs`]): the one
-/// that brings a quiet clip's largest |sample| up to that level, computed once over the whole
-/// clip so every stretch heard afresh is heard at the same gain; 1 for a clip peaking there or
-/// above, a silent one, or when the rule is off.
-pub fn hearing_gain(x: &[f32], p: &SpeechParams) -> f32 {
+/// The gain the detector hears a clip with ([`SpeechParams::quiet_peak_dbfs`]) whose largest
+/// |sample| is `peak` (of any channel: `Mixed::ceiling`, measured while decoding): the one that
+/// brings a quiet clip's peak up to that level, one gain for the whole clip so every stretch
+/// heard afresh is heard alike; 1 for a clip peaking there or above, a silent one, or when the
+/// rule is off.
+pub fn hearing_gain(peak: f32, p: &SpeechParams) -> f32 {
     let Some(floor_dbfs) = p.quiet_peak_dbfs else {
         return 1.0;
     };
-    let peak = f64::from(x.iter().fold(0.0f32, |m, v| m.max(v.abs())));
+    let peak = f64::from(peak);
     let floor = 10f64.powf(floor_dbfs / 20.0);
     if peak.is_finite() && peak > 0.0 && peak < floor {
         (floor / peak) as f32
@@ -963,17 +964,18 @@ mod tests {
         // 50 dB below its own peak: Silero hears the words at their recorded level, not here.
         let quiet: Vec<f32> = x.iter().map(|v| v * 0.003 / peak).collect();
         assert!(heard(&track(&quiet, RATE, 1.0, 1.0)) < 3);
-        let gain = hearing_gain(&quiet, &p);
+        let peak_of = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let gain = hearing_gain(peak_of(&quiet), &p);
         assert!((f64::from(gain * 0.003) - 0.1).abs() < 1e-4, "{gain}");
         assert!(heard(&track(&quiet, RATE, 1.0, gain)) >= 6);
         // A clip peaking at the level or above, a silent one, or the rule off: as recorded.
-        assert_eq!(hearing_gain(&x, &p), 1.0);
-        assert_eq!(hearing_gain(&[0.0; 100], &p), 1.0);
+        assert_eq!(hearing_gain(peak_of(&x), &p), 1.0);
+        assert_eq!(hearing_gain(0.0, &p), 1.0);
         let off = SpeechParams {
             quiet_peak_dbfs: None,
             ..p
         };
-        assert_eq!(hearing_gain(&quiet, &off), 1.0);
+        assert_eq!(hearing_gain(peak_of(&quiet), &off), 1.0);
     }
 
     /// What onnxruntime 1.23 computes with silero_vad_16k_op15.onnx on the same samples, chunk
