@@ -820,11 +820,14 @@ struct MixPass {
     /// The channels that ran against the first, as recorded, with their correlations
     /// (`Mixer::inverted`).
     inverted: Vec<(usize, f64)>,
+    /// The channels that carry nothing, with how far below the loudest (`Mixer::silent`).
+    silent: Vec<(usize, f64)>,
     /// The decoder's warnings.
     warnings: Vec<String>,
 }
 
-/// One pass of decoding into the mix, each channel with its sign in `polarity` (empty: all +).
+/// One pass of decoding into the mix, each channel with its sign in `polarity` (empty: all +;
+/// 0: left out).
 fn mix(
     path: &Path,
     input: &crate::model::MediaProbe,
@@ -854,9 +857,19 @@ fn mix(
     }
     Ok(MixPass {
         inverted: mixer.inverted(),
+        silent: mixer.silent(),
         mixed: mixer.finish(),
         warnings: stream.warnings(),
     })
+}
+
+/// Channel numbers as a reader counts them ("1, 3").
+fn channel_list(channels: &[(usize, f64)]) -> String {
+    channels
+        .iter()
+        .map(|(c, _)| (c + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Decodes `path` block by block straight into the mix the analysis needs, never holding the
@@ -869,15 +882,19 @@ fn decode_mixed(
     let MixPass {
         mut mixed,
         inverted,
+        silent,
         mut warnings,
     } = mix(path, input, p, &[])?;
-    // A channel wired with its polarity inverted cancels the others in the mix: the clip is
-    // decoded again with it turned back (the cost falls only on such clips; the first mix is
-    // let go first).
-    if !inverted.is_empty() {
+    // A channel wired with its polarity inverted cancels the others in the mix, and one that
+    // carries nothing halves its level: the clip is decoded again with the first turned back and
+    // the second left out (the cost falls only on such clips; the first mix is let go first).
+    if !inverted.is_empty() || !silent.is_empty() {
         let mut sign = vec![1.0f32; mixed.channels];
         for (c, _) in &inverted {
             sign[*c] = -1.0;
+        }
+        for (c, _) in &silent {
+            sign[*c] = 0.0;
         }
         drop(mixed);
         MixPass {
@@ -885,20 +902,35 @@ fn decode_mixed(
             warnings,
             ..
         } = mix(path, input, p, &sign)?;
-        warnings.push(format!(
-            "channel(s) {} run against the first (correlation {}): taken to be wired with the \
-             polarity inverted and turned back before mixing, which would otherwise cancel them",
-            inverted
-                .iter()
-                .map(|(c, _)| (c + 1).to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            inverted
-                .iter()
-                .map(|(_, r)| format!("{r:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        if !inverted.is_empty() {
+            warnings.push(format!(
+                "channel(s) {} run against the first (correlation {}): taken to be wired with \
+                 the polarity inverted and turned back before mixing, which would otherwise \
+                 cancel them",
+                channel_list(&inverted),
+                inverted
+                    .iter()
+                    .map(|(_, r)| format!("{r:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !silent.is_empty() {
+            warnings.push(format!(
+                "channel(s) {} carry nothing ({}): left out of the mix, which would otherwise \
+                 halve every level",
+                channel_list(&silent),
+                silent
+                    .iter()
+                    .map(|(_, db)| if db.is_finite() {
+                        format!("{db:.0} dB below the loudest channel")
+                    } else {
+                        "digital silence".to_string()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     if mixed.frames() == 0 {
         return Err(crate::error::Error::media(

@@ -1163,6 +1163,51 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
 }
 
 #[test]
+fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
+    // A stereo recorder with one input unplugged: "Get up!" (tests/fixtures/speech) at -20 dBFS
+    // on the first channel, digital silence or a hiss 70 dB down on the second. Averaged in,
+    // the silent side halves the mix and the speech detector, which reads absolute levels,
+    // hears the phrase differently; left out, everything is as for the mono file.
+    const SR: u32 = 16_000;
+    let dir = tempfile::tempdir().unwrap();
+    let speech = get_up_16k();
+    let peak = speech.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let x: Vec<f32> = speech.iter().map(|v| 0.1 * v / peak).collect();
+    let mono = analyze_json(
+        &write_mono_wav(&dir.path().join("mono.wav"), SR, &x),
+        &dir.path().join("mono"),
+        &[],
+    );
+    assert!(
+        mono.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
+        "{:?}",
+        mono.speech_heard
+    );
+    let hiss: Vec<f32> = noise(x.len(), 1e-4, 9);
+    for (name, other, said) in [
+        ("zeros", vec![0.0f32; x.len()], "(digital silence)"),
+        ("hiss", hiss, "dB below the loudest channel)"),
+    ] {
+        let path = dir.path().join(format!("{name}.wav"));
+        earwitness::testutil::write_float_wav(&path, SR, &[&x, &other]);
+        let stereo = analyze_json(&path, &dir.path().join(name), &[]);
+        assert_eq!(stereo.speech_heard, mono.speech_heard, "{name}");
+        assert_eq!(onsets(&stereo), onsets(&mono), "{name}");
+        assert!(
+            stereo
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("channel(s) 2 carry nothing")
+                    && w.contains(said)
+                    && w.contains("left out of the mix")),
+            "{name}: {:?}",
+            stereo.warnings
+        );
+    }
+    assert!(mono.warnings.iter().all(|w| !w.contains("carry nothing")));
+}
+
+#[test]
 fn a_wav_with_more_channels_than_a_channel_mask_names_is_analysed() {
     // 24 channels (a microphone array or a polyphonic recorder): symphonia refuses any WAV with
     // more than the 18 a WAVE channel mask defines, so hound reads it. The same shot in every
@@ -1748,16 +1793,21 @@ fn a_blast_that_goes_on_for_a_second_is_not_called_a_gunshot() {
     assert_eq!(rumbling.params.classify.sustained_min_db, -10.0);
 }
 
+/// "Get up!" as spoken (tests/fixtures/speech, 16 kHz, 16-bit), in full-scale units.
+fn get_up_16k() -> Vec<f32> {
+    let path = root().join("tests/fixtures/speech/get-up-16k.wav");
+    hound::WavReader::open(path)
+        .unwrap()
+        .samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect()
+}
+
 /// A sustained vowel: 70 ms of the "e" of "Get up!" (tests/fixtures/speech, 16 kHz) looped with
 /// 10 ms cross-fades to `len` samples, faded in and out over 80 ms so that it brings no onset
 /// of its own: a shout or a scream held after a shot.
 fn held_vowel(len: usize) -> Vec<f32> {
-    let path = root().join("tests/fixtures/speech/get-up-16k.wav");
-    let get_up: Vec<f32> = hound::WavReader::open(path)
-        .unwrap()
-        .samples::<i16>()
-        .map(|s| f32::from(s.unwrap()) / 32768.0)
-        .collect();
+    let get_up = get_up_16k();
     let vowel = &get_up[16_320..17_440];
     let xf = 160;
     let mut out: Vec<f32> = vowel.to_vec();
