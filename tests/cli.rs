@@ -1208,6 +1208,43 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
 }
 
 #[test]
+fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
+    // A shot heard by two microphones 14 cm apart in line with it: the second channel is the
+    // first 0.4 ms later. Their mean would cancel part of the shot (a comb filter with its first
+    // notch at 1.25 kHz); the first channel alone gives the mono file's events exactly.
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let (x, mono) = shot_in_noise_analysed(dir.path(), SR);
+    let lag = 19;
+    let later: Vec<f32> = std::iter::repeat_n(0.0, lag)
+        .chain(x[..x.len() - lag].iter().copied())
+        .collect();
+    for (name, channels, first) in [
+        ("l", [&x[..], &later[..]], 1),
+        ("r", [&later[..], &x[..]], 2),
+    ] {
+        let path = dir.path().join(format!("{name}.wav"));
+        earwitness::testutil::write_float_wav(&path, SR as u32, &channels);
+        let stereo = analyze_json(&path, &dir.path().join(name), &[]);
+        assert!(!mono.events.is_empty());
+        assert_eq!(
+            serde_json::to_value(&stereo.events).unwrap(),
+            serde_json::to_value(&mono.events).unwrap(),
+            "{name}"
+        );
+        assert!(
+            stereo.warnings.iter().any(|w| w.starts_with(
+                "channels 1 and 2 hear the scene 0.40 ms apart (correlation 1.00 at that lag)"
+            ) && w.ends_with(&format!(
+                "analysed on channel {first} alone, which hears first"
+            ))),
+            "{name}: {:?}",
+            stereo.warnings
+        );
+    }
+}
+
+#[test]
 fn a_wav_with_more_channels_than_a_channel_mask_names_is_analysed() {
     // 24 channels (a microphone array or a polyphonic recorder): symphonia refuses any WAV with
     // more than the 18 a WAVE channel mask defines, so hound reads it. The same shot in every

@@ -57,9 +57,9 @@ pub struct ClipRun {
 /// clipping) is still exact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mixed {
-    /// Mean of all channels.
+    /// Mean of the channels mixed (all but those left out: `Mixer::with_polarity`).
     pub mono: Vec<f32>,
-    /// Largest |sample| over the channels, per frame, where it differs from `|mono|`.
+    /// Largest |sample| over the channels mixed, per frame, where it differs from `|mono|`.
     pub peak: Peaks,
     /// Runs of at least `min_run` samples at or above the clip level, per channel, in time order.
     pub clip_runs: Vec<ClipRun>,
@@ -67,8 +67,8 @@ pub struct Mixed {
     pub sample_rate: u32,
     /// Number of channels mixed.
     pub channels: usize,
-    /// Largest |sample| of any channel over the whole clip: the recording's ceiling when it
-    /// was clipped, wherever later gain, resampling or a lossy codec moved it.
+    /// Largest |sample| of any channel mixed over the whole clip: the recording's ceiling when
+    /// it was clipped, wherever later gain, resampling or a lossy codec moved it.
     pub ceiling: f32,
 }
 
@@ -228,6 +228,15 @@ pub struct Mixer {
     /// Per channel: its energy, and its product with the first channel, summed.
     energy: Vec<f64>,
     cross: Vec<f64>,
+    /// Largest lag searched between the channels (samples, [`SPACED_MAX_LAG_S`]).
+    max_lag: usize,
+    /// Per channel, over the blocks sampled for it ([`LAG_BLOCK_STRIDE`]): its product with the
+    /// first channel at each lag from `-max_lag` to `max_lag` (channel `c` at sample `i` against
+    /// the first at `i - lag`), its energy and the first channel's, summed.
+    lagged: Vec<Vec<f64>>,
+    lagged_energy: Vec<(f64, f64)>,
+    /// Blocks pushed.
+    blocks: usize,
 }
 
 /// A channel whose correlation with the first, over the whole clip, is at or below this is
@@ -249,6 +258,40 @@ pub const INVERTED_CORRELATION: f64 = -0.5;
 /// onsets whose voice was no longer heard. At 30 dB a left-in channel would add at most 3 % of
 /// the live one's amplitude.
 pub const SILENT_CHANNEL_DB: f64 = 30.0;
+
+/// Two microphones this far apart in time or less are searched for a lag between them: 1 ms,
+/// 34 cm of sound's path, more than a phone's or a camera's pair of microphones spans
+/// (10-20 cm).
+pub const SPACED_MAX_LAG_S: f64 = 0.001;
+
+/// A lag shorter than this (s) is taken as none: the mean of two copies 0.05 ms apart cancels
+/// only above 10 kHz (its first notch is at 1 / (2 lag)).
+pub const SPACED_MIN_LAG_S: f64 = 0.000_05;
+
+/// Channels correlating at least this much at their best lag hear one scene through spaced
+/// microphones; below it they are too unlike for a lag to mean anything (unrelated tracks, or
+/// a diffuse background that two microphones hear apart).
+pub const SPACED_MIN_CORRELATION: f64 = 0.5;
+
+/// The lag between channels is measured on one block in this many (about 1 s in 10 at the
+/// decoders' block sizes): a recording's microphones stay where they are, and measuring every
+/// block would cost a second on a 30-minute stereo clip.
+pub const LAG_BLOCK_STRIDE: usize = 8;
+
+/// Where one channel hears the scene later than another (spaced microphones: a phone's two,
+/// a camera's pair): the channel heard first, the one heard later, the lag between them (s)
+/// and their correlation at that lag.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spaced {
+    /// The channel that hears first.
+    pub first: usize,
+    /// The channel that hears later.
+    pub later: usize,
+    /// How much later (s).
+    pub lag_s: f64,
+    /// Their correlation at that lag.
+    pub correlation: f64,
+}
 
 impl Mixer {
     /// A mixer for `channels` channels; `capacity` frames are reserved up front when known, so
@@ -279,6 +322,10 @@ impl Mixer {
             polarity: vec![1.0; channels],
             energy: vec![0.0; channels],
             cross: vec![0.0; channels],
+            max_lag: (SPACED_MAX_LAG_S * f64::from(sample_rate)).round() as usize,
+            lagged: Vec::new(),
+            lagged_energy: vec![(0.0, 0.0); channels],
+            blocks: 0,
         }
     }
 
@@ -323,8 +370,73 @@ impl Mixer {
             .collect()
     }
 
+    /// Where a channel hears the scene [`SPACED_MIN_LAG_S`] or more later or earlier than the
+    /// first, correlating at [`SPACED_MIN_CORRELATION`] or more at that lag, over the blocks
+    /// sampled: the first such channel, if any. A lag of 0 is no lag: the microphones are
+    /// together (or the channels are one mono signal twice).
+    pub fn spaced(&self) -> Option<Spaced> {
+        let sr = f64::from(self.out.sample_rate);
+        let min_lag = (SPACED_MIN_LAG_S * sr).ceil() as usize;
+        let l = self.max_lag as i64;
+        self.lagged.iter().enumerate().skip(1).find_map(|(c, xs)| {
+            let (ec, e0) = self.lagged_energy[c];
+            let d = (ec * e0).sqrt();
+            if d <= 0.0 || xs.is_empty() {
+                return None;
+            }
+            let (k, best) = xs
+                .iter()
+                .enumerate()
+                .fold((0, f64::MIN), |b, (k, &v)| if v > b.1 { (k, v) } else { b });
+            let lag = k as i64 - l;
+            let correlation = best / d;
+            (lag.unsigned_abs() as usize >= min_lag && correlation >= SPACED_MIN_CORRELATION).then(
+                || {
+                    // A positive lag: channel `c` hears later than the first.
+                    let (first, later) = if lag > 0 { (0, c) } else { (c, 0) };
+                    Spaced {
+                        first,
+                        later,
+                        lag_s: lag.unsigned_abs() as f64 / sr,
+                        correlation,
+                    }
+                },
+            )
+        })
+    }
+
+    /// Sums, over one block, each channel's product with the first at every lag up to
+    /// `max_lag` (inside the block, so no sample is needed from the one before).
+    fn measure_lags(&mut self, block: &[Vec<f32>]) {
+        let l = self.max_lag;
+        let n = block.first().map_or(0, Vec::len);
+        if n <= 2 * l + 1 {
+            return;
+        }
+        if self.lagged.is_empty() {
+            self.lagged = vec![vec![0.0; 2 * l + 1]; block.len()];
+        }
+        let first = &block[0];
+        let e0: f32 = first[l..n - l].iter().map(|v| v * v).sum();
+        for (c, ch) in block.iter().enumerate().skip(1) {
+            let body = &ch[l..n - l];
+            for (k, acc) in self.lagged[c].iter_mut().enumerate() {
+                // Lag `k - l`: channel `c` at `i` against the first at `i - (k - l)`.
+                let other = &first[2 * l - k..n - k];
+                *acc += f64::from(body.iter().zip(other).map(|(a, b)| a * b).sum::<f32>());
+            }
+            let ec: f32 = body.iter().map(|v| v * v).sum();
+            self.lagged_energy[c].0 += f64::from(ec);
+            self.lagged_energy[c].1 += f64::from(e0);
+        }
+    }
+
     /// Appends one block of planar samples (one slice per channel, all the same length).
     pub fn push(&mut self, block: &[Vec<f32>]) {
+        if block.len() > 1 && self.blocks.is_multiple_of(LAG_BLOCK_STRIDE) && self.max_lag > 0 {
+            self.measure_lags(block);
+        }
+        self.blocks += 1;
         let n = block.first().map_or(0, Vec::len);
         let base = self.out.mono.len();
         let k = self.polarity.iter().filter(|s| **s != 0.0).count().max(1) as f32;
@@ -333,7 +445,11 @@ impl Mixer {
             for (ch, sign) in block.iter().zip(&self.polarity) {
                 let v = ch.get(i).copied().unwrap_or(0.0);
                 sum += sign * v;
-                peak = peak.max(v.abs());
+                // Only what is mixed: a channel left out (spaced microphones' later one) would
+                // count each touch of the ceiling twice, a few samples apart.
+                if *sign != 0.0 {
+                    peak = peak.max(v.abs());
+                }
             }
             let mono = sum / k;
             self.out.mono.push(mono);
@@ -446,6 +562,40 @@ mod tests {
         let mut m = Mixer::new(2, 8000, 0.98, 2, 800);
         m.push(&[zeros.clone(), zeros]);
         assert!(m.silent().is_empty());
+    }
+
+    #[test]
+    fn spaced_microphones_are_found_by_their_lag_and_the_first_to_hear_is_named() {
+        // Broadband noise with a 150 Hz hum, as one scene, and a copy 19 samples later (0.4
+        // ms at 48 kHz: microphones 14 cm apart in line with the sound), in blocks of 1024.
+        let sr = 48_000;
+        let n = 48_000;
+        let x: Vec<f32> = crate::testutil::noise(n + 64, 0.3, 3)
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + 0.5 * (i as f32 * std::f32::consts::TAU * 150.0 / 48_000.0).sin())
+            .collect();
+        let early = x[19..19 + n].to_vec();
+        let late = x[..n].to_vec();
+        let found = |a: &[f32], b: &[f32]| {
+            let mut m = Mixer::new(2, sr, 0.98, 2, n);
+            for (ca, cb) in a.chunks(1024).zip(b.chunks(1024)) {
+                m.push(&[ca.to_vec(), cb.to_vec()]);
+            }
+            m.spaced()
+        };
+        let sp = found(&early, &late).expect("a lag");
+        assert_eq!((sp.first, sp.later), (0, 1));
+        assert!((sp.lag_s - 19.0 / 48_000.0).abs() < 1e-9, "{sp:?}");
+        assert!(sp.correlation > 0.99, "{sp:?}");
+        let sp = found(&late, &early).expect("a lag");
+        assert_eq!((sp.first, sp.later), (1, 0));
+        // One signal twice, or two unrelated ones, is no pair of spaced microphones; nor is a
+        // lag of one sample (its comb's first notch is at 24 kHz).
+        assert_eq!(found(&early, &early), None);
+        let other = crate::testutil::noise(n, 0.3, 4);
+        assert_eq!(found(&early, &other), None);
+        assert_eq!(found(&x[1..n + 1], &late), None);
     }
 
     #[test]
