@@ -229,6 +229,26 @@ fn unsupported_codec_names_it_and_the_feature() {
     assert_clean_failure(&probe(&p), &p, "--features ffmpeg");
     let p = fixture("bad/ts_audio.ts");
     assert_clean_failure(&probe(&p), &p, "MPEG-TS");
+    // A call recorder's WAV in GSM 6.10: a WAV, but not one symphonia reads.
+    let p = fixture("bad/gsm_audio.wav");
+    let dir = tempfile::tempdir().unwrap();
+    for out in [
+        probe(&p),
+        bin()
+            .arg("analyze")
+            .arg(&p)
+            .args(["--formats", "json", "-o"])
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap(),
+    ] {
+        assert_clean_failure(
+            &out,
+            &p,
+            "a WAV file whose audio is GSM 6.10 (format tag 0x0031)",
+        );
+        assert_clean_failure(&out, &p, "--features ffmpeg");
+    }
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -237,6 +257,7 @@ fn ffmpeg_backend_reads_what_symphonia_cannot() {
     for (file, codec) in [
         ("bad/ac3_audio.mp4", "libavcodec ac3"),
         ("bad/ts_audio.ts", "libavcodec mp2"),
+        ("bad/gsm_audio.wav", "libavcodec gsm"),
     ] {
         let out = probe(&fixture(file));
         assert_eq!(

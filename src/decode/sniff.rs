@@ -2,6 +2,49 @@
 //! this build can open it ("MPEG-TS", "AMR voice note", "an HTML page") instead of only
 //! saying "not media".
 
+/// WAVE format tags symphonia decodes: PCM, Microsoft ADPCM, IEEE float, A-law, mu-law, IMA
+/// ADPCM and the extensible header.
+const WAVE_TAGS_READ: [u16; 7] = [0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0xfffe];
+
+/// A WAV file whose audio is in a codec symphonia does not read (GSM 6.10 from a call
+/// recorder, G.722, MP3 inside WAV), named with its format tag; none for any other file. Read
+/// from the `fmt ` chunk among the first bytes: symphonia refuses such a file as "unsupported",
+/// which said only "not a recognised media file".
+pub fn unread_wave_codec(head: &[u8]) -> Option<String> {
+    if !head.starts_with(b"RIFF") || head.get(8..12) != Some(b"WAVE") {
+        return None;
+    }
+    let mut at = 12usize;
+    while let Some(chunk) = head.get(at..at + 8) {
+        let len = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]) as usize;
+        if &chunk[..4] == b"fmt " {
+            let tag = head.get(at + 8..at + 10)?;
+            let tag = u16::from_le_bytes([tag[0], tag[1]]);
+            if WAVE_TAGS_READ.contains(&tag) {
+                return None;
+            }
+            let name = match tag {
+                0x0022 => "DSP Group TrueSpeech",
+                0x0031 | 0x0032 => "GSM 6.10",
+                0x0040 => "G.721 ADPCM",
+                0x0045 | 0x0064 | 0x0140 => "G.726 ADPCM",
+                0x0050 => "MPEG audio",
+                0x0055 => "MP3",
+                0x028f => "G.722",
+                0x0160..=0x0163 => "Windows Media Audio",
+                0x2000 => "AC-3",
+                _ => "a codec",
+            };
+            return Some(format!(
+                "a WAV file whose audio is {name} (format tag 0x{tag:04x})"
+            ));
+        }
+        // Chunks are padded to an even length.
+        at = at.checked_add(8 + len + (len & 1))?;
+    }
+    None
+}
+
 /// What the leading bytes say a file is, when it is something we can name.
 pub fn identify(head: &[u8]) -> Option<&'static str> {
     let starts = |m: &[u8]| head.starts_with(m);
@@ -68,5 +111,34 @@ mod tests {
         assert!(identify(b"hello world").unwrap().contains("text"));
         assert_eq!(identify(&[0u8, 1, 2, 3, 0xfe]), None);
         assert_eq!(identify(b""), None);
+    }
+
+    /// A WAV header up to its `fmt ` chunk's format tag, after a `LIST` chunk of odd length.
+    fn wave_with_tag(tag: u16) -> Vec<u8> {
+        let mut h = b"RIFF\0\0\0\0WAVELIST\x03\0\0\0abc\0fmt \x10\0\0\0".to_vec();
+        h.extend_from_slice(&tag.to_le_bytes());
+        h.extend_from_slice(&[1, 0, 0x40, 0x1f, 0, 0]);
+        h
+    }
+
+    #[test]
+    fn a_wav_in_a_codec_symphonia_does_not_read_is_named_with_its_tag() {
+        assert_eq!(
+            unread_wave_codec(&wave_with_tag(0x31)).as_deref(),
+            Some("a WAV file whose audio is GSM 6.10 (format tag 0x0031)")
+        );
+        assert_eq!(
+            unread_wave_codec(&wave_with_tag(0x55)).as_deref(),
+            Some("a WAV file whose audio is MP3 (format tag 0x0055)")
+        );
+        assert_eq!(
+            unread_wave_codec(&wave_with_tag(0x1234)).as_deref(),
+            Some("a WAV file whose audio is a codec (format tag 0x1234)")
+        );
+        for read in [1, 3, 0xfffe] {
+            assert_eq!(unread_wave_codec(&wave_with_tag(read)), None);
+        }
+        assert_eq!(unread_wave_codec(b"RIFF\0\0\0\0WAVEfmt "), None);
+        assert_eq!(unread_wave_codec(b"hello world"), None);
     }
 }

@@ -105,6 +105,15 @@ fn read_head(file: &mut File) -> std::io::Result<Vec<u8>> {
 /// probe's error: an MPEG-TS file made it scan for MP3 frames to the end and report "file ends
 /// before its header is complete (truncated?)".
 fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
+    if let (SymError::Unsupported(_), Some(what)) = (e, super::sniff::unread_wave_codec(head)) {
+        return Error::media(
+            path,
+            format!(
+                "this is {what}, which the pure-Rust decoders cannot read; {}",
+                ffmpeg_hint()
+            ),
+        );
+    }
     match super::sniff::identify(head) {
         Some(what) if what.contains("not media") => {
             return Error::media(path, format!("this is {what}"));
