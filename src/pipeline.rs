@@ -893,7 +893,10 @@ fn decode_mixed(
     // copies cancels some of every sound's frequencies (a comb filter): the devset with each
     // clip beside a copy 0.4 ms later (two microphones 14 cm apart in line with the sound) lost
     // 0.046 of its events F1 and 0.087 of its gunshot F1. The channel that hears first is
-    // analysed alone; it holds the whole sound, and its clock is the earliest arrival.
+    // analysed alone; it holds the whole sound, and its clock is the earliest arrival. A pair
+    // with a channel that carries nothing is left to the rule for those: a faint copy that
+    // happens to lead would otherwise be the one analysed.
+    let spaced = spaced.filter(|sp| !silent.iter().any(|(c, _)| *c == sp.first || *c == sp.later));
     if let Some(sp) = spaced {
         let mut keep = vec![0.0f32; mixed.channels];
         keep[sp.first] = 1.0;

@@ -1263,6 +1263,29 @@ fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
             stereo.warnings
         );
     }
+    // A faint copy that leads (40 dB down) is a channel that carries nothing, not the
+    // microphone to analyse.
+    let faint: Vec<f32> = x[lag..]
+        .iter()
+        .map(|v| 0.01 * v)
+        .chain(std::iter::repeat_n(0.0, lag))
+        .collect();
+    let path = dir.path().join("faint.wav");
+    earwitness::testutil::write_float_wav(&path, SR as u32, &[&x, &faint]);
+    let stereo = analyze_json(&path, &dir.path().join("faint"), &[]);
+    assert_eq!(onsets(&stereo), onsets(&mono));
+    assert!(
+        stereo
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("channel(s) 2 carry nothing (40 dB below"))
+            && stereo
+                .warnings
+                .iter()
+                .all(|w| !w.contains("hear the scene")),
+        "{:?}",
+        stereo.warnings
+    );
 }
 
 #[test]
