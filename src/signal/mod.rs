@@ -65,7 +65,7 @@ pub struct Mixed {
     pub clip_runs: Vec<ClipRun>,
     /// Samples per second.
     pub sample_rate: u32,
-    /// Number of channels mixed.
+    /// Number of channels decoded (a channel left out of the mix is counted).
     pub channels: usize,
     /// Largest |sample| of any channel mixed over the whole clip: the recording's ceiling when
     /// it was clipped, wherever later gain, resampling or a lossy codec moved it.
@@ -273,9 +273,9 @@ pub const SPACED_MIN_LAG_S: f64 = 0.000_05;
 /// a diffuse background that two microphones hear apart).
 pub const SPACED_MIN_CORRELATION: f64 = 0.5;
 
-/// The lag between channels is measured on one block in this many (about 1 s in 10 at the
-/// decoders' block sizes): a recording's microphones stay where they are, and measuring every
-/// block would cost a second on a 30-minute stereo clip.
+/// The lag between channels is measured on one decoded block in this many (an eighth of the
+/// audio, spread over the whole clip): a recording's microphones stay where they are, and
+/// measuring every block would cost eight times as much for the same answer.
 pub const LAG_BLOCK_STRIDE: usize = 8;
 
 /// Where one channel hears the scene later than another (spaced microphones: a phone's two,
@@ -354,7 +354,7 @@ impl Mixer {
 
     /// The channels, by index, whose energy over what was pushed is [`SILENT_CHANNEL_DB`] or
     /// more below the loudest channel's, with how far below (dB; infinite for digital silence).
-    /// None when every channel is silent: there is nothing to prefer.
+    /// Empty when every channel is silent: there is nothing to prefer.
     pub fn silent(&self) -> Vec<(usize, f64)> {
         let loudest = self.energy.iter().copied().fold(0.0f64, f64::max);
         if loudest <= 0.0 {
