@@ -982,6 +982,7 @@ fn finish_mix(
 ) -> (Mixed, Vec<String>) {
     let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, &p.measure);
     if dc != 0.0 {
+        mixed.mono_peak = mixed.mono.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         warnings.push(format!(
             "the recording has a DC offset of {dc:+.4} of full scale ({:.0} dBFS), taken out of \
              the mix before analysis: levels are of the sound without it, clipping is judged on \
@@ -1208,7 +1209,7 @@ pub fn run_speculating(
     let (signal, warnings) = decode_mixed(path, &input, p)?;
     let (analysis, overview) = std::thread::scope(|s| {
         let (mono, sr) = (&signal.mono, signal.sample_rate);
-        let gain = speech::hearing_gain(signal.ceiling, &p.speech);
+        let gain = speech::hearing_gain(signal.mono_peak, &p.speech);
         // With a transcript the track is wanted only to confirm a word inside a cue by ear (or
         // when the captions' clock is off), and then on the same voice-coloured sounds.
         let early = (speculate
@@ -1265,7 +1266,7 @@ fn analyse_mixed(
     ));
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
-    let ear_gain = speech::hearing_gain(signal.ceiling, &p.speech);
+    let ear_gain = speech::hearing_gain(signal.mono_peak, &p.speech);
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview, flickering) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);

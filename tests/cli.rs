@@ -1229,6 +1229,40 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
 }
 
 #[test]
+fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
+    // A 5.1-style file: "Get up!" at -10 dBFS in the centre channel, and 25 dB down in the
+    // five others. The mix is the phrase 13.4 dB down, at -23.4 dBFS; the speech detector
+    // raises a clip quieter than -20 dBFS to that level (`speech.quiet_peak_dbfs`), and must
+    // judge the mix it hears, not the loudest channel: then it hears exactly the mono file at
+    // -20 dBFS.
+    const SR: u32 = 16_000;
+    let dir = tempfile::tempdir().unwrap();
+    let speech = get_up_16k();
+    let peak = speech.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let at = |dbfs: f32| -> Vec<f32> {
+        let g = 10f32.powf(dbfs / 20.0) / peak;
+        speech.iter().map(|v| g * v).collect()
+    };
+    let mono = analyze_json(
+        &write_mono_wav(&dir.path().join("mono.wav"), SR, &at(-20.0)),
+        &dir.path().join("mono"),
+        &[],
+    );
+    let (centre, side) = (at(-10.0), at(-35.0));
+    let path = dir.path().join("six.wav");
+    earwitness::testutil::write_float_wav(&path, SR, &[&side, &side, &centre, &side, &side, &side]);
+    let six = analyze_json(&path, &dir.path().join("six"), &[]);
+    assert!(
+        mono.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
+        "{:?}",
+        mono.speech_heard
+    );
+    assert_eq!(six.speech_heard, mono.speech_heard);
+    assert_eq!(onsets(&six), onsets(&mono));
+    assert!(six.warnings.iter().all(|w| !w.contains("carry nothing")));
+}
+
+#[test]
 fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
     // A shot heard by two microphones 14 cm apart in line with it: the second channel is the
     // first 0.4 ms later. Their mean would cancel part of the shot (a comb filter with its first

@@ -767,7 +767,9 @@ impl Stream {
 }
 
 /// The gain the detector hears a clip with ([`SpeechParams::quiet_peak_dbfs`]) whose largest
-/// |sample| is `peak` (of any channel: `Mixed::ceiling`, measured while decoding): the one that
+/// |sample| is `peak` (of the mix it hears: `Mixed::mono_peak`, measured while decoding; of
+/// the mix, not of the loudest channel, since a voice in one channel of several, or beside a
+/// channel that differs, reaches the detector lower than it was recorded): the one that
 /// brings a quiet clip's peak up to that level, one gain for the whole clip so every stretch
 /// heard afresh is heard alike; 1 for a clip peaking there or above, a silent one, or when the
 /// rule is off.

@@ -70,6 +70,10 @@ pub struct Mixed {
     /// Largest |sample| of any channel mixed over the whole clip: the recording's ceiling when
     /// it was clipped, wherever later gain, resampling or a lossy codec moved it.
     pub ceiling: f32,
+    /// Largest |sample| of `mono`, the mix itself: what a listener to the mix (the speech
+    /// detector) hears as the clip's peak. Below `ceiling` where the channels differ (a 5.1
+    /// file's voice in its centre channel mixes 15 dB down).
+    pub mono_peak: f32,
 }
 
 impl Mixed {
@@ -315,6 +319,7 @@ impl Mixer {
                 sample_rate,
                 channels,
                 ceiling: 0.0,
+                mono_peak: 0.0,
             },
             clip_level,
             min_run: min_run.max(1),
@@ -454,6 +459,7 @@ impl Mixer {
             let mono = sum / k;
             self.out.mono.push(mono);
             self.out.ceiling = self.out.ceiling.max(peak);
+            self.out.mono_peak = self.out.mono_peak.max(mono.abs());
             // Every frame of a multichannel clip, whatever the block holds, so the chunks stay
             // aligned with the mix.
             if self.out.channels > 1 {
