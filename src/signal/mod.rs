@@ -71,8 +71,9 @@ pub struct Mixed {
     /// it was clipped, wherever later gain, resampling or a lossy codec moved it.
     pub ceiling: f32,
     /// Largest |sample| of `mono`, the mix itself: what a listener to the mix (the speech
-    /// detector) hears as the clip's peak. Below `ceiling` where the channels differ (a 5.1
-    /// file's voice in its centre channel mixes 15 dB down).
+    /// detector) hears as the clip's peak. Below `ceiling` where the channels differ (a voice
+    /// in a 5.1 file's centre channel, beside quieter sound in the others, mixes up to 15.6 dB
+    /// down).
     pub mono_peak: f32,
 }
 
