@@ -896,17 +896,14 @@ fn decode_mixed(
     // analysed alone; it holds the whole sound, and its clock is the earliest arrival. A pair
     // with a channel that carries nothing is left to the rule for those: a faint copy that
     // happens to lead would otherwise be the one analysed.
+    // Otherwise a channel wired with its polarity inverted cancels the others in the mix, and
+    // one that carries nothing halves its level: it is turned back, or left out.
+    // Either way the clip is decoded again with each channel's sign (the cost falls only on
+    // such clips; the first mix is let go first).
     let spaced = spaced.filter(|sp| !silent.iter().any(|(c, _)| *c == sp.first || *c == sp.later));
-    if let Some(sp) = spaced {
-        let mut keep = vec![0.0f32; mixed.channels];
-        keep[sp.first] = 1.0;
-        drop(mixed);
-        MixPass {
-            mixed,
-            warnings,
-            ..
-        } = mix(path, input, p, &keep)?;
-        warnings.push(format!(
+    let mut said = Vec::new();
+    let sign = if let Some(sp) = spaced {
+        said.push(format!(
             "channels {} and {} hear the scene {:.2} ms apart (correlation {:.2} at that lag): \
              spaced microphones, whose mean would cancel part of every sound (a comb filter, \
              its first notch at {:.0} Hz); analysed on channel {} alone, which hears first",
@@ -917,26 +914,12 @@ fn decode_mixed(
             0.5 / sp.lag_s,
             sp.first + 1
         ));
+        let mut keep = vec![0.0f32; mixed.channels];
+        keep[sp.first] = 1.0;
+        Some(keep)
     } else if !inverted.is_empty() || !silent.is_empty() {
-        // A channel wired with its polarity inverted cancels the others in the mix, and one
-        // that carries nothing halves its level: the clip is decoded again with the first turned
-        // back and the second left out (the cost falls only on such clips; the first mix is
-        // let go first).
-        let mut sign = vec![1.0f32; mixed.channels];
-        for (c, _) in &inverted {
-            sign[*c] = -1.0;
-        }
-        for (c, _) in &silent {
-            sign[*c] = 0.0;
-        }
-        drop(mixed);
-        MixPass {
-            mixed,
-            warnings,
-            ..
-        } = mix(path, input, p, &sign)?;
         if !inverted.is_empty() {
-            warnings.push(format!(
+            said.push(format!(
                 "channel(s) {} run against the first (correlation {}): taken to be wired with \
                  the polarity inverted and turned back before mixing, which would otherwise \
                  cancel them",
@@ -949,7 +932,7 @@ fn decode_mixed(
             ));
         }
         if !silent.is_empty() {
-            warnings.push(format!(
+            said.push(format!(
                 "channel(s) {} carry nothing ({}): left out of the mix, which would otherwise \
                  halve every level",
                 channel_list(&silent),
@@ -964,22 +947,32 @@ fn decode_mixed(
                     .join(", ")
             ));
         }
+        let mut sign = vec![1.0f32; mixed.channels];
+        for (c, _) in &inverted {
+            sign[*c] = -1.0;
+        }
+        for (c, _) in &silent {
+            sign[*c] = 0.0;
+        }
+        Some(sign)
+    } else {
+        None
+    };
+    if let Some(sign) = sign {
+        drop(mixed);
+        MixPass {
+            mixed,
+            warnings,
+            ..
+        } = mix(path, input, p, &sign)?;
     }
+    warnings.extend(said);
     if mixed.frames() == 0 {
         return Err(crate::error::Error::media(
             path,
             "no audio could be decoded (truncated or corrupt stream)",
         ));
     }
-    Ok(finish_mix(mixed, warnings, p))
-}
-
-/// Takes a DC offset out of the mix (`remove_dc`), naming it in `warnings`.
-fn finish_mix(
-    mut mixed: Mixed,
-    mut warnings: Vec<String>,
-    p: &AnalyzeParams,
-) -> (Mixed, Vec<String>) {
     let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, &p.measure);
     if dc != 0.0 {
         mixed.mono_peak = mixed.mono.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -990,7 +983,7 @@ fn finish_mix(
             20.0 * dc.abs().log10()
         ));
     }
-    (mixed, warnings)
+    Ok((mixed, warnings))
 }
 
 /// Takes a constant offset out of `mono` when it is at least `measure.dc_offset_min` and the
@@ -1227,7 +1220,7 @@ pub fn run_speculating(
             transcript,
             p,
             overview_columns,
-            heard,
+            (heard, gain),
         )
     })?;
     Ok(Outcome {
@@ -1238,7 +1231,8 @@ pub fn run_speculating(
 }
 
 /// Everything after decoding: events, their measurements and classes, the transcript, the
-/// speech rules; `heard` gives the speech detector's track when a rule asks for it.
+/// speech rules; `heard` gives the speech detector's track when a rule asks for it, heard at
+/// `ear_gain` ([`speech::hearing_gain`]), the gain every stretch heard again is heard at too.
 fn analyse_mixed(
     input: crate::model::MediaProbe,
     signal: &Mixed,
@@ -1246,7 +1240,7 @@ fn analyse_mixed(
     transcript: Option<&Path>,
     p: &AnalyzeParams,
     overview_columns: usize,
-    heard: impl FnOnce() -> speech::SpeechTrack,
+    (heard, ear_gain): (impl FnOnce() -> speech::SpeechTrack, f32),
 ) -> Result<(Analysis, Option<ColumnMax>)> {
     if let Some(problem) = &input.problem {
         warnings.push(problem.clone());
@@ -1266,7 +1260,6 @@ fn analyse_mixed(
     ));
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
-    let ear_gain = speech::hearing_gain(signal.mono_peak, &p.speech);
     let mut events: Vec<Event> = Vec::new();
     let (mut found, overview, flickering) =
         candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
