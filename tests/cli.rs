@@ -919,6 +919,19 @@ fn onsets(a: &earwitness::model::Analysis) -> Vec<(f64, String)> {
         .collect()
 }
 
+/// Writes `channels` as `NAME.wav` (32-bit float, `sample_rate`) in `dir` and analyses it into
+/// `dir/NAME`.
+fn analyze_channels(
+    dir: &Path,
+    name: &str,
+    sample_rate: u32,
+    channels: &[&[f32]],
+) -> earwitness::model::Analysis {
+    let path = dir.join(format!("{name}.wav"));
+    earwitness::testutil::write_float_wav(&path, sample_rate, channels);
+    analyze_json(&path, &dir.join(name), &[])
+}
+
 /// Writes `x` as a mono 32-bit float WAV at `sample_rate`; returns the path.
 fn write_mono_wav(path: &Path, sample_rate: u32, x: &[f32]) -> PathBuf {
     earwitness::testutil::write_float_wav(path, sample_rate, &[x]);
@@ -1166,10 +1179,8 @@ fn a_channel_wired_inverted_is_turned_back_not_cancelled() {
     const SR: usize = 48_000;
     let dir = tempfile::tempdir().unwrap();
     let (x, mono) = shot_in_noise_analysed(dir.path(), SR);
-    let path = dir.path().join("inverted.wav");
     let minus: Vec<f32> = x.iter().map(|v| -v).collect();
-    earwitness::testutil::write_float_wav(&path, SR as u32, &[&x, &minus]);
-    let inverted = analyze_json(&path, &dir.path().join("inverted"), &[]);
+    let inverted = analyze_channels(dir.path(), "inverted", SR as u32, &[&x, &minus]);
     assert!(!mono.events.is_empty());
     assert_eq!(onsets(&inverted), onsets(&mono));
     assert!(
@@ -1209,9 +1220,7 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
         ("zeros", vec![0.0f32; x.len()], "(digital silence)"),
         ("hiss", hiss, "dB below the loudest channel)"),
     ] {
-        let path = dir.path().join(format!("{name}.wav"));
-        earwitness::testutil::write_float_wav(&path, SR, &[&x, &other]);
-        let stereo = analyze_json(&path, &dir.path().join(name), &[]);
+        let stereo = analyze_channels(dir.path(), name, SR, &[&x, &other]);
         assert_eq!(stereo.speech_heard, mono.speech_heard, "{name}");
         assert_eq!(onsets(&stereo), onsets(&mono), "{name}");
         assert!(
@@ -1249,9 +1258,12 @@ fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
         &[],
     );
     let (centre, side) = (at(-10.0), at(-35.0));
-    let path = dir.path().join("six.wav");
-    earwitness::testutil::write_float_wav(&path, SR, &[&side, &side, &centre, &side, &side, &side]);
-    let six = analyze_json(&path, &dir.path().join("six"), &[]);
+    let six = analyze_channels(
+        dir.path(),
+        "six",
+        SR,
+        &[&side, &side, &centre, &side, &side, &side],
+    );
     assert!(
         mono.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
         "{:?}",
@@ -1278,9 +1290,7 @@ fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
         ("l", [&x[..], &later[..]], 1),
         ("r", [&later[..], &x[..]], 2),
     ] {
-        let path = dir.path().join(format!("{name}.wav"));
-        earwitness::testutil::write_float_wav(&path, SR as u32, &channels);
-        let stereo = analyze_json(&path, &dir.path().join(name), &[]);
+        let stereo = analyze_channels(dir.path(), name, SR as u32, &channels);
         assert!(!mono.events.is_empty());
         assert_eq!(
             serde_json::to_value(&stereo.events).unwrap(),
@@ -1304,9 +1314,7 @@ fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
         .map(|v| 0.01 * v)
         .chain(std::iter::repeat_n(0.0, lag))
         .collect();
-    let path = dir.path().join("faint.wav");
-    earwitness::testutil::write_float_wav(&path, SR as u32, &[&x, &faint]);
-    let stereo = analyze_json(&path, &dir.path().join("faint"), &[]);
+    let stereo = analyze_channels(dir.path(), "faint", SR as u32, &[&x, &faint]);
     assert_eq!(onsets(&stereo), onsets(&mono));
     assert!(
         stereo
