@@ -253,8 +253,8 @@ pub struct Mixer {
 pub const INVERTED_CORRELATION: f64 = -0.5;
 
 /// A channel whose energy over the whole clip is this many dB or more below the loudest
-/// channel's carries nothing of the scene: an unplugged input of a stereo recorder (its
-/// preamplifier's hiss, 40-60 dB under the live side) or a track left silent. Two microphones
+/// channel's carries nothing of the scene: an unplugged input of a stereo recorder (only its
+/// preamplifier's hiss) or a track left silent. Two microphones
 /// of one recorder hear the same scene within a few dB (their spacing and pattern), and even a
 /// source panned hard to one side leaves the room's background in both. Averaged in, such a
 /// channel halves every level of the mix (-6 dB), and what reads absolute levels (the speech
