@@ -344,7 +344,7 @@ pub fn candidates_pooled(
             }
         })
         .collect();
-    evidence::rank_contrast(&mut ev);
+    evidence::rank_contrast(&mut ev, e.rank_min_candidates);
     let flickering = flicker_dip(&o, &plan, p)
         .filter(|&dip| p.flicker.is_some_and(|f| flicker::flickers(dip, &f)));
     for (d, e) in out.iter_mut().zip(ev) {
@@ -1499,11 +1499,22 @@ fn analyse_mixed(
         (p.detect.peaks.min_interval_s * sr).round() as usize,
         sr,
     );
-    // A clip trimmed at a shot begins inside it: say so when no event accounts for it.
+    // A clip trimmed at a shot begins inside it: say so when no event accounts for it. An
+    // event at its very first samples is that sound, and cannot be timed or measured.
     let head = (p.detect.silence.begins_inside_window_s * sr).round() as usize;
+    let lead = (p.detect.silence.begins_inside_min_lead_s * sr).round() as usize;
+    let first = found.first().map(|e| e.d.onset);
+    let inside = if first.is_none_or(|o| o > head || o < lead) {
+        silence::begins_inside(mono, signal.sample_rate, &p.detect.silence)
+    } else {
+        None
+    };
+    let mut found = found;
+    if inside.is_some() && first.is_some_and(|o| o < lead) {
+        found.remove(0);
+    }
     if found.first().is_none_or(|e| e.d.onset > head)
-        && let Some((peak, above)) =
-            silence::begins_inside(mono, signal.sample_rate, &p.detect.silence)
+        && let Some((peak, above)) = inside
     {
         warnings.push(silence::begins_inside_warning(
             peak,
