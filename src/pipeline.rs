@@ -1245,6 +1245,7 @@ fn analyse_mixed(
     if let Some(problem) = &input.problem {
         warnings.push(problem.clone());
     }
+    warnings.extend(crate::probe::unanalysed_audio_warning(&input));
     if signal.ceiling > OVER_FULL_SCALE {
         warnings.push(format!(
             "the audio reaches {:+.1} dBFS: far beyond full scale (1.0), which no integer or \

@@ -76,3 +76,66 @@ fn problem_text(e: &Error) -> String {
             .map_or(full.clone(), str::to_string),
     }
 }
+
+/// Handler names that muxers write for any audio track: they tell one track from another no
+/// better than its index.
+const GENERIC_HANDLERS: [&str; 3] = ["SoundHandler", "Core Media Audio", "Sound Media Handler"];
+
+/// A stream in words for a warning: `stream 2 (aac, 1 channel, language ukr, "Commentary")`.
+fn describe_stream(s: &crate::model::Stream) -> String {
+    let mut parts = vec![s.codec.clone()];
+    if let Some(c) = s.channels {
+        parts.push(format!("{c} channel{}", if c == 1 { "" } else { "s" }));
+    }
+    if let Some(lang) = s
+        .tags
+        .get("language")
+        .filter(|l| !l.is_empty() && *l != "und")
+    {
+        parts.push(format!("language {lang}"));
+    }
+    let name = s.tags.get("title").or_else(|| {
+        s.tags
+            .get("handler_name")
+            .filter(|h| !GENERIC_HANDLERS.contains(&h.as_str()))
+    });
+    if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+        parts.push(format!("\"{}\"", name.trim()));
+    }
+    format!("stream {} ({})", s.index, parts.join(", "))
+}
+
+/// The warning for a file with more than one audio stream: only the one in `audio` is
+/// analysed, and the others (a second microphone, a commentary, a dubbed track) are named with
+/// how to analyse one of them. `None` when the file has one audio stream, or none is decoded.
+pub fn unanalysed_audio_warning(p: &MediaProbe) -> Option<String> {
+    let audio = p.audio.as_ref()?;
+    let all: Vec<&crate::model::Stream> = p.streams.iter().filter(|s| s.kind == "audio").collect();
+    if all.len() < 2 {
+        return None;
+    }
+    let analysed = all
+        .iter()
+        .find(|s| s.index == audio.stream_index)
+        .map_or(format!("stream {}", audio.stream_index), |s| {
+            describe_stream(s)
+        });
+    let others: Vec<String> = all
+        .iter()
+        .filter(|s| s.index != audio.stream_index)
+        .map(|s| describe_stream(s))
+        .collect();
+    let first_other = all
+        .iter()
+        .find(|s| s.index != audio.stream_index)
+        .map_or(0, |s| s.index);
+    let which = if others.len() == 1 { "it" } else { "one" };
+    Some(format!(
+        "the file holds {} audio streams; only {analysed} is analysed. Not analysed: {}, which \
+         may hold another microphone, a commentary or a dubbed track; to analyse {which}, \
+         extract it first, e.g. `ffmpeg -i FILE -map 0:{first_other} -c copy \
+         stream{first_other}.mka`",
+        all.len(),
+        others.join("; ")
+    ))
+}

@@ -438,6 +438,33 @@ fn phone_metadata_keys_are_reported() {
 }
 
 #[test]
+fn a_second_audio_stream_is_named_as_not_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze_json(&fixture("meta/two_audio.mp4"), &dir.path().join("two"), &[]);
+    assert_eq!(a.input.audio.as_ref().unwrap().stream_index, 0);
+    let w = a
+        .warnings
+        .iter()
+        .find(|w| w.contains("audio streams"))
+        .unwrap_or_else(|| panic!("{:?}", a.warnings));
+    assert!(
+        w.starts_with(
+            "the file holds 2 audio streams; only stream 0 (aac, 1 channel, language eng) is \
+             analysed. Not analysed: stream 1 (aac, 1 channel, language ukr, \"Commentary\")"
+        ),
+        "{w}"
+    );
+    assert!(w.contains("-map 0:1 "), "{w}");
+    // One audio stream beside a video stream: nothing to say.
+    let one = analyze_json(&fixture("meta/phone.mov"), &dir.path().join("one"), &[]);
+    assert!(
+        !one.warnings.iter().any(|w| w.contains("audio streams")),
+        "{:?}",
+        one.warnings
+    );
+}
+
+#[test]
 fn mp4_location_box_is_reported_as_ffprobe_does() {
     let p = probe_json(&fixture("meta/loc.mp4"));
     assert_eq!(
