@@ -107,7 +107,7 @@ fn describe_stream(s: &crate::model::Stream) -> String {
 
 /// The warning for a file with more than one audio stream: only the one in `audio` is
 /// analysed, and the others (a second microphone, a commentary, a dubbed track) are named with
-/// how to analyse one of them. `None` when the file has one audio stream, or none is decoded.
+/// the option that analyses one of them. `None` when the file has one audio stream, or none is decoded.
 pub fn unanalysed_audio_warning(p: &MediaProbe) -> Option<String> {
     let audio = p.audio.as_ref()?;
     let all: Vec<&crate::model::Stream> = p.streams.iter().filter(|s| s.kind == "audio").collect();
@@ -129,12 +129,11 @@ pub fn unanalysed_audio_warning(p: &MediaProbe) -> Option<String> {
         .iter()
         .find(|s| s.index != audio.stream_index)
         .map_or(0, |s| s.index);
-    let which = if others.len() == 1 { "it" } else { "one" };
+    let which = if others.len() == 1 { "it" } else { "that one" };
     Some(format!(
         "the file holds {} audio streams; only {analysed} is analysed. Not analysed: {}, which \
-         may hold another microphone, a commentary or a dubbed track; to analyse {which}, \
-         extract it first, e.g. `ffmpeg -i FILE -map 0:{first_other} -c copy \
-         stream{first_other}.mka`",
+         may hold another microphone, a commentary or a dubbed track: `--audio-stream \
+         {first_other}` analyses {which}",
         all.len(),
         others.join("; ")
     ))

@@ -438,7 +438,7 @@ fn phone_metadata_keys_are_reported() {
 }
 
 #[test]
-fn a_second_audio_stream_is_named_as_not_analysed() {
+fn a_second_audio_stream_is_named_and_can_be_chosen() {
     let dir = tempfile::tempdir().unwrap();
     let a = analyze_json(&fixture("meta/two_audio.mp4"), &dir.path().join("two"), &[]);
     assert_eq!(a.input.audio.as_ref().unwrap().stream_index, 0);
@@ -454,7 +454,39 @@ fn a_second_audio_stream_is_named_as_not_analysed() {
         ),
         "{w}"
     );
-    assert!(w.contains("-map 0:1 "), "{w}");
+    assert!(w.ends_with("`--audio-stream 1` analyses it"), "{w}");
+    // The other stream, asked for: analysed, and the first named as not.
+    let b = analyze_json(
+        &fixture("meta/two_audio.mp4"),
+        &dir.path().join("second"),
+        &["--audio-stream", "1"],
+    );
+    assert_eq!(b.input.audio.as_ref().unwrap().stream_index, 1);
+    assert_eq!(b.params.decode.stream, Some(1));
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.contains("only stream 1 (aac, 1 channel, language ukr, \"Commentary\")")),
+        "{:?}",
+        b.warnings
+    );
+    // A stream that is not audio, or not there: one clear error naming the streams.
+    for (n, file) in [("2", "meta/two_audio.mp4"), ("0", "meta/phone.mov")] {
+        let out = bin()
+            .arg("analyze")
+            .arg(fixture(file))
+            .args(["--audio-stream", n, "-o"])
+            .arg(dir.path().join(format!("bad{n}")))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("there is no audio stream {n} (streams: 0 ")),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
     // One audio stream beside a video stream: nothing to say.
     let one = analyze_json(&fixture("meta/phone.mov"), &dir.path().join("one"), &[]);
     assert!(

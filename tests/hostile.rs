@@ -65,6 +65,7 @@ fn run(path: &Path) -> u64 {
     let params = DecodeParams {
         backend: Backend::Symphonia,
         block_frames: 4096,
+        ..DecodeParams::default()
     };
     let _ = earwitness::probe::probe(path, &params);
     let mut frames = 0;

@@ -166,6 +166,11 @@ pub struct DecodeArgs {
     /// `--features ffmpeg`.
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
+    /// The audio stream to analyse, by its index among all the file's streams (as `earwitness
+    /// probe` lists them, and `ffmpeg -map 0:N` counts): for a file with a second microphone, a
+    /// commentary or a dubbed track. Default: the first the decoder can read.
+    #[arg(long, value_name = "N")]
+    pub audio_stream: Option<usize>,
 }
 
 impl DecodeArgs {
@@ -178,6 +183,9 @@ impl DecodeArgs {
     pub fn apply(&self, mut p: DecodeParams) -> DecodeParams {
         if let Some(b) = self.backend {
             p.backend = b;
+        }
+        if let Some(n) = self.audio_stream {
+            p.stream = Some(n);
         }
         p
     }

@@ -133,29 +133,47 @@ struct Source {
 }
 
 /// Opens the best audio stream of `path` with libavcodec.
-pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+pub(crate) fn open(
+    path: &Path,
+    block_frames: usize,
+    want: Option<usize>,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let ictx = open_input(path)?;
-    let Some(stream) = ictx.streams().best(ff::media::Type::Audio) else {
+    let listing = |numbered: bool| {
         let listing: Vec<String> = ictx
             .streams()
             .map(|s| {
-                format!(
+                let kind = format!(
                     "{:?} {}",
                     s.parameters().medium(),
                     s.parameters().id().name()
                 )
-                .to_lowercase()
+                .to_lowercase();
+                if numbered {
+                    format!("{} {kind}", s.index())
+                } else {
+                    kind
+                }
             })
             .collect();
-        let listing = if listing.is_empty() {
+        if listing.is_empty() {
             "none".into()
         } else {
             listing.join(", ")
+        }
+    };
+    let chosen = match want {
+        None => ictx.streams().best(ff::media::Type::Audio),
+        Some(n) => ictx
+            .stream(n)
+            .filter(|s| s.parameters().medium() == ff::media::Type::Audio),
+    };
+    let Some(stream) = chosen else {
+        let problem = match want {
+            None => format!("no audio track (streams: {})", listing(false)),
+            Some(n) => format!("there is no audio stream {n} (streams: {})", listing(true)),
         };
-        return Err(Error::media(
-            path,
-            format!("no audio track (streams: {listing})"),
-        ));
+        return Err(Error::media(path, problem));
     };
     let stream_index = stream.index();
     let codec = stream.parameters().id().name().to_string();

@@ -82,6 +82,9 @@ pub struct DecodeParams {
     pub backend: Backend,
     /// Frames per block handed out by the stream (the last block may be shorter).
     pub block_frames: usize,
+    /// The audio stream to decode, by its index among all the file's streams (ffprobe's
+    /// numbering, as `input.streams` lists them); `None` for the first the decoder can read.
+    pub stream: Option<usize>,
 }
 
 impl Default for DecodeParams {
@@ -89,6 +92,7 @@ impl Default for DecodeParams {
         DecodeParams {
             backend: Backend::Auto,
             block_frames: 1 << 16,
+            stream: None,
         }
     }
 }
@@ -276,15 +280,24 @@ pub fn check_input(path: &Path) -> Result<File> {
 pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
     let file = check_input(path)?;
     let block_frames = params.block_frames.max(1);
+    let stream = params.stream;
+    // A WAV file holds one stream, stream 0.
+    let wav = |p: &Path| match stream {
+        Some(n) if n != 0 => Err(Error::media(
+            p,
+            format!("there is no audio stream {n}: a WAV file holds one, stream 0"),
+        )),
+        _ => wav::open(p, block_frames),
+    };
     let (info, source): (AudioInfo, Box<dyn BlockSource>) = match params.backend {
-        Backend::Symphonia => symphonia::open(path, file, block_frames)
-            .or_else(|err| fallback_wav(path, err, |p| wav::open(p, block_frames)))?,
-        Backend::Ffmpeg => open_ffmpeg(path, block_frames)?,
-        Backend::Auto => match symphonia::open(path, file, block_frames)
-            .or_else(|err| fallback_wav(path, err, |p| wav::open(p, block_frames)))
+        Backend::Symphonia => symphonia::open(path, file, block_frames, stream)
+            .or_else(|err| fallback_wav(path, err, wav))?,
+        Backend::Ffmpeg => open_ffmpeg(path, block_frames, stream)?,
+        Backend::Auto => match symphonia::open(path, file, block_frames, stream)
+            .or_else(|err| fallback_wav(path, err, wav))
         {
             Ok(opened) => opened,
-            Err(err) => fallback_ffmpeg(path, block_frames, err)?,
+            Err(err) => fallback_ffmpeg(path, block_frames, stream, err)?,
         },
     };
     Ok(AudioStream {
@@ -314,12 +327,20 @@ fn fallback_wav<T>(path: &Path, first: Error, read: impl FnOnce(&Path) -> Result
 }
 
 #[cfg(feature = "ffmpeg")]
-fn open_ffmpeg(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
-    ffmpeg::open(path, block_frames)
+fn open_ffmpeg(
+    path: &Path,
+    block_frames: usize,
+    stream: Option<usize>,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    ffmpeg::open(path, block_frames, stream)
 }
 
 #[cfg(not(feature = "ffmpeg"))]
-fn open_ffmpeg(path: &Path, _block_frames: usize) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+fn open_ffmpeg(
+    path: &Path,
+    _block_frames: usize,
+    _stream: Option<usize>,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     Err(no_ffmpeg(path))
 }
 
@@ -329,12 +350,13 @@ fn open_ffmpeg(path: &Path, _block_frames: usize) -> Result<(AudioInfo, Box<dyn 
 fn fallback_ffmpeg(
     path: &Path,
     block_frames: usize,
+    stream: Option<usize>,
     first: Error,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     match &first {
         // Missing files and directories are not a decoder question.
         Error::Read { .. } => Err(first),
-        _ => ffmpeg::open(path, block_frames).map_err(|second| match first {
+        _ => ffmpeg::open(path, block_frames, stream).map_err(|second| match first {
             Error::UnsupportedCodec { .. } => second,
             _ => first,
         }),
@@ -345,6 +367,7 @@ fn fallback_ffmpeg(
 fn fallback_ffmpeg(
     _path: &Path,
     _block_frames: usize,
+    _stream: Option<usize>,
     first: Error,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     Err(first)

@@ -292,23 +292,42 @@ pub(crate) fn open(
     path: &Path,
     file: File,
     block_frames: usize,
+    stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let Opened { format, mp4, .. } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
-    let Some(index) = tracks
-        .iter()
-        .position(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
-    else {
+    let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
+    let listing = || {
         let streams: Vec<String> = tracks.iter().map(describe_track).collect();
-        let listing = if streams.is_empty() {
+        if streams.is_empty() {
             "none".into()
         } else {
             streams.join(", ")
-        };
-        return Err(Error::media(
-            path,
-            format!("no audio track (streams: {listing})"),
-        ));
+        }
+    };
+    let index = match stream {
+        None => tracks.iter().position(is_audio).ok_or_else(|| {
+            Error::media(path, format!("no audio track (streams: {})", listing()))
+        })?,
+        Some(n) if tracks.get(n).is_some_and(is_audio) => n,
+        Some(n) => {
+            let numbered: Vec<String> = tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("{i} {}", describe_track(t)))
+                .collect();
+            return Err(Error::media(
+                path,
+                format!(
+                    "there is no audio stream {n} (streams: {})",
+                    if numbered.is_empty() {
+                        "none".into()
+                    } else {
+                        numbered.join(", ")
+                    }
+                ),
+            ));
+        }
     };
     let track = &tracks[index];
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
