@@ -30,8 +30,8 @@ ff -f lavfi -i testsrc=size=64x48:rate=30:duration=0.5 -f lavfi -i sine=f=440:d=
    -metadata creation_time="2022-03-01T08:15:00Z" phone.mov
 ff -f lavfi -i sine=f=440:d=0.5 -c:a aac -b:a 32k -metadata location="+50.4501+030.5234/" \
    -metadata creation_time="2022-03-01T08:15:00Z" loc.mp4
-# Two audio streams (a second microphone, a commentary): only the first is analysed, and a
-# warning names the other.
+# Two audio streams (a second microphone, a commentary): the first is analysed unless
+# `--audio-stream 1` asks for the other, and a warning names the one not analysed.
 ff -f lavfi -i sine=f=440:d=0.5 -f lavfi -i sine=f=880:d=0.5 -map 0:a -map 1:a -c:a aac -b:a 32k \
    -metadata:s:a:0 language=eng -metadata:s:a:1 language=ukr -metadata:s:a:1 handler_name=Commentary \
    two_audio.mp4
