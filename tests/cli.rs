@@ -463,6 +463,21 @@ fn a_second_audio_stream_is_named_and_can_be_chosen() {
     );
     assert_eq!(b.input.audio.as_ref().unwrap().stream_index, 1);
     assert_eq!(b.params.decode.stream, Some(1));
+    // And it is that stream's sound which is decoded: the fixture's are sines at 440 and 880 Hz.
+    for (stream, hz) in [(None, 440.0), (Some(0), 440.0), (Some(1), 880.0)] {
+        let params = earwitness::decode::DecodeParams {
+            stream,
+            ..Default::default()
+        };
+        let d = earwitness::decode::decode(&fixture("meta/two_audio.mp4"), &params).unwrap();
+        let x = &d.signal.channels[0][2_000..20_000];
+        let crossings = x
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+        let f = crossings as f64 / 2.0 / (x.len() as f64 / f64::from(d.signal.sample_rate));
+        assert!((f - hz).abs() < 10.0, "stream {stream:?}: {f} Hz");
+    }
     assert!(
         b.warnings
             .iter()
