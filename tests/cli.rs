@@ -1276,9 +1276,7 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
     // hears the phrase differently; left out, everything is as for the mono file.
     const SR: u32 = 16_000;
     let dir = tempfile::tempdir().unwrap();
-    let speech = get_up_16k();
-    let peak = speech.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let x: Vec<f32> = speech.iter().map(|v| 0.1 * v / peak).collect();
+    let x = get_up_at(-20.0);
     let mono = analyze_json(
         &write_mono_wav(&dir.path().join("mono.wav"), SR, &x),
         &dir.path().join("mono"),
@@ -1320,18 +1318,12 @@ fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
     // -20 dBFS.
     const SR: u32 = 16_000;
     let dir = tempfile::tempdir().unwrap();
-    let speech = get_up_16k();
-    let peak = speech.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let at = |dbfs: f32| -> Vec<f32> {
-        let g = 10f32.powf(dbfs / 20.0) / peak;
-        speech.iter().map(|v| g * v).collect()
-    };
     let mono = analyze_json(
-        &write_mono_wav(&dir.path().join("mono.wav"), SR, &at(-20.0)),
+        &write_mono_wav(&dir.path().join("mono.wav"), SR, &get_up_at(-20.0)),
         &dir.path().join("mono"),
         &[],
     );
-    let (centre, side) = (at(-10.0), at(-35.0));
+    let (centre, side) = (get_up_at(-10.0), get_up_at(-35.0));
     let six = analyze_channels(
         dir.path(),
         "six",
@@ -1998,6 +1990,14 @@ fn get_up_16k() -> Vec<f32> {
         .samples::<i16>()
         .map(|s| f32::from(s.unwrap()) / 32768.0)
         .collect()
+}
+
+/// "Get up!" ([`get_up_16k`]) scaled to peak at `dbfs`.
+fn get_up_at(dbfs: f32) -> Vec<f32> {
+    let speech = get_up_16k();
+    let peak = speech.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let g = 10f32.powf(dbfs / 20.0) / peak;
+    speech.iter().map(|v| g * v).collect()
 }
 
 /// A sustained vowel: 70 ms of the "e" of "Get up!" (tests/fixtures/speech, 16 kHz) looped with
