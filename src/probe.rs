@@ -111,7 +111,8 @@ fn describe_stream(s: &crate::model::Stream) -> String {
 pub fn unanalysed_audio_warning(p: &MediaProbe) -> Option<String> {
     let audio = p.audio.as_ref()?;
     let all: Vec<&crate::model::Stream> = p.streams.iter().filter(|s| s.kind == "audio").collect();
-    if all.len() < 2 {
+    let count = all.len();
+    if count < 2 {
         return None;
     }
     let analysed = all
@@ -120,21 +121,21 @@ pub fn unanalysed_audio_warning(p: &MediaProbe) -> Option<String> {
         .map_or(format!("stream {}", audio.stream_index), |s| {
             describe_stream(s)
         });
-    let others: Vec<String> = all
-        .iter()
+    let others: Vec<&crate::model::Stream> = all
+        .into_iter()
         .filter(|s| s.index != audio.stream_index)
-        .map(|s| describe_stream(s))
         .collect();
-    let first_other = all
-        .iter()
-        .find(|s| s.index != audio.stream_index)
-        .map_or(0, |s| s.index);
+    let first_other = others.first()?.index;
     let which = if others.len() == 1 { "it" } else { "that one" };
     Some(format!(
         "the file holds {} audio streams; only {analysed} is analysed. Not analysed: {}, which \
          may hold another microphone, a commentary or a dubbed track: `--audio-stream \
          {first_other}` analyses {which}",
-        all.len(),
-        others.join("; ")
+        count,
+        others
+            .iter()
+            .map(|s| describe_stream(s))
+            .collect::<Vec<_>>()
+            .join("; ")
     ))
 }

@@ -140,27 +140,19 @@ pub(crate) fn open(
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let ictx = open_input(path)?;
     let listing = |numbered: bool| {
-        let listing: Vec<String> = ictx
-            .streams()
-            .map(|s| {
-                let kind = format!(
-                    "{:?} {}",
-                    s.parameters().medium(),
-                    s.parameters().id().name()
-                )
-                .to_lowercase();
-                if numbered {
-                    format!("{} {kind}", s.index())
-                } else {
-                    kind
-                }
-            })
-            .collect();
-        if listing.is_empty() {
-            "none".into()
-        } else {
-            listing.join(", ")
-        }
+        super::stream_listing(ictx.streams().map(|s| {
+            let kind = format!(
+                "{:?} {}",
+                s.parameters().medium(),
+                s.parameters().id().name()
+            )
+            .to_lowercase();
+            if numbered {
+                format!("{} {kind}", s.index())
+            } else {
+                kind
+            }
+        }))
     };
     let chosen = match want {
         None => ictx.streams().best(ff::media::Type::Audio),

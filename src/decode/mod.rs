@@ -309,6 +309,16 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
     })
 }
 
+/// A file's streams in words for an error message ("0 video h264, 1 audio aac"), or "none".
+fn stream_listing(streams: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = streams.collect();
+    if all.is_empty() {
+        "none".into()
+    } else {
+        all.join(", ")
+    }
+}
+
 /// A WAV file symphonia refuses (too many channels for its channel mask, `decode::wav`) gets a
 /// second chance with hound; `first`, symphonia's error, is kept when hound cannot read it
 /// either, or when the file is no WAV.

@@ -297,41 +297,34 @@ pub(crate) fn open(
     let Opened { format, mp4, .. } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
-    let listing = || {
-        let streams: Vec<String> = tracks.iter().map(describe_track).collect();
-        if streams.is_empty() {
-            "none".into()
-        } else {
-            streams.join(", ")
-        }
+    let listing = |numbered: bool| {
+        super::stream_listing(tracks.iter().enumerate().map(|(i, t)| {
+            let kind = describe_track(t);
+            if numbered {
+                format!("{i} {kind}")
+            } else {
+                kind
+            }
+        }))
     };
     let index = match stream {
         None => tracks.iter().position(is_audio).ok_or_else(|| {
-            Error::media(path, format!("no audio track (streams: {})", listing()))
+            Error::media(
+                path,
+                format!("no audio track (streams: {})", listing(false)),
+            )
         })?,
         Some(n) if tracks.get(n).is_some_and(is_audio) => n,
         Some(n) => {
-            let numbered: Vec<String> = tracks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| format!("{i} {}", describe_track(t)))
-                .collect();
             return Err(Error::media(
                 path,
-                format!(
-                    "there is no audio stream {n} (streams: {})",
-                    if numbered.is_empty() {
-                        "none".into()
-                    } else {
-                        numbered.join(", ")
-                    }
-                ),
+                format!("there is no audio stream {n} (streams: {})", listing(true)),
             ));
         }
     };
     let track = &tracks[index];
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
-        unreachable!("position() matched an audio track")
+        unreachable!("the index was checked to be an audio track")
     };
     let codec = audio_codec_name(params.codec);
     let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
