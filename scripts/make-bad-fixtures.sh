@@ -35,4 +35,9 @@ ff -f lavfi -i sine=f=440:d=0.5 -c:a aac -b:a 32k -metadata location="+50.4501+0
 ff -f lavfi -i sine=f=440:d=0.5 -f lavfi -i sine=f=880:d=0.5 -map 0:a -map 1:a -c:a aac -b:a 32k \
    -metadata:s:a:0 language=eng -metadata:s:a:1 language=ukr -metadata:s:a:1 handler_name=Commentary \
    two_audio.mp4
+# A subtitle stream before the audio (a film with captions, re-muxed): the audio is stream 1, as
+# ffprobe counts, in the report, the warning and `--audio-stream`.
+printf '1\n00:00:00,000 --> 00:00:00,400\nGet up!\n' > subs.srt
+ff -i subs.srt -f lavfi -i sine=f=440:d=0.5 -map 0 -map 1:a -c:s srt -c:a flac subs_first.mkv
+rm subs.srt
 ls -l "$meta"

@@ -502,6 +502,33 @@ fn a_second_audio_stream_is_named_and_can_be_chosen() {
         );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
+    // A subtitle stream before the audio: the audio is stream 1, as ffprobe counts.
+    let subs = analyze_json(
+        &fixture("meta/subs_first.mkv"),
+        &dir.path().join("subs"),
+        &[],
+    );
+    assert_eq!(subs.input.audio.as_ref().unwrap().stream_index, 1);
+    assert_eq!(subs.input.streams[0].kind, "subtitle");
+    let chosen = analyze_json(
+        &fixture("meta/subs_first.mkv"),
+        &dir.path().join("subs1"),
+        &["--audio-stream", "1"],
+    );
+    assert_eq!(chosen.audio.frames, subs.audio.frames);
+    let out = bin()
+        .arg("analyze")
+        .arg(fixture("meta/subs_first.mkv"))
+        .args(["--audio-stream", "0", "-o"])
+        .arg(dir.path().join("subs0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("there is no audio stream 0 (streams: 0 subtitle, 1 audio flac)"),
+        "{err}"
+    );
     // One audio stream beside a video stream: nothing to say.
     let one = analyze_json(&fixture("meta/phone.mov"), &dir.path().join("one"), &[]);
     assert!(

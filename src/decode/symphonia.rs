@@ -216,7 +216,7 @@ pub(crate) fn describe_track(t: &Track) -> String {
     match &t.codec_params {
         Some(CodecParameters::Audio(a)) => format!("audio {}", audio_codec_name(a.codec)),
         Some(CodecParameters::Video(v)) => format!("video {}", video_codec_name(v.codec)),
-        Some(CodecParameters::Subtitle(_)) => "subtitles".into(),
+        Some(CodecParameters::Subtitle(_)) => "subtitle".into(),
         _ => "data".into(),
     }
 }
