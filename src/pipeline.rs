@@ -1511,15 +1511,42 @@ fn analyse_mixed(
         None
     };
     let mut found = found;
-    if inside.is_some() && first.is_some_and(|o| o < lead) {
-        found.remove(0);
+    // The sound the clip begins inside stands for a detection at its first sample. The detector
+    // keeps no two peaks closer than `peaks.min_interval_s`, so an event that soon after it is
+    // a part of that sound (its wall echo, its second half), not a new one: not reported, and
+    // named in the warning with it. Without this, a trimmed shot's 30 ms echo was reported as
+    // an event "with no more energy than its background".
+    let mut dropped = Vec::new();
+    if inside.is_some() && first.is_some_and(|o| o < lead || o > head) {
+        let gap = (p.detect.peaks.min_interval_s * sr).round() as usize;
+        let n = found.partition_point(|e| e.d.onset < gap.max(lead));
+        dropped = found.drain(..n).map(|e| e.d.onset).collect();
+    }
+    // A copy found from one of those still repeats its sound; its reason says where that went.
+    for e in &mut found {
+        let of = e.repeat.as_ref().map(|r| (r.of_s * sr).round() as usize);
+        if of.is_some_and(|of| dropped.iter().any(|&o| o.abs_diff(of) <= lead))
+            && let Some(r) =
+                e.v.reasons
+                    .iter_mut()
+                    .find(|r| r.starts_with("repeats the"))
+        {
+            r.push_str(" (the sound the clip begins inside, or a part of it: not reported, see the warnings)");
+        }
     }
     if found.first().is_none_or(|e| e.d.onset > head)
         && let Some((peak, above)) = inside
     {
+        // An onset in the first `lead` is that sound itself, which the warning is about.
+        let parts_s: Vec<f64> = dropped
+            .iter()
+            .filter(|&&o| o >= lead)
+            .map(|&o| o as f64 / sr)
+            .collect();
         warnings.push(silence::begins_inside_warning(
             peak,
             above,
+            &parts_s,
             &p.detect.silence,
         ));
     }

@@ -2301,3 +2301,55 @@ fn a_ringing_knock_is_kept_where_no_voice_is_heard() {
         assert!(at(&off, t).is_none(), "{:#?}", off.events);
     }
 }
+
+#[test]
+fn copies_of_the_sound_a_clip_begins_inside_say_where_it_went() {
+    // A clip trimmed at a shot's first sample, two more rounds of the same weapon after it at
+    // half and a quarter of its level. The first is not reported (nothing before it to time it
+    // by, see above); a round found as its copy must not point at an event that is not there.
+    const SR: usize = 48_000;
+    let mut x = noise(3 * SR, 0.003, 4);
+    let shot = demo_shot(SR);
+    for (at, gain) in [(0usize, 0.5f32), (SR * 6 / 10, 0.25), (SR * 12 / 10, 0.125)] {
+        for (d, v) in x[at..].iter_mut().zip(&shot) {
+            *d += gain * v;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze_json(
+        &write_mono_wav(&dir.path().join("rounds.wav"), SR as u32, &x),
+        &dir.path().join("rounds"),
+        &[],
+    );
+    // The opening shot's wall echo (30 ms) was reported as an event "with no more energy than
+    // its background", found as a copy of the second round.
+    assert!(a.events.iter().all(|e| e.onset_s > 0.05), "{:#?}", a.events);
+    let w = a
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("the clip begins inside a loud sound"))
+        .unwrap_or_else(|| panic!("{:?}", a.warnings));
+    assert!(
+        w.contains("The onset found at 0.030 s is taken as a part of it"),
+        "{w}"
+    );
+    // The later rounds are reported, and no copy points at an event that is not there.
+    for t in [0.6, 1.2] {
+        assert!(
+            a.events.iter().any(|e| (e.onset_s - t).abs() < 0.002),
+            "{t}: {:#?}",
+            a.events
+        );
+    }
+    for e in &a.events {
+        if let Some(r) = &e.repeat {
+            assert!(
+                a.events.iter().any(|o| (o.onset_s - r.of_s).abs() < 0.002)
+                    || e.reasons
+                        .iter()
+                        .any(|r| r.contains("the clip begins inside")),
+                "{e:#?}"
+            );
+        }
+    }
+}

@@ -206,14 +206,36 @@ pub fn begins_inside(x: &[f32], sample_rate: u32, p: &SilenceParams) -> Option<(
 }
 
 /// The warning for a clip that [`begins_inside`] a sound no event accounts for.
-pub fn begins_inside_warning(peak_dbfs: f64, above_db: f64, p: &SilenceParams) -> String {
-    format!(
+/// `parts_s` are the onsets, in seconds, of the sounds found soon enough after the first sample
+/// to be parts of that sound (`peaks.min_interval_s`), and so not reported either.
+pub fn begins_inside_warning(
+    peak_dbfs: f64,
+    above_db: f64,
+    parts_s: &[f64],
+    p: &SilenceParams,
+) -> String {
+    let mut w = format!(
         "the clip begins inside a loud sound (peak {peak_dbfs:.1} dBFS in its first {:.0} ms, \
          {above_db:.0} dB above the clip's median level) and no event is reported there: its \
          onset is at or before the first sample, or too close to it to be measured against any \
          background (a clip trimmed at a shot, say), so it is neither timed nor classified",
         p.begins_inside_window_s * 1e3
-    )
+    );
+    let at: Vec<String> = parts_s.iter().map(|t| format!("{t:.3} s")).collect();
+    match at.len() {
+        0 => {}
+        1 => w.push_str(&format!(
+            ". The onset found at {} is taken as a part of it (an echo, a second report): too \
+             soon after it to be another sound, it is not reported either",
+            at[0]
+        )),
+        _ => w.push_str(&format!(
+            ". The onsets found at {} are taken as parts of it (echoes, a second report): too \
+             soon after it to be other sounds, they are not reported either",
+            at.join(", ")
+        )),
+    }
+    w
 }
 
 /// What a run is, in words, with the level of `p` (so a changed `level` is not misnamed).
@@ -259,7 +281,7 @@ mod tests {
         }
         let (peak, above) = begins_inside(&cut, sr, &p).expect("begins inside");
         assert!(peak > -1.0 && above > 35.0, "{peak} {above}");
-        let w = begins_inside_warning(peak, above, &p);
+        let w = begins_inside_warning(peak, above, &[], &p);
         assert!(
             w.starts_with("the clip begins inside a loud sound (peak "),
             "{w}"
