@@ -539,6 +539,16 @@ fn a_second_audio_stream_is_named_and_can_be_chosen() {
 }
 
 #[test]
+fn a_matroska_file_lasts_as_its_segment_says() {
+    // Matroska blocks carry no duration unless they say so: counted from the packets, the
+    // fixture's 0.5 s of FLAC (blocks of 4,608 samples at 44.1 kHz) read 0.418 s, its last block
+    // left out. ffprobe reports the segment's duration, 0.500 s.
+    let p = probe_json(&fixture("meta/subs_first.mkv"));
+    assert_eq!(p.container.duration_s, Some(0.5));
+    assert_eq!(p.streams[1].duration_s, Some(0.5));
+}
+
+#[test]
 fn mp4_location_box_is_reported_as_ffprobe_does() {
     let p = probe_json(&fixture("meta/loc.mp4"));
     assert_eq!(

@@ -660,6 +660,9 @@ struct Census {
     bytes: u64,
     first_ts: Option<i64>,
     end_ts: i64,
+    /// The last packet's timestamp, and the step from the one before it.
+    last_ts: Option<i64>,
+    step: i64,
 }
 
 /// Describes the container and every stream of `path`, demuxing (not decoding) all packets
@@ -694,7 +697,18 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                     c.bytes += p.data.len() as u64;
                     let ts = p.pts.get();
                     c.first_ts = Some(c.first_ts.map_or(ts, |f| f.min(ts)));
-                    c.end_ts = c.end_ts.max(ts.saturating_add(p.dur.get() as i64));
+                    if let Some(last) = c.last_ts.filter(|&l| ts > l) {
+                        c.step = ts - last;
+                    }
+                    c.last_ts = Some(ts);
+                    // Matroska gives a block no duration unless it says so: such a packet is
+                    // taken to last as long as the one before it (capped below by the
+                    // segment's duration).
+                    let dur = match p.dur.get() as i64 {
+                        0 => c.step,
+                        d => d,
+                    };
+                    c.end_ts = c.end_ts.max(ts.saturating_add(dur));
                 }
             }
             Ok(None) => break,
@@ -790,6 +804,20 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
 
     let mut read_by = "symphonia".to_string();
     let mut duration_s = streams.iter().filter_map(|s| s.duration_s).reduce(f64::max);
+    // Matroska states the segment's duration (what ffprobe reports); a stream's last block may
+    // be shorter than the step assumed for it above.
+    if short == "matroska" {
+        let mi = format.media_info();
+        if let (Some(d), Some(tb)) = (mi.duration, mi.time_base) {
+            let d = d.get() as f64 * f64::from(tb.numer.get()) / f64::from(tb.denom.get());
+            if d > 0.0 {
+                duration_s = Some(d);
+                for s in &mut streams {
+                    s.duration_s = s.duration_s.map(|x| x.min(d));
+                }
+            }
+        }
+    }
     if let Some(m) = &mp4 {
         read_by = "symphonia+isobmff".into();
         merge_mp4_container(&mut tags, m);
