@@ -411,6 +411,10 @@ struct Found {
     repeat: Option<crate::model::Repeat>,
     /// Onsets of the reported events found to be its late reflections (`repeat::reflections`).
     late_echoes: Vec<usize>,
+    /// When the detector reported it and `detect::repeat` found it again as a copy of another
+    /// reported, unvoiced sound (a knock, a step, a blow repeated at the same level): that
+    /// sound's onset. It is then no word's onset, unless that sound is one too.
+    copy_of: Option<usize>,
 }
 
 /// What `detect::repeat` needs to know of each event.
@@ -644,8 +648,13 @@ fn add_repeats(
                 )
             };
             match m.event {
-                // An impulsive group only adds what the detector missed.
-                Some(_) if !g.gunshot => {}
+                // An impulsive group only adds what the detector missed, and marks the reported
+                // sounds it found again.
+                Some(i) if !g.gunshot => {
+                    if i != g.anchor {
+                        found[i].copy_of = Some(a.onset);
+                    }
+                }
                 Some(i) if i == g.anchor => {
                     if m.onset != a.onset {
                         found[i].v.reasons.push(format!(
@@ -724,6 +733,7 @@ fn add_repeats(
                         detected: near.is_some(),
                         repeat,
                         late_echoes: Vec::new(),
+                        copy_of: None,
                     });
                 }
             }
@@ -1457,6 +1467,7 @@ fn analyse_mixed(
                     detected: true,
                     repeat: None,
                     late_echoes: Vec::new(),
+                    copy_of: None,
                 });
             }
             continue;
@@ -1490,6 +1501,7 @@ fn analyse_mixed(
             detected: true,
             repeat: None,
             late_echoes: Vec::new(),
+            copy_of: None,
         });
     }
     add_repeats(&mut found, signal, &channel, &seen, p);
@@ -1554,6 +1566,9 @@ fn analyse_mixed(
     // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
     // peak to this one.
     let starts: Vec<usize> = found.iter().map(|e| e.d.onset).collect();
+    let t = |samples: usize| round_to(samples as f64 / sr, 6);
+    // By event id - 1: the onset of the sound an event is a copy of (`Found::copy_of`).
+    let mut copies = Vec::with_capacity(found.len());
     let sustain_end = (p.measure.sustain_window_s.1 * sr).round() as usize;
     for Found {
         d,
@@ -1562,8 +1577,10 @@ fn analyse_mixed(
         detected,
         repeat,
         late_echoes,
+        copy_of,
     } in found
     {
+        copies.push(copy_of.map(&t));
         let from = d.body_onset();
         // `starts` is in time order: the next start is found by bisection.
         if let Some(&next) = starts.get(starts.partition_point(|&s| s <= d.onset)) {
@@ -1585,7 +1602,6 @@ fn analyse_mixed(
             &p.detect.refine,
         )
         .map(|db| round_to(db, 2));
-        let t = |samples: usize| round_to(samples as f64 / sr, 6);
         // The crack and the blast as `features.crack_lead_ms` measured them (the blast sample
         // found again rather than rounded back from ms); the first is called a crack only when
         // it is one (`refine::bipolar`) and the whole event sounds like a shot, a precursor
@@ -1704,32 +1720,34 @@ fn analyse_mixed(
             e.reasons.insert(0, why);
         }
     }
-    events.retain(|e| {
-        let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
-        let by_cue = captions.map(|t| {
-            syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
-                .map(|(cue, reason)| (cue, reason, syllables::inside_cue(&t.cues[cue])))
-        });
-        let by_ear = || {
-            let track = heard.as_ref()?;
-            let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
-                speech::judge(e.onset_s, &e.class, flatness, centroid, t, sp, colour)
-            };
-            // Not heard as recorded: heard again with the audio slowed, in case the voice is
-            // pitched up (`SpeechParams::slowed`).
-            let slowed = || {
-                let window = (e.onset_s, e.onset_s + p.speech.window_s);
-                let t = speech::slowed_between(
-                    track,
-                    mono,
-                    signal.sample_rate,
-                    window.0,
-                    window.1,
-                    &p.speech,
-                    ear_gain,
-                );
-                // A second, unnatural hearing is asked to be surer.
-                judge(&t, &p.speech.surer()).map(|(prob, reason)| {
+    let judged: Vec<_> = events
+        .iter()
+        .map(|e| {
+            let (flatness, centroid) = (e.features.flatness, e.features.centroid_hz);
+            let by_cue = captions.map(|t| {
+                syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
+                    .map(|(cue, reason)| (cue, reason, syllables::inside_cue(&t.cues[cue])))
+            });
+            let by_ear = || {
+                let track = heard.as_ref()?;
+                let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
+                    speech::judge(e.onset_s, &e.class, flatness, centroid, t, sp, colour)
+                };
+                // Not heard as recorded: heard again with the audio slowed, in case the voice is
+                // pitched up (`SpeechParams::slowed`).
+                let slowed = || {
+                    let window = (e.onset_s, e.onset_s + p.speech.window_s);
+                    let t = speech::slowed_between(
+                        track,
+                        mono,
+                        signal.sample_rate,
+                        window.0,
+                        window.1,
+                        &p.speech,
+                        ear_gain,
+                    );
+                    // A second, unnatural hearing is asked to be surer.
+                    judge(&t, &p.speech.surer()).map(|(prob, reason)| {
                     let how = format!(
                         "heard with the audio played {:.1} times slower (a voice pitched up, as in \
                          games, cartoons and sped-up video): ",
@@ -1737,45 +1755,78 @@ fn analyse_mixed(
                     );
                     (prob, how + &reason)
                 })
+                };
+                judge(track, &p.speech)
+                    .or_else(|| {
+                        (p.speech.enabled
+                            && p.speech.slowed > 1.0
+                            && syllables::voice_coloured(&e.class, flatness, centroid, colour))
+                        .then(slowed)
+                        .flatten()
+                    })
+                    .map(|(prob, reason)| (Some(round_to(prob, 3)), reason))
             };
-            judge(track, &p.speech)
-                .or_else(|| {
-                    (p.speech.enabled
-                        && p.speech.slowed > 1.0
-                        && syllables::voice_coloured(&e.class, flatness, centroid, colour))
-                    .then(slowed)
-                    .flatten()
-                })
-                .map(|(prob, reason)| (Some(round_to(prob, 3)), reason))
-        };
-        let judged = match by_cue {
-            // No captions (or their clock is off): the speech heard decides.
-            None => by_ear().map(|(prob, reason)| (None, prob, reason)),
-            // The captions say no word is spoken here.
-            Some(None) => None,
-            // Inside a spoken cue: confirmed by the speech heard right after the onset, unless
-            // that check is off (or the speech detector is).
-            Some(Some((cue, reason, _))) if !(colour.confirm_by_ear && p.speech.enabled) => {
-                Some((Some(cue + 1), None, reason))
+            match by_cue {
+                // No captions (or their clock is off): the speech heard decides.
+                None => by_ear().map(|(prob, reason)| (None, prob, reason)),
+                // The captions say no word is spoken here.
+                Some(None) => None,
+                // Inside a spoken cue: confirmed by the speech heard right after the onset, unless
+                // that check is off (or the speech detector is).
+                Some(Some((cue, reason, _))) if !(colour.confirm_by_ear && p.speech.enabled) => {
+                    Some((Some(cue + 1), None, reason))
+                }
+                Some(Some((cue, _, inside))) => by_ear()
+                    .map(|(prob, heard)| (Some(cue + 1), prob, format!("{inside}, and {heard}"))),
             }
-            Some(Some((cue, _, inside))) => by_ear()
-                .map(|(prob, heard)| (Some(cue + 1), prob, format!("{inside}, and {heard}"))),
-        };
-        let Some((cue, speech_probability, reason)) = judged else {
-            return true;
-        };
-        set_aside.push(SetAside {
-            onset_s: e.onset_s,
-            peak_dbfs: e.peak_dbfs,
-            detection_score: e.detection_score,
-            gunshot_score: e.gunshot_score,
-            flatness: round_to(flatness, 3),
-            cue,
-            speech_probability,
-            reason,
-        });
-        false
-    });
+        })
+        .collect();
+    // A copy of a reported sound (a knock, a step, a blow repeated at the same level) is that
+    // sound again, not a word's onset, though a voice is heard over it: unless that sound was
+    // set aside as a word's onset too (a word said twice alike).
+    let reported = |o: f64| {
+        events
+            .iter()
+            .zip(&judged)
+            .any(|(e, j)| j.is_none() && e.onset_s == o)
+    };
+    let kept: Vec<Option<f64>> = events
+        .iter()
+        .zip(&judged)
+        .map(|(e, j)| {
+            let (cue, speech_probability, reason) = j.as_ref()?;
+            if let Some(of) = copies[e.id - 1].filter(|&o| reported(o)) {
+                return Some(of);
+            }
+            set_aside.push(SetAside {
+                onset_s: e.onset_s,
+                peak_dbfs: e.peak_dbfs,
+                detection_score: e.detection_score,
+                gunshot_score: e.gunshot_score,
+                flatness: round_to(e.features.flatness, 3),
+                cue: *cue,
+                speech_probability: *speech_probability,
+                reason: reason.clone(),
+            });
+            None
+        })
+        .collect();
+    let keep: Vec<bool> = judged
+        .iter()
+        .zip(&kept)
+        .map(|(j, k)| j.is_none() || k.is_some())
+        .collect();
+    for (e, of) in events.iter_mut().zip(&kept) {
+        if let Some(of) = of {
+            e.reasons.push(format!(
+                "repeats the waveform of the reported sound at {of:.3} s: a voice is heard over \
+                 it, but no word repeats another sound's waveform, so it is not taken for a \
+                 word's onset"
+            ));
+        }
+    }
+    let mut keep = keep.into_iter();
+    events.retain(|_| keep.next().unwrap_or(true));
     // A gunshot-like sound that is one of a series at a walking pace is a step or a blow.
     let sounds: Vec<pace::Sound> = events
         .iter()
