@@ -1783,7 +1783,8 @@ fn analyse_mixed(
         .collect();
     // A copy of a reported sound (a knock, a step, a blow repeated at the same level) is that
     // sound again, not a word's onset, though a voice is heard over it: unless that sound was
-    // set aside as a word's onset too (a word said twice alike).
+    // set aside as a word's onset too, or speech is heard after it as well (a word said twice
+    // alike, whose first onset the set-aside missed).
     let reported = |o: f64| {
         events
             .iter()
@@ -1795,7 +1796,17 @@ fn analyse_mixed(
         .zip(&judged)
         .map(|(e, j)| {
             let (cue, speech_probability, reason) = j.as_ref()?;
-            if let Some(of) = copies[e.id - 1].filter(|&o| reported(o)) {
+            let apart = |o: f64| {
+                !speech::heard_between(
+                    mono,
+                    signal.sample_rate,
+                    o,
+                    o + p.speech.window_s,
+                    &p.speech,
+                    ear_gain,
+                )
+            };
+            if let Some(of) = copies[e.id - 1].filter(|&o| reported(o) && apart(o)) {
                 return Some(of);
             }
             set_aside.push(SetAside {
