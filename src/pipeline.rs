@@ -1543,7 +1543,10 @@ fn analyse_mixed(
                     .iter_mut()
                     .find(|r| r.starts_with("repeats the"))
         {
-            r.push_str(" (the sound the clip begins inside, or a part of it: not reported, see the warnings)");
+            r.push_str(
+                " (the sound the clip begins inside, or a part of it: not reported, see the \
+                 warnings)",
+            );
         }
     }
     if found.first().is_none_or(|e| e.d.onset > head)
@@ -1748,13 +1751,13 @@ fn analyse_mixed(
                     );
                     // A second, unnatural hearing is asked to be surer.
                     judge(&t, &p.speech.surer()).map(|(prob, reason)| {
-                    let how = format!(
-                        "heard with the audio played {:.1} times slower (a voice pitched up, as in \
-                         games, cartoons and sped-up video): ",
-                        p.speech.slowed
-                    );
-                    (prob, how + &reason)
-                })
+                        let how = format!(
+                            "heard with the audio played {:.1} times slower (a voice pitched \
+                             up, as in games, cartoons and sped-up video): ",
+                            p.speech.slowed
+                        );
+                        (prob, how + &reason)
+                    })
                 };
                 judge(track, &p.speech)
                     .or_else(|| {
@@ -1785,6 +1788,7 @@ fn analyse_mixed(
     // sound again, not a word's onset, though a voice is heard over it: unless that sound was
     // set aside as a word's onset too, or speech is heard after it as well (a word said twice
     // alike, whose first onset the set-aside missed).
+    debug_assert_eq!(copies.len(), events.len());
     let reported = |o: f64| {
         events
             .iter()
