@@ -2313,7 +2313,7 @@ fn a_ringing_knock_is_kept_where_no_voice_is_heard() {
 }
 
 #[test]
-fn copies_of_the_sound_a_clip_begins_inside_say_where_it_went() {
+fn a_trimmed_shots_echo_is_named_as_part_of_it_not_reported() {
     // A clip trimmed at a shot's first sample, two more rounds of the same weapon after it at
     // half and a quarter of its level. The first is not reported (nothing before it to time it
     // by, see above), and neither is what is part of it.
