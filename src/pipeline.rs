@@ -1813,6 +1813,52 @@ fn analyse_mixed(
             if let Some(of) = copies[e.id - 1].filter(|&o| reported(o) && apart(o)) {
                 return Some(of);
             }
+            // Not in a group the search formed (its fellows further apart than the burst gap,
+            // or the search never reached it): looked for within `word_check_reach_s`.
+            let reach = p.burst.repeat.word_check_reach_s;
+            let sample = |s: f64| (s * sr).round() as usize;
+            // Only for a sound the detector reported itself: a copy found by its correlation
+            // alone has nothing else to speak for it, and the voice over it lowers that.
+            if reach > 0.0
+                && p.burst.repeat.enabled
+                && p.burst.repeat.impulsive
+                && e.repeat.is_none()
+            {
+                let mut near: Vec<&Event> = events
+                    .iter()
+                    .zip(&judged)
+                    .filter(|(o, j)| {
+                        j.is_none()
+                            && o.class == classify::IMPULSIVE
+                            && o.id != e.id
+                            && (o.onset_s - e.onset_s).abs() <= reach
+                            && o.detection
+                                .as_ref()
+                                .and_then(|d| d.voicing)
+                                .is_some_and(|v| v < p.burst.repeat.max_anchor_voicing)
+                    })
+                    .map(|(o, _)| o)
+                    .collect();
+                near.sort_by(|a, b| {
+                    let d = |o: &Event| (o.onset_s - e.onset_s).abs();
+                    d(a).total_cmp(&d(b))
+                });
+                for o in near {
+                    if repeat::copy_of_within(
+                        mono,
+                        signal.sample_rate,
+                        sample(o.onset_s),
+                        sample(e.onset_s),
+                        reach,
+                        &p.burst.repeat,
+                    )
+                    .is_some()
+                        && apart(o.onset_s)
+                    {
+                        return Some(o.onset_s);
+                    }
+                }
+            }
             set_aside.push(SetAside {
                 onset_s: e.onset_s,
                 peak_dbfs: e.peak_dbfs,

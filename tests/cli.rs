@@ -2384,19 +2384,22 @@ fn a_knock_repeated_under_a_voice_is_not_taken_for_a_word() {
         &dir.path().join("knocks"),
         &[],
     );
-    // The knock under the voice is reported, and says why; the word's own onset is set aside.
-    let k = a
-        .events
-        .iter()
-        .find(|e| (e.onset_s - 1.1).abs() < 0.002)
-        .unwrap_or_else(|| panic!("{:#?}\n{:#?}", a.events, a.set_aside));
-    assert!(
-        k.reasons
+    // The knock under the voice (at 1.1 s) is reported, and says which it repeats.
+    let kept_as_copy_of = |a: &earwitness::model::Analysis, of: &str| {
+        let k = a
+            .events
             .iter()
-            .any(|r| r.starts_with("repeats the waveform of the reported sound at 0.680 s")),
-        "{:?}",
-        k.reasons
-    );
+            .find(|e| (e.onset_s - 1.1).abs() < 0.002)
+            .unwrap_or_else(|| panic!("{:#?}\n{:#?}", a.events, a.set_aside));
+        let why = format!("repeats the waveform of the reported sound at {of} s");
+        assert!(
+            k.reasons.iter().any(|r| r.starts_with(&why)),
+            "{:?}",
+            k.reasons
+        );
+    };
+    kept_as_copy_of(&a, "0.680");
+    // The word's own onset is set aside.
     assert_eq!(a.events.len(), 4, "{:#?}", a.events);
     assert!(
         a.set_aside.iter().all(|s| (s.onset_s - 1.1).abs() > 0.05),
@@ -2407,5 +2410,36 @@ fn a_knock_repeated_under_a_voice_is_not_taken_for_a_word() {
         a.set_aside.iter().any(|s| (s.onset_s - 1.014).abs() < 0.01),
         "{:#?}",
         a.set_aside
+    );
+    // Two knocks 0.64 s apart, further than the burst gap the copy search keeps to: the one
+    // under the voice is still found to repeat the other (`word_check_reach_s`), and is set
+    // aside when that check is off.
+    let mut y = get_up_at(-12.0);
+    for t in [0.46, 1.1] {
+        for (d, v) in y[at(t)..].iter_mut().zip(&knock) {
+            *d += v;
+        }
+    }
+    let wav = write_mono_wav(&dir.path().join("two.wav"), SR as u32, &y);
+    let two = analyze_json(&wav, &dir.path().join("two"), &[]);
+    kept_as_copy_of(&two, "0.460");
+    let params = dir.path().join("reach0.json");
+    std::fs::write(
+        &params,
+        r#"{"burst": {"repeat": {"word_check_reach_s": 0.0}}}"#,
+    )
+    .unwrap();
+    let off = analyze_json(
+        &wav,
+        &dir.path().join("two-off"),
+        &["--params", params.to_str().unwrap()],
+    );
+    assert!(
+        off.set_aside
+            .iter()
+            .any(|s| (s.onset_s - 1.1).abs() < 0.002),
+        "{:#?}\n{:#?}",
+        off.events,
+        off.set_aside
     );
 }
