@@ -1347,12 +1347,56 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
 }
 
 #[test]
+fn a_quieter_copy_of_a_clip_is_heard_alike() {
+    // A shot peaking at -12 dBFS, then "Get up!" at -14 dBFS, in faint noise; and the same
+    // clip 24 dB quieter, as a distant phone or an editor's gain would give it. Both peak below
+    // `speech.quiet_peak_dbfs` (-10), so the speech detector hears both at that level: the
+    // same speech, the same events, the same word onsets set aside. With the floor at -20 dBFS
+    // the clip as made was heard as recorded and its quiet copy 8 dB below it, and the
+    // detector's probabilities differed.
+    const SR: u32 = 16_000;
+    let sr = SR as usize;
+    let mut x = noise(4 * sr, 0.002, 12);
+    let shot = demo_shot(sr);
+    let shot_peak = shot.iter().fold(0f32, |m, v| m.max(v.abs()));
+    for (d, v) in x[sr..].iter_mut().zip(&shot) {
+        *d += v * 10f32.powf(-12.0 / 20.0) / shot_peak;
+    }
+    for (d, v) in x[2 * sr..].iter_mut().zip(get_up_at(-14.0)) {
+        *d += v;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let quiet: Vec<f32> = x.iter().map(|v| v * 10f32.powf(-24.0 / 20.0)).collect();
+    let loud = analyze_json(
+        &write_mono_wav(&dir.path().join("as-made.wav"), SR, &x),
+        &dir.path().join("as-made"),
+        &[],
+    );
+    let soft = analyze_json(
+        &write_mono_wav(&dir.path().join("quiet.wav"), SR, &quiet),
+        &dir.path().join("quiet"),
+        &[],
+    );
+    assert!(
+        loud.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
+        "{:?}",
+        loud.speech_heard
+    );
+    assert_eq!(soft.speech_heard, loud.speech_heard);
+    assert_eq!(onsets(&soft), onsets(&loud));
+    let aside = |a: &earwitness::model::Analysis| -> Vec<f64> {
+        a.set_aside.iter().map(|s| s.onset_s).collect()
+    };
+    assert_eq!(aside(&soft), aside(&loud));
+}
+
+#[test]
 fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
     // A 5.1-style file: "Get up!" at -10 dBFS in the centre channel, and 25 dB down in the
     // five others. The mix is the phrase 13.4 dB down, at -23.4 dBFS; the speech detector
-    // raises a clip quieter than -20 dBFS to that level (`speech.quiet_peak_dbfs`), and must
-    // judge the mix it hears, not the loudest channel: then it hears exactly the mono file at
-    // -20 dBFS.
+    // raises a clip quieter than -10 dBFS to that level (`speech.quiet_peak_dbfs`), and must
+    // judge the mix it hears, not the loudest channel (-10 dBFS, heard as recorded): then it
+    // hears exactly the mono file at -20 dBFS, raised alike.
     const SR: u32 = 16_000;
     let dir = tempfile::tempdir().unwrap();
     let mono = analyze_json(
@@ -2287,8 +2331,9 @@ fn a_ringing_knock_is_kept_where_no_voice_is_heard() {
             .cloned()
     };
     // The clip peaks at -27 dBFS; heard as recorded (`speech.quiet_peak_dbfs` none), as the
-    // figures above were measured. Raised to -20 dBFS, the detector hears all three knocks'
-    // ringing as a voice, and none is reported.
+    // figures above were measured. Raised to the quiet level (-20 dBFS when this was
+    // measured, -10 now), the detector hears all three knocks' ringing as a voice, and none
+    // is reported.
     let as_recorded = dir.path().join("as-recorded.json");
     std::fs::write(&as_recorded, r#"{"speech": {"quiet_peak_dbfs": null}}"#).unwrap();
     let a = analyze_json(
