@@ -1367,16 +1367,8 @@ fn a_quieter_copy_of_a_clip_is_heard_alike() {
     }
     let dir = tempfile::tempdir().unwrap();
     let quiet: Vec<f32> = x.iter().map(|v| v * 10f32.powf(-24.0 / 20.0)).collect();
-    let loud = analyze_json(
-        &write_mono_wav(&dir.path().join("as-made.wav"), SR, &x),
-        &dir.path().join("as-made"),
-        &[],
-    );
-    let soft = analyze_json(
-        &write_mono_wav(&dir.path().join("quiet.wav"), SR, &quiet),
-        &dir.path().join("quiet"),
-        &[],
-    );
+    let loud = analyze_channels(dir.path(), "as-made", SR, &[&x]);
+    let soft = analyze_channels(dir.path(), "quiet", SR, &[&quiet]);
     assert!(
         loud.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
         "{:?}",
