@@ -1732,7 +1732,16 @@ fn analyse_mixed(
                     .map(|(cue, reason)| (cue, reason, syllables::inside_cue(&t.cues[cue])))
             });
             let by_ear = || {
-                let track = heard.as_ref()?;
+                // Heard afresh over its own stretch (`speech::afresh_between`), not from the
+                // clip's track: what the clip's chunks hear depends on where the clip was cut.
+                let track = &speech::afresh_between(
+                    heard.as_ref()?,
+                    mono,
+                    signal.sample_rate,
+                    e.onset_s,
+                    e.onset_s + p.speech.window_s,
+                    ear_gain,
+                );
                 let judge = |t: &speech::SpeechTrack, sp: &speech::SpeechParams| {
                     speech::judge(e.onset_s, &e.class, flatness, centroid, t, sp, colour)
                 };
