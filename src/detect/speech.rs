@@ -434,22 +434,9 @@ pub fn afresh_between(
     to_s: f64,
     gain: f32,
 ) -> SpeechTrack {
-    let sr = f64::from(sample_rate);
     let (start, stop) = stretch_span(x.len(), sample_rate, from_s, to_s);
-    let stretch = track(&x[start..stop], sample_rate, 1.0, gain);
-    let end = ((to_s.max(0.0) / FRAME_S).floor() as usize + 1).min(heard.probability.len());
-    let first = (from_s.max(0.0) / FRAME_S).floor() as usize;
-    let mut out = SpeechTrack {
-        probability: heard.probability[..end].to_vec(),
-    };
-    for f in out.probability.iter_mut().skip(first) {
-        *f = 0.0;
-    }
-    let offset_s = start as f64 / sr;
-    raise(&mut out, first, &stretch.probability, |k| {
-        ((offset_s + (k as f64 + 0.5) * FRAME_S) / FRAME_S) as usize
-    });
-    out
+    let fresh = track(&x[start..stop], sample_rate, 1.0, gain);
+    laid_over(heard, &fresh, start, sample_rate, (from_s, to_s), true)
 }
 
 /// `heard` (the track a sound was judged on: [`afresh_between`]'s) up to `to_s`, its frames over
@@ -471,16 +458,35 @@ pub fn slowed_between(
     p: &SpeechParams,
     gain: f32,
 ) -> SpeechTrack {
-    let sr = f64::from(sample_rate);
     let (start, stop) = stretch_span(x.len(), sample_rate, from_s, to_s);
-    let stretch = track(&x[start..stop], sample_rate, p.slowed, gain);
+    let fresh = track(&x[start..stop], sample_rate, p.slowed, gain);
+    laid_over(heard, &fresh, start, sample_rate, (from_s, to_s), false)
+}
+
+/// `heard` up to `to_s`, its frames from `from_s` on raised to (`replace`: set to) `fresh`,
+/// the track of the stretch starting at sample `start`, each fresh frame counting for the
+/// frame its centre falls in ([`afresh_between`], [`slowed_between`]).
+fn laid_over(
+    heard: &SpeechTrack,
+    fresh: &SpeechTrack,
+    start: usize,
+    sample_rate: u32,
+    (from_s, to_s): (f64, f64),
+    replace: bool,
+) -> SpeechTrack {
     let end = ((to_s.max(0.0) / FRAME_S).floor() as usize + 1).min(heard.probability.len());
+    let first = (from_s.max(0.0) / FRAME_S).floor() as usize;
     let mut out = SpeechTrack {
         probability: heard.probability[..end].to_vec(),
     };
-    let first = (from_s.max(0.0) / FRAME_S).floor() as usize;
-    let offset_s = start as f64 / sr;
-    raise(&mut out, first, &stretch.probability, |k| {
+    if replace {
+        out.probability
+            .iter_mut()
+            .skip(first)
+            .for_each(|f| *f = 0.0);
+    }
+    let offset_s = start as f64 / f64::from(sample_rate);
+    raise(&mut out, first, &fresh.probability, |k| {
         ((offset_s + (k as f64 + 0.5) * FRAME_S) / FRAME_S) as usize
     });
     out
