@@ -119,7 +119,7 @@ pub struct SpeechParams {
     /// level. At -10 dBFS (3 of the devset's 20 clips and 170 of eight check sets' 480 peak below)
     /// the devset 20 dB quieter reads 0.859, modelled 51 20 dB quieter 1,146 labelled / 40
     /// false events against 1,143 / 42 as made; as recorded the devset gains one labelled
-    /// sound (0.858 -> 0.860), and over the ten check sets one labelled sound is lost, one
+    /// sound (0.858 -> 0.860), and over the ten check sets two labelled sounds are lost, one
     /// gained and one false event fewer; at -6 dBFS the modelled sets' ringing knocks start
     /// to be heard as a voice (4 labelled sounds lost on each; docs/detection-notes.md,
     /// thirty-seventh session). Only the detector's input is scaled;
