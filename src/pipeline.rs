@@ -1731,7 +1731,14 @@ fn analyse_mixed(
                 syllables::judge(e.onset_s, &e.class, flatness, centroid, &t.cues, colour)
                     .map(|(cue, reason)| (cue, reason, syllables::inside_cue(&t.cues[cue])))
             });
+            // Only a voice-coloured sound can be a word's onset (`speech::judge` asks the same):
+            // the others are not heard again.
+            let coloured =
+                p.speech.enabled && syllables::voice_coloured(&e.class, flatness, centroid, colour);
             let by_ear = || {
+                if !coloured {
+                    return None;
+                }
                 // Heard afresh over its own stretch (`speech::afresh_between`), not from the
                 // clip's track: what the clip's chunks hear depends on where the clip was cut.
                 let track = &speech::afresh_between(
@@ -1769,13 +1776,7 @@ fn analyse_mixed(
                     })
                 };
                 judge(track, &p.speech)
-                    .or_else(|| {
-                        (p.speech.enabled
-                            && p.speech.slowed > 1.0
-                            && syllables::voice_coloured(&e.class, flatness, centroid, colour))
-                        .then(slowed)
-                        .flatten()
-                    })
+                    .or_else(|| (p.speech.slowed > 1.0).then(slowed).flatten())
                     .map(|(prob, reason)| (Some(round_to(prob, 3)), reason))
             };
             match by_cue {
