@@ -1030,6 +1030,25 @@ fn onsets(a: &earwitness::model::Analysis) -> Vec<(f64, String)> {
         .collect()
 }
 
+/// Asserts that `other` hears what `reference` hears: speech (some, in `reference`), the same
+/// spans of it, and the same events.
+fn heard_alike(
+    reference: &earwitness::model::Analysis,
+    other: &earwitness::model::Analysis,
+    name: &str,
+) {
+    assert!(
+        reference
+            .speech_heard
+            .as_ref()
+            .is_some_and(|s| !s.is_empty()),
+        "{name}: {:?}",
+        reference.speech_heard
+    );
+    assert_eq!(other.speech_heard, reference.speech_heard, "{name}");
+    assert_eq!(onsets(other), onsets(reference), "{name}");
+}
+
 /// Writes `channels` as `NAME.wav` (32-bit float, `sample_rate`) in `dir` and analyses it into
 /// `dir/NAME`.
 fn analyze_channels(
@@ -1314,24 +1333,14 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
     const SR: u32 = 16_000;
     let dir = tempfile::tempdir().unwrap();
     let x = get_up_at(-20.0);
-    let mono = analyze_json(
-        &write_mono_wav(&dir.path().join("mono.wav"), SR, &x),
-        &dir.path().join("mono"),
-        &[],
-    );
-    assert!(
-        mono.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
-        "{:?}",
-        mono.speech_heard
-    );
+    let mono = analyze_channels(dir.path(), "mono", SR, &[&x]);
     let hiss: Vec<f32> = noise(x.len(), 1e-4, 9);
     for (name, other, said) in [
         ("zeros", vec![0.0f32; x.len()], "(digital silence)"),
         ("hiss", hiss, "dB below the loudest channel)"),
     ] {
         let stereo = analyze_channels(dir.path(), name, SR, &[&x, &other]);
-        assert_eq!(stereo.speech_heard, mono.speech_heard, "{name}");
-        assert_eq!(onsets(&stereo), onsets(&mono), "{name}");
+        heard_alike(&mono, &stereo, name);
         assert!(
             stereo
                 .warnings
@@ -1369,13 +1378,7 @@ fn a_quieter_copy_of_a_clip_is_heard_alike() {
     let quiet: Vec<f32> = x.iter().map(|v| v * 10f32.powf(-24.0 / 20.0)).collect();
     let loud = analyze_channels(dir.path(), "as-made", SR, &[&x]);
     let soft = analyze_channels(dir.path(), "quiet", SR, &[&quiet]);
-    assert!(
-        loud.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
-        "{:?}",
-        loud.speech_heard
-    );
-    assert_eq!(soft.speech_heard, loud.speech_heard);
-    assert_eq!(onsets(&soft), onsets(&loud));
+    heard_alike(&loud, &soft, "24 dB quieter");
     let aside = |a: &earwitness::model::Analysis| -> Vec<f64> {
         a.set_aside.iter().map(|s| s.onset_s).collect()
     };
@@ -1391,11 +1394,7 @@ fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
     // hears exactly the mono file at -20 dBFS, raised alike.
     const SR: u32 = 16_000;
     let dir = tempfile::tempdir().unwrap();
-    let mono = analyze_json(
-        &write_mono_wav(&dir.path().join("mono.wav"), SR, &get_up_at(-20.0)),
-        &dir.path().join("mono"),
-        &[],
-    );
+    let mono = analyze_channels(dir.path(), "mono", SR, &[&get_up_at(-20.0)]);
     let (centre, side) = (get_up_at(-10.0), get_up_at(-35.0));
     let six = analyze_channels(
         dir.path(),
@@ -1403,13 +1402,7 @@ fn a_voice_in_one_channel_of_several_is_heard_at_the_level_of_the_mix() {
         SR,
         &[&side, &side, &centre, &side, &side, &side],
     );
-    assert!(
-        mono.speech_heard.as_ref().is_some_and(|s| !s.is_empty()),
-        "{:?}",
-        mono.speech_heard
-    );
-    assert_eq!(six.speech_heard, mono.speech_heard);
-    assert_eq!(onsets(&six), onsets(&mono));
+    heard_alike(&mono, &six, "six channels");
     assert!(six.warnings.iter().all(|w| !w.contains("carry nothing")));
 }
 
