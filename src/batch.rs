@@ -57,21 +57,74 @@ fn head_of(p: &Path) -> Vec<u8> {
     buf
 }
 
+/// One clip of a batch, and what its manifest row says of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Clip {
+    /// The media file.
+    pub path: PathBuf,
+    /// The manifest's `transcript` column: this clip's transcript, used instead of one found
+    /// next to it (a translator's captions seldom share the clip's name).
+    pub transcript: Option<PathBuf>,
+    /// The `audio_stream` column: the stream to analyse, as `--audio-stream` counts them, over
+    /// the batch's own.
+    pub audio_stream: Option<usize>,
+    /// The `transcript_offset_s` column: the transcript's clock offset, as
+    /// `--transcript-offset` gives it (transcript_time = audio_time + offset).
+    pub transcript_offset_s: Option<f64>,
+}
+
+impl Clip {
+    /// A clip with nothing said of it but its path.
+    pub fn at(path: impl Into<PathBuf>) -> Clip {
+        Clip {
+            path: path.into(),
+            ..Clip::default()
+        }
+    }
+
+    /// What the manifest set for this clip, as text (empty when nothing): part of its report
+    /// folder's name, so one file listed twice with two streams or two transcripts gets two
+    /// reports.
+    fn settings(&self) -> String {
+        let mut s = String::new();
+        if let Some(n) = self.audio_stream {
+            s.push_str(&format!("#audio_stream={n}"));
+        }
+        if let Some(t) = &self.transcript {
+            s.push_str(&format!("#transcript={}", t.display()));
+        }
+        if let Some(o) = self.transcript_offset_s {
+            s.push_str(&format!("#transcript_offset_s={o}"));
+        }
+        s
+    }
+
+    /// The analysis parameters for this clip: `base` with the manifest's stream and offset.
+    pub fn params(&self, base: &AnalyzeParams) -> AnalyzeParams {
+        let mut p = base.clone();
+        p.decode.stream = self.audio_stream.or(p.decode.stream);
+        p.transcript.offset_s = self.transcript_offset_s.or(p.transcript.offset_s);
+        p
+    }
+}
+
 /// The inputs of a batch.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    /// Clips to analyse, sorted, without repeats.
-    pub clips: Vec<PathBuf>,
+    /// Clips to analyse, sorted by path, without repeats.
+    pub clips: Vec<Clip>,
     /// Files found in folders that are not media (by content or extension), not analysed.
     pub ignored: Vec<PathBuf>,
 }
 
 /// Gathers clips from `paths` (files are taken as given; folders are searched recursively)
-/// and from `manifests` (one path per line, or a CSV with a `path` column; relative paths are
-/// resolved against the manifest's folder).
+/// and from `manifests` (one path per line, or a CSV or TSV with a `path` column and optional
+/// `transcript`, `audio_stream` and `transcript_offset_s` columns; relative paths are resolved
+/// against the manifest's folder).
 ///
 /// # Errors
-/// A path or manifest that does not exist or cannot be read.
+/// A path or manifest that does not exist or cannot be read, or a manifest cell that does not
+/// say what its column asks for.
 pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
     let mut inputs = Inputs::default();
     let mut stack: Vec<PathBuf> = Vec::new();
@@ -80,43 +133,12 @@ pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
         if meta.is_dir() {
             stack.push(p.clone());
         } else {
-            inputs.clips.push(p.clone());
+            inputs.clips.push(Clip::at(p));
         }
     }
     for m in manifests {
         let text = std::fs::read_to_string(m).map_err(|e| Error::read(m, &e))?;
-        let base = m.parent().unwrap_or(Path::new("."));
-        let mut lines = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'));
-        let first = lines.next().unwrap_or("");
-        let header: Vec<String> = first
-            .split(',')
-            .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
-            .collect();
-        let column = header.iter().position(|h| h == "path");
-        let mut add = |s: &str| {
-            let p = Path::new(s.trim().trim_matches('"'));
-            inputs.clips.push(if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            });
-        };
-        match column {
-            Some(c) => {
-                for l in lines {
-                    if let Some(v) = l.split(',').nth(c) {
-                        add(v);
-                    }
-                }
-            }
-            None => {
-                add(first);
-                lines.for_each(&mut add);
-            }
-        }
+        inputs.clips.extend(manifest(m, &text)?);
     }
     while let Some(dir) = stack.pop() {
         let rd = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, &e))?;
@@ -130,7 +152,7 @@ pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
                 Ok(t) if t.is_dir() => stack.push(p),
                 Ok(t) if t.is_file() => {
                     if looks_like_media(&head_of(&p)) || has_media_extension(&p) {
-                        inputs.clips.push(p);
+                        inputs.clips.push(Clip::at(p));
                     } else {
                         inputs.ignored.push(p);
                     }
@@ -139,10 +161,98 @@ pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
             }
         }
     }
-    inputs.clips.sort();
+    // Stable: a file listed twice with different settings keeps the manifest's order.
+    inputs.clips.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.clips.dedup();
     inputs.ignored.sort();
     Ok(inputs)
+}
+
+/// The clips of manifest `m` (its `text`): a CSV or TSV whose header names a `path` column,
+/// or else one path per line (`#` comments and blank lines skipped).
+fn manifest(m: &Path, text: &str) -> Result<Vec<Clip>> {
+    let base = m.parent().unwrap_or(Path::new("."));
+    let resolve = |s: &str| {
+        let p = Path::new(s.trim());
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    let sep = if first.contains('\t') { '\t' } else { ',' };
+    let records = crate::transcript::csv::records(text, sep);
+    let records: Vec<_> = records
+        .into_iter()
+        .filter(|(_, r)| !r[0].trim_start().starts_with('#'))
+        .collect();
+    let header: Vec<String> = records.first().map_or(Vec::new(), |(_, h)| {
+        h.iter().map(|c| c.trim().to_ascii_lowercase()).collect()
+    });
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let Some(path_col) = column("path") else {
+        return Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| Clip::at(resolve(l.trim_matches('"'))))
+            .collect());
+    };
+    let (transcript_col, stream_col, offset_col) = (
+        column("transcript"),
+        column("audio_stream"),
+        column("transcript_offset_s"),
+    );
+    let mut clips = Vec::new();
+    for (line, row) in records.iter().skip(1) {
+        let cell = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        let bad = |what: &str, v: &str| {
+            Error::media(
+                m,
+                format!(
+                    "line {line}: {what} '{v}' is not {}",
+                    match what {
+                        "audio_stream" =>
+                            "a stream index (0, 1, 2, ... as `earwitness probe` lists them)",
+                        _ => "a number of seconds",
+                    }
+                ),
+            )
+        };
+        let Some(path) = cell(Some(path_col)) else {
+            continue;
+        };
+        let audio_stream = match cell(stream_col) {
+            Some(v) => Some(v.parse::<usize>().map_err(|_| bad("audio_stream", v))?),
+            None => None,
+        };
+        let transcript_offset_s = match cell(offset_col) {
+            Some(v) => Some(
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|o| o.is_finite())
+                    .ok_or_else(|| bad("transcript_offset_s", v))?,
+            ),
+            None => None,
+        };
+        clips.push(Clip {
+            path: resolve(path),
+            transcript: cell(transcript_col).map(resolve),
+            audio_stream,
+            transcript_offset_s,
+        });
+    }
+    Ok(clips)
 }
 
 /// FNV-1a, 64-bit: a stable hash (the standard library's is randomised per process) for
@@ -155,16 +265,18 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The clips of shard `k` of `n` (1-based): those whose path hashes to `k - 1` modulo `n`. The
 /// same inputs give the same split on every machine, whatever the listing order.
-pub fn shard(clips: Vec<PathBuf>, k: usize, n: usize) -> Vec<PathBuf> {
+pub fn shard(clips: Vec<Clip>, k: usize, n: usize) -> Vec<Clip> {
     clips
         .into_iter()
-        .filter(|p| fnv1a(p.to_string_lossy().as_bytes()) % n as u64 == (k - 1) as u64)
+        .filter(|c| fnv1a(c.path.to_string_lossy().as_bytes()) % n as u64 == (k - 1) as u64)
         .collect()
 }
 
-/// The report folder of a clip: its stem plus a short hash of its path, so two `clip.mp4` in
-/// different folders do not collide and the name still says which clip it is.
-pub fn report_name(p: &Path) -> String {
+/// The report folder of a clip: its stem plus a short hash of its path (and of what its
+/// manifest row sets, when it sets anything), so two `clip.mp4` in different folders, or one
+/// listed with two audio streams, do not collide and the name still says which clip it is.
+pub fn report_name(clip: &Clip) -> String {
+    let p = &clip.path;
     let stem: String = p
         .file_stem()
         .map_or("clip".into(), |s| s.to_string_lossy().to_string())
@@ -178,10 +290,8 @@ pub fn report_name(p: &Path) -> String {
         })
         .take(80)
         .collect();
-    format!(
-        "{stem}-{:08x}",
-        fnv1a(p.to_string_lossy().as_bytes()) as u32
-    )
+    let key = format!("{}{}", p.to_string_lossy(), clip.settings());
+    format!("{stem}-{:08x}", fnv1a(key.as_bytes()) as u32)
 }
 
 /// A transcript next to a clip with the same stem (`clip.srt`, `clip.vtt`, `clip.json`, in
@@ -222,6 +332,14 @@ pub struct Row {
     pub report: Option<String>,
     /// For duplicates: the path whose report holds the analysis.
     pub duplicate_of: Option<String>,
+    /// The audio stream analysed, when one was asked for (`--audio-stream`, or the manifest's
+    /// `audio_stream` column); none for the decoder's first.
+    #[serde(default)]
+    pub audio_stream: Option<usize>,
+    /// SHA-256 of the transcript used, if any: with the clip's own and its stream, what makes
+    /// two rows the same analysis (`merge` reads it).
+    #[serde(default)]
+    pub transcript_sha256: Option<String>,
     /// Taken from an earlier run's report (same file and parameters); not in the summaries,
     /// which are the same whether or not a run was resumed.
     #[serde(skip)]
@@ -245,11 +363,14 @@ impl Row {
             transcript: a.transcript.as_ref().map(|t| t.path.clone()),
             report: Some(report.into()),
             duplicate_of: None,
+            audio_stream: a.params.decode.stream,
+            transcript_sha256: None,
             resumed: false,
         }
     }
 
-    fn error(path: &Path, sha256: &str, e: &Error) -> Row {
+    fn error(clip: &Clip, sha256: &str, e: &Error) -> Row {
+        let path = &clip.path;
         Row {
             path: path.display().to_string(),
             sha256: sha256.into(),
@@ -264,6 +385,8 @@ impl Row {
             transcript: None,
             report: None,
             duplicate_of: None,
+            audio_stream: clip.audio_stream,
+            transcript_sha256: None,
             resumed: false,
         }
     }
@@ -306,26 +429,62 @@ fn earlier(
 /// Runs the batch over `clips` into `out`, calling `progress(done, total, row)` as each clip
 /// finishes; returns the rows in the order of `clips`.
 pub fn run(
-    clips: &[PathBuf],
+    clips: &[Clip],
     out: &Path,
     p: &BatchParams,
     progress: &(dyn Fn(usize, usize, &Row) + Sync),
 ) -> Vec<Row> {
-    // Hash every file; the first path (in sorted order) of each content is analysed.
+    let transcripts: Vec<Option<PathBuf>> = clips
+        .iter()
+        .map(|c| {
+            c.transcript.clone().or_else(|| {
+                p.sidecar_transcripts
+                    .then(|| sidecar_transcript(&c.path))
+                    .flatten()
+            })
+        })
+        .collect();
+    // Hash every file; the first clip (in sorted order) of each content is analysed, and the
+    // others with the same content, the same transcript (by content) and the same settings
+    // take its analysis.
     let hashes: Vec<std::result::Result<String, Error>> = clips
         .iter()
-        .map(|c| crate::probe::hash_file(c).map(|(_, h)| h))
+        .map(|c| crate::probe::hash_file(&c.path).map(|(_, h)| h))
+        .collect();
+    let transcript_hashes: Vec<Option<String>> = transcripts
+        .iter()
+        .map(|t| {
+            let t = t.as_ref()?;
+            crate::probe::hash_file(t).ok().map(|(_, h)| h)
+        })
+        .collect();
+    let keys: Vec<Option<String>> = (0..clips.len())
+        .map(|i| {
+            let media = hashes[i].as_ref().ok()?;
+            // A transcript that cannot be read is known by its path (its clip's row will say
+            // what is wrong with it).
+            let transcript = transcript_hashes[i].clone().unwrap_or_else(|| {
+                transcripts[i]
+                    .as_ref()
+                    .map_or(String::new(), |t| t.display().to_string())
+            });
+            let c = &clips[i];
+            Some(format!(
+                "{media}|{transcript}|{:?}|{:?}",
+                c.audio_stream, c.transcript_offset_s
+            ))
+        })
         .collect();
     let mut first_of: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, h) in hashes.iter().enumerate() {
-        if let Ok(h) = h {
-            first_of.entry(h.clone()).or_insert(i);
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(k) = k {
+            first_of.entry(k.clone()).or_insert(i);
         }
     }
     let work: Vec<usize> = (0..clips.len())
-        .filter(|&i| match &hashes[i] {
-            Ok(h) => first_of.get(h) == Some(&i),
-            Err(_) => true,
+        .filter(|&i| match &keys[i] {
+            Some(k) => first_of.get(k) == Some(&i),
+            None => true,
         })
         .collect();
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; clips.len()]);
@@ -340,23 +499,20 @@ pub fn run(
         };
         let name = report_name(clip);
         let dir = out.join(&name);
-        let transcript = if p.sidecar_transcripts {
-            sidecar_transcript(clip)
-        } else {
-            None
-        };
+        let transcript = transcripts[i].as_deref();
+        let params = clip.params(&p.analyze);
         if p.resume
-            && let Some(a) = earlier(&dir, &sha, &p.analyze, transcript.as_deref(), &p.formats)
+            && let Some(a) = earlier(&dir, &sha, &params, transcript, &p.formats)
         {
-            let mut r = Row::from_analysis(clip, &a, "ok", &name);
+            let mut r = Row::from_analysis(&clip.path, &a, "ok", &name);
             r.resumed = true;
             return r;
         }
-        let result = crate::cli::guarded(clip, || {
+        let result = crate::cli::guarded(&clip.path, || {
             let run = pipeline::run(
-                clip,
-                transcript.as_deref(),
-                &p.analyze,
+                &clip.path,
+                transcript,
+                &params,
                 report::overview_columns(&p.formats),
             )?;
             // The folder appears only for a clip that could be analysed.
@@ -365,7 +521,7 @@ pub fn run(
             Ok(run.analysis)
         });
         match result {
-            Ok(a) => Row::from_analysis(clip, &a, "ok", &name),
+            Ok(a) => Row::from_analysis(&clip.path, &a, "ok", &name),
             Err(e) => Row::error(clip, &sha, &e),
         }
     };
@@ -375,7 +531,8 @@ pub fn run(
                 loop {
                     let k = next.fetch_add(1, Ordering::SeqCst);
                     let Some(&i) = work.get(k) else { break };
-                    let row = analyse(i);
+                    let mut row = analyse(i);
+                    row.transcript_sha256.clone_from(&transcript_hashes[i]);
                     let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                     progress(n, total, &row);
                     // A poisoned lock still holds every row stored so far: keep them all.
@@ -390,28 +547,26 @@ pub fn run(
     let mut rows: Vec<Option<Row>> = rows
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Duplicates share the analysis of the first path with the same content.
+    // Duplicates share the analysis of the first clip with the same content and settings.
     for i in 0..clips.len() {
         if rows[i].is_some() {
             continue;
         }
-        let first = hashes[i]
-            .as_ref()
-            .ok()
-            .and_then(|h| first_of.get(h))
-            .copied();
+        let first = keys[i].as_ref().and_then(|k| first_of.get(k)).copied();
         if let Some(f) = first
             && let Some(orig) = rows[f].clone()
         {
             let mut r = orig;
-            r.path = clips[i].display().to_string();
+            r.path = clips[i].path.display().to_string();
+            r.transcript = transcripts[i].as_ref().map(|t| t.display().to_string());
+            r.transcript_sha256.clone_from(&transcript_hashes[i]);
             r.status = if r.status == "error" {
                 "error".into()
             } else {
                 "duplicate".into()
             };
             r.resumed = false;
-            r.duplicate_of = Some(clips[f].display().to_string());
+            r.duplicate_of = Some(clips[f].path.display().to_string());
             let n = done.fetch_add(1, Ordering::SeqCst) + 1;
             progress(n, total, &r);
             rows[i] = Some(r);
@@ -425,11 +580,11 @@ pub fn summary_csv(rows: &[Row]) -> String {
     use crate::report::exports::csv_text;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut s = String::from(
-        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of\n",
+        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream\n",
     );
     for r in rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_text(&r.path),
             r.sha256,
             opt(r.duration_s.map(|d| format!("{d:.3}"))),
@@ -443,6 +598,7 @@ pub fn summary_csv(rows: &[Row]) -> String {
             csv_text(&opt(r.transcript.clone())),
             csv_text(&opt(r.report.clone())),
             csv_text(&opt(r.duplicate_of.clone())),
+            opt(r.audio_stream.map(|v| v.to_string())),
         ));
     }
     s
@@ -584,20 +740,28 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
         }
     }
     rows.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
-    rows.dedup_by(|a, b| a.path == b.path);
+    // One row per clip and settings (a file listed with two streams has two rows).
+    rows.dedup_by(|a, b| {
+        a.path == b.path && a.audio_stream == b.audio_stream && a.transcript == b.transcript
+    });
     let mut first: BTreeMap<String, Row> = BTreeMap::new();
     for r in &mut rows {
         if r.sha256.is_empty() || r.status == "error" {
             continue;
         }
-        match first.get(&r.sha256) {
+        let key = format!(
+            "{}|{:?}|{:?}",
+            r.sha256, r.transcript_sha256, r.audio_stream
+        );
+        match first.get(&key) {
             None => {
-                first.insert(r.sha256.clone(), r.clone());
+                first.insert(key, r.clone());
             }
             Some(orig) if r.status == "ok" => {
-                let path = r.path.clone();
+                let (path, transcript) = (r.path.clone(), r.transcript.clone());
                 *r = orig.clone();
                 r.path = path;
+                r.transcript = transcript;
                 r.status = "duplicate".into();
                 r.duplicate_of = Some(orig.path.clone());
             }
@@ -623,12 +787,16 @@ mod tests {
 
     #[test]
     fn shards_partition_the_inputs_deterministically() {
-        let clips: Vec<PathBuf> = (0..100)
-            .map(|i| PathBuf::from(format!("dir/clip{i}.mp4")))
+        let clips: Vec<Clip> = (0..100)
+            .map(|i| Clip::at(format!("dir/clip{i}.mp4")))
             .collect();
-        let mut all: Vec<PathBuf> = (1..=3).flat_map(|k| shard(clips.clone(), k, 3)).collect();
+        let path = |c: Clip| c.path;
+        let mut all: Vec<PathBuf> = (1..=3)
+            .flat_map(|k| shard(clips.clone(), k, 3))
+            .map(path)
+            .collect();
         all.sort();
-        let mut want = clips.clone();
+        let mut want: Vec<PathBuf> = clips.iter().cloned().map(path).collect();
         want.sort();
         assert_eq!(all, want);
         assert_eq!(
@@ -643,9 +811,83 @@ mod tests {
 
     #[test]
     fn report_names_are_traceable_and_distinct() {
-        let a = report_name(Path::new("a/clip.mp4"));
-        let b = report_name(Path::new("b/clip.mp4"));
+        let a = report_name(&Clip::at("a/clip.mp4"));
+        let b = report_name(&Clip::at("b/clip.mp4"));
         assert!(a.starts_with("clip-") && b.starts_with("clip-") && a != b);
-        assert!(report_name(Path::new("x/Встать! <1>.mp4")).starts_with("Встать___1_-"));
+        assert!(report_name(&Clip::at("x/Встать! <1>.mp4")).starts_with("Встать___1_-"));
+        // The same file asked for with another stream has a report of its own.
+        let second = Clip {
+            audio_stream: Some(2),
+            ..Clip::at("a/clip.mp4")
+        };
+        let c = report_name(&second);
+        assert!(c.starts_with("clip-") && c != a, "{c} {a}");
+    }
+
+    #[test]
+    fn a_csv_manifest_gives_each_clip_its_transcript_stream_and_offset() {
+        let m = Path::new("/cases/17/manifest.csv");
+        let text = "\u{feff}Path,notes,Transcript,audio_stream,transcript_offset_s\n\
+                    # a comment\n\
+                    clips/a.mp4,\"shot, then shouting\",captions/a.en.srt,1,-8.5\n\
+                    /elsewhere/b.mov,,,,\n\
+                    \n\
+                    \"clips/c, part 2.mp4\",,c.vtt,,\n";
+        let clips = manifest(m, text).unwrap();
+        assert_eq!(
+            clips,
+            vec![
+                Clip {
+                    path: "/cases/17/clips/a.mp4".into(),
+                    transcript: Some("/cases/17/captions/a.en.srt".into()),
+                    audio_stream: Some(1),
+                    transcript_offset_s: Some(-8.5),
+                },
+                Clip::at("/elsewhere/b.mov"),
+                Clip {
+                    transcript: Some("/cases/17/c.vtt".into()),
+                    ..Clip::at("/cases/17/clips/c, part 2.mp4")
+                },
+            ]
+        );
+        // A TSV, and a plain list (a path with a comma in it stays whole).
+        let tsv = manifest(m, "path\taudio_stream\na.mkv\t3\n").unwrap();
+        assert_eq!(tsv[0].audio_stream, Some(3));
+        let plain = manifest(m, "# clips\na.mp4\nb, c.mp4\n").unwrap();
+        assert_eq!(
+            plain,
+            vec![Clip::at("/cases/17/a.mp4"), Clip::at("/cases/17/b, c.mp4")]
+        );
+    }
+
+    #[test]
+    fn a_manifest_cell_that_is_not_what_its_column_asks_names_the_file_and_line() {
+        let m = Path::new("cases/manifest.csv");
+        let e = manifest(m, "path,audio_stream\na.mp4,0\nb.mp4,second\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("manifest.csv") && msg.contains("line 3") && msg.contains("'second'"),
+            "{msg}"
+        );
+        let e = manifest(m, "path,transcript_offset_s\na.mp4,inf\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn a_clips_settings_go_over_the_batchs_parameters() {
+        let mut base = AnalyzeParams::default();
+        base.decode.stream = Some(1);
+        base.transcript.offset_s = Some(2.0);
+        assert_eq!(Clip::at("a.mp4").params(&base), base);
+        let c = Clip {
+            audio_stream: Some(4),
+            transcript_offset_s: Some(-3.0),
+            ..Clip::at("a.mp4")
+        };
+        let p = c.params(&base);
+        assert_eq!(
+            (p.decode.stream, p.transcript.offset_s),
+            (Some(4), Some(-3.0))
+        );
     }
 }

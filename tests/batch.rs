@@ -8,14 +8,16 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The test folder: demo.mp4 (+ demo.srt beside it), sub/copy.mp4 (the same bytes),
-/// sub/click.wav (a second clip, written here), sub/truncated.mp4, empty.wav, notes.txt.
+/// The test folder: demo.mp4 (+ demo.srt beside it), sub/copy.mp4 (the same bytes, with the
+/// same captions as sub/copy.srt), sub/click.wav (a second clip, written here),
+/// sub/truncated.mp4, empty.wav, notes.txt.
 fn folder(dir: &Path) {
     let demo = std::fs::read(root().join("samples/demo.mp4")).unwrap();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("demo.mp4"), &demo).unwrap();
     std::fs::copy(root().join("samples/demo.srt"), dir.join("demo.srt")).unwrap();
     std::fs::write(dir.join("sub/copy.mp4"), &demo).unwrap();
+    std::fs::copy(root().join("samples/demo.srt"), dir.join("sub/copy.srt")).unwrap();
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 16_000,
@@ -127,6 +129,119 @@ fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
     assert!(
         index[first_row..].starts_with("<td class=\"mono\"><a href=\"demo-"),
         "gunshot clips first"
+    );
+}
+
+#[test]
+fn a_manifest_gives_each_clip_its_own_transcript_stream_and_offset() {
+    let t = tempfile::tempdir().unwrap();
+    let (case, out) = (t.path().join("case"), t.path().join("out"));
+    std::fs::create_dir_all(case.join("clips")).unwrap();
+    std::fs::create_dir_all(case.join("captions")).unwrap();
+    std::fs::copy(root().join("samples/demo.mp4"), case.join("clips/demo.mp4")).unwrap();
+    // A translator's captions, not named after the clip (so not found beside it).
+    std::fs::copy(
+        root().join("samples/demo.srt"),
+        case.join("captions/demo.translation.en.srt"),
+    )
+    .unwrap();
+    // The same file four times: with its captions; with them and an offset; as the stream
+    // that is its video; and with no settings at all.
+    std::fs::write(
+        case.join("manifest.csv"),
+        "path,transcript,audio_stream,transcript_offset_s\n\
+         clips/demo.mp4,captions/demo.translation.en.srt,1,\n\
+         clips/demo.mp4,captions/demo.translation.en.srt,1,8\n\
+         clips/demo.mp4,,0,\n\
+         clips/demo.mp4,,,\n",
+    )
+    .unwrap();
+    let manifest = case.join("manifest.csv");
+    let o = batch(&[
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-j",
+        "2",
+        "--formats",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the video stream fails: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = rows(&out);
+    assert_eq!(r.len(), 4, "{r:#?}");
+    // One report folder per analysed row, each holding its own settings.
+    let report = |row: &serde_json::Value| -> serde_json::Value {
+        let dir = out.join(row["report"].as_str().unwrap());
+        serde_json::from_str(&std::fs::read_to_string(dir.join("events.json")).unwrap()).unwrap()
+    };
+    let with = r
+        .iter()
+        .filter(|x| x["transcript"].is_string())
+        .collect::<Vec<_>>();
+    assert_eq!(with.len(), 2, "{r:#?}");
+    let mut offsets = Vec::new();
+    for row in &with {
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(row["audio_stream"], 1);
+        assert!(
+            row["transcript"]
+                .as_str()
+                .unwrap()
+                .ends_with("demo.translation.en.srt")
+        );
+        let a = report(row);
+        assert_eq!(a["params"]["decode"]["stream"], 1);
+        assert!(
+            a["transcript"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(".en.srt")
+        );
+        offsets.push(a["params"]["transcript"]["offset_s"].clone());
+    }
+    offsets.sort_by_key(|o| o.to_string());
+    assert_eq!(
+        offsets,
+        vec![serde_json::json!(8.0), serde_json::Value::Null]
+    );
+    assert_ne!(with[0]["report"], with[1]["report"]);
+    let video = r.iter().find(|x| x["audio_stream"] == 0).unwrap();
+    assert_eq!(video["status"], "error");
+    assert!(
+        video["error"]
+            .as_str()
+            .unwrap()
+            .contains("no audio stream 0"),
+        "{video}"
+    );
+    let plain = r
+        .iter()
+        .find(|x| x["audio_stream"].is_null() && x["transcript"].is_null())
+        .unwrap();
+    assert_eq!(
+        plain["status"], "ok",
+        "no settings: analysed on its own, {plain}"
+    );
+    assert!(report(plain)["transcript"].is_null());
+    // A manifest cell that says nothing usable stops the batch before any analysis.
+    std::fs::write(&manifest, "path,audio_stream\nclips/demo.mp4,first\n").unwrap();
+    let o = batch(&[
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("manifest.csv") && err.contains("line 2") && err.contains("'first'"),
+        "{err}"
     );
 }
 

@@ -50,13 +50,15 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         Some((k, n)) => batch::shard(inputs.clips, k, n),
         None => inputs.clips,
     };
-    let analyze = match args.thresholds.params(&args.decode) {
+    let mut analyze = match args.thresholds.params(&args.decode) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("earwitness: {e}");
             return 2;
         }
     };
+    analyze.transcript.sync = args.sync.unwrap_or(analyze.transcript.sync);
+    analyze.transcript.sync_speed |= args.sync_speed;
     let params = BatchParams {
         jobs: args
             .jobs

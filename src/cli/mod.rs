@@ -91,7 +91,9 @@ pub struct BatchArgs {
     /// Media files and folders (searched recursively; media recognised by content).
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// A manifest: one path per line, or a CSV with a `path` column (repeatable).
+    /// A manifest: one path per line, or a CSV (or TSV) with a `path` column and optional
+    /// `transcript`, `audio_stream` and `transcript_offset_s` columns for each clip
+    /// (repeatable).
     #[arg(long, value_name = "FILE")]
     pub manifest: Vec<PathBuf>,
     /// Output folder: one report folder per clip, plus the summaries.
@@ -109,6 +111,14 @@ pub struct BatchArgs {
     /// Do not use transcripts found next to the clips (clip.srt, clip.vtt, clip.json).
     #[arg(long)]
     pub no_transcripts: bool,
+    /// `auto`: estimate each transcript's offset from the speech in its clip and apply it when
+    /// confident (as `analyze --sync auto`); `none` (the default) trusts the transcripts' clocks
+    /// (plus a manifest's `transcript_offset_s`).
+    #[arg(long, value_enum)]
+    pub sync: Option<crate::pipeline::SyncMode>,
+    /// With --sync auto, also search 23.976/24/25 fps speed conversions.
+    #[arg(long)]
+    pub sync_speed: bool,
     /// Outputs per clip, comma-separated (default: all; see `analyze --formats`).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub formats: Vec<crate::report::Format>,

@@ -9,7 +9,7 @@
 use super::{Cue, ParseError, Parsed, clean_text, parse_clock};
 
 /// Splits RFC 4180 records, each with the 1-based line it starts on.
-fn records(text: &str, sep: char) -> Vec<(usize, Vec<String>)> {
+pub(crate) fn records(text: &str, sep: char) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
     let mut field = String::new();
     let mut rec: Vec<String> = Vec::new();
