@@ -137,7 +137,13 @@ pub fn gather(paths: &[PathBuf], manifests: &[PathBuf]) -> Result<Inputs> {
         }
     }
     for m in manifests {
-        let text = std::fs::read_to_string(m).map_err(|e| Error::read(m, &e))?;
+        let text = std::fs::read_to_string(m).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::media(
+                m,
+                "not a text manifest (UTF-8: one path per line, or a CSV with a `path` column)",
+            ),
+            _ => Error::read(m, &e),
+        })?;
         inputs.clips.extend(manifest(m, &text)?);
     }
     while let Some(dir) = stack.pop() {

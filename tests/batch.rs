@@ -243,6 +243,17 @@ fn a_manifest_gives_each_clip_its_own_transcript_stream_and_offset() {
         err.contains("manifest.csv") && err.contains("line 2") && err.contains("'first'"),
         "{err}"
     );
+    // So does a manifest that is not text.
+    std::fs::write(&manifest, [0xff, 0xfe, 0x00, 0xd8, 0x9c, 0x80]).unwrap();
+    let o = batch(&[
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("manifest.csv: not a text manifest"), "{err}");
 }
 
 #[test]

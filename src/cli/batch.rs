@@ -46,6 +46,9 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
+    if inputs.clips.is_empty() {
+        eprintln!("earwitness: warning: the inputs hold no clips");
+    }
     let clips = match shard {
         Some((k, n)) => batch::shard(inputs.clips, k, n),
         None => inputs.clips,
