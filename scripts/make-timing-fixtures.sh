@@ -38,4 +38,8 @@ ff -i impulses.wav -c:a alac impulses.caf
 ff -i impulses.wav -c:a alac impulses_alac.m4a
 ff -i impulses.wav -c:a libvorbis impulses_vorbis.mkv
 ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
+# The same video and audio with the audio placed 0.5 s into the file (a leading empty edit in
+# MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
+ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4
+ff -i impulses.webm -itsoffset 0.5 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late.webm
 ls -l "$out"

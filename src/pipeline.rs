@@ -1242,6 +1242,23 @@ pub fn run_speculating(
 
 /// Everything after decoding: events, their measurements and classes, the transcript, the
 /// speech rules; `heard` gives the speech detector's track when a rule asks for it, heard at
+/// The warning for audio that the container presents later than its start
+/// (`AudioInfo::start_s`): the report's times count from the audio's first sample, a video's
+/// from its own start.
+fn late_start_warning(a: &crate::decode::AudioInfo) -> Option<String> {
+    (a.start_s > 0.0).then(|| {
+        format!(
+            "the container presents the audio from {s:.3} s on its timeline (stream {}): times in \
+             this report count from the audio's first sample, as ffmpeg decodes it, so in the \
+             video a sound is heard {s:.3} s later than its time here; events.srt and \
+             events.vtt, made to be shown over the video, are shifted by it \
+             (input.audio.start_s)",
+            a.stream_index,
+            s = a.start_s
+        )
+    })
+}
+
 /// `ear_gain` ([`speech::hearing_gain`]), the gain every stretch heard again is heard at too.
 fn analyse_mixed(
     input: crate::model::MediaProbe,
@@ -1256,6 +1273,7 @@ fn analyse_mixed(
         warnings.push(problem.clone());
     }
     warnings.extend(crate::probe::unanalysed_audio_warning(&input));
+    warnings.extend(input.audio.as_ref().and_then(late_start_warning));
     if signal.ceiling > OVER_FULL_SCALE {
         warnings.push(format!(
             "the audio reaches {:+.1} dBFS: far beyond full scale (1.0), which no integer or \

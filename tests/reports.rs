@@ -317,3 +317,52 @@ fn the_pure_rust_build_shows_no_video_frames() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(!html.contains("Video frame at event"));
 }
+
+/// A video whose container presents the audio 0.478 s into the file (a leading empty edit):
+/// events.json keeps the decoded timeline and says where it plays; the subtitles, shown over
+/// the video, are on the video's timeline; the Audacity labels, over the audio, are not.
+#[test]
+fn subtitles_of_audio_presented_late_are_on_the_videos_timeline() {
+    let t = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
+        .arg("analyze")
+        .arg("tests/fixtures/timing/impulses_late.mp4")
+        .arg("-o")
+        .arg(t.path())
+        .args(["--formats", "json,srt,vtt,labels"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path().join("events.json")).unwrap())
+            .unwrap();
+    let start = a["input"]["audio"]["start_s"].as_f64().unwrap();
+    assert!((start - 0.478).abs() < 1e-9, "{start}");
+    assert!(
+        a["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("presents the audio from 0.478 s")),
+        "{:#?}",
+        a["warnings"]
+    );
+    let onset = a["events"][0]["onset_s"].as_f64().unwrap();
+    let ms = |s: f64| (s * 1000.0).round() as u64;
+    let clock = |s: f64, sep: char| {
+        let m = ms(s);
+        format!("00:00:{:02}{sep}{:03}", m / 1000, m % 1000)
+    };
+    let srt = std::fs::read_to_string(t.path().join("events.srt")).unwrap();
+    assert!(
+        srt.starts_with(&format!("1\n{} --> ", clock(onset + start, ','))),
+        "{srt}"
+    );
+    let vtt = std::fs::read_to_string(t.path().join("events.vtt")).unwrap();
+    assert!(
+        vtt.contains(&format!("\n{} --> ", clock(onset + start, '.'))),
+        "{vtt}"
+    );
+    let labels = std::fs::read_to_string(t.path().join("labels.txt")).unwrap();
+    assert!(labels.starts_with(&format!("{onset:.6}\t")), "{labels}");
+}

@@ -106,6 +106,45 @@ timing_tests! { Backend::Symphonia,
     mp4_mp3: "impulses_mp3.mp4",
 }
 
+/// Audio the container presents 0.5 s into the file (`scripts/make-timing-fixtures.sh`'s
+/// remuxes) is decoded from its first sample, as ffmpeg decodes it, and `start_s` says where
+/// that sample plays: each impulse then lands 0.5 s after its place in the WAV original, within
+/// 1 ms. The MP4's remux lost its priming skip (its edit list presents the AAC priming, 1024
+/// frames, from 0.478 s), so the decoded impulses are 21 ms late and `start_s` is 21 ms early;
+/// the WebM's first block is stamped at the Opus codec delay rounded to the millisecond.
+#[test]
+fn audio_a_container_presents_late_says_where_it_plays() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    for file in ["impulses_late.mp4", "impulses_late.webm"] {
+        let d = decode::decode(&fixture(file), &DecodeParams::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let start = d.info.start_s;
+        assert!((0.47..0.51).contains(&start), "{file}: start_s {start}");
+        let x = d.signal.mixdown();
+        let sr = f64::from(d.signal.sample_rate);
+        for o in ONSETS {
+            let lag = lag_samples(&reference, &x, o as usize, (MAX_LAG_S * sr) as usize);
+            let err_s = start + lag as f64 / sr - 0.5;
+            assert!(
+                err_s.abs() <= TOLERANCE_S,
+                "{file}: impulse at {:.4} s plays {:+.2} ms off 0.5 s later",
+                o as f64 / sr,
+                err_s * 1e3
+            );
+        }
+    }
+    // Files whose audio starts with them say 0.
+    for file in [
+        "impulses.mp4",
+        "impulses.webm",
+        "impulses_vorbis.mkv",
+        "impulses.wav",
+    ] {
+        let d = decode::decode(&fixture(file), &DecodeParams::default()).unwrap();
+        assert_eq!(d.info.start_s, 0.0, "{file}");
+    }
+}
+
 /// An Opus stream coded by its speech coder (a voice note) carries a warning that gunshot-like
 /// calls are less sure; one coded for music does not.
 fn speech_coded(file: &str, backend: Backend) -> bool {

@@ -116,9 +116,17 @@ pub fn render_text(p: &MediaProbe) -> String {
                 .filter(|&n| n != a.channels)
                 .map(|n| format!(", not the {n} the container states"))
                 .unwrap_or_default();
+            let start = if a.start_s > 0.0 {
+                format!(
+                    ", presented from {:.3} s on the container's timeline",
+                    a.start_s
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "  decoder    {} on stream {} ({} Hz, {} ch{header}){priming}",
+                "  decoder    {} on stream {} ({} Hz, {} ch{header}){priming}{start}",
                 a.decoder, a.stream_index, a.sample_rate, a.channels
             );
         }

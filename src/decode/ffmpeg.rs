@@ -197,6 +197,8 @@ pub(crate) fn open(
         // libavcodec trims priming internally and does not report how much.
         priming_frames: 0,
         priming_source: Some("removed by libavcodec (skip-samples side data)".into()),
+        // Not measured with this backend (see `AudioInfo::start_s`).
+        start_s: 0.0,
     };
     let source = Source {
         ictx,

@@ -116,6 +116,26 @@ pub struct AudioInfo {
     pub priming_frames: u64,
     /// Where the priming figure came from (`LAME tag`, `MP4 edit list`, `OpusHead pre-skip`, ...).
     pub priming_source: Option<String>,
+    /// Where the first decoded sample is presented on the container's timeline, in seconds,
+    /// when the container places the audio later than its start: an MP4/MOV edit list's
+    /// leading empty edit, a Matroska/WebM audio track whose first block is stamped later
+    /// (after its codec delay; under [`MATROSKA_START_TOLERANCE_S`], the container's
+    /// millisecond rounding, it is 0). A video player presents the audio there, so a time in
+    /// the report plus this is the moment in the video; ffmpeg's decoding to WAV, like the
+    /// report's timeline, starts at the first sample. 0 otherwise, and with the ffmpeg
+    /// backend (not measured there). Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub start_s: f64,
+}
+
+/// How late a Matroska/WebM audio track may start and still count as starting with the file
+/// ([`AudioInfo::start_s`]): two ticks of Matroska's default timestamp scale of 1 ms, since an
+/// Opus track's first block is stamped at the codec delay rounded to the millisecond.
+pub const MATROSKA_START_TOLERANCE_S: f64 = 0.002;
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// A run of decoded audio: `channels[c]` holds the samples of channel `c`, starting at

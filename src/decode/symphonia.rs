@@ -15,6 +15,7 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::units::TimeBase;
 
 use super::opus::{DefaultOpus, MAX_FRAMES_PER_PACKET, Modes, OpusHead, OpusPacketDecoder};
 use super::{AudioBlock, AudioInfo, BlockSource, Described, PacketHealth, Timeline, isobmff};
@@ -81,6 +82,24 @@ fn first_packet_channels(
         }
         if let Ok(buf) = dec.decode(&packet) {
             return Some(buf.num_planes()).filter(|&n| n > 0);
+        }
+    }
+    None
+}
+
+/// The presentation time (s) of the first packet of track `track_id` in a Matroska or WebM
+/// file, from a second reader of `path`: the container places the track there on the
+/// segment's timeline. `None` when no packet of the track comes among the first
+/// [`PROBE_PACKETS`] or the track has no time base.
+fn first_packet_s(path: &Path, track_id: u32, time_base: Option<TimeBase>) -> Option<f64> {
+    let tb = time_base?;
+    let file = File::open(path).ok()?;
+    let Opened { mut format, .. } = open_format(path, file).ok()?;
+    for _ in 0..PROBE_PACKETS {
+        let packet = format.next_packet().ok()??;
+        if packet.track_id == track_id {
+            let tick = f64::from(tb.numer.get()) / f64::from(tb.denom.get());
+            return Some(packet.pts.get() as f64 * tick);
         }
     }
     None
@@ -436,6 +455,17 @@ pub(crate) fn open(
         }
     }
 
+    // Where the container presents the first decoded sample (`AudioInfo::start_s`).
+    let start_s = if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
+        t.start_delay_s(m.movie_timescale)
+    } else if format.format_info().short_name == "matroska" {
+        first_packet_s(path, track.id, track.time_base)
+            .map(|first| first + skip as f64 / f64::from(sample_rate))
+            .filter(|&s| s >= super::MATROSKA_START_TOLERANCE_S)
+            .unwrap_or(0.0)
+    } else {
+        0.0
+    };
     let info = AudioInfo {
         backend: "symphonia".into(),
         decoder: decoder_name,
@@ -445,6 +475,7 @@ pub(crate) fn open(
         channels,
         priming_frames,
         priming_source,
+        start_s: round_to(start_s, 6),
     };
     let mut health = PacketHealth::new(path);
     if params.codec == wa::CODEC_ID_AAC && mp4_trak.is_none() && info.priming_source.is_none() {

@@ -155,6 +155,7 @@ pub(crate) fn open(path: &Path, block_frames: usize) -> Result<(AudioInfo, Box<d
         channels,
         priming_frames: 0,
         priming_source: None,
+        start_s: 0.0,
     };
     let kind = match h.spec.sample_format {
         hound::SampleFormat::Float => Kind::Float,

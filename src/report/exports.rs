@@ -123,32 +123,41 @@ fn clock(s: f64, sep: char, hours_always: bool) -> String {
     }
 }
 
-/// `events.srt`: one subtitle per event, "[gunshot-like 0.93]".
+/// Where the video presents the audio's first sample (`input.audio.start_s`): subtitles are
+/// shown over the video, so their cues are on its timeline.
+fn video_start_s(a: &Analysis) -> f64 {
+    a.input.audio.as_ref().map_or(0.0, |au| au.start_s)
+}
+
+/// `events.srt`: one subtitle per event, "[gunshot-like 0.93]", on the video's timeline.
 pub fn srt(a: &Analysis) -> String {
+    let at = video_start_s(a);
     let mut s = String::new();
     for (i, e) in a.events.iter().enumerate() {
         let _ = write!(
             s,
             "{}\n{} --> {}\n[{}]\n\n",
             i + 1,
-            clock(e.onset_s, ',', true),
-            clock(cue_end(e), ',', true),
+            clock(at + e.onset_s, ',', true),
+            clock(at + cue_end(e), ',', true),
             label(e)
         );
     }
     s
 }
 
-/// `events.vtt`: the same as WebVTT, with the event id as cue identifier.
+/// `events.vtt`: the same as WebVTT (on the video's timeline too), with the event id as cue
+/// identifier.
 pub fn vtt(a: &Analysis) -> String {
+    let at = video_start_s(a);
     let mut s = String::from("WEBVTT - earwitness events\n\n");
     for e in &a.events {
         let _ = write!(
             s,
             "event-{}\n{} --> {}\n[{}]\n\n",
             e.id,
-            clock(e.onset_s, '.', true),
-            clock(cue_end(e), '.', true),
+            clock(at + e.onset_s, '.', true),
+            clock(at + cue_end(e), '.', true),
             label(e)
         );
     }

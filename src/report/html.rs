@@ -223,7 +223,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                             @if let Some(r) = s.sample_rate { ", " (r) " Hz" } @if let Some(c) = s.channels { ", " (c) " ch" }
                             @for (k, v) in &s.tags { br; (k) ": " (v) } } }
                     }
-                    @if let Some(au) = &a.input.audio { tr { th { "decoder" } td { (au.decoder) @if let Some(src) = &au.priming_source { ", priming " (au.priming_frames) " frames removed (" (src) ")" } } } }
+                    @if let Some(au) = &a.input.audio { tr { th { "decoder" } td { (au.decoder) @if let Some(src) = &au.priming_source { ", priming " (au.priming_frames) " frames removed (" (src) ")" } @if au.start_s > 0.0 { ", presented from " (format!("{:.3}", au.start_s)) " s on the container's timeline" } } } }
                     tr { th { "analysed" } td { (a.audio.sample_rate) " Hz, " (a.audio.channels) " channel(s) mixed to mono, " (a.audio.frames) " frames" } }
                     tr { th { "tool" } td { (a.tool.name) " " (a.tool.version) ", events.json schema " (a.schema_version) } }
                     @if let Some(t) = &a.transcript { tr { th { "transcript" } td class="mono" { (t.path) br; "SHA-256 " (t.sha256) } } }
