@@ -42,4 +42,30 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4
 ff -i impulses.webm -itsoffset 0.5 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late.webm
+# The M4A cut without re-encoding, as an editor saving in place does: its edit list presents
+# the recording's 0-1.0 s, then 1.5-2.0 s (so the impulse at 1.8 s plays at 1.3 s).
+python3 - <<'PY'
+import struct
+b = bytearray(open("impulses.m4a", "rb").read())
+def boxes(lo, hi, path):
+    while lo + 8 <= hi:
+        size, kind = struct.unpack(">I4s", b[lo:lo + 8])
+        yield lo, size, path + [kind]
+        if kind in (b"moov", b"trak", b"edts"):
+            yield from boxes(lo + 8, lo + size, path + [kind])
+        lo += size
+found = {tuple(p): (at, size) for at, size, p in boxes(0, len(b), [])}
+elst_at, elst_size = found[(b"moov", b"trak", b"edts", b"elst")]
+mvhd_at, _ = found[(b"moov", b"mvhd")]
+movie_ts = struct.unpack(">I", b[mvhd_at + 20:mvhd_at + 24])[0]
+priming = struct.unpack(">i", b[elst_at + 20:elst_at + 24])[0]
+entry = lambda dur_s, start_s: struct.pack(">IiI", round(dur_s * movie_ts), priming + round(start_s * 48000), 0x10000)
+elst = struct.pack(">I4sII", 40, b"elst", 0, 2) + entry(1.0, 0.0) + entry(0.5, 1.5)
+grow = len(elst) - elst_size
+for p in [(b"moov",), (b"moov", b"trak"), (b"moov", b"trak", b"edts")]:
+    at = found[p][0]
+    b[at:at + 4] = struct.pack(">I", found[p][1] + grow)
+assert found[(b"mdat",)][0] < found[(b"moov",)][0], "chunk offsets would move"
+open("impulses_cut.m4a", "wb").write(b[:elst_at] + elst + b[elst_at + elst_size:])
+PY
 ls -l "$out"

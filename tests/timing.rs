@@ -145,6 +145,49 @@ fn audio_a_container_presents_late_says_where_it_plays() {
     }
 }
 
+/// An M4A cut without re-encoding (`scripts/make-timing-fixtures.sh`: its edit list presents
+/// the recording's 0-1.0 s, then 1.5-2.0 s) is decoded as a player presents it, the pieces
+/// joined to the sample, and says so: the impulses at 0.25 and 0.6 s stay, the one at 1.8 s
+/// plays at 1.3 s, and the one at 1.37 s, cut out, is gone.
+#[test]
+fn an_edit_list_that_cuts_the_audio_is_followed_to_the_sample() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let d = decode::decode(&fixture("impulses_cut.m4a"), &DecodeParams::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("presents 2 pieces") && w.contains("1.500-2.000 s")),
+        "{:?}",
+        d.warnings
+    );
+    let x = d.signal.mixdown();
+    let sr = f64::from(d.signal.sample_rate);
+    assert!(
+        (x.len() as f64 / sr - 1.5).abs() < 0.03,
+        "{} s",
+        x.len() as f64 / sr
+    );
+    let max_lag = (MAX_LAG_S * sr) as usize;
+    for o in &ONSETS[..2] {
+        assert_eq!(lag_samples(&reference, &x, *o as usize, max_lag), 0, "{o}");
+    }
+    // The recording's 1.5 s is the presentation's 1.0 s: 24,000 samples earlier.
+    let mut later = vec![0.0f32; 24_000];
+    later.extend_from_slice(&x);
+    assert_eq!(lag_samples(&reference, &later, 86_400, max_lag), 0);
+    let around = |at: f64| {
+        let i = (at * sr) as usize;
+        x[i - 480..i + 480]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()))
+    };
+    assert!(
+        around(1.3) > 0.3 && around(1.37) < 0.01,
+        "1.37 s was cut out"
+    );
+}
+
 /// An Opus stream coded by its speech coder (a voice note) carries a warning that gunshot-like
 /// calls are less sure; one coded for music does not.
 fn speech_coded(file: &str, backend: Backend) -> bool {

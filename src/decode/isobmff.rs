@@ -12,6 +12,7 @@
 //! ISO/IEC 14496-12 (ISO base media file format); Apple, *QuickTime File Format Specification*
 //! (metadata `keys`/`ilst`, user data `©xyz`).
 
+use crate::units::rescale;
 use std::io::{Read, Seek, SeekFrom};
 
 /// The largest `moov` box we read; larger ones are refused as hostile.
@@ -113,6 +114,43 @@ impl Mp4Track {
             .take_while(|e| e.media_time == -1)
             .map(|e| e.segment_duration as f64 / f64::from(movie_timescale))
             .sum()
+    }
+
+    /// The pieces of the media the edit list presents, in order, as (first frame, frames) at
+    /// `rate` frames per second (the media's timescale is `media_rate`, the movie's
+    /// `movie_timescale`): an edited video saved without re-encoding. `Err` with what cannot be
+    /// followed while decoding straight through (a piece that starts before the previous one
+    /// ends, a pause between pieces); `Ok(None)` for the usual single edit (the priming trim).
+    pub fn pieces(
+        &self,
+        movie_timescale: u32,
+        media_rate: u64,
+        rate: u64,
+    ) -> Result<Option<Vec<(u64, u64)>>, &'static str> {
+        let body: Vec<&Edit> = self
+            .edits
+            .iter()
+            .skip_while(|e| e.media_time == -1)
+            .collect();
+        if body.len() < 2 || movie_timescale == 0 {
+            return Ok(None);
+        }
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(body.len());
+        for e in body {
+            if e.media_time < 0 {
+                return Err("a pause between two pieces");
+            }
+            let first = rescale(e.media_time as u64, media_rate, rate);
+            let frames = rescale(e.segment_duration, u64::from(movie_timescale), rate);
+            if out
+                .last()
+                .is_some_and(|&(f, n)| first < f.saturating_add(n))
+            {
+                return Err("a piece that starts before the one before it ends");
+            }
+            out.push((first, frames));
+        }
+        Ok(Some(out))
     }
 
     /// Presented duration in seconds according to the edit list (the non-empty edits).

@@ -563,14 +563,18 @@ impl PacketHealth {
     }
 }
 
-/// Places decoded chunks on the timeline: drops the leading `skip` frames (priming), stops
-/// after `limit` frames (padding) and regroups what is left into blocks of `block_frames`.
+/// Places decoded chunks on the timeline: keeps the media frames of each segment in turn
+/// (one segment for most files: the leading `skip` frames of priming dropped, and no more than
+/// `limit` frames kept, the padding; several for an MP4 edit list that presents pieces of the
+/// track, an edited video) and regroups what is kept into blocks of `block_frames`.
 ///
 /// Shared by every backend so that the timeline policy lives in one place.
 pub(crate) struct Timeline {
-    skip: u64,
-    limit: Option<u64>,
-    emitted: u64,
+    /// Media frames kept, in presentation order: (first frame, frames; `None` to the end).
+    /// Each starts at or after the previous one's end.
+    segments: Vec<(u64, Option<u64>)>,
+    /// Media frames pushed so far.
+    media_pos: u64,
     block_frames: usize,
     pending: Vec<Vec<f32>>,
     pending_start: u64,
@@ -578,10 +582,19 @@ pub(crate) struct Timeline {
 
 impl Timeline {
     pub(crate) fn new(channels: usize, skip: u64, limit: Option<u64>, block_frames: usize) -> Self {
+        Timeline::pieces(channels, vec![(skip, limit)], block_frames)
+    }
+
+    /// A timeline of several pieces of the media (`segments`, as [`Timeline::segments`]),
+    /// joined end to end.
+    pub(crate) fn pieces(
+        channels: usize,
+        segments: Vec<(u64, Option<u64>)>,
+        block_frames: usize,
+    ) -> Self {
         Timeline {
-            skip,
-            limit,
-            emitted: 0,
+            segments,
+            media_pos: 0,
             block_frames,
             pending: vec![Vec::new(); channels],
             pending_start: 0,
@@ -591,25 +604,26 @@ impl Timeline {
     /// Accepts one decoded chunk (planar, equal-length channels).
     pub(crate) fn push(&mut self, chunk: &[Vec<f32>]) {
         let n = chunk.first().map_or(0, Vec::len) as u64;
-        let skip = self.skip.min(n);
-        self.skip -= skip;
-        let mut keep = n - skip;
-        if let Some(limit) = self.limit {
-            keep = keep.min(limit.saturating_sub(self.emitted));
+        let (m0, m1) = (self.media_pos, self.media_pos + n);
+        self.media_pos = m1;
+        for &(first, frames) in &self.segments {
+            let end = frames.map_or(u64::MAX, |f| first.saturating_add(f));
+            let (lo, hi) = (m0.max(first), m1.min(end));
+            if lo >= hi {
+                continue;
+            }
+            let range = (lo - m0) as usize..(hi - m0) as usize;
+            for (dst, src) in self.pending.iter_mut().zip(chunk) {
+                dst.extend_from_slice(&src[range.clone()]);
+            }
         }
-        if keep == 0 {
-            return;
-        }
-        let range = skip as usize..(skip + keep) as usize;
-        for (dst, src) in self.pending.iter_mut().zip(chunk) {
-            dst.extend_from_slice(&src[range.clone()]);
-        }
-        self.emitted += keep;
     }
 
-    /// True once the frame limit (if any) has been reached.
+    /// True once the media has passed the last segment's end (if it has one).
     pub(crate) fn full(&self) -> bool {
-        self.limit.is_some_and(|l| self.emitted >= l)
+        self.segments.last().is_some_and(|&(first, frames)| {
+            frames.is_some_and(|f| self.media_pos >= first.saturating_add(f))
+        })
     }
 
     /// A complete block if one is ready, or the remainder when `flush` is set.
@@ -667,6 +681,25 @@ mod tests {
         assert_eq!(blocks[0].channels[0][0], 1500.0);
         assert_eq!(blocks[1].start_frame, 1000);
         assert_eq!(blocks[2].channels[0][499], 3999.0);
+    }
+
+    #[test]
+    fn timeline_joins_the_pieces_an_edit_list_presents() {
+        // Media frames 100-399 and 1000-1199, across chunks of 256 frames.
+        let mut t = Timeline::pieces(1, vec![(100, Some(300)), (1000, Some(200))], 4096);
+        let mut c = 0;
+        while !t.full() {
+            t.push(&ramp(c * 256, 256));
+            c += 1;
+        }
+        assert_eq!(c, 5, "stops after the last piece");
+        let b = t.take(true).unwrap();
+        assert_eq!(b.frames(), 500);
+        let x = &b.channels[0];
+        assert_eq!(
+            (x[0], x[299], x[300], x[499]),
+            (100.0, 399.0, 1000.0, 1199.0)
+        );
     }
 
     #[test]

@@ -105,6 +105,37 @@ fn first_packet_s(path: &Path, track_id: u32, time_base: Option<TimeBase>) -> Op
     None
 }
 
+/// The pieces an edit-list warning names before "..." (a hostile file may hold thousands).
+const MAX_PIECES_LISTED: usize = 6;
+
+/// The warning for an MP4 edit list that presents `pieces` of the audio track (media frames
+/// at `sample_rate`): the file was cut without re-encoding, and the report's times are the
+/// joined pieces', as a player presents them.
+fn edited_warning(pieces: &[(u64, u64)], sample_rate: u32) -> String {
+    let sr = f64::from(sample_rate);
+    // Counted from the first piece's start (after the priming), as the recording's own time.
+    let zero = pieces.first().map_or(0, |&(f, _)| f);
+    let mut list: Vec<String> = pieces
+        .iter()
+        .take(MAX_PIECES_LISTED)
+        .map(|&(f, n)| {
+            let at = f.saturating_sub(zero) as f64 / sr;
+            format!("{at:.3}-{:.3} s", at + n as f64 / sr)
+        })
+        .collect();
+    if pieces.len() > MAX_PIECES_LISTED {
+        list.push("...".into());
+    }
+    let first_end = pieces.first().map_or(0, |&(_, n)| n) as f64 / sr;
+    format!(
+        "the MP4 edit list presents {} pieces of the audio track (media {}): the file was \
+         edited without re-encoding; the report joins them as a player does, so from {first_end:.3} \
+         s on a time here is not the time in the recorded media",
+        pieces.len(),
+        list.join(", ")
+    )
+}
+
 /// How many packets [`first_packet_channels`] reads before giving up.
 const PROBE_PACKETS: usize = 64;
 
@@ -356,6 +387,7 @@ pub(crate) fn open(
     };
     let mut skip = 0u64;
     let mut limit = None;
+    let mut edited = Ok(None);
     let mut priming_source = None;
     let mut priming_frames = 0u64;
 
@@ -432,6 +464,7 @@ pub(crate) fn open(
             limit = t
                 .edited_duration_s(m.movie_timescale)
                 .map(|d| (d * sample_rate as f64).round() as u64);
+            edited = t.pieces(m.movie_timescale, media_rate, rate);
         } else if let Some((delay, _pad, valid)) = m
             .tags
             .iter()
@@ -486,12 +519,32 @@ pub(crate) fn open(
              samples late against the original recording (as in ffmpeg)",
         );
     }
+    let timeline = match edited {
+        Ok(Some(pieces)) => {
+            health.warn(edited_warning(&pieces, sample_rate));
+            Timeline::pieces(
+                channels,
+                pieces.into_iter().map(|(f, n)| (f, Some(n))).collect(),
+                block_frames,
+            )
+        }
+        Ok(None) => Timeline::new(channels, skip, limit, block_frames),
+        Err(what) => {
+            health.warn(format!(
+                "the MP4 edit list presents the audio in pieces with {what}, which this decoder \
+                 does not follow: the report's timeline runs through the track from its first \
+                 piece, so times after that piece's end differ from a player's (an edited video; \
+                 `--backend ffmpeg` follows the edit list)"
+            ));
+            Timeline::new(channels, skip, limit, block_frames)
+        }
+    };
     let source = Source {
         format,
         track_id: track.id,
         channels,
         dec,
-        timeline: Timeline::new(channels, skip, limit, block_frames),
+        timeline,
         chunk: vec![Vec::new(); channels],
         finished: false,
         health,
