@@ -188,6 +188,48 @@ fn an_edit_list_that_cuts_the_audio_is_followed_to_the_sample() {
     );
 }
 
+/// A chained Ogg stream (`scripts/make-timing-fixtures.sh`: the Opus and the Vorbis file each
+/// joined to itself) is decoded through its second link, whose impulses follow the first
+/// link's end to within 1 ms, and says it is made of joined recordings.
+#[test]
+fn a_chained_ogg_stream_is_decoded_through_every_link() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    for (single, chained) in [
+        ("impulses.opus", "impulses_chained.opus"),
+        ("impulses.ogg", "impulses_chained.ogg"),
+    ] {
+        let (one, _) = decode_mono(&fixture(single), Backend::Symphonia);
+        let d = decode::decode(&fixture(chained), &DecodeParams::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("chained stream") && w.contains("decoded on")),
+            "{chained}: {:?}",
+            d.warnings
+        );
+        let x = d.signal.mixdown();
+        assert_eq!(x.len(), 2 * one.len(), "{chained}");
+        // `probe` counts both links too (the headers describe the first only).
+        let p = earwitness::probe::probe(&fixture(chained), &DecodeParams::default()).unwrap();
+        let (s, sr) = (&p.streams[0], f64::from(d.signal.sample_rate));
+        assert_eq!(s.tags.get("chained_links").map(String::as_str), Some("2"));
+        let dur = s.duration_s.unwrap();
+        assert!(
+            (dur - x.len() as f64 / sr).abs() < 0.02,
+            "{chained}: {dur} s"
+        );
+        let second = &x[one.len()..];
+        for o in ONSETS {
+            let lag = lag_samples(&reference, second, o as usize, (MAX_LAG_S * sr) as usize);
+            assert!(
+                (lag as f64 / sr).abs() <= TOLERANCE_S,
+                "{chained}: the second link's impulse at {o} is {lag:+} samples off"
+            );
+        }
+    }
+}
+
 /// An Opus stream coded by its speech coder (a voice note) carries a warning that gunshot-like
 /// calls are less sure; one coded for music does not.
 fn speech_coded(file: &str, backend: Backend) -> bool {

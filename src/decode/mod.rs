@@ -619,6 +619,11 @@ impl Timeline {
         }
     }
 
+    /// Frames kept so far (taken as blocks or pending).
+    pub(crate) fn emitted(&self) -> u64 {
+        self.pending_start + self.pending.first().map_or(0, Vec::len) as u64
+    }
+
     /// True once the media has passed the last segment's end (if it has one).
     pub(crate) fn full(&self) -> bool {
         self.segments.last().is_some_and(|&(first, frames)| {

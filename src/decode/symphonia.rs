@@ -330,9 +330,14 @@ struct Source {
     format: Box<dyn FormatReader>,
     track_id: u32,
     channels: usize,
+    /// The decoded stream's codec and rate, which a chained stream's next link must share.
+    codec: AudioCodecId,
+    sample_rate: u32,
     dec: Dec,
     timeline: Timeline,
     chunk: Vec<Vec<f32>>,
+    /// Decoded frames still to drop before the timeline: a chained Opus link's pre-skip.
+    drop_frames: u64,
     finished: bool,
     health: PacketHealth,
 }
@@ -543,9 +548,12 @@ pub(crate) fn open(
         format,
         track_id: track.id,
         channels,
+        codec: params.codec,
+        sample_rate,
         dec,
         timeline,
         chunk: vec![Vec::new(); channels],
+        drop_frames: 0,
         finished: false,
         health,
     };
@@ -572,6 +580,68 @@ fn ffmpeg_hint() -> &'static str {
 }
 
 impl Source {
+    /// Takes up the next link of a chained Ogg stream (symphonia's `ResetRequired`: a file of
+    /// joined recordings) when its audio is the same codec at the same rate and channel count:
+    /// a fresh decoder, its audio following on the timeline as a player plays it, the frames
+    /// an Opus decoder primes with (the link's pre-skip) dropped. `Err` says why it cannot.
+    fn next_link(&mut self) -> std::result::Result<(), String> {
+        let track = self
+            .format
+            .tracks()
+            .iter()
+            .find(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
+            .cloned()
+            .ok_or("the next link holds no audio")?;
+        let Some(CodecParameters::Audio(params)) = &track.codec_params else {
+            unreachable!("the track was found to be audio")
+        };
+        if params.codec != self.codec {
+            return Err(format!(
+                "the next link is {}, not {}",
+                audio_codec_name(params.codec),
+                audio_codec_name(self.codec)
+            ));
+        }
+        if params.sample_rate != Some(self.sample_rate) {
+            return Err(format!(
+                "the next link is sampled at {} Hz, not {}",
+                params.sample_rate.unwrap_or(0),
+                self.sample_rate
+            ));
+        }
+        let channels = match &mut self.dec {
+            Dec::Opus {
+                dec, gain, scratch, ..
+            } => {
+                let head = opus_head(params.extra_data.as_deref())?;
+                if head.channels == self.channels {
+                    **dec = DefaultOpus::new(&head)?;
+                    *gain = head.gain();
+                    scratch.resize(MAX_FRAMES_PER_PACKET * head.channels, 0.0);
+                    self.drop_frames = u64::from(head.pre_skip);
+                }
+                head.channels
+            }
+            Dec::Symphonia(d) => {
+                let n = params.channels.as_ref().map_or(0, |c| c.count());
+                if n == self.channels {
+                    *d = symphonia::default::get_codecs()
+                        .make_audio_decoder(params, &AudioDecoderOptions::default())
+                        .map_err(|e| e.to_string())?;
+                }
+                n
+            }
+        };
+        if channels != self.channels {
+            return Err(format!(
+                "the next link has {channels} channel(s), not {}",
+                self.channels
+            ));
+        }
+        self.track_id = track.id;
+        Ok(())
+    }
+
     /// Decodes one packet into `self.chunk`; `Ok(false)` when the packet was skipped.
     fn decode_packet(&mut self, packet: &symphonia::core::packet::Packet) -> Result<bool, String> {
         for c in &mut self.chunk {
@@ -658,8 +728,21 @@ impl BlockSource for Source {
                     continue;
                 }
                 Err(SymError::ResetRequired) => {
-                    self.health.warn("the stream changes format mid-file (chained stream); decoding stopped there");
-                    self.finished = true;
+                    let at = self.timeline.emitted() as f64 / f64::from(self.sample_rate);
+                    match self.next_link() {
+                        Ok(()) => self.health.warn(format!(
+                            "the file is a chained stream, recordings joined end to end: a \
+                             further one begins at {at:.3} s and is decoded on from there"
+                        )),
+                        Err(why) => {
+                            self.health.warn(format!(
+                                "the file is a chained stream, recordings joined end to end: a \
+                                 further one begins at {at:.3} s, and decoding stopped there \
+                                 ({why}; ffmpeg reads on)"
+                            ));
+                            self.finished = true;
+                        }
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -674,6 +757,14 @@ impl BlockSource for Source {
             match self.decode_packet(&packet) {
                 Ok(_) => {
                     self.health.good();
+                    if self.drop_frames > 0 {
+                        let n = self.chunk.first().map_or(0, Vec::len) as u64;
+                        let d = self.drop_frames.min(n);
+                        for c in &mut self.chunk {
+                            c.drain(..d as usize);
+                        }
+                        self.drop_frames -= d;
+                    }
                     self.timeline.push(&self.chunk);
                 }
                 Err(msg) => {
@@ -772,14 +863,25 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
     // Truncated or corrupt data ends the census; what was counted still describes it, and
     // the reason is reported.
     let mut integrity = None;
+    // A chained Ogg stream's later links continue its first audio stream (as `decode` reads
+    // them): their track, and the offset of their timestamps, which restart at each link.
+    let first_audio = tracks
+        .iter()
+        .position(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))));
+    let mut link: Option<(u32, i64)> = None;
+    let mut links = 1usize;
     loop {
         match format.next_packet() {
             Ok(Some(p)) => {
-                if let Some(i) = tracks.iter().position(|t| t.id == p.track_id) {
+                let (index, offset) = match link {
+                    Some((id, offset)) if id == p.track_id => (first_audio, offset),
+                    _ => (tracks.iter().position(|t| t.id == p.track_id), 0),
+                };
+                if let Some(i) = index {
                     let c = &mut census[i];
                     c.packets += 1;
                     c.bytes += p.data.len() as u64;
-                    let ts = p.pts.get();
+                    let ts = p.pts.get().saturating_add(offset);
                     c.first_ts = Some(c.first_ts.map_or(ts, |f| f.min(ts)));
                     if let Some(last) = c.last_ts.filter(|&l| ts > l) {
                         c.step = ts - last;
@@ -801,7 +903,20 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                     Some("the file is truncated: it ends in the middle of a packet".to_string());
                 break;
             }
-            Err(SymError::ResetRequired) => break,
+            Err(SymError::ResetRequired) => {
+                let next = format
+                    .tracks()
+                    .iter()
+                    .find(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
+                    .map(|t| t.id);
+                match (next, first_audio) {
+                    (Some(id), Some(a)) => {
+                        link = Some((id, census[a].end_ts));
+                        links += 1;
+                    }
+                    _ => break,
+                }
+            }
             Err(e) => {
                 integrity = Some(format!("the stream is corrupt part-way through: {e}"));
                 break;
@@ -858,6 +973,11 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                     && sr > 0
                 {
                     s.duration_s = Some(n as f64 / f64::from(sr));
+                }
+                if links > 1 && Some(index) == first_audio {
+                    // The headers describe the first link only.
+                    s.duration_s = census_dur;
+                    s.tags.insert("chained_links".into(), links.to_string());
                 }
             }
             Some(CodecParameters::Video(v)) => {
