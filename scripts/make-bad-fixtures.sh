@@ -30,6 +30,12 @@ ff -f lavfi -i testsrc=size=64x48:rate=30:duration=0.5 -f lavfi -i sine=f=440:d=
    -metadata creation_time="2022-03-01T08:15:00Z" phone.mov
 ff -f lavfi -i sine=f=440:d=0.5 -c:a aac -b:a 32k -metadata location="+50.4501+030.5234/" \
    -metadata creation_time="2022-03-01T08:15:00Z" loc.mp4
+# A field recorder's Broadcast Wave file: `bext` (originator, origination date and time, the
+# first sample at 10:15:00 on the recorder's clock) and a LIST/INFO comment.
+ff -f lavfi -i sine=f=440:d=0.2 -ar 16000 -ac 1 -c:a pcm_s16le -write_bext 1 \
+   -metadata originator="Field recorder" -metadata origination_date=2022-03-01 \
+   -metadata origination_time=10:15:00 -metadata time_reference=590400000 \
+   -metadata comment="checkpoint 4" -fflags +bitexact recorder.wav
 # Two audio streams (a second microphone, a commentary): the first is analysed unless
 # `--audio-stream 1` asks for the other, and a warning names the one not analysed.
 ff -f lavfi -i sine=f=440:d=0.5 -f lavfi -i sine=f=880:d=0.5 -map 0:a -map 1:a -c:a aac -b:a 32k \

@@ -438,6 +438,18 @@ fn phone_metadata_keys_are_reported() {
 }
 
 #[test]
+fn a_broadcast_wave_files_recorder_and_clock_are_reported() {
+    let p = probe_json(&fixture("meta/recorder.wav"));
+    let tag = |k: &str| p.container.tags.get(k).map(String::as_str);
+    assert_eq!(tag("bext_originator"), Some("Field recorder"));
+    assert_eq!(tag("bext_origination_date"), Some("2022-03-01"));
+    assert_eq!(tag("bext_origination_time"), Some("10:15:00"));
+    // 590,400,000 samples since midnight at 16 kHz.
+    assert_eq!(tag("bext_first_sample_clock"), Some("10:15:00.000000"));
+    assert_eq!(tag("comment"), Some("checkpoint 4"));
+}
+
+#[test]
 fn a_second_audio_stream_is_named_and_can_be_chosen() {
     let dir = tempfile::tempdir().unwrap();
     let a = analyze_json(&fixture("meta/two_audio.mp4"), &dir.path().join("two"), &[]);

@@ -38,6 +38,7 @@ pub struct Still {
 }
 pub mod isobmff;
 pub mod opus;
+mod riff;
 pub mod sniff;
 mod symphonia;
 mod wav;

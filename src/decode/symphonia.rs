@@ -858,6 +858,21 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
             tags.insert(tag_key(&t.raw.key), t.raw.value.to_string());
         }
     }
+    if matches!(short, "wave" | "riff") {
+        // The recorder's own provenance (`bext`, `LIST`/`INFO`), which symphonia skips.
+        let rate = tracks
+            .iter()
+            .find_map(|t| match &t.codec_params {
+                Some(CodecParameters::Audio(a)) => a.sample_rate,
+                _ => None,
+            })
+            .unwrap_or(0);
+        if let Ok(mut f) = File::open(path) {
+            for (k, v) in super::riff::wav_tags(&mut f, rate) {
+                tags.entry(k).or_insert(v);
+            }
+        }
+    }
 
     let mut census = vec![Census::default(); tracks.len()];
     // Truncated or corrupt data ends the census; what was counted still describes it, and
