@@ -746,9 +746,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
         }
     }
     rows.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
-    // One row per clip and settings (a file listed with two streams has two rows).
-    rows.dedup_by(|a, b| {
-        a.path == b.path && a.audio_stream == b.audio_stream && a.transcript == b.transcript
+    // One row per clip and settings: a file listed with two streams, transcripts or offsets
+    // has a row (and a report folder, named from them) for each; a row read twice (two
+    // summaries of one folder, or the same clip in two folders) is kept once.
+    let mut seen = std::collections::BTreeSet::new();
+    rows.retain(|r| {
+        let folder = r
+            .report
+            .as_deref()
+            .and_then(|rep| Path::new(rep).file_name())
+            .map(|n| n.to_string_lossy().to_string());
+        seen.insert((r.path.clone(), r.audio_stream, r.transcript.clone(), folder))
     });
     let mut first: BTreeMap<String, Row> = BTreeMap::new();
     for r in &mut rows {
@@ -877,6 +885,36 @@ mod tests {
         );
         let e = manifest(m, "path,transcript_offset_s\na.mp4,inf\n").unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn merge_keeps_a_row_per_clip_and_settings_and_a_row_read_twice_once() {
+        let t = tempfile::tempdir().unwrap();
+        let row = |offset: Option<f64>, stream: Option<usize>| {
+            let clip = Clip {
+                audio_stream: stream,
+                transcript_offset_s: offset,
+                ..Clip::at("a.mp4")
+            };
+            let mut r = Row::error(&clip, "", &Error::media(&clip.path, "x"));
+            r.status = "ok".into();
+            r.report = Some(report_name(&clip));
+            r
+        };
+        // The same file with two offsets and with another stream, and the second row again in
+        // a second summary of the folder (read first: "summary-2" sorts before "summary.").
+        let rows = [
+            row(Some(1.0), None),
+            row(Some(2.0), None),
+            row(None, Some(1)),
+        ];
+        std::fs::write(t.path().join("summary.jsonl"), summary_jsonl(&rows)).unwrap();
+        std::fs::write(t.path().join("summary-2.jsonl"), summary_jsonl(&rows[1..2])).unwrap();
+        let merged = merge(&[t.path().to_path_buf()], t.path()).unwrap();
+        assert_eq!(merged.len(), 3, "{merged:#?}");
+        let mut reports: Vec<_> = merged.iter().map(|r| r.report.clone()).collect();
+        reports.dedup();
+        assert_eq!(reports.len(), 3);
     }
 
     #[test]
