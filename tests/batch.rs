@@ -47,6 +47,18 @@ fn batch(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `batch` with `args`, asserting its exit code (`why` says what it means here).
+fn batch_exits(args: &[&str], code: i32, why: &str) -> std::process::Output {
+    let o = batch(args);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{why}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 fn rows(out: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(out.join("summary.jsonl"))
         .unwrap()
@@ -66,20 +78,18 @@ fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
     let t = tempfile::tempdir().unwrap();
     let (input, out) = (t.path().join("in"), t.path().join("out"));
     folder(&input);
-    let o = batch(&[
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-j",
-        "2",
-        "--formats",
-        "json,csv",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "some clips fail: {}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = batch_exits(
+        &[
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-j",
+            "2",
+            "--formats",
+            "json,csv",
+        ],
+        1,
+        "some clips fail",
     );
     let r = rows(&out);
     assert_eq!(r.len(), 5, "{r:#?}");
@@ -157,21 +167,19 @@ fn a_manifest_gives_each_clip_its_own_transcript_stream_and_offset() {
     )
     .unwrap();
     let manifest = case.join("manifest.csv");
-    let o = batch(&[
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-j",
-        "2",
-        "--formats",
-        "json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "the video stream fails: {}",
-        String::from_utf8_lossy(&o.stderr)
+    batch_exits(
+        &[
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-j",
+            "2",
+            "--formats",
+            "json",
+        ],
+        1,
+        "the video stream fails",
     );
     let r = rows(&out);
     assert_eq!(r.len(), 4, "{r:#?}");
@@ -231,28 +239,24 @@ fn a_manifest_gives_each_clip_its_own_transcript_stream_and_offset() {
     assert!(report(plain)["transcript"].is_null());
     // A manifest cell that says nothing usable stops the batch before any analysis.
     std::fs::write(&manifest, "path,audio_stream\nclips/demo.mp4,first\n").unwrap();
-    let o = batch(&[
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let refused = || {
+        let args = [
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        let o = batch_exits(&args, 2, "the batch cannot run");
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let err = refused();
     assert!(
         err.contains("manifest.csv") && err.contains("line 2") && err.contains("'first'"),
         "{err}"
     );
     // So does a manifest that is not text.
     std::fs::write(&manifest, [0xff, 0xfe, 0x00, 0xd8, 0x9c, 0x80]).unwrap();
-    let o = batch(&[
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused();
     assert!(err.contains("manifest.csv: not a text manifest"), "{err}");
 }
 

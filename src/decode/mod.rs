@@ -134,7 +134,6 @@ pub struct AudioInfo {
 /// Opus track's first block is stamped at the codec delay rounded to the millisecond.
 pub const MATROSKA_START_TOLERANCE_S: f64 = 0.002;
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
