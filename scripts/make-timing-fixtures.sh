@@ -42,6 +42,9 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4
 ff -i impulses.webm -itsoffset 0.5 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late.webm
+# The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
+# ADTS headers inside its packets and read it as raw AAC.
+ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts
 # Chained Ogg streams: the same recording twice, joined end to end as `cat` joins them.
 cat impulses.opus impulses.opus > impulses_chained.opus
 cat impulses.ogg impulses.ogg > impulses_chained.ogg

@@ -229,6 +229,10 @@ fn unsupported_codec_names_it_and_the_feature() {
     assert_clean_failure(&probe(&p), &p, "--features ffmpeg");
     let p = fixture("bad/ts_audio.ts");
     assert_clean_failure(&probe(&p), &p, "MPEG-TS");
+    // With AAC inside, symphonia's probe found the ADTS headers in the TS packets and decoded
+    // the file as raw AAC: a 2 s clip read as 0.64 s of garbage, exit 0.
+    let p = fixture("timing/impulses_late.ts");
+    assert_clean_failure(&probe(&p), &p, "MPEG-TS");
     // A call recorder's WAV in GSM 6.10: a WAV, but not one symphonia reads.
     let p = fixture("bad/gsm_audio.wav");
     let dir = tempfile::tempdir().unwrap();

@@ -318,22 +318,34 @@ fn the_pure_rust_build_shows_no_video_frames() {
     assert!(!html.contains("Video frame at event"));
 }
 
-/// A video whose container presents the audio 0.478 s into the file (a leading empty edit):
-/// events.json keeps the decoded timeline and says where it plays; the subtitles, shown over
-/// the video, are on the video's timeline; the Audacity labels, over the audio, are not.
-#[test]
-fn subtitles_of_audio_presented_late_are_on_the_videos_timeline() {
+/// `analyze` of the timing fixture whose audio the container presents 0.478 s into the file,
+/// writing `formats` into a new folder (asserting it succeeds).
+fn analyze_presented_late(formats: &str) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
         .arg("analyze")
         .arg("tests/fixtures/timing/impulses_late.mp4")
         .arg("-o")
         .arg(t.path())
-        .args(["--formats", "json,srt,vtt,labels"])
+        .args(["--formats", formats])
         .current_dir(root())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t
+}
+
+/// A video whose container presents the audio 0.478 s into the file (a leading empty edit):
+/// events.json keeps the decoded timeline and says where it plays; the subtitles, shown over
+/// the video, are on the video's timeline; the Audacity labels, over the audio, are not.
+#[test]
+fn subtitles_of_audio_presented_late_are_on_the_videos_timeline() {
+    let t = analyze_presented_late("json,srt,vtt,labels");
     let a: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(t.path().join("events.json")).unwrap())
             .unwrap();
@@ -365,4 +377,25 @@ fn subtitles_of_audio_presented_late_are_on_the_videos_timeline() {
     );
     let labels = std::fs::read_to_string(t.path().join("labels.txt")).unwrap();
     assert!(labels.starts_with(&format!("{onset:.6}\t")), "{labels}");
+}
+
+/// The frame shown beside an event of that video is the one on screen when the event is heard
+/// in it: at the event's time plus `start_s` (the first impulse, 0.271 s into the audio, plays
+/// at 0.749 s; the 25 fps test pattern's frame from 0.720 s is on screen), not the frame from
+/// 0.240 s that the audio's own time would pick.
+#[cfg(feature = "ffmpeg")]
+#[test]
+fn the_frame_beside_an_event_of_audio_presented_late_is_the_one_on_screen() {
+    let t = analyze_presented_late("json,html");
+    let html = std::fs::read_to_string(t.path().join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "the frame shown from 0:00.720 on the video's clock (its audio starts 0.478 s in)"
+        ),
+        "{:?}",
+        html.split("<figcaption>")
+            .skip(1)
+            .filter_map(|c| c.split("</figcaption>").next())
+            .collect::<Vec<_>>()
+    );
 }

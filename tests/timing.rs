@@ -114,12 +114,25 @@ timing_tests! { Backend::Symphonia,
 /// the WebM's first block is stamped at the Opus codec delay rounded to the millisecond.
 #[test]
 fn audio_a_container_presents_late_says_where_it_plays() {
+    presented_late_plays_where_it_says(Backend::Auto, &["impulses_late.mp4", "impulses_late.webm"]);
+}
+
+/// Each of `files` (the remuxes with the audio 0.5 s in) decoded with `backend`: `start_s` puts
+/// every impulse 0.5 s after its place in the WAV original, within 1 ms; the files whose audio
+/// starts with them say 0.
+fn presented_late_plays_where_it_says(backend: Backend, files: &[&str]) {
     let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
-    for file in ["impulses_late.mp4", "impulses_late.webm"] {
-        let d = decode::decode(&fixture(file), &DecodeParams::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+    let params = DecodeParams {
+        backend,
+        ..DecodeParams::default()
+    };
+    for &file in files {
+        let d = decode::decode(&fixture(file), &params).unwrap_or_else(|e| panic!("{e}"));
         let start = d.info.start_s;
-        assert!((0.47..0.51).contains(&start), "{file}: start_s {start}");
+        assert!(
+            (0.47..0.51).contains(&start),
+            "{file} ({backend:?}): start_s {start}"
+        );
         let x = d.signal.mixdown();
         let sr = f64::from(d.signal.sample_rate);
         for o in ONSETS {
@@ -127,7 +140,7 @@ fn audio_a_container_presents_late_says_where_it_plays() {
             let err_s = start + lag as f64 / sr - 0.5;
             assert!(
                 err_s.abs() <= TOLERANCE_S,
-                "{file}: impulse at {:.4} s plays {:+.2} ms off 0.5 s later",
+                "{file} ({backend:?}): impulse at {:.4} s plays {:+.2} ms off 0.5 s later",
                 o as f64 / sr,
                 err_s * 1e3
             );
@@ -139,9 +152,12 @@ fn audio_a_container_presents_late_says_where_it_plays() {
         "impulses.webm",
         "impulses_vorbis.mkv",
         "impulses.wav",
+        "impulses.mp3",
+        "impulses.opus",
+        "impulses.ogg",
     ] {
-        let d = decode::decode(&fixture(file), &DecodeParams::default()).unwrap();
-        assert_eq!(d.info.start_s, 0.0, "{file}");
+        let d = decode::decode(&fixture(file), &params).unwrap();
+        assert_eq!(d.info.start_s, 0.0, "{file} ({backend:?})");
     }
 }
 
@@ -257,6 +273,23 @@ fn a_voice_note_is_named_as_speech_coded() {
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_backend {
     use super::*;
+
+    /// The ffmpeg backend measures `start_s` too (from the first decoded frame), and reads
+    /// the MPEG-TS remux, whose timeline starts at 1.48 s (its video's first frame).
+    #[test]
+    fn audio_a_container_presents_late_says_where_it_plays() {
+        presented_late_plays_where_it_says(
+            Backend::Ffmpeg,
+            &[
+                "impulses_late.mp4",
+                "impulses_late.webm",
+                "impulses_late.ts",
+            ],
+        );
+        // Auto hands the MPEG-TS file to ffmpeg rather than to symphonia's ADTS reader.
+        let d = decode::decode(&fixture("impulses_late.ts"), &DecodeParams::default()).unwrap();
+        assert_eq!(d.info.backend, "ffmpeg");
+    }
 
     timing_tests! { Backend::Ffmpeg,
         wav: "impulses.wav",

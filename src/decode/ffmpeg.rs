@@ -117,6 +117,100 @@ pub(crate) fn describe(path: &Path) -> Result<Described> {
     })
 }
 
+/// The origin of a container's own timeline, in seconds of its timestamps: 0 for MP4/MOV
+/// (movie time) and Matroska/WebM (the segment's clock), whose timestamps count from the
+/// file's start; elsewhere where its earliest stream starts (an MPEG-TS or FLV file is stamped
+/// from a clock that started before the recording, and players count from its first stream;
+/// an MP3's first frame is stamped after the encoder delay that libavcodec removes).
+fn timeline_origin_s(ictx: &ff::format::context::Input) -> f64 {
+    let format = ictx.format();
+    let name = format.name();
+    if name.contains("mp4") || name.contains("matroska") {
+        return 0.0;
+    }
+    // As libavformat takes the file's start_time: the earliest of its streams'.
+    ictx.streams()
+        .filter_map(|s| seconds(s.start_time(), s.time_base()))
+        .reduce(f64::min)
+        .unwrap_or(0.0)
+}
+
+/// Most packets of the audio stream read to find its first decoded frame (an Opus page or an
+/// AAC frame each; a stream that yields nothing in this many is left at the origin).
+const FIRST_FRAME_MAX_PACKETS: usize = 64;
+
+/// What the first packets of the decoded stream say about its timeline.
+#[derive(Default)]
+struct FirstFrame {
+    /// Where its first decoded sample is presented on the container's timeline
+    /// (`AudioInfo::start_s`), in seconds from [`timeline_origin_s`].
+    start_s: Option<f64>,
+    /// Whether the demuxer marked priming to drop (skip-samples side data on a first packet).
+    priming_marked: bool,
+    /// Whether the container is MP4/MOV.
+    mp4: bool,
+}
+
+/// Reads the first packets of stream `index` (the file opened a second time) for
+/// [`FirstFrame`]. The start is the first frame's timestamp after libavcodec has removed the
+/// priming (it moves the frame's pts on by what it drops); for Vorbis the first packet's: its
+/// decoder yields nothing for the first packet and stamps the first frame with the second
+/// packet's time (3 ms in a Matroska file of `tests/fixtures/timing`), though that frame
+/// begins with the stream's first sample.
+fn first_frame(path: &Path, index: usize) -> FirstFrame {
+    let mut out = FirstFrame::default();
+    let Ok(mut ictx) = open_input(path) else {
+        return out;
+    };
+    let origin = timeline_origin_s(&ictx);
+    out.mp4 = ictx.format().name().contains("mp4");
+    let Some(stream) = ictx.stream(index) else {
+        return out;
+    };
+    let tb = stream.time_base();
+    let to_s =
+        |pts: i64| pts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator()) - origin;
+    let vorbis = stream.parameters().id() == ff::codec::Id::VORBIS;
+    let Ok(ctx) = ff::codec::context::Context::from_parameters(stream.parameters()) else {
+        return out;
+    };
+    let mut decoder = ctx.decoder();
+    // libavcodec moves a frame's pts past the priming it drops only when it knows the
+    // packets' time base.
+    decoder.set_packet_time_base(tb);
+    let Ok(mut decoder) = decoder.audio() else {
+        return out;
+    };
+    let mut frame = ff::frame::Audio::empty();
+    let mut packets = 0usize;
+    while packets < FIRST_FRAME_MAX_PACKETS {
+        let mut packet = ff::Packet::empty();
+        match packet.read(&mut ictx) {
+            Ok(()) if packet.stream() == index => {
+                packets += 1;
+                out.priming_marked |= packet
+                    .side_data()
+                    .any(|d| d.kind() == ff::packet::side_data::Type::SkipSamples);
+                if vorbis {
+                    out.start_s = packet.pts().map(to_s);
+                    return out;
+                }
+                if decoder.send_packet(&packet).is_ok() {
+                    while decoder.receive_frame(&mut frame).is_ok() {
+                        if frame.samples() > 0 {
+                            out.start_s = frame.pts().or(frame.timestamp()).map(to_s);
+                            return out;
+                        }
+                    }
+                }
+            }
+            Ok(()) => {}
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 struct Source {
     ictx: ff::format::context::Input,
     decoder: ff::decoder::Audio,
@@ -187,6 +281,7 @@ pub(crate) fn open(
     let decoder_name = decoder
         .codec()
         .map_or_else(|| codec.clone(), |c| c.name().to_string());
+    let first = first_frame(path, stream_index);
     let info = AudioInfo {
         backend: "ffmpeg".into(),
         decoder: format!("libavcodec {decoder_name}"),
@@ -197,9 +292,20 @@ pub(crate) fn open(
         // libavcodec trims priming internally and does not report how much.
         priming_frames: 0,
         priming_source: Some("removed by libavcodec (skip-samples side data)".into()),
-        // Not measured with this backend (see `AudioInfo::start_s`).
-        start_s: 0.0,
+        start_s: first
+            .start_s
+            .filter(|&s| s >= super::MATROSKA_START_TOLERANCE_S)
+            .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
+    let mut health = PacketHealth::new(path);
+    if info.codec == "aac" && !first.priming_marked && !first.mp4 {
+        // MPEG-TS, ADTS and Matroska carry no priming figure for AAC (an MP4's edit list is
+        // its figure, 0 or more): the other backend's words.
+        health.warn(
+            "AAC outside MP4 carries no encoder-delay information: times may be up to 1024 \
+             samples late against the original recording (as in ffmpeg)",
+        );
+    }
     let source = Source {
         ictx,
         decoder,
@@ -210,7 +316,7 @@ pub(crate) fn open(
         chunk: vec![Vec::new(); channels],
         eof_sent: false,
         finished: false,
-        health: PacketHealth::new(path),
+        health,
         opus_modes: (info.codec == "opus").then(super::opus::Modes::default),
     };
     Ok((info, Box::new(source)))
@@ -351,9 +457,10 @@ impl BlockSource for Source {
     }
 }
 
-/// The video frame on screen at `t_s` (the last frame whose presentation time is at or before
-/// it), scaled to at most `max_width` pixels wide; `None` when the file has no video stream or
-/// no frame could be decoded there.
+/// The video frame on screen at `t_s` seconds on the container's timeline (from
+/// [`timeline_origin_s`]; the last frame whose presentation time is at or before it), scaled to
+/// at most `max_width` pixels wide; `None` when the file has no video stream or no frame could
+/// be decoded there.
 ///
 /// # Errors
 /// The file cannot be opened by libavformat.
@@ -364,7 +471,7 @@ pub fn video_frame_at(path: &Path, t_s: f64, max_width: u32) -> Result<Option<St
     };
     let index = stream.index();
     let tb = stream.time_base();
-    let start = seconds(stream.start_time(), tb).unwrap_or(0.0);
+    let start = timeline_origin_s(&ictx);
     let Ok(ctx) = ff::codec::context::Context::from_parameters(stream.parameters()) else {
         return Ok(None);
     };

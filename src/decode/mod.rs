@@ -123,8 +123,10 @@ pub struct AudioInfo {
     /// (after its codec delay; under [`MATROSKA_START_TOLERANCE_S`], the container's
     /// millisecond rounding, it is 0). A video player presents the audio there, so a time in
     /// the report plus this is the moment in the video; ffmpeg's decoding to WAV, like the
-    /// report's timeline, starts at the first sample. 0 otherwise, and with the ffmpeg
-    /// backend (not measured there). Omitted when 0.
+    /// report's timeline, starts at the first sample. With the ffmpeg backend, the first
+    /// decoded frame's timestamp on the container's timeline (from 0 in MP4 and Matroska,
+    /// from the first stream's start in MPEG-TS and the like), under the same tolerance.
+    /// 0 otherwise. Omitted when 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub start_s: f64,
 }

@@ -51,6 +51,11 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     if head.len() >= 189 * 2 && head[0] == 0x47 && head[188] == 0x47 && head[376] == 0x47 {
         return Some("an MPEG transport stream (MPEG-TS)");
     }
+    // Camcorders (AVCHD .MTS) and Blu-ray write 192-byte packets: a 4-byte clock, then the
+    // 188-byte TS packet.
+    if head.len() >= 389 && head[4] == 0x47 && head[196] == 0x47 && head[388] == 0x47 {
+        return Some("an MPEG transport stream with 192-byte packets (M2TS/AVCHD)");
+    }
     if starts(b"#!AMR-WB") {
         return Some("an AMR-WB voice recording");
     }
@@ -106,6 +111,11 @@ mod tests {
         ts[188] = 0x47;
         ts[376] = 0x47;
         assert!(identify(&ts).unwrap().contains("MPEG-TS"));
+        let mut m2ts = vec![0u8; 600];
+        m2ts[4] = 0x47;
+        m2ts[196] = 0x47;
+        m2ts[388] = 0x47;
+        assert!(identify(&m2ts).unwrap().contains("M2TS"));
         assert!(identify(b"#!AMR\n\x3c").unwrap().contains("AMR"));
         assert!(identify(b"<!DOCTYPE html><html>").unwrap().contains("HTML"));
         assert!(identify(b"hello world").unwrap().contains("text"));

@@ -125,7 +125,7 @@ fn clock(s: f64, sep: char, hours_always: bool) -> String {
 
 /// Where the video presents the audio's first sample (`input.audio.start_s`): subtitles are
 /// shown over the video, so their cues are on its timeline.
-fn video_start_s(a: &Analysis) -> f64 {
+pub(crate) fn video_start_s(a: &Analysis) -> f64 {
     a.input.audio.as_ref().map_or(0.0, |au| au.start_s)
 }
 

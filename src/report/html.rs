@@ -160,7 +160,7 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         }
                         @if let Some(Some((jpeg, t))) = media.stills.get(i) {
                             figure { img src=(data_uri("image/jpeg", jpeg)) alt=(format!("Video frame at event {}", e.id));
-                                figcaption { "On screen at the event: the frame shown from " (clock(*t)) "." } }
+                                figcaption { "On screen at the event: the frame shown from " (clock(*t)) @if let Some(au) = a.input.audio.as_ref().filter(|au| au.start_s > 0.0) { " on the video's clock (its audio starts " (format!("{:.3}", au.start_s)) " s in)" } "." } }
                         }
                         @if e.components.len() > 1 {
                             p { "Components: " @for c in &e.components { (c.kind) " " span class="mono" { (clock(c.onset_s)) } "; " } }

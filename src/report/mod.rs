@@ -90,12 +90,14 @@ pub const HTML_MAX_MEDIA: usize = 40;
 pub const STILL_MAX_WIDTH: u32 = 480;
 
 /// The video frame on screen at the event, when the input has video and the build can decode
-/// it (the `ffmpeg` feature).
+/// it (the `ffmpeg` feature): at the event's onset on the video's timeline, which is the
+/// audio's moved by where the container presents the audio (`input.audio.start_s`).
 fn still(a: &Analysis, e: &crate::model::Event) -> Option<crate::decode::Still> {
     if !a.input.streams.iter().any(|s| s.kind == "video") {
         return None;
     }
-    crate::decode::video_still(Path::new(&a.input.path), e.onset_s, STILL_MAX_WIDTH)
+    let at = e.onset_s + exports::video_start_s(a);
+    crate::decode::video_still(Path::new(&a.input.path), at, STILL_MAX_WIDTH)
 }
 
 /// Indices of the events whose media report.html embeds (see [`HTML_MAX_MEDIA`]).
