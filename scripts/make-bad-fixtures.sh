@@ -13,6 +13,9 @@ ff -f lavfi -i testsrc=size=64x48:rate=5:duration=1 -c:v libx264 -pix_fmt yuv420
 ff -f lavfi -i sine=f=440:d=0.5 -c:a ac3 -b:a 64k ac3_audio.mp4
 # MPEG-TS with MP2 audio: symphonia has no MPEG-TS demuxer.
 ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpegts ts_audio.ts
+# MPEG-PS with MP2 audio (a DVD's or an old camcorder's .mpg): symphonia's probe found MPEG
+# audio sync words among its packs, then decoded nothing.
+ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpeg ps_audio.mpg
 # GSM 6.10 in WAV (a call recorder's format): a WAV symphonia refuses for its codec.
 ff -f lavfi -i sine=f=440:d=1 -ar 8000 -ac 1 -c:a gsm_ms gsm_audio.wav
 ls -l "$out"

@@ -233,6 +233,8 @@ fn unsupported_codec_names_it_and_the_feature() {
     // the file as raw AAC: a 2 s clip read as 0.64 s of garbage, exit 0.
     let p = fixture("timing/impulses_late.ts");
     assert_clean_failure(&probe(&p), &p, "MPEG-TS");
+    let p = fixture("bad/ps_audio.mpg");
+    assert_clean_failure(&probe(&p), &p, "MPEG-PS");
     // A call recorder's WAV in GSM 6.10: a WAV, but not one symphonia reads.
     let p = fixture("bad/gsm_audio.wav");
     let dir = tempfile::tempdir().unwrap();
@@ -261,6 +263,7 @@ fn ffmpeg_backend_reads_what_symphonia_cannot() {
     for (file, codec) in [
         ("bad/ac3_audio.mp4", "libavcodec ac3"),
         ("bad/ts_audio.ts", "libavcodec mp2"),
+        ("bad/ps_audio.mpg", "libavcodec mp2"),
         ("bad/gsm_audio.wav", "libavcodec gsm"),
     ] {
         let out = probe(&fixture(file));

@@ -56,6 +56,15 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     if head.len() >= 389 && head[4] == 0x47 && head[196] == 0x47 && head[388] == 0x47 {
         return Some("an MPEG transport stream with 192-byte packets (M2TS/AVCHD)");
     }
+    // A pack header: DVD video (.vob), MPEG-1/2 files (.mpg), some camcorders. symphonia's
+    // probe found MPEG audio sync words among its packs and then decoded nothing.
+    if starts(&[0x00, 0x00, 0x01, 0xba]) {
+        return Some("an MPEG program stream (MPEG-PS: .mpg, .vob)");
+    }
+    // The SMPTE universal label every MXF partition pack begins with.
+    if starts(&[0x06, 0x0e, 0x2b, 0x34]) {
+        return Some("an MXF file (broadcast or professional camera)");
+    }
     if starts(b"#!AMR-WB") {
         return Some("an AMR-WB voice recording");
     }
@@ -117,6 +126,16 @@ mod tests {
         m2ts[388] = 0x47;
         assert!(identify(&m2ts).unwrap().contains("M2TS"));
         assert!(identify(b"#!AMR\n\x3c").unwrap().contains("AMR"));
+        assert!(
+            identify(&[0, 0, 1, 0xba, 0x44, 0, 4, 0])
+                .unwrap()
+                .contains("MPEG-PS")
+        );
+        assert!(
+            identify(&[6, 0x0e, 0x2b, 0x34, 2, 5, 1, 1])
+                .unwrap()
+                .contains("MXF")
+        );
         assert!(identify(b"<!DOCTYPE html><html>").unwrap().contains("HTML"));
         assert!(identify(b"hello world").unwrap().contains("text"));
         assert_eq!(identify(&[0u8, 1, 2, 3, 0xfe]), None);
