@@ -42,6 +42,10 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4
 ff -i impulses.webm -itsoffset 0.5 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late.webm
+# Audio placed 3 s into a 30 fps video: 90 video blocks come before the first audio block.
+ff -f lavfi -i testsrc=size=64x48:rate=30:duration=5 -c:v libvpx-vp9 -b:v 20k video5.webm
+ff -i video5.webm -itsoffset 3 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late3.webm
+rm video5.webm
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts

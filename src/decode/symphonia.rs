@@ -98,19 +98,43 @@ fn first_packet_channels(
     None
 }
 
+/// How far into a Matroska or WebM file (s, on its other tracks' packets) [`first_packet_s`]
+/// looks for the audio track's first packet. Blocks are interleaved by time, so the audio's
+/// first comes about where it is stamped; a fixed count of packets (64, before) stopped 2 s
+/// into a 30 fps video, and audio placed 3 s in read as starting with the file.
+const FIRST_PACKET_SCAN_S: f64 = 60.0;
+
+/// At most this many packets are read by [`first_packet_s`] whatever their times (a file whose
+/// other tracks carry no usable time stamps).
+const FIRST_PACKET_MAX_PACKETS: usize = 20_000;
+
 /// The presentation time (s) of the first packet of track `track_id` in a Matroska or WebM
 /// file, from a second reader of `path`: the container places the track there on the
-/// segment's timeline. `None` when no packet of the track comes among the first
-/// [`PROBE_PACKETS`] or the track has no time base.
+/// segment's timeline. `None` when no packet of the track comes before the other tracks'
+/// packets pass [`FIRST_PACKET_SCAN_S`] (or [`FIRST_PACKET_MAX_PACKETS`] are read), or the
+/// track has no time base.
 fn first_packet_s(path: &Path, track_id: u32, time_base: Option<TimeBase>) -> Option<f64> {
+    let seconds =
+        |tb: TimeBase, ts: i64| ts as f64 * f64::from(tb.numer.get()) / f64::from(tb.denom.get());
     let tb = time_base?;
     let file = File::open(path).ok()?;
     let Opened { mut format, .. } = open_format(path, file).ok()?;
-    for _ in 0..PROBE_PACKETS {
+    let bases: Vec<(u32, Option<TimeBase>)> = format
+        .tracks()
+        .iter()
+        .map(|t| (t.id, t.time_base))
+        .collect();
+    for _ in 0..FIRST_PACKET_MAX_PACKETS {
         let packet = format.next_packet().ok()??;
         if packet.track_id == track_id {
-            let tick = f64::from(tb.numer.get()) / f64::from(tb.denom.get());
-            return Some(packet.pts.get() as f64 * tick);
+            return Some(seconds(tb, packet.pts.get()));
+        }
+        let other = bases
+            .iter()
+            .find(|(id, _)| *id == packet.track_id)
+            .and_then(|(_, b)| *b);
+        if other.is_some_and(|b| seconds(b, packet.pts.get()) > FIRST_PACKET_SCAN_S) {
+            return None;
         }
     }
     None
