@@ -1269,7 +1269,9 @@ fn analyse_mixed(
     overview_columns: usize,
     (heard, ear_gain): (impl FnOnce() -> speech::SpeechTrack, f32),
 ) -> Result<(Analysis, Option<ColumnMax>)> {
-    if let Some(problem) = &input.problem {
+    // The probe's census may have found what the decoder already said (a file that ends
+    // inside a packet): once is enough.
+    if let Some(problem) = input.problem.as_ref().filter(|p| !warnings.contains(p)) {
         warnings.push(problem.clone());
     }
     warnings.extend(crate::probe::unanalysed_audio_warning(&input));

@@ -316,3 +316,32 @@ mod ffmpeg_backend {
         mp4_mp3: "impulses_mp3.mp4",
     }
 }
+
+/// A WAV whose header was never finished (the `data` length left at 0, as a recorder that lost
+/// power leaves it, or at 0xFFFFFFFF, as a program writing to a pipe does) is read to the end
+/// of the file, sample for sample the finished file's audio, with a warning saying so. With
+/// length 0, symphonia read no audio at all ("no audio could be decoded").
+#[test]
+fn a_wav_whose_header_was_never_finished_is_read_to_its_end() {
+    let wav = std::fs::read(fixture("impulses.wav")).unwrap();
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let at = wav.windows(4).position(|w| w == b"data").unwrap() + 4;
+    let dir = tempfile::tempdir().unwrap();
+    for declared in [0u32, u32::MAX] {
+        let mut w = wav.clone();
+        w[4..8].copy_from_slice(&declared.to_le_bytes());
+        w[at..at + 4].copy_from_slice(&declared.to_le_bytes());
+        let path = dir.path().join(format!("unfinished-{declared:x}.wav"));
+        std::fs::write(&path, &w).unwrap();
+        let d = decode::decode(&path, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            d.warnings.iter().any(|w| w.contains("never finished")),
+            "{declared:x}: {:?}",
+            d.warnings
+        );
+        assert!(
+            d.signal.mixdown() == reference,
+            "{declared:x}: audio differs"
+        );
+    }
+}

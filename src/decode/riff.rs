@@ -57,6 +57,117 @@ pub fn wav_tags(r: &mut (impl Read + Seek), sample_rate: u32) -> BTreeMap<String
     tags
 }
 
+/// A WAV file whose header was never finished: its `data` chunk's length reads 0 or
+/// 0xFFFFFFFF (the "unknown" a program writing to a pipe puts there) though audio follows.
+/// A recorder that lost power or crashed before it closed the file, or a stream saved to disk,
+/// leaves one; symphonia reads no audio from the first (the length it is told) and reports the
+/// second as truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unfinished {
+    /// Byte offset of the `data` chunk's length field.
+    pub length_at: u64,
+    /// What the field says.
+    pub declared: u32,
+    /// The audio's length: the bytes from the chunk's body to the end of the file, in whole
+    /// frames of the `fmt ` chunk's block alignment.
+    pub actual: u32,
+}
+
+/// The [`Unfinished`] header of the RIFF WAVE file `r` (`len` bytes long), if it has one.
+/// None for an RF64/BW64 file (its 0xFFFFFFFF means "see `ds64`"), for a `data` chunk whose
+/// length is plausible, and for anything else.
+pub fn unfinished(r: &mut (impl Read + Seek), len: u64) -> Option<Unfinished> {
+    let mut head = [0u8; 12];
+    r.seek(SeekFrom::Start(0)).ok()?;
+    r.read_exact(&mut head).ok()?;
+    if &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut block_align = 1u64;
+    let mut at = 12u64;
+    for _ in 0..MAX_CHUNKS {
+        let mut ch = [0u8; 8];
+        r.seek(SeekFrom::Start(at)).ok()?;
+        r.read_exact(&mut ch).ok()?;
+        let size = u32::from_le_bytes([ch[4], ch[5], ch[6], ch[7]]);
+        match &ch[..4] {
+            b"fmt " => {
+                let mut fmt = [0u8; 14];
+                r.read_exact(&mut fmt).ok()?;
+                block_align = u64::from(u16::from_le_bytes([fmt[12], fmt[13]])).max(1);
+            }
+            b"data" => {
+                let body = at + 8;
+                if (size != 0 && size != u32::MAX) || len <= body {
+                    return None;
+                }
+                let whole = (len - body) / block_align * block_align;
+                return Some(Unfinished {
+                    length_at: at + 4,
+                    declared: size,
+                    // A RIFF length cannot say more than 4 GiB: past that, what it can.
+                    actual: u32::try_from(
+                        whole.min(u64::from(u32::MAX) / block_align * block_align),
+                    )
+                    .unwrap_or(0),
+                });
+            }
+            _ => {}
+        }
+        at += 8 + u64::from(size) + u64::from(size & 1);
+    }
+    None
+}
+
+/// A file read with a few of its bytes replaced: an [`Unfinished`] header given its lengths,
+/// so a reader that trusts them reads the audio to the end.
+pub struct Patched<R> {
+    inner: R,
+    pos: u64,
+    /// Byte offset and the four bytes read there instead.
+    patches: Vec<(u64, [u8; 4])>,
+}
+
+impl<R: Read + Seek> Patched<R> {
+    /// `inner` with the RIFF chunk's length and the `data` chunk's length of `u` (in a file of
+    /// `len` bytes) as they should have been written.
+    pub fn new(mut inner: R, u: Unfinished, len: u64) -> std::io::Result<Self> {
+        let riff = u32::try_from(len.saturating_sub(8)).unwrap_or(u32::MAX);
+        let pos = inner.stream_position()?;
+        Ok(Patched {
+            inner,
+            pos,
+            patches: vec![
+                (4, riff.to_le_bytes()),
+                (u.length_at, u.actual.to_le_bytes()),
+            ],
+        })
+    }
+}
+
+impl<R: Read> Read for Patched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (at, bytes) in &self.patches {
+            for (k, b) in bytes.iter().enumerate() {
+                let p = at + k as u64;
+                if p >= self.pos && p < self.pos + n as u64 {
+                    buf[(p - self.pos) as usize] = *b;
+                }
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Patched<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
 /// Text of a fixed-width field: up to the first NUL, trimmed; none when empty.
 fn text(b: &[u8]) -> Option<String> {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
@@ -193,6 +304,52 @@ mod tests {
         assert_eq!(t["encoder"], "Lavf59.27.100");
         assert_eq!(t["comment"], "odd");
         assert_eq!(t.len(), 10, "{t:?}");
+    }
+
+    #[test]
+    fn an_unfinished_header_is_read_with_the_lengths_it_should_have() {
+        // Stereo 16-bit (4-byte frames), 10 bytes of audio: 2 whole frames and a part.
+        let mut fmt = vec![1, 0, 2, 0];
+        fmt.extend(48_000u32.to_le_bytes());
+        fmt.extend(192_000u32.to_le_bytes());
+        fmt.extend([4, 0, 16, 0]);
+        for declared in [0u32, u32::MAX] {
+            let mut file = b"RIFF\0\0\0\0WAVE".to_vec();
+            file.extend(chunk(b"fmt ", &fmt));
+            file.extend(b"data");
+            file.extend(declared.to_le_bytes());
+            file.extend(1..=10u8);
+            let len = file.len() as u64;
+            let mut r = std::io::Cursor::new(file.clone());
+            let u = unfinished(&mut r, len).unwrap();
+            assert_eq!((u.length_at, u.declared, u.actual), (40, declared, 8));
+            let mut p = Patched::new(std::io::Cursor::new(file), u, len).unwrap();
+            let mut all = Vec::new();
+            p.read_to_end(&mut all).unwrap();
+            assert_eq!(&all[4..8], &(len as u32 - 8).to_le_bytes());
+            assert_eq!(&all[40..44], &8u32.to_le_bytes());
+            assert_eq!(&all[44..], &(1..=10u8).collect::<Vec<_>>()[..]);
+            // Read again from the middle of a patched field, in small pieces.
+            p.seek(SeekFrom::Start(42)).unwrap();
+            let mut two = [0u8; 2];
+            p.read_exact(&mut two).unwrap();
+            assert_eq!(two, [0, 0]);
+        }
+        // A finished header, an RF64 file and a header with nothing after it: none.
+        let mut file = b"RIFF\0\0\0\0WAVE".to_vec();
+        file.extend(chunk(b"fmt ", &fmt));
+        file.extend(chunk(b"data", &[0; 8]));
+        let len = file.len() as u64;
+        assert_eq!(
+            unfinished(&mut std::io::Cursor::new(file.clone()), len),
+            None
+        );
+        file[..4].copy_from_slice(b"RF64");
+        assert_eq!(unfinished(&mut std::io::Cursor::new(file), len), None);
+        let mut empty = b"RIFF\0\0\0\0WAVE".to_vec();
+        empty.extend(b"data\0\0\0\0");
+        let len = empty.len() as u64;
+        assert_eq!(unfinished(&mut std::io::Cursor::new(empty), len), None);
     }
 
     #[test]

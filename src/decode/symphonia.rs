@@ -29,6 +29,9 @@ pub(crate) struct Opened {
     pub mp4: Option<isobmff::Mp4Meta>,
     /// The file's first bytes, for naming what it is.
     pub head: Vec<u8>,
+    /// What the decoder's warnings should say of how the file was opened (a WAV header
+    /// never finished, read to the end of the file).
+    pub notes: Vec<String>,
 }
 
 /// Bytes read from the start of a file to recognise its type.
@@ -61,7 +64,23 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut notes = Vec::new();
+    let len = file.metadata().map_or(0, |m| m.len());
+    let unfinished = super::wav::is_wav(&head)
+        .then(|| super::riff::unfinished(&mut file, len))
+        .flatten();
+    std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
+    let source: Box<dyn symphonia::core::io::MediaSource> = match unfinished {
+        Some(u) => {
+            notes.push(unfinished_warning(&u, len));
+            Box::new(PatchedFile(
+                super::riff::Patched::new(file, u, len).map_err(|e| Error::read(path, &e))?,
+                len,
+            ))
+        }
+        None => Box::new(file),
+    };
+    let mss = MediaSourceStream::new(source, Default::default());
     let format = symphonia::default::get_probe()
         .probe(
             &hint,
@@ -70,7 +89,57 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
             MetadataOptions::default(),
         )
         .map_err(|e| open_error(path, &e, &head))?;
-    Ok(Opened { format, mp4, head })
+    Ok(Opened {
+        format,
+        mp4,
+        head,
+        notes,
+    })
+}
+
+/// The warning for a WAV file read past the length its header gives ([`super::riff::Unfinished`]).
+fn unfinished_warning(u: &super::riff::Unfinished, len: u64) -> String {
+    format!(
+        "the WAV header was never finished: it gives its audio a length of {} (as a recorder \
+         that stopped before closing the file, or a program writing to a pipe, leaves it); the \
+         audio is read to the end of the file, {} bytes{}",
+        if u.declared == 0 {
+            "0".to_string()
+        } else {
+            format!("0x{:08x} (unknown)", u.declared)
+        },
+        u.actual,
+        if u64::from(u.actual) + u.length_at + 4 < len {
+            " (what follows did not fill a whole frame, or is past what a RIFF length can say)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A [`super::riff::Patched`] file for symphonia, with its length.
+struct PatchedFile(super::riff::Patched<File>, u64);
+
+impl std::io::Read for PatchedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Seek for PatchedFile {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(to)
+    }
+}
+
+impl symphonia::core::io::MediaSource for PatchedFile {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.1)
+    }
 }
 
 /// The channel count of the first decodable packet of track `track_id`, from a second reader
@@ -169,6 +238,16 @@ fn edited_warning(pieces: &[(u64, u64)], sample_rate: u32) -> String {
         pieces.len(),
         list.join(", ")
     )
+}
+
+/// A file that ends inside a packet, in the words both the decoder and `describe`'s census
+/// use (the report gives a warning once for both).
+const TRUNCATED: &str = "the file is truncated: it ends in the middle of a packet";
+
+/// A demuxing error part-way through, in the words both the decoder and `describe`'s census
+/// use.
+fn corrupt_part_way(e: &SymError) -> String {
+    format!("the stream is corrupt part-way through: {e}")
 }
 
 /// How many packets [`first_packet_channels`] reads before giving up.
@@ -384,7 +463,9 @@ pub(crate) fn open(
     block_frames: usize,
     stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
-    let Opened { format, mp4, .. } = open_format(path, file)?;
+    let Opened {
+        format, mp4, notes, ..
+    } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
     let listing = |numbered: bool| {
@@ -551,6 +632,9 @@ pub(crate) fn open(
         start_s: round_to(start_s, 6),
     };
     let mut health = PacketHealth::new(path);
+    for note in notes {
+        health.warn(note);
+    }
     if params.codec == wa::CODEC_ID_AAC && mp4_trak.is_none() && info.priming_source.is_none() {
         // Matroska and ADTS carry no priming figure for AAC; ffmpeg decodes such files the
         // same way, so times agree with it but may be late against the original recording.
@@ -757,8 +841,8 @@ impl BlockSource for Source {
                     continue;
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    self.health
-                        .warn("the file ends in the middle of a packet (truncated?)");
+                    // The words of `describe`'s census, so the report says it once.
+                    self.health.warn(TRUNCATED);
                     self.finished = true;
                     continue;
                 }
@@ -781,7 +865,7 @@ impl BlockSource for Source {
                     continue;
                 }
                 Err(e) => {
-                    self.health.warn(format!("demuxing stopped early: {e}"));
+                    self.health.warn(corrupt_part_way(&e));
                     self.finished = true;
                     continue;
                 }
@@ -882,6 +966,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
         mut format,
         mp4,
         head,
+        notes,
     } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let info = format.format_info();
@@ -949,8 +1034,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
             }
             Ok(None) => break,
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                integrity =
-                    Some("the file is truncated: it ends in the middle of a packet".to_string());
+                integrity = Some(TRUNCATED.to_string());
                 break;
             }
             Err(SymError::ResetRequired) => {
@@ -968,7 +1052,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                 }
             }
             Err(e) => {
-                integrity = Some(format!("the stream is corrupt part-way through: {e}"));
+                integrity = Some(corrupt_part_way(&e));
                 break;
             }
         }
@@ -1098,7 +1182,8 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
     Ok(Described {
         container,
         streams,
-        integrity,
+        // A header never finished is as much the file's problem as a truncation is.
+        integrity: integrity.or_else(|| notes.into_iter().next()),
     })
 }
 
