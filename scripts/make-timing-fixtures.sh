@@ -46,6 +46,10 @@ ff -i impulses.webm -itsoffset 0.5 -i impulses.webm -map 0:v -map 1:a -c copy im
 ff -f lavfi -i testsrc=size=64x48:rate=30:duration=5 -c:v libvpx-vp9 -b:v 20k video5.webm
 ff -i video5.webm -itsoffset 3 -i impulses.webm -map 0:v -map 1:a -c copy impulses_late3.webm
 rm video5.webm
+# The M4A fragmented, as streaming servers and many downloads deliver it: ffmpeg writes no
+# edit list then, so the AAC priming is not marked.
+ff -i impulses.m4a -c copy -movflags frag_keyframe+empty_moov+default_base_moof \
+   -frag_duration 300000 impulses_frag.m4a
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts

@@ -298,13 +298,10 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
-    if info.codec == "aac" && !first.priming_marked && !first.mp4 {
-        // MPEG-TS, ADTS and Matroska carry no priming figure for AAC (an MP4's edit list is
-        // its figure, 0 or more): the other backend's words.
-        health.warn(
-            "AAC outside MP4 carries no encoder-delay information: times may be up to 1024 \
-             samples late against the original recording (as in ffmpeg)",
-        );
+    if info.codec == "aac" && !first.priming_marked {
+        // MPEG-TS, ADTS and Matroska carry no priming figure for AAC, nor does an MP4
+        // without an edit list that skips it: the other backend's words.
+        health.warn(super::aac_priming_unknown(first.mp4));
     }
     let source = Source {
         ictx,

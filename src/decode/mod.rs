@@ -136,6 +136,23 @@ pub struct AudioInfo {
 /// Opus track's first block is stamped at the codec delay rounded to the millisecond.
 pub const MATROSKA_START_TOLERANCE_S: f64 = 0.002;
 
+/// The warning for AAC whose encoder delay (priming, 1024 frames from most encoders) no
+/// container field gives, so that it is decoded as audio: `in_mp4` when the file is an MP4
+/// whose edit list (if any) skips none and that has no iTunSMPB tag, as ffmpeg's fragmented
+/// MP4s and many streamed downloads are.
+pub(crate) fn aac_priming_unknown(in_mp4: bool) -> String {
+    let what = if in_mp4 {
+        "AAC in an MP4 without an edit list or iTunSMPB tag that skips its encoder delay \
+         (fragmented and streamed MP4s often have neither)"
+    } else {
+        "AAC outside MP4 carries no encoder-delay information"
+    };
+    format!(
+        "{what}: times may be up to 1024 samples late against the original recording (as in \
+         ffmpeg)"
+    )
+}
+
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }

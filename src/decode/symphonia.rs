@@ -635,13 +635,11 @@ pub(crate) fn open(
     for note in notes {
         health.warn(note);
     }
-    if params.codec == wa::CODEC_ID_AAC && mp4_trak.is_none() && info.priming_source.is_none() {
-        // Matroska and ADTS carry no priming figure for AAC; ffmpeg decodes such files the
-        // same way, so times agree with it but may be late against the original recording.
-        health.warn(
-            "AAC outside MP4 carries no encoder-delay information: times may be up to 1024 \
-             samples late against the original recording (as in ffmpeg)",
-        );
+    if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
+        // Matroska and ADTS carry no priming figure for AAC, nor does an MP4 without an edit
+        // list or iTunSMPB (ffmpeg's fragmented MP4s); ffmpeg decodes such files the same
+        // way, so times agree with it but may be late against the original recording.
+        health.warn(super::aac_priming_unknown(mp4_trak.is_some()));
     }
     let timeline = match edited {
         Ok(Some(pieces)) => {
