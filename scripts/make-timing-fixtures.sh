@@ -50,6 +50,8 @@ rm video5.webm
 # edit list then, so the AAC priming is not marked.
 ff -i impulses.m4a -c copy -movflags frag_keyframe+empty_moov+default_base_moof \
    -frag_duration 300000 impulses_frag.m4a
+# The MP3 without its LAME/Xing tag, as some encoders write it: its encoder delay is unknown.
+ff -i impulses.wav -c:a libmp3lame -b:a 128k -write_xing 0 impulses_noxing.mp3
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts

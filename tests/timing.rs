@@ -349,17 +349,30 @@ fn a_wav_whose_header_was_never_finished_is_read_to_its_end() {
 /// A fragmented MP4 (as ffmpeg writes one for streaming, and as many downloads are) has no
 /// edit list: its AAC priming is decoded as audio, as ffmpeg decodes it, so every impulse is
 /// 1024 frames (21.3 ms) late against the original, and a warning says times may be that late
-/// (there was none).
+/// (there was none). An MP3 without its LAME/Xing tag likewise: 1105 frames (23 ms).
 #[test]
-fn a_fragmented_mp4_without_an_edit_list_warns_that_times_may_be_late() {
-    let d = decoded_warning(
-        "impulses_frag.m4a",
-        &["without an edit list", "1024 samples late"],
-    );
-    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
-    let x = d.signal.mixdown();
-    for o in ONSETS {
-        let lag = lag_samples(&reference, &x, o as usize, 2880);
-        assert!((lag - 1024).abs() <= 2, "impulse at sample {o}: lag {lag}");
+fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
+    for (file, words, late) in [
+        (
+            "impulses_frag.m4a",
+            ["without an edit list", "1024 samples late"],
+            1024,
+        ),
+        (
+            "impulses_noxing.mp3",
+            ["without a LAME/Xing tag", "1105 samples"],
+            1105,
+        ),
+    ] {
+        let d = decoded_warning(file, &words);
+        let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+        let x = d.signal.mixdown();
+        for o in ONSETS {
+            let lag = lag_samples(&reference, &x, o as usize, 2880);
+            assert!(
+                (lag - late).abs() <= 2,
+                "{file}: impulse at sample {o}: lag {lag}"
+            );
+        }
     }
 }

@@ -303,6 +303,9 @@ pub(crate) fn open(
         // without an edit list that skips it: the other backend's words.
         health.warn(super::aac_priming_unknown(first.mp4));
     }
+    if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1") && !first.priming_marked && !first.mp4 {
+        health.warn(super::mpeg_audio_priming_unknown(&info.codec));
+    }
     let source = Source {
         ictx,
         decoder,

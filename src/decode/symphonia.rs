@@ -641,6 +641,14 @@ pub(crate) fn open(
         // way, so times agree with it but may be late against the original recording.
         health.warn(super::aac_priming_unknown(mp4_trak.is_some()));
     }
+    if matches!(
+        params.codec,
+        wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1
+    ) && info.priming_source.is_none()
+        && mp4_trak.is_none()
+    {
+        health.warn(super::mpeg_audio_priming_unknown(&info.codec));
+    }
     let timeline = match edited {
         Ok(Some(pieces)) => {
             health.warn(edited_warning(&pieces, sample_rate));
