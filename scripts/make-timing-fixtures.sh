@@ -52,6 +52,10 @@ ff -i impulses.m4a -c copy -movflags frag_keyframe+empty_moov+default_base_moof 
    -frag_duration 300000 impulses_frag.m4a
 # The MP3 without its LAME/Xing tag, as some encoders write it: its encoder delay is unknown.
 ff -i impulses.wav -c:a libmp3lame -b:a 128k -write_xing 0 impulses_noxing.mp3
+# A WebM written live, as a browser's MediaRecorder writes one: its segment and clusters
+# have no length.
+ff -f lavfi -i testsrc=size=64x48:rate=30 -i impulses.wav -shortest -c:v libvpx-vp9 -b:v 20k \
+   -c:a libopus -b:a 64k -live 1 -f webm impulses_live.webm
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts

@@ -376,3 +376,28 @@ fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
         }
     }
 }
+
+/// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters
+/// carry no length) is complete, and decodes to the sample with no truncation warning
+/// (symphonia's reader meets the end of the file looking for a next element, and every such
+/// recording read as truncated); the same file cut 100 bytes short is truncated.
+#[test]
+fn a_webm_written_live_is_complete_and_one_cut_short_is_truncated() {
+    check("impulses_live.webm", Backend::Symphonia);
+    let d = decode::decode(&fixture("impulses_live.webm"), &DecodeParams::default()).unwrap();
+    assert!(
+        !d.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        d.warnings
+    );
+    let whole = std::fs::read(fixture("impulses_live.webm")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.webm");
+    std::fs::write(&cut, &whole[..whole.len() - 100]).unwrap();
+    let d = decode::decode(&cut, &DecodeParams::default()).unwrap();
+    assert!(
+        d.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        d.warnings
+    );
+}

@@ -36,6 +36,7 @@ pub struct Still {
     /// RGB24 pixels, row-major, no padding.
     pub rgb: Vec<u8>,
 }
+mod ebml;
 pub mod isobmff;
 pub mod opus;
 mod riff;

@@ -454,6 +454,22 @@ struct Source {
     drop_frames: u64,
     finished: bool,
     health: PacketHealth,
+    /// The file, and whether it is Matroska/WebM (whose end [`truncation`] checks).
+    path: std::path::PathBuf,
+    matroska: bool,
+}
+
+/// What to say of a file whose reader met the end of the file inside what it was reading: that
+/// it is truncated, unless it is a Matroska/WebM file whose last element ends exactly there
+/// (written live, with no lengths: symphonia's reader looks for a next element and reports
+/// the end of the file as an error), which is complete.
+fn truncation(path: &Path, matroska: bool) -> Option<&'static str> {
+    let complete = matroska
+        && File::open(path).ok().is_some_and(|mut f| {
+            let len = f.metadata().map_or(0, |m| m.len());
+            super::ebml::ends_inside_element(&mut f, len) == Some(false)
+        });
+    (!complete).then_some(TRUNCATED)
 }
 
 /// Opens `path` with symphonia and prepares its first decodable audio track.
@@ -610,9 +626,10 @@ pub(crate) fn open(
     }
 
     // Where the container presents the first decoded sample (`AudioInfo::start_s`).
+    let matroska = format.format_info().short_name == "matroska";
     let start_s = if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
         t.start_delay_s(m.movie_timescale)
-    } else if format.format_info().short_name == "matroska" {
+    } else if matroska {
         first_packet_s(path, track.id, track.time_base)
             .map(|first| first + skip as f64 / f64::from(sample_rate))
             .filter(|&s| s >= super::MATROSKA_START_TOLERANCE_S)
@@ -681,6 +698,8 @@ pub(crate) fn open(
         drop_frames: 0,
         finished: false,
         health,
+        path: path.to_path_buf(),
+        matroska,
     };
     Ok((info, Box::new(source)))
 }
@@ -848,7 +867,9 @@ impl BlockSource for Source {
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     // The words of `describe`'s census, so the report says it once.
-                    self.health.warn(TRUNCATED);
+                    if let Some(w) = truncation(&self.path, self.matroska) {
+                        self.health.warn(w);
+                    }
                     self.finished = true;
                     continue;
                 }
@@ -1040,7 +1061,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
             }
             Ok(None) => break,
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                integrity = Some(TRUNCATED.to_string());
+                integrity = truncation(path, short == "matroska").map(str::to_string);
                 break;
             }
             Err(SymError::ResetRequired) => {
