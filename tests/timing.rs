@@ -401,3 +401,24 @@ fn a_webm_written_live_is_complete_and_one_cut_short_is_truncated() {
         d.warnings
     );
 }
+
+/// A WebM cut in half (a partial download): the pure-Rust reader cannot open it and says it
+/// was cut short (it said "not a recognised media file"); with the ffmpeg feature, what is
+/// there is decoded and called truncated (libavformat stopped at the cut without a word).
+#[test]
+fn a_webm_cut_short_is_named_so() {
+    let whole = std::fs::read(fixture("impulses.webm")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("half.webm");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let decoded = decode::decode(&cut, &DecodeParams::default());
+    let ffmpeg = cfg!(feature = "ffmpeg");
+    match decoded {
+        Err(e) => assert!(!ffmpeg && e.to_string().contains("cut short"), "{e}"),
+        Ok(d) => assert!(
+            ffmpeg && d.warnings.iter().any(|w| w.contains("truncated")),
+            "{:?}",
+            d.warnings
+        ),
+    }
+}

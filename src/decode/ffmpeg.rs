@@ -147,8 +147,9 @@ struct FirstFrame {
     start_s: Option<f64>,
     /// Whether the demuxer marked priming to drop (skip-samples side data on a first packet).
     priming_marked: bool,
-    /// Whether the container is MP4/MOV.
+    /// Whether the container is MP4/MOV, or Matroska/WebM.
     mp4: bool,
+    matroska: bool,
 }
 
 /// Reads the first packets of stream `index` (the file opened a second time) for
@@ -164,6 +165,7 @@ fn first_frame(path: &Path, index: usize) -> FirstFrame {
     };
     let origin = timeline_origin_s(&ictx);
     out.mp4 = ictx.format().name().contains("mp4");
+    out.matroska = ictx.format().name().contains("matroska");
     let Some(stream) = ictx.stream(index) else {
         return out;
     };
@@ -298,6 +300,10 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
+    if first.matroska && super::symphonia::cut_matroska(path) {
+        // libavformat stops at the cut without a word.
+        health.warn(super::symphonia::TRUNCATED);
+    }
     if info.codec == "aac" && !first.priming_marked {
         // MPEG-TS, ADTS and Matroska carry no priming figure for AAC, nor does an MP4
         // without an edit list that skips it: the other backend's words.

@@ -242,7 +242,7 @@ fn edited_warning(pieces: &[(u64, u64)], sample_rate: u32) -> String {
 
 /// A file that ends inside a packet, in the words both the decoder and `describe`'s census
 /// use (the report gives a warning once for both).
-const TRUNCATED: &str = "the file is truncated: it ends in the middle of a packet";
+pub(crate) const TRUNCATED: &str = "the file is truncated: it ends in the middle of a packet";
 
 /// A demuxing error part-way through, in the words both the decoder and `describe`'s census
 /// use.
@@ -292,6 +292,18 @@ fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
             );
         }
         None => {}
+    }
+    // A Matroska/WebM file cut short (a partial download): symphonia's reader refuses it
+    // outright, ffmpeg's reads what is there.
+    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) && cut_matroska(path) {
+        return Error::media(
+            path,
+            format!(
+                "a Matroska/WebM file cut short (it ends inside an element: a partial download \
+                 or an interrupted copy), which the pure-Rust reader cannot open; {}",
+                ffmpeg_hint().replace("to read it", "to read what is there")
+            ),
+        );
     }
     match e {
         SymError::Unsupported(_) => Error::media(
@@ -470,6 +482,14 @@ fn truncation(path: &Path, matroska: bool) -> Option<&'static str> {
             super::ebml::ends_inside_element(&mut f, len) == Some(false)
         });
     (!complete).then_some(TRUNCATED)
+}
+
+/// Whether the Matroska/WebM file `path` ends inside an element (cut short).
+pub(crate) fn cut_matroska(path: &Path) -> bool {
+    File::open(path).ok().is_some_and(|mut f| {
+        let len = f.metadata().map_or(0, |m| m.len());
+        super::ebml::ends_inside_element(&mut f, len) == Some(true)
+    })
 }
 
 /// Opens `path` with symphonia and prepares its first decodable audio track.
