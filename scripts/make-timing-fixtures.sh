@@ -56,6 +56,9 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k -write_xing 0 impulses_noxing.mp3
 # have no length.
 ff -f lavfi -i testsrc=size=64x48:rate=30 -i impulses.wav -shortest -c:v libvpx-vp9 -b:v 20k \
    -c:a libopus -b:a 64k -live 1 -f webm impulses_live.webm
+# The M4A with its index first, as web servers deliver MP4 (the test cuts it short, as an
+# interrupted download leaves it).
+ff -i impulses.m4a -c copy -movflags +faststart impulses_faststart.m4a
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts

@@ -422,3 +422,31 @@ fn a_webm_cut_short_is_named_so() {
         ),
     }
 }
+
+/// An MP4 whose index comes first, cut inside its media data as an interrupted download
+/// leaves it: what is there is decoded (the impulses before the cut within 1 ms of the WAV's)
+/// and called truncated. symphonia's reader decoded none of it ("no audio could be decoded").
+#[test]
+fn an_mp4_cut_inside_its_media_data_is_read_to_the_cut() {
+    let whole = std::fs::read(fixture("impulses_faststart.m4a")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("partial.m4a");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).unwrap();
+    let d = decode::decode(&cut, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        d.warnings
+    );
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let x = d.signal.mixdown();
+    let before_cut: Vec<u64> = ONSETS
+        .into_iter()
+        .filter(|&o| o as usize + 2000 < x.len())
+        .collect();
+    assert_eq!(before_cut.len(), 3, "{} frames decoded", x.len());
+    for o in before_cut {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        assert!(lag.abs() <= 48, "impulse at sample {o}: lag {lag}");
+    }
+}

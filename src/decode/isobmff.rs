@@ -44,6 +44,34 @@ pub struct Mp4Meta {
     pub tracks: Vec<Mp4Track>,
     /// True when the file holds movie fragments (`moof`), whose edit semantics differ.
     pub fragmented: bool,
+    /// The final `mdat` box when the file ends inside it (a partial download of a file whose
+    /// index comes first): where its size field is, and the size that the bytes present make.
+    pub cut_mdat: Option<CutBox>,
+}
+
+/// A box the file ends inside: the byte offset of its size field, whether that is the 64-bit
+/// `largesize` (at `at + 8`) or the 32-bit size, and the box's size as far as the file goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutBox {
+    /// Offset of the box (its 32-bit size field).
+    pub at: u64,
+    /// Whether its size is the 64-bit `largesize` after the type.
+    pub large: bool,
+    /// Bytes from the box's start to the end of the file.
+    pub present: u64,
+}
+
+impl CutBox {
+    /// The bytes to read in place of the box's size field, so that a reader trusting it reads
+    /// to the end of the file: (offset, bytes).
+    pub fn patch(&self) -> (u64, Vec<u8>) {
+        if self.large {
+            (self.at + 8, self.present.to_be_bytes().to_vec())
+        } else {
+            let size = u32::try_from(self.present).unwrap_or(u32::MAX);
+            (self.at, size.to_be_bytes().to_vec())
+        }
+    }
 }
 
 /// What one `trak` says.
@@ -213,6 +241,16 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
         }
         if size < header_len || pos + size > len {
             // Truncated final box: stop walking, keep what we have.
+            if &kind == b"mdat"
+                && size >= header_len
+                && (header_len == 16 || len - pos <= u64::from(u32::MAX))
+            {
+                meta.cut_mdat = Some(CutBox {
+                    at: pos,
+                    large: header_len == 16,
+                    present: len - pos,
+                });
+            }
             break;
         }
         let body_len = size - header_len;

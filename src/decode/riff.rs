@@ -119,28 +119,36 @@ pub fn unfinished(r: &mut (impl Read + Seek), len: u64) -> Option<Unfinished> {
     None
 }
 
-/// A file read with a few of its bytes replaced: an [`Unfinished`] header given its lengths,
-/// so a reader that trusts them reads the audio to the end.
+impl Unfinished {
+    /// The bytes to read in place of the header's lengths (the RIFF chunk's and the `data`
+    /// chunk's, in a file of `len` bytes) as they should have been written: (offset, bytes).
+    pub fn patches(&self, len: u64) -> Vec<(u64, Vec<u8>)> {
+        let riff = u32::try_from(len.saturating_sub(8)).unwrap_or(u32::MAX);
+        vec![
+            (4, riff.to_le_bytes().to_vec()),
+            (self.length_at, self.actual.to_le_bytes().to_vec()),
+        ]
+    }
+}
+
+/// A file read with a few of its bytes replaced (an [`Unfinished`] WAV header given its
+/// lengths, an MP4's cut `mdat` given the size the file holds), so that a reader that trusts
+/// them reads what is there to the end.
 pub struct Patched<R> {
     inner: R,
     pos: u64,
-    /// Byte offset and the four bytes read there instead.
-    patches: Vec<(u64, [u8; 4])>,
+    /// Byte offset and the bytes read there instead.
+    patches: Vec<(u64, Vec<u8>)>,
 }
 
 impl<R: Read + Seek> Patched<R> {
-    /// `inner` with the RIFF chunk's length and the `data` chunk's length of `u` (in a file of
-    /// `len` bytes) as they should have been written.
-    pub fn new(mut inner: R, u: Unfinished, len: u64) -> std::io::Result<Self> {
-        let riff = u32::try_from(len.saturating_sub(8)).unwrap_or(u32::MAX);
+    /// `inner` with `patches` (offset, bytes) read in place of what it holds there.
+    pub fn new(mut inner: R, patches: Vec<(u64, Vec<u8>)>) -> std::io::Result<Self> {
         let pos = inner.stream_position()?;
         Ok(Patched {
             inner,
             pos,
-            patches: vec![
-                (4, riff.to_le_bytes()),
-                (u.length_at, u.actual.to_le_bytes()),
-            ],
+            patches,
         })
     }
 }
@@ -323,7 +331,7 @@ mod tests {
             let mut r = std::io::Cursor::new(file.clone());
             let u = unfinished(&mut r, len).unwrap();
             assert_eq!((u.length_at, u.declared, u.actual), (40, declared, 8));
-            let mut p = Patched::new(std::io::Cursor::new(file), u, len).unwrap();
+            let mut p = Patched::new(std::io::Cursor::new(file), u.patches(len)).unwrap();
             let mut all = Vec::new();
             p.read_to_end(&mut all).unwrap();
             assert_eq!(&all[4..8], &(len as u32 - 8).to_le_bytes());

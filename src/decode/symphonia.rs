@@ -70,15 +70,24 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
         .then(|| super::riff::unfinished(&mut file, len))
         .flatten();
     std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
-    let source: Box<dyn symphonia::core::io::MediaSource> = match unfinished {
-        Some(u) => {
-            notes.push(unfinished_warning(&u, len));
-            Box::new(PatchedFile(
-                super::riff::Patched::new(file, u, len).map_err(|e| Error::read(path, &e))?,
-                len,
-            ))
-        }
-        None => Box::new(file),
+    let mut patches = Vec::new();
+    if let Some(u) = unfinished {
+        notes.push(unfinished_warning(&u, len));
+        patches = u.patches(len);
+    }
+    // An MP4 whose index comes first, cut inside its media data (a partial download):
+    // symphonia's reader decoded nothing of it ("no atom pending read") until the `mdat` box
+    // is given the size the file holds; it then reads to the cut, which it reports.
+    if let Some(cut) = mp4.as_ref().and_then(|m| m.cut_mdat) {
+        patches.push(cut.patch());
+    }
+    let source: Box<dyn symphonia::core::io::MediaSource> = if patches.is_empty() {
+        Box::new(file)
+    } else {
+        Box::new(PatchedFile(
+            super::riff::Patched::new(file, patches).map_err(|e| Error::read(path, &e))?,
+            len,
+        ))
     };
     let mss = MediaSourceStream::new(source, Default::default());
     let format = symphonia::default::get_probe()
