@@ -11,6 +11,9 @@ ff() { ffmpeg -v error -y "$@"; }
 ff -f lavfi -i testsrc=size=64x48:rate=5:duration=1 -c:v libx264 -pix_fmt yuv420p video_only.mp4
 # AC-3 audio in MP4: symphonia has no AC-3 decoder.
 ff -f lavfi -i sine=f=440:d=0.5 -c:a ac3 -b:a 64k ac3_audio.mp4
+# AC-3 first, then AAC (a film or a phone video with a surround or spatial track first).
+ff -f lavfi -i sine=f=440:d=0.5 -f lavfi -i sine=f=880:d=0.5 -map 0:a -map 1:a \
+   -c:a:0 ac3 -b:a:0 64k -c:a:1 aac -b:a:1 32k ac3_then_aac.mp4
 # MPEG-TS with MP2 audio: symphonia has no MPEG-TS demuxer.
 ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpegts ts_audio.ts
 # MPEG-PS with MP2 audio (a DVD's or an old camcorder's .mpg): symphonia's probe found MPEG

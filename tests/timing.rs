@@ -450,3 +450,21 @@ fn an_mp4_cut_inside_its_media_data_is_read_to_the_cut() {
         assert!(lag.abs() <= 48, "impulse at sample {o}: lag {lag}");
     }
 }
+
+/// A file whose first audio stream has no decoder in the build (AC-3 first, AAC second, as
+/// films and phone videos with a surround or spatial track carry them): the pure-Rust build
+/// decodes the AAC stream instead, with a warning naming both (it refused the file); with the
+/// `ffmpeg` feature the first stream is decoded, as before.
+#[test]
+fn the_first_audio_stream_that_decodes_is_taken() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/ac3_then_aac.mp4");
+    let d = decode::decode(&path, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    let ffmpeg = cfg!(feature = "ffmpeg");
+    let expect = if ffmpeg { (0, "ac3") } else { (1, "aac") };
+    assert_eq!((d.info.stream_index, d.info.codec.as_str()), expect);
+    let noted = d
+        .warnings
+        .iter()
+        .any(|w| w.contains("first audio stream is ac3") && w.contains("stream 1 (aac)"));
+    assert_eq!(noted, !ffmpeg, "{:?}", d.warnings);
+}

@@ -343,13 +343,19 @@ pub fn open(path: &Path, params: &DecodeParams) -> Result<AudioStream> {
     };
     let (info, source): (AudioInfo, Box<dyn BlockSource>) = match params.backend {
         Backend::Symphonia => symphonia::open(path, file, block_frames, stream)
-            .or_else(|err| fallback_wav(path, err, wav))?,
+            .or_else(|err| fallback_wav(path, err, wav))
+            .or_else(|err| another_audio_stream(path, block_frames, stream, err))?,
         Backend::Ffmpeg => open_ffmpeg(path, block_frames, stream)?,
         Backend::Auto => match symphonia::open(path, file, block_frames, stream)
             .or_else(|err| fallback_wav(path, err, wav))
         {
             Ok(opened) => opened,
-            Err(err) => fallback_ffmpeg(path, block_frames, stream, err)?,
+            // ffmpeg decodes the first audio stream when it can; without it, the next one
+            // symphonia decodes is taken.
+            Err(err) if cfg!(feature = "ffmpeg") => {
+                fallback_ffmpeg(path, block_frames, stream, err)?
+            }
+            Err(err) => another_audio_stream(path, block_frames, stream, err)?,
         },
     };
     Ok(AudioStream {
@@ -433,6 +439,54 @@ fn fallback_ffmpeg(
     first: Error,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     Err(first)
+}
+
+/// When no stream was asked for and the first audio stream's codec has no decoder here
+/// (`first` is [`Error::UnsupportedCodec`]), the next audio stream that opens is decoded
+/// instead, with a warning naming both: a film or phone video whose first track is AC-3 or
+/// Apple's spatial audio and whose second is AAC was refused outright. Any other error is
+/// `first`.
+fn another_audio_stream(
+    path: &Path,
+    block_frames: usize,
+    stream: Option<usize>,
+    first: Error,
+) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
+    let (Error::UnsupportedCodec { codec, .. }, None) = (&first, stream) else {
+        return Err(first);
+    };
+    for index in symphonia::audio_stream_indices(path).into_iter().skip(1) {
+        let Ok(file) = std::fs::File::open(path) else {
+            break;
+        };
+        if let Ok((info, source)) = symphonia::open(path, file, block_frames, Some(index)) {
+            let note = format!(
+                "the first audio stream is {codec}, which this build cannot decode (the \
+                 `ffmpeg` feature can): stream {index} ({}) is analysed instead",
+                info.codec
+            );
+            return Ok((info, Box::new(Noted { source, note })));
+        }
+    }
+    Err(first)
+}
+
+/// A block source whose warnings begin with one more (how it was chosen).
+struct Noted {
+    source: Box<dyn BlockSource>,
+    note: String,
+}
+
+impl BlockSource for Noted {
+    fn next_block(&mut self) -> Result<Option<AudioBlock>> {
+        self.source.next_block()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let mut w = vec![self.note.clone()];
+        w.extend(self.source.warnings());
+        w
+    }
 }
 
 /// What [`describe`] finds: the container, its streams, and whether the file is whole.

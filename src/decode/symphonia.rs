@@ -493,6 +493,26 @@ fn truncation(path: &Path, matroska: bool) -> Option<&'static str> {
     (!complete).then_some(TRUNCATED)
 }
 
+/// The indices (among all streams, as ffprobe numbers them) of the audio streams of `path`,
+/// in file order; empty when symphonia cannot open it.
+pub(crate) fn audio_stream_indices(path: &Path) -> Vec<usize> {
+    let Ok(file) = File::open(path) else {
+        return Vec::new();
+    };
+    open_format(path, file).map_or_else(
+        |_| Vec::new(),
+        |o| {
+            o.format
+                .tracks()
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| matches!(t.codec_params, Some(CodecParameters::Audio(_))))
+                .map(|(i, _)| i)
+                .collect()
+        },
+    )
+}
+
 /// Whether the Matroska/WebM file `path` ends inside an element (cut short).
 pub(crate) fn cut_matroska(path: &Path) -> bool {
     File::open(path).ok().is_some_and(|mut f| {
