@@ -139,6 +139,10 @@ fn timeline_origin_s(ictx: &ff::format::context::Input) -> f64 {
 /// AAC frame each; a stream that yields nothing in this many is left at the origin).
 const FIRST_FRAME_MAX_PACKETS: usize = 64;
 
+/// Most packets of all streams read for it (a video whose audio track holds no packets is not
+/// read to its end).
+const FIRST_FRAME_MAX_ALL_PACKETS: usize = 20_000;
+
 /// What the first packets of the decoded stream say about its timeline.
 #[derive(Default)]
 struct FirstFrame {
@@ -185,7 +189,10 @@ fn first_frame(path: &Path, index: usize) -> FirstFrame {
     };
     let mut frame = ff::frame::Audio::empty();
     let mut packets = 0usize;
-    while packets < FIRST_FRAME_MAX_PACKETS {
+    for _ in 0..FIRST_FRAME_MAX_ALL_PACKETS {
+        if packets >= FIRST_FRAME_MAX_PACKETS {
+            break;
+        }
         let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) if packet.stream() == index => {
