@@ -294,6 +294,24 @@ mod ffmpeg_backend {
                 ("impulses_late.ts", 0.5),
             ],
         );
+        // The priming both backends remove, counted alike where the container marks it.
+        for file in ["impulses.m4a", "impulses.mp3", "impulses.opus"] {
+            let frames = |backend| {
+                let params = DecodeParams {
+                    backend,
+                    ..DecodeParams::default()
+                };
+                decode::decode(&fixture(file), &params)
+                    .unwrap()
+                    .info
+                    .priming_frames
+            };
+            assert_eq!(
+                frames(Backend::Ffmpeg),
+                frames(Backend::Symphonia),
+                "{file}"
+            );
+        }
         // Auto hands the MPEG-TS file to ffmpeg rather than to symphonia's ADTS reader.
         let d = decode::decode(&fixture("impulses_late.ts"), &DecodeParams::default()).unwrap();
         assert_eq!(d.info.backend, "ffmpeg");

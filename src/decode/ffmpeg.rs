@@ -151,6 +151,8 @@ struct FirstFrame {
     start_s: Option<f64>,
     /// Whether the demuxer marked priming to drop (skip-samples side data on a first packet).
     priming_marked: bool,
+    /// How many frames it marked (the side data's first 32-bit little-endian field).
+    priming_frames: u64,
     /// Whether the container is MP4/MOV, or Matroska/WebM.
     mp4: bool,
     matroska: bool,
@@ -197,9 +199,15 @@ fn first_frame(path: &Path, index: usize) -> FirstFrame {
         match packet.read(&mut ictx) {
             Ok(()) if packet.stream() == index => {
                 packets += 1;
-                out.priming_marked |= packet
-                    .side_data()
-                    .any(|d| d.kind() == ff::packet::side_data::Type::SkipSamples);
+                for d in packet.side_data() {
+                    if d.kind() == ff::packet::side_data::Type::SkipSamples {
+                        out.priming_marked = true;
+                        if let Some(b) = d.data().get(..4) {
+                            out.priming_frames +=
+                                u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                        }
+                    }
+                }
                 if vorbis {
                     out.start_s = packet.pts().map(to_s);
                     return out;
@@ -291,6 +299,7 @@ pub(crate) fn open(
         .codec()
         .map_or_else(|| codec.clone(), |c| c.name().to_string());
     let first = first_frame(path, stream_index);
+    let opus = codec == "opus";
     let info = AudioInfo {
         backend: "ffmpeg".into(),
         decoder: format!("libavcodec {decoder_name}"),
@@ -298,9 +307,15 @@ pub(crate) fn open(
         stream_index,
         sample_rate,
         channels,
-        // libavcodec trims priming internally and does not report how much.
-        priming_frames: 0,
-        priming_source: Some("removed by libavcodec (skip-samples side data)".into()),
+        // libavcodec trims the priming itself; the demuxer says how much when it marks it.
+        priming_frames: first.priming_frames,
+        priming_source: if first.priming_marked {
+            Some("skip-samples side data, removed by libavcodec".into())
+        } else if opus {
+            Some("OpusHead pre-skip, removed by libavcodec (not counted here)".into())
+        } else {
+            None
+        },
         start_s: first
             .start_s
             .filter(|&s| s >= super::MATROSKA_START_TOLERANCE_S)
