@@ -10,10 +10,17 @@ fn root() -> PathBuf {
 }
 
 fn analyze(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let args = [&["--transcript", "samples/demo.srt"], extra].concat();
+    analyze_clip("samples/demo.mp4", dir, &args)
+}
+
+/// `earwitness analyze CLIP -o DIR EXTRA...` (paths from the repository root), asserting that
+/// it succeeds.
+fn analyze_clip(clip: &str, dir: &Path, extra: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
         .arg("analyze")
-        .arg("samples/demo.mp4")
-        .args(["--transcript", "samples/demo.srt", "-o"])
+        .arg(clip)
+        .arg("-o")
         .arg(dir)
         .args(extra)
         .current_dir(root())
@@ -322,20 +329,10 @@ fn the_pure_rust_build_shows_no_video_frames() {
 /// writing `formats` into a new folder (asserting it succeeds).
 fn analyze_presented_late(formats: &str) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_earwitness"))
-        .arg("analyze")
-        .arg("tests/fixtures/timing/impulses_late.mp4")
-        .arg("-o")
-        .arg(t.path())
-        .args(["--formats", formats])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    analyze_clip(
+        "tests/fixtures/timing/impulses_late.mp4",
+        t.path(),
+        &["--formats", formats],
     );
     t
 }

@@ -395,6 +395,16 @@ fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
     }
 }
 
+/// The fixture `file` cut to its first `keep(length)` bytes, as an interrupted download or
+/// copy leaves it, in a new folder (kept while the first value lives).
+fn cut_copy(file: &str, keep: impl Fn(usize) -> usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let whole = std::fs::read(fixture(file)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join(file);
+    std::fs::write(&cut, &whole[..keep(whole.len())]).unwrap();
+    (dir, cut)
+}
+
 /// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters
 /// carry no length) is complete, and decodes to the sample with no truncation warning
 /// (symphonia's reader meets the end of the file looking for a next element, and every such
@@ -408,10 +418,7 @@ fn a_webm_written_live_is_complete_and_one_cut_short_is_truncated() {
         "{:?}",
         d.warnings
     );
-    let whole = std::fs::read(fixture("impulses_live.webm")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cut = dir.path().join("cut.webm");
-    std::fs::write(&cut, &whole[..whole.len() - 100]).unwrap();
+    let (_dir, cut) = cut_copy("impulses_live.webm", |n| n - 100);
     let d = decode::decode(&cut, &DecodeParams::default()).unwrap();
     assert!(
         d.warnings.iter().any(|w| w.contains("truncated")),
@@ -425,10 +432,7 @@ fn a_webm_written_live_is_complete_and_one_cut_short_is_truncated() {
 /// there is decoded and called truncated (libavformat stopped at the cut without a word).
 #[test]
 fn a_webm_cut_short_is_named_so() {
-    let whole = std::fs::read(fixture("impulses.webm")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cut = dir.path().join("half.webm");
-    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let (_dir, cut) = cut_copy("impulses.webm", |n| n / 2);
     let decoded = decode::decode(&cut, &DecodeParams::default());
     let ffmpeg = cfg!(feature = "ffmpeg");
     match decoded {
@@ -446,10 +450,7 @@ fn a_webm_cut_short_is_named_so() {
 /// and called truncated. symphonia's reader decoded none of it ("no audio could be decoded").
 #[test]
 fn an_mp4_cut_inside_its_media_data_is_read_to_the_cut() {
-    let whole = std::fs::read(fixture("impulses_faststart.m4a")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cut = dir.path().join("partial.m4a");
-    std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).unwrap();
+    let (_dir, cut) = cut_copy("impulses_faststart.m4a", |n| n * 2 / 3);
     let d = decode::decode(&cut, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         d.warnings.iter().any(|w| w.contains("truncated")),
