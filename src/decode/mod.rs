@@ -659,6 +659,10 @@ pub(crate) struct Timeline {
     /// Media frames kept, in presentation order: (first frame, frames; `None` to the end).
     /// Each starts at or after the previous one's end.
     segments: Vec<(u64, Option<u64>)>,
+    /// The first segment not yet wholly behind the media pushed: each chunk looks only at the
+    /// segments it overlaps, so an edit list of thousands of pieces (a hostile `elst` may hold
+    /// millions) costs its length once, not once per chunk.
+    next: usize,
     /// Media frames pushed so far.
     media_pos: u64,
     block_frames: usize,
@@ -680,6 +684,7 @@ impl Timeline {
     ) -> Self {
         Timeline {
             segments,
+            next: 0,
             media_pos: 0,
             block_frames,
             pending: vec![Vec::new(); channels],
@@ -692,9 +697,17 @@ impl Timeline {
         let n = chunk.first().map_or(0, Vec::len) as u64;
         let (m0, m1) = (self.media_pos, self.media_pos + n);
         self.media_pos = m1;
-        for &(first, frames) in &self.segments {
-            let end = frames.map_or(u64::MAX, |f| first.saturating_add(f));
-            let (lo, hi) = (m0.max(first), m1.min(end));
+        let end = |&(first, frames): &(u64, Option<u64>)| {
+            frames.map_or(u64::MAX, |f| first.saturating_add(f))
+        };
+        while self.segments.get(self.next).is_some_and(|s| end(s) <= m0) {
+            self.next += 1;
+        }
+        for seg in &self.segments[self.next..] {
+            if seg.0 >= m1 {
+                break;
+            }
+            let (lo, hi) = (m0.max(seg.0), m1.min(end(seg)));
             if lo >= hi {
                 continue;
             }
@@ -790,6 +803,27 @@ mod tests {
         assert_eq!(
             (x[0], x[299], x[300], x[499]),
             (100.0, 399.0, 1000.0, 1199.0)
+        );
+    }
+
+    #[test]
+    fn timeline_of_many_small_pieces_keeps_each_once() {
+        // Every other frame of 40,000, as 20,000 one-frame pieces, pushed in chunks of 1,000
+        // (500 pieces in each).
+        let pieces = (0..20_000u64).map(|k| (2 * k + 1, Some(1))).collect();
+        let mut t = Timeline::pieces(1, pieces, 1 << 20);
+        let mut c = 0;
+        while !t.full() {
+            t.push(&ramp(c * 1000, 1000));
+            c += 1;
+        }
+        let b = t.take(true).unwrap();
+        assert_eq!(b.frames(), 20_000);
+        assert!(
+            b.channels[0]
+                .iter()
+                .enumerate()
+                .all(|(i, &v)| v == (2 * i + 1) as f32)
         );
     }
 
