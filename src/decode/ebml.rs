@@ -1,12 +1,15 @@
 //! Where a Matroska/WebM file ends, by its EBML element structure: at an element's end (a file
 //! written live, whose segment and clusters have no length, ends so when the recording
-//! stops) or inside one (a cut or partial download).
+//! stops) or inside one (a cut or partial download); and, for a cut file, the few bytes that
+//! let a reader read what is there.
 //!
 //! symphonia's Matroska reader reports both as an unexpected end of file, so a recording
 //! made by a browser's MediaRecorder or `ffmpeg -live 1` read as truncated though every
-//! block was there. Written by hand: it needs only the EBML variable-length integers of the
-//! Matroska specification (RFC 9559, section 4) and a walk over element headers; no crate
-//! reads element boundaries without parsing the whole file. Bounded by [`MAX_ELEMENTS`].
+//! block was there; and it refuses a cut file outright (its Segment runs past the end of the
+//! file, and its SeekHead points there). Written by hand: it needs only the EBML
+//! variable-length integers of the Matroska specification (RFC 9559, section 4) and a walk
+//! over element headers; no crate reads element boundaries without parsing the whole file.
+//! Bounded by [`MAX_ELEMENTS`].
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -18,6 +21,16 @@ pub const MAX_ELEMENTS: usize = 5_000_000;
 /// whose children are walked instead of skipped.
 const SEGMENT: u32 = 0x1853_8067;
 const CLUSTER: u32 = 0x1F43_B675;
+/// The SeekHead (the Segment's index of its top-level elements), its Seek entries and their
+/// fields, and the Void element (RFC 9559, section 5.1 and EBML's RFC 8794, section 11.3.2).
+const SEEK_HEAD: u32 = 0x114D_9B74;
+const SEEK: u32 = 0x4DBB;
+const SEEK_POSITION: u32 = 0x53AC;
+const VOID: u8 = 0xEC;
+
+/// A SeekHead's body larger than this is not read for patching (a SeekHead holds a few
+/// dozen entries; a cluster index in it, which some muxers write, a few thousand).
+const MAX_SEEK_HEAD_BYTES: u64 = 1 << 20;
 
 /// An EBML variable-length integer at the reader's position: (its length in bytes, the value
 /// with the length marker kept, the value without it), or `None` at the end of the file or
@@ -89,6 +102,166 @@ pub fn ends_inside_element(r: &mut (impl Read + Seek), len: u64) -> Option<bool>
     None
 }
 
+/// An element's header, as read by [`header_at`].
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    /// The element ID, its length marker kept (as the specification writes IDs).
+    id: u32,
+    /// Where its size field starts, and its width in bytes.
+    size_at: u64,
+    width: u8,
+    /// The size of its body, and whether it is the reserved "unknown" value.
+    size: u64,
+    unknown: bool,
+    /// Where its body starts.
+    body: u64,
+}
+
+impl Header {
+    /// Where its body ends (`None` on overflow; meaningless when the size is unknown).
+    fn end(&self) -> Option<u64> {
+        self.body.checked_add(self.size)
+    }
+}
+
+/// The element header at `pos`: `Err(UnexpectedEof)` when the file ends inside it, `Ok(None)`
+/// when it is not a valid header.
+fn header_at(r: &mut (impl Read + Seek), pos: u64) -> std::io::Result<Option<Header>> {
+    r.seek(SeekFrom::Start(pos))?;
+    let Some((n, raw, _)) = vint(r)? else {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    };
+    if n > 4 {
+        return Ok(None);
+    }
+    let Some((width, _, size)) = vint(r)? else {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    };
+    let size_at = pos + u64::from(n);
+    Ok(Some(Header {
+        id: raw as u32,
+        size_at,
+        width,
+        size,
+        unknown: size == u64::MAX >> (64 - 7 * u32::from(width)),
+        body: size_at + u64::from(width),
+    }))
+}
+
+/// For a Matroska file `r` (`len` bytes) that ends inside an element, the bytes to read in
+/// place of its own (offset, bytes) so that a reader that trusts its lengths reads what is
+/// there up to the cut: the Segment and a Cluster that run past the end are given the unknown
+/// length a live writer gives them (all ones, in the same width), and each SeekHead entry that
+/// points past the end (the Cues and Tags a muxer writes after the clusters) becomes a Void
+/// element of the same length, which every reader skips. `None` when the file does not end
+/// inside an element, or when the walk cannot tell ([`ends_inside_element`]).
+pub fn cut_patches(r: &mut (impl Read + Seek), len: u64) -> Option<Vec<(u64, Vec<u8>)>> {
+    // Only a Segment of known length that runs past the end of the file needs them (a live
+    // file's lengths are already unknown): two headers tell, so a whole file is not walked.
+    let ebml = header_at(r, 0).ok()??;
+    let segment = header_at(r, ebml.end()?).ok()??;
+    if segment.id != SEGMENT || segment.unknown || segment.end()? <= len {
+        return None;
+    }
+    if ends_inside_element(r, len) != Some(true) {
+        return None;
+    }
+    let mut patches = Vec::new();
+    let mut segment_data = None;
+    let mut seek_head = None;
+    let mut pos = 0u64;
+    for _ in 0..MAX_ELEMENTS {
+        let h = match header_at(r, pos) {
+            Ok(Some(h)) => h,
+            Ok(None) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(_) => return None,
+        };
+        let end = h.end()?;
+        let master = matches!(h.id, SEGMENT | CLUSTER);
+        if master && !h.unknown && end > len {
+            // The unknown length in the same width: the marker bit, then all ones.
+            let mut bytes = vec![0xFF; usize::from(h.width)];
+            bytes[0] = 0xFF >> (h.width - 1);
+            patches.push((h.size_at, bytes));
+        }
+        if h.id == SEGMENT {
+            segment_data = Some(h.body);
+        }
+        if h.id == SEEK_HEAD && !h.unknown && end <= len && h.size <= MAX_SEEK_HEAD_BYTES {
+            seek_head = Some((h.body, end));
+        }
+        pos = if master { h.body } else { end };
+        if pos >= len {
+            break;
+        }
+    }
+    if let (Some(base), Some((mut at, end))) = (segment_data, seek_head) {
+        while at < end {
+            let Ok(Some(entry)) = header_at(r, at) else {
+                break;
+            };
+            let entry_end = entry.end()?;
+            if entry.unknown || entry_end > end {
+                break;
+            }
+            if entry.id == SEEK && points_past_end(r, base, entry.body, entry_end, len) {
+                patches.push((at, void(entry_end - at)?));
+            }
+            at = entry_end;
+        }
+    }
+    (!patches.is_empty()).then_some(patches)
+}
+
+/// Whether the Seek entry whose body is `body..end` gives a SeekPosition (relative to the
+/// Segment's data at `base`) whose element does not lie wholly inside the file's `len` bytes.
+fn points_past_end(r: &mut (impl Read + Seek), base: u64, mut at: u64, end: u64, len: u64) -> bool {
+    while at < end {
+        let Ok(Some(field)) = header_at(r, at) else {
+            return false;
+        };
+        if field.unknown {
+            return false;
+        }
+        if field.id == SEEK_POSITION && (1..=8).contains(&field.size) {
+            let mut b = [0u8; 8];
+            if r.read_exact(&mut b[8 - field.size as usize..]).is_err() {
+                return false;
+            }
+            let Some(target) = base.checked_add(u64::from_be_bytes(b)) else {
+                return true;
+            };
+            return match header_at(r, target) {
+                Ok(Some(t)) => !t.unknown && t.end().is_none_or(|e| e > len),
+                Ok(None) => false,
+                Err(_) => true,
+            };
+        }
+        at = field.end().unwrap_or(u64::MAX);
+    }
+    false
+}
+
+/// A Void element `total` bytes long (at least 2): its ID, a length, and zeros.
+fn void(total: u64) -> Option<Vec<u8>> {
+    if total < 2 {
+        return None;
+    }
+    let mut v = Vec::with_capacity(usize::try_from(total).ok()?);
+    v.push(VOID);
+    if total - 2 <= 126 {
+        v.push(0x80 | (total - 2) as u8);
+    } else if total >= 9 {
+        v.push(0x01);
+        v.extend_from_slice(&(total - 9).to_be_bytes()[1..]);
+    } else {
+        return None;
+    }
+    v.resize(usize::try_from(total).ok()?, 0);
+    Some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +316,108 @@ mod tests {
         c.extend([0xA3, 0xFF, 1, 2]);
         let len = c.len() as u64;
         assert_eq!(ends_inside_element(&mut Cursor::new(c), len), None);
+    }
+
+    /// A finished file as a muxer writes it: EBML header, a Segment of known length holding a
+    /// SeekHead (two entries: Info, inside the file, and Cues, after the cluster), Info, one
+    /// Cluster of known length, and Cues.
+    fn finished() -> (Vec<u8>, usize, usize) {
+        let seek = |id: &[u8], pos: u8| {
+            let mut body = vec![0x53, 0xAB, 0x80 | id.len() as u8];
+            body.extend_from_slice(id);
+            body.extend([0x53, 0xAC, 0x81, pos]);
+            let mut v = vec![0x4D, 0xBB, 0x80 | body.len() as u8];
+            v.extend(body);
+            v
+        };
+        let info = [0x15, 0x49, 0xA9, 0x66, 0x83, 0x2A, 0xD7, 0xB1];
+        let mut cluster = vec![0x1F, 0x43, 0xB6, 0x75, 0x40, 0];
+        let blocks: Vec<u8> = (0..4)
+            .flat_map(|_| el(0xA3, &[0x81, 0, 0, 0x80, 1, 2, 3]))
+            .collect();
+        cluster[5] = (el(0xE7, &[0]).len() + blocks.len()) as u8;
+        cluster.extend(el(0xE7, &[0]));
+        cluster.extend(blocks);
+        let cues = [0x1C, 0x53, 0xBB, 0x6B, 0x82, 0xEC, 0x80];
+        // Segment data: SeekHead (2 x 14-byte entries), Info, Cluster, Cues.
+        let head_len = 5 + 2 * 14;
+        let info_at = head_len as u8;
+        let cues_at = (head_len + info.len() + cluster.len()) as u8;
+        let mut data = vec![0x11, 0x4D, 0x9B, 0x74, 0x80 | 28];
+        data.extend(seek(&[0x15, 0x49, 0xA9, 0x66], info_at));
+        data.extend(seek(&[0x1C, 0x53, 0xBB, 0x6B], cues_at));
+        assert_eq!(data.len(), head_len);
+        data.extend(info);
+        data.extend(&cluster);
+        data.extend(cues);
+        let mut f = vec![0x1A, 0x45, 0xDF, 0xA3, 0x84, 0x42, 0x86, 0x81, 0x01];
+        f.extend([0x18, 0x53, 0x80, 0x67, 0x01]);
+        f.extend((data.len() as u64).to_be_bytes()[1..].iter());
+        let segment_data = f.len();
+        f.extend(data);
+        (f, segment_data, segment_data + head_len + info.len())
+    }
+
+    #[test]
+    fn a_cut_file_is_given_the_lengths_of_a_live_one_and_its_index_past_the_cut_is_voided() {
+        let (f, segment_data, cluster_at) = finished();
+        let len = f.len() as u64;
+        // Whole: nothing to patch.
+        assert_eq!(cut_patches(&mut Cursor::new(f.clone()), len), None);
+        // Cut inside the cluster's third block.
+        let cut = f[..cluster_at + 6 + 3 + 2 * 9 + 4].to_vec();
+        let len = cut.len() as u64;
+        let patches = cut_patches(&mut Cursor::new(cut.clone()), len).expect("patches");
+        let at = |p: usize| patches.iter().find(|(o, _)| *o == p as u64).map(|x| &x.1);
+        // The Segment's 8-byte length and the Cluster's 2-byte length become unknown.
+        let size_at = segment_data - 8;
+        assert_eq!(
+            at(size_at).unwrap(),
+            &vec![0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
+        assert_eq!(at(cluster_at + 4).unwrap(), &vec![0x7F, 0xFF]);
+        // The Cues entry (past the cut) becomes a 14-byte Void; the Info entry is kept.
+        let cues_entry = segment_data + 5 + 14;
+        assert_eq!(at(cues_entry).unwrap(), &{
+            let mut v = vec![0xEC, 0x80 | 12];
+            v.resize(14, 0);
+            v
+        });
+        assert_eq!(at(segment_data + 5), None);
+        assert_eq!(patches.len(), 3);
+        // Read through the patches, the file now ends at an element's end or inside a
+        // block, as a live recording stopped there would, and the walk still tells it was cut.
+        let mut read = Vec::new();
+        crate::decode::riff::Patched::new(Cursor::new(cut), patches)
+            .unwrap()
+            .read_to_end(&mut read)
+            .unwrap();
+        assert_eq!(ends_inside_element(&mut Cursor::new(read), len), Some(true));
+        // Cut inside the Cues only: the Segment becomes unknown and the Cues entry Void; the
+        // Cluster is whole.
+        let cut = f[..f.len() - 1].to_vec();
+        let len = cut.len() as u64;
+        let patches = cut_patches(&mut Cursor::new(cut), len).expect("patches");
+        assert_eq!(patches.len(), 2);
+        assert!(patches.iter().any(|(o, _)| *o == size_at as u64));
+        assert!(patches.iter().any(|(o, _)| *o == cues_entry as u64));
+        // A live file cut short has nothing to patch: its lengths are already unknown.
+        let l = live();
+        let c = l[..l.len() - 2].to_vec();
+        let len = c.len() as u64;
+        assert_eq!(cut_patches(&mut Cursor::new(c), len), None);
+    }
+
+    #[test]
+    fn a_void_element_fills_exactly_the_bytes_it_replaces() {
+        for total in [2u64, 14, 128, 129, 5000] {
+            let v = void(total).unwrap();
+            assert_eq!(v.len() as u64, total);
+            let mut c = Cursor::new(v);
+            let h = header_at(&mut c, 0).unwrap().unwrap();
+            assert!(!h.unknown);
+            assert_eq!(h.end(), Some(total), "{total}");
+        }
+        assert_eq!(void(1), None);
     }
 }

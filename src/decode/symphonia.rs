@@ -37,6 +37,9 @@ pub(crate) struct Opened {
 /// Bytes read from the start of a file to recognise its type.
 const HEAD_BYTES: usize = 1024;
 
+/// The EBML header's ID, which opens every Matroska/WebM file.
+const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
+
 /// Opens the container of `path` with symphonia's probe.
 pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
     let head = read_head(&mut file).map_err(|e| Error::read(path, &e))?;
@@ -80,6 +83,17 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
     // is given the size the file holds; it then reads to the cut, which it reports.
     if let Some(cut) = mp4.as_ref().and_then(|m| m.cut_mdat) {
         patches.push(cut.patch());
+    }
+    // A Matroska/WebM file cut short (a partial download): symphonia's reader refused it (its
+    // Segment runs past the end of the file, and its SeekHead points at Cues that are not
+    // there) until the Segment and the cut Cluster are given the unknown length a live writer
+    // gives them and the entries pointing past the end are made Void; it then reads to the cut,
+    // which it reports.
+    if head.starts_with(&EBML_MAGIC) {
+        if let Some(cut) = super::ebml::cut_patches(&mut file, len) {
+            patches.extend(cut);
+        }
+        std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
     }
     let source: Box<dyn symphonia::core::io::MediaSource> = if patches.is_empty() {
         Box::new(file)
@@ -304,7 +318,7 @@ fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
     }
     // A Matroska/WebM file cut short (a partial download): symphonia's reader refuses it
     // outright, ffmpeg's reads what is there.
-    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) && cut_matroska(path) {
+    if head.starts_with(&EBML_MAGIC) && cut_matroska(path) {
         return Error::media(
             path,
             format!(
