@@ -60,6 +60,13 @@ fn vint(r: &mut impl Read) -> std::io::Result<Option<(u8, u64, u64)>> {
 /// integer, an unknown-length element that is not a Segment or Cluster, or more than
 /// [`MAX_ELEMENTS`] elements).
 pub fn ends_inside_element(r: &mut (impl Read + Seek), len: u64) -> Option<bool> {
+    // A Segment of known length says where the file should end: two headers tell, so a
+    // finished file is not walked (only a live one, or one with something after its Segment).
+    match known_segment_end(r) {
+        Some(end) if end > len => return Some(true),
+        Some(end) if end == len => return Some(false),
+        _ => {}
+    }
     let mut pos = 0u64;
     r.seek(SeekFrom::Start(0)).ok()?;
     for _ in 0..MAX_ELEMENTS {
@@ -148,6 +155,16 @@ fn header_at(r: &mut (impl Read + Seek), pos: u64) -> std::io::Result<Option<Hea
     }))
 }
 
+/// Where the first Segment of the Matroska file `r` ends, when its length is known (`None`
+/// for a live file's, or when the EBML header and the Segment's cannot be read).
+fn known_segment_end(r: &mut (impl Read + Seek)) -> Option<u64> {
+    let ebml = header_at(r, 0).ok()??;
+    let segment = header_at(r, ebml.end()?).ok()??;
+    (segment.id == SEGMENT && !segment.unknown)
+        .then(|| segment.end())
+        .flatten()
+}
+
 /// For a Matroska file `r` (`len` bytes) that ends inside an element, the bytes to read in
 /// place of its own (offset, bytes) so that a reader that trusts its lengths reads what is
 /// there up to the cut: the Segment and a Cluster that run past the end are given the unknown
@@ -157,13 +174,8 @@ fn header_at(r: &mut (impl Read + Seek), pos: u64) -> std::io::Result<Option<Hea
 /// inside an element, or when the walk cannot tell ([`ends_inside_element`]).
 pub fn cut_patches(r: &mut (impl Read + Seek), len: u64) -> Option<Vec<(u64, Vec<u8>)>> {
     // Only a Segment of known length that runs past the end of the file needs them (a live
-    // file's lengths are already unknown): two headers tell, so a whole file is not walked.
-    let ebml = header_at(r, 0).ok()??;
-    let segment = header_at(r, ebml.end()?).ok()??;
-    if segment.id != SEGMENT || segment.unknown || segment.end()? <= len {
-        return None;
-    }
-    if ends_inside_element(r, len) != Some(true) {
+    // file's lengths are already unknown).
+    if known_segment_end(r)? <= len {
         return None;
     }
     let mut patches = Vec::new();
