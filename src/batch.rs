@@ -346,6 +346,12 @@ pub struct Row {
     /// two rows the same analysis (`merge` reads it).
     #[serde(default)]
     pub transcript_sha256: Option<String>,
+    /// The transcript's clock offset given for this clip (`--transcript-offset`, or the
+    /// manifest's `transcript_offset_s` column), if any: two copies at different offsets are two
+    /// analyses, since the captions decide which sounds are set aside as word onsets (`merge`
+    /// reads it).
+    #[serde(default)]
+    pub transcript_offset_s: Option<f64>,
     /// Taken from an earlier run's report (same file and parameters); not in the summaries,
     /// which are the same whether or not a run was resumed.
     #[serde(skip)]
@@ -371,6 +377,7 @@ impl Row {
             duplicate_of: None,
             audio_stream: a.params.decode.stream,
             transcript_sha256: None,
+            transcript_offset_s: a.params.transcript.offset_s,
             resumed: false,
         }
     }
@@ -393,6 +400,7 @@ impl Row {
             duplicate_of: None,
             audio_stream: clip.audio_stream,
             transcript_sha256: None,
+            transcript_offset_s: clip.transcript_offset_s,
             resumed: false,
         }
     }
@@ -586,11 +594,11 @@ pub fn summary_csv(rows: &[Row]) -> String {
     use crate::report::exports::csv_text;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut s = String::from(
-        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream\n",
+        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream,transcript_offset_s\n",
     );
     for r in rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_text(&r.path),
             r.sha256,
             opt(r.duration_s.map(|d| format!("{d:.3}"))),
@@ -605,6 +613,7 @@ pub fn summary_csv(rows: &[Row]) -> String {
             csv_text(&opt(r.report.clone())),
             csv_text(&opt(r.duplicate_of.clone())),
             opt(r.audio_stream.map(|v| v.to_string())),
+            opt(r.transcript_offset_s.map(|v| v.to_string())),
         ));
     }
     s
@@ -764,8 +773,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>> {
             continue;
         }
         let key = format!(
-            "{}|{:?}|{:?}",
-            r.sha256, r.transcript_sha256, r.audio_stream
+            "{}|{:?}|{:?}|{:?}",
+            r.sha256, r.transcript_sha256, r.audio_stream, r.transcript_offset_s
         );
         match first.get(&key) {
             None => {
@@ -915,6 +924,51 @@ mod tests {
         let mut reports: Vec<_> = merged.iter().map(|r| r.report.clone()).collect();
         reports.dedup();
         assert_eq!(reports.len(), 3);
+    }
+
+    #[test]
+    fn merge_tells_copies_apart_by_their_transcript_offset() {
+        // The same content in two shards: at two offsets (two analyses, the captions set aside
+        // other sounds), and a third copy at the first's offset (a duplicate of it).
+        let row = |dir: &Path, path: &str, offset: Option<f64>| {
+            let clip = Clip {
+                transcript_offset_s: offset,
+                ..Clip::at(path)
+            };
+            let mut r = Row::error(&clip, "abc", &Error::media(&clip.path, "x"));
+            (r.status, r.error, r.events) =
+                ("ok".into(), None, Some(offset.map_or(0, |o| o as usize)));
+            r.report = Some(report_name(&clip));
+            std::fs::write(dir.join("summary.jsonl"), summary_jsonl(&[r])).unwrap();
+        };
+        let t = tempfile::tempdir().unwrap();
+        let shards: Vec<PathBuf> = (0..3).map(|k| t.path().join(format!("s{k}"))).collect();
+        for s in &shards {
+            std::fs::create_dir(s).unwrap();
+        }
+        row(&shards[0], "a.mp4", Some(1.0));
+        row(&shards[1], "b.mp4", Some(2.0));
+        row(&shards[2], "c.mp4", Some(1.0));
+        let merged = merge(&shards, t.path()).unwrap();
+        let status: Vec<_> = merged
+            .iter()
+            .map(|r| {
+                (
+                    r.path.as_str(),
+                    r.status.as_str(),
+                    r.events,
+                    r.transcript_offset_s,
+                )
+            })
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("a.mp4", "ok", Some(1), Some(1.0)),
+                ("b.mp4", "ok", Some(2), Some(2.0)),
+                ("c.mp4", "duplicate", Some(1), Some(1.0)),
+            ]
+        );
     }
 
     #[test]
