@@ -405,6 +405,40 @@ fn cut_copy(file: &str, keep: impl Fn(usize) -> usize) -> (tempfile::TempDir, st
     (dir, cut)
 }
 
+/// An MP4 with 300 bytes of its AAC data overwritten (a damaged copy): the packets there do not
+/// decode and are skipped, and silence of their length stands in their place, so the impulses
+/// after the damage stay where the WAV has them (they came 0.363 s early, without a word,
+/// when the decoded audio around the hole was joined end to end).
+#[test]
+fn audio_lost_inside_a_stream_leaves_the_times_after_it_in_place() {
+    let whole = std::fs::read(fixture("impulses.m4a")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("impulses.m4a");
+    let mut bytes = whole.clone();
+    let at = whole.len() * 45 / 100;
+    for (k, b) in bytes[at..at + 300].iter_mut().enumerate() {
+        *b = if k % 2 == 1 { 0xFF } else { 0x00 };
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("audio is missing inside the stream")),
+        "{:?}",
+        d.warnings
+    );
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), reference.len());
+    // The impulses before the damage and the last one, well after it (the one just after
+    // the hole rises out of a decoder restarted mid-stream).
+    for o in [ONSETS[0], ONSETS[1], ONSETS[2], ONSETS[4]] {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        assert!(lag.abs() <= 48, "impulse at sample {o}: lag {lag}");
+    }
+}
+
 /// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters
 /// carry no length) is complete, and decodes to the sample with no truncation warning
 /// (symphonia's reader meets the end of the file looking for a next element, and every such

@@ -649,6 +649,123 @@ impl PacketHealth {
     }
 }
 
+/// Longest single stretch of lost audio filled with silence ([`Gaps`]): a corrupt region of a
+/// recording spans seconds, and a timestamp that jumps further is itself corrupt.
+pub(crate) const MAX_GAP_FILL_S: f64 = 60.0;
+/// Most silence filled in over a whole stream ([`Gaps`]), so that a hostile file of many
+/// jumps cannot make the analysis hold hours of it.
+pub(crate) const MAX_TOTAL_GAP_FILL_S: f64 = 600.0;
+
+/// Audio lost inside a stream: a corrupt Ogg page or FLAC frame the demuxer skipped, or a
+/// packet that would not decode. The decoded audio of the packets around it would be joined
+/// end to end, so every sound after the loss would be reported early by its length, without a
+/// word. Where a packet's timestamp runs ahead of the end of the audio decoded before it,
+/// silence of the missing length is put in its place (as a player's clock keeps going), and
+/// one warning says where and how much.
+///
+/// A gap counts when it is wider than two ticks of the container's clock (a Matroska block's
+/// time is rounded to the millisecond) and a frame. A gap wider than [`MAX_GAP_FILL_S`], or
+/// past [`MAX_TOTAL_GAP_FILL_S`] in all, is not filled but named: the timestamps themselves
+/// are then in doubt. A timestamp that goes back is followed from there (a new link of a
+/// chained stream starts again at 0).
+///
+/// Where it cannot see: an MP3 or ADTS stream's packets are stamped by counting them, so a
+/// frame lost there shifts what follows (by 24-26 ms a frame); symphonia's Ogg reader stamps
+/// the page after a lost one from the page before it, so the silence is placed one page late
+/// (the page's own audio, up to a second or so, stays early by the gap), and a lost page
+/// before the last is not seen at all. The ffmpeg backend does not use it: libavcodec stamps
+/// Vorbis frames at their packets' times, not at the audio they give (a 448-frame "gap"
+/// where long blocks turn short).
+pub(crate) struct Gaps {
+    sample_rate: f64,
+    /// One tick of the container's clock, in seconds.
+    tick_s: f64,
+    /// Where the audio decoded so far ends on the container's clock (seconds), once a packet
+    /// has given audio.
+    expected_s: Option<f64>,
+    filled: u64,
+    filled_frames: u64,
+    first: Option<(f64, f64)>,
+    unfilled: Option<(f64, f64)>,
+}
+
+impl Gaps {
+    pub(crate) fn new(sample_rate: u32, tick_s: f64) -> Self {
+        Gaps {
+            sample_rate: f64::from(sample_rate),
+            tick_s,
+            expected_s: None,
+            filled: 0,
+            filled_frames: 0,
+            first: None,
+            unfilled: None,
+        }
+    }
+
+    /// The frames of silence to place before a packet stamped `pts_s` that gives `frames` of
+    /// audio, which begins `at_s` into the decoded timeline (for the warning). The packet
+    /// spans `span_s` on the container's clock when the container says (its valid frames:
+    /// priming and padding trimmed as the container marks them), else its frames.
+    pub(crate) fn before(
+        &mut self,
+        pts_s: f64,
+        span_s: Option<f64>,
+        frames: usize,
+        at_s: f64,
+    ) -> u64 {
+        if frames == 0 {
+            return 0;
+        }
+        let end = pts_s + span_s.unwrap_or(frames as f64 / self.sample_rate);
+        let Some(expected) = self.expected_s.replace(end) else {
+            return 0;
+        };
+        let gap = pts_s - expected;
+        if gap <= (2.0 * self.tick_s).max(1.0 / self.sample_rate) {
+            return 0;
+        }
+        let total = self.filled_frames as f64 / self.sample_rate;
+        if gap > MAX_GAP_FILL_S || total + gap > MAX_TOTAL_GAP_FILL_S {
+            self.unfilled.get_or_insert((at_s, gap));
+            return 0;
+        }
+        let n = (gap * self.sample_rate).round() as u64;
+        self.filled += 1;
+        self.filled_frames += n;
+        self.first.get_or_insert((at_s, gap));
+        n
+    }
+
+    /// Starts again (a new link of a chained stream).
+    pub(crate) fn reset(&mut self) {
+        self.expected_s = None;
+    }
+
+    /// The warnings to give, if any audio was found lost.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if let Some((at, gap)) = self.first {
+            w.push(format!(
+                "audio is missing inside the stream in {} place(s), {:.3} s in all, the first \
+                 {:.3} s long at {at:.3} s (a corrupt page, frame or packet was skipped): \
+                 silence stands in its place, so that the times after it are those of the \
+                 container's clock",
+                self.filled,
+                self.filled_frames as f64 / self.sample_rate,
+                gap
+            ));
+        }
+        if let Some((at, gap)) = self.unfilled {
+            w.push(format!(
+                "the stream's timestamps jump ahead by {gap:.3} s at {at:.3} s (more than the \
+                 {MAX_GAP_FILL_S} s, or {MAX_TOTAL_GAP_FILL_S} s in all, filled with silence): \
+                 times after it follow the decoded audio end to end, not the container's clock"
+            ));
+        }
+        w
+    }
+}
+
 /// Places decoded chunks on the timeline: keeps the media frames of each segment in turn
 /// (one segment for most files: the leading `skip` frames of priming dropped, and no more than
 /// `limit` frames kept, the padding; several for an MP4 edit list that presents pieces of the
@@ -785,6 +902,60 @@ mod tests {
         assert_eq!(blocks[0].channels[0][0], 1500.0);
         assert_eq!(blocks[1].start_frame, 1000);
         assert_eq!(blocks[2].channels[0][499], 3999.0);
+    }
+
+    #[test]
+    fn lost_audio_is_measured_from_the_timestamps_and_filled() {
+        // 48 kHz, a clock of 1/48000 s; packets of 1024 frames, the third lost.
+        let tick = 1.0 / 48_000.0;
+        let mut g = Gaps::new(48_000, tick);
+        let pts = |k: u64| (k * 1024) as f64 * tick;
+        assert_eq!(g.before(pts(0), None, 1024, 0.0), 0);
+        assert_eq!(g.before(pts(1), Some(1024.0 * tick), 1024, 0.0213), 0);
+        assert_eq!(g.before(pts(3), Some(1024.0 * tick), 1024, 0.0427), 1024);
+        assert_eq!(g.before(pts(4), None, 1024, 0.0853), 0);
+        let w = g.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("1 place(s), 0.021 s"), "{w:?}");
+        // A packet that gives no audio (Vorbis's first) is not where audio ends.
+        let mut g = Gaps::new(48_000, tick);
+        assert_eq!(g.before(-128.0 * tick, None, 0, 0.0), 0);
+        assert_eq!(g.before(0.0, None, 1024, 0.0), 0);
+        assert!(g.warnings().is_empty());
+        // A Matroska clock in milliseconds: a block stamped 1 ms off its place is rounding,
+        // a block 23 ms late is a lost one.
+        let mut g = Gaps::new(44_100, 0.001);
+        let d = 1024.0 / 44_100.0;
+        assert_eq!(g.before(0.0, None, 1024, 0.0), 0);
+        assert_eq!(g.before(0.024, None, 1024, d), 0);
+        assert_eq!(g.before(0.024 + 2.0 * d, None, 1024, 2.0 * d), 1024);
+        // Back in time (a chained stream's next link): followed from there.
+        assert_eq!(g.before(0.0, None, 1024, 3.0 * d), 0);
+        assert_eq!(g.before(d, None, 1024, 4.0 * d), 0);
+    }
+
+    #[test]
+    fn a_jump_too_long_to_be_lost_audio_is_named_not_filled() {
+        let mut g = Gaps::new(8_000, 1.0 / 8_000.0);
+        assert_eq!(g.before(0.0, None, 160, 0.0), 0);
+        assert_eq!(g.before(3_600.0, None, 160, 0.02), 0);
+        let w = g.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("jump ahead by 3599.980 s at 0.020 s"),
+            "{w:?}"
+        );
+        // Many fills stop at the total.
+        let mut g = Gaps::new(8_000, 1.0 / 8_000.0);
+        let mut t = 0.0;
+        let mut filled = 0;
+        assert_eq!(g.before(t, None, 160, 0.0), 0);
+        for _ in 0..20 {
+            t += 0.02 + 50.0;
+            filled += g.before(t, None, 160, 0.0);
+        }
+        assert!(filled as f64 / 8_000.0 <= MAX_TOTAL_GAP_FILL_S);
+        assert_eq!(g.warnings().len(), 2);
     }
 
     #[test]

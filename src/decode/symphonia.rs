@@ -492,6 +492,10 @@ struct Source {
     /// The file, and whether it is Matroska/WebM (whose end [`truncation`] checks).
     path: std::path::PathBuf,
     matroska: bool,
+    /// Audio lost inside the stream, filled with silence; and one tick of the track's clock
+    /// (seconds), in which packets are stamped.
+    gaps: super::Gaps,
+    tick_s: f64,
 }
 
 /// What to say of a file whose reader met the end of the file inside what it was reading: that
@@ -749,6 +753,10 @@ pub(crate) fn open(
             Timeline::new(channels, skip, limit, block_frames)
         }
     };
+    // Without a clock, no gap can be told (an infinite tick fills none).
+    let tick_s = track.time_base.map_or(f64::INFINITY, |tb| {
+        f64::from(tb.numer.get()) / f64::from(tb.denom.get())
+    });
     let source = Source {
         format,
         track_id: track.id,
@@ -763,6 +771,8 @@ pub(crate) fn open(
         health,
         path: path.to_path_buf(),
         matroska,
+        gaps: super::Gaps::new(sample_rate, tick_s),
+        tick_s,
     };
     Ok((info, Box::new(source)))
 }
@@ -938,6 +948,7 @@ impl BlockSource for Source {
                 }
                 Err(SymError::ResetRequired) => {
                     let at = self.timeline.emitted() as f64 / f64::from(self.sample_rate);
+                    self.gaps.reset();
                     match self.next_link() {
                         Ok(()) => self.health.warn(format!(
                             "the file is a chained stream, recordings joined end to end: a \
@@ -974,6 +985,16 @@ impl BlockSource for Source {
                         }
                         self.drop_frames -= d;
                     }
+                    let frames = self.chunk.first().map_or(0, Vec::len);
+                    let at_s = self.timeline.emitted() as f64 / f64::from(self.sample_rate);
+                    let pts_s = packet.pts.get() as f64 * self.tick_s;
+                    let span_s =
+                        (packet.dur.get() > 0).then(|| packet.dur.get() as f64 * self.tick_s);
+                    let fill = self.gaps.before(pts_s, span_s, frames, at_s);
+                    if fill > 0 {
+                        self.timeline
+                            .push(&vec![vec![0.0; fill as usize]; self.channels]);
+                    }
                     self.timeline.push(&self.chunk);
                 }
                 Err(msg) => {
@@ -987,6 +1008,7 @@ impl BlockSource for Source {
 
     fn warnings(&self) -> Vec<String> {
         let mut w = self.health.warnings();
+        w.extend(self.gaps.warnings());
         if let Dec::Opus { modes, .. } = &self.dec {
             w.extend(modes.warning());
         }
