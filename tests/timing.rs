@@ -439,6 +439,52 @@ fn audio_lost_inside_a_stream_leaves_the_times_after_it_in_place() {
     }
 }
 
+/// An Opus note with one byte flipped: in its last full page (the reader skips it, and joins
+/// the audio on either side, so the note reads 1.014 s of its 2 s), the report says a page is
+/// damaged and where on the clock, so that the times after it are known to be in doubt (it
+/// said nothing); in its first page of audio, the pure-Rust reader cannot open it and says
+/// why (it said "corrupt container header: ogg: crc mismatch"), and with the ffmpeg feature
+/// what is there is read, with the same warning.
+#[test]
+fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
+    let whole = std::fs::read(fixture("impulses.opus")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = |at: usize| {
+        let mut bytes = whole.clone();
+        bytes[at] ^= 0x55;
+        let path = dir.path().join(format!("at{at}.opus"));
+        std::fs::write(&path, &bytes).unwrap();
+        decode::decode(&path, &DecodeParams::default())
+    };
+    // Pages: headers at 0 and 47, audio at 137 (to 1 s), 6119 (to 2 s) and 15760 (the end).
+    let d = damaged(9000).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("1 Ogg page(s) are damaged")
+                && w.contains("the first at byte 6119")
+                && w.contains("between 0.994 s and 2.000 s")),
+        "{:?}",
+        d.warnings
+    );
+    match damaged(3356) {
+        Err(e) => assert!(
+            !cfg!(feature = "ffmpeg")
+                && e.to_string()
+                    .contains("damaged (its checksum fails at byte 137)"),
+            "{e}"
+        ),
+        Ok(d) => assert!(
+            cfg!(feature = "ffmpeg")
+                && d.warnings
+                    .iter()
+                    .any(|w| w.contains("the first at byte 137")),
+            "{:?}",
+            d.warnings
+        ),
+    }
+}
+
 /// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters
 /// carry no length) is complete, and decodes to the sample with no truncation warning
 /// (symphonia's reader meets the end of the file looking for a next element, and every such

@@ -322,6 +322,10 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
+    let opus_pre_skip = (info.codec == "opus").then_some(info.priming_frames);
+    if let Some(w) = super::ogg::damage_warning(path, opus_pre_skip, info.sample_rate) {
+        health.warn(w);
+    }
     if first.matroska && super::symphonia::cut_matroska(path) {
         // libavformat stops at the cut without a word.
         health.warn(super::symphonia::TRUNCATED);

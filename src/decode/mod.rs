@@ -38,6 +38,7 @@ pub struct Still {
 }
 mod ebml;
 pub mod isobmff;
+mod ogg;
 pub mod opus;
 mod riff;
 pub mod sniff;

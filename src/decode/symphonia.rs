@@ -328,6 +328,24 @@ fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
             ),
         );
     }
+    // An Ogg page among those the reader needs to open the stream fails its checksum:
+    // symphonia gives up there, libavformat skips it.
+    if let (SymError::DecodeError(msg), true) = (e, head.starts_with(b"OggS"))
+        && msg.contains("crc")
+    {
+        let at = File::open(path)
+            .ok()
+            .and_then(|mut f| super::ogg::damaged_pages(&mut f))
+            .map_or(String::new(), |d| format!(" at byte {}", d.first_at));
+        return Error::media(
+            path,
+            format!(
+                "an Ogg page the reader needs to open the stream is damaged (its checksum \
+                 fails{at}), and the pure-Rust reader cannot open past it; {}",
+                ffmpeg_hint().replace("to read it", "to read what is there")
+            ),
+        );
+    }
     match e {
         SymError::Unsupported(_) => Error::media(
             path,
@@ -547,7 +565,10 @@ pub(crate) fn open(
     stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let Opened {
-        format, mp4, notes, ..
+        format,
+        mp4,
+        notes,
+        head,
     } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
@@ -718,6 +739,12 @@ pub(crate) fn open(
     let mut health = PacketHealth::new(path);
     for note in notes {
         health.warn(note);
+    }
+    if head.starts_with(b"OggS") {
+        let opus = (params.codec == wa::CODEC_ID_OPUS).then_some(skip);
+        if let Some(w) = super::ogg::damage_warning(path, opus, sample_rate) {
+            health.warn(w);
+        }
     }
     if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
         // Matroska and ADTS carry no priming figure for AAC, nor does an MP4 without an edit
