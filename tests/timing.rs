@@ -405,21 +405,27 @@ fn cut_copy(file: &str, keep: impl Fn(usize) -> usize) -> (tempfile::TempDir, st
     (dir, cut)
 }
 
+/// The fixture `file` with 300 bytes overwritten 45 % of the way in (alternate 0x00 and
+/// 0xFF), as a damaged copy has them, in a new folder (kept while the first value lives).
+fn overwritten_copy(file: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut bytes = std::fs::read(fixture(file)).unwrap();
+    let at = bytes.len() * 45 / 100;
+    for (k, b) in bytes[at..at + 300].iter_mut().enumerate() {
+        *b = if k % 2 == 1 { 0xFF } else { 0x00 };
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join(file);
+    std::fs::write(&damaged, &bytes).unwrap();
+    (dir, damaged)
+}
+
 /// An MP4 with 300 bytes of its AAC data overwritten (a damaged copy): the packets there do not
 /// decode and are skipped, and silence of their length stands in their place, so the impulses
 /// after the damage stay where the WAV has them (they came 0.363 s early, without a word,
 /// when the decoded audio around the hole was joined end to end).
 #[test]
 fn audio_lost_inside_a_stream_leaves_the_times_after_it_in_place() {
-    let whole = std::fs::read(fixture("impulses.m4a")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let damaged = dir.path().join("impulses.m4a");
-    let mut bytes = whole.clone();
-    let at = whole.len() * 45 / 100;
-    for (k, b) in bytes[at..at + 300].iter_mut().enumerate() {
-        *b = if k % 2 == 1 { 0xFF } else { 0x00 };
-    }
-    std::fs::write(&damaged, &bytes).unwrap();
+    let (_dir, damaged) = overwritten_copy("impulses.m4a");
     let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         d.warnings
@@ -483,6 +489,26 @@ fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
             d.warnings
         ),
     }
+}
+
+/// An MP3 with 300 bytes of one frame's header and data overwritten: the reader loses that
+/// frame and joins the audio on either side (the later impulses come 24 ms early); the report
+/// names the damage, where it is, and the audio it cost (it said nothing).
+#[test]
+fn a_break_in_an_mp3_frame_chain_is_named() {
+    let (_dir, damaged) = overwritten_copy("impulses.mp3");
+    let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("the MP3 stream is damaged in 1 place(s)")
+                && w.contains("about 1 frame(s), 0.024 s of audio")),
+        "{:?}",
+        d.warnings
+    );
+    // The clean file has no such warning.
+    let clean = decode::decode(&fixture("impulses.mp3"), &DecodeParams::default()).unwrap();
+    assert!(!clean.warnings.iter().any(|w| w.contains("damaged")));
 }
 
 /// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters

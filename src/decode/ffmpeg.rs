@@ -326,6 +326,12 @@ pub(crate) fn open(
     if let Some(w) = super::ogg::damage_warning(path, opus_pre_skip, info.sample_rate) {
         health.warn(w);
     }
+    if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1")
+        && !first.mp4
+        && let Some(w) = super::mpa::damage_warning(path, &info.codec)
+    {
+        health.warn(w);
+    }
     if first.matroska && super::symphonia::cut_matroska(path) {
         // libavformat stops at the cut without a word.
         health.warn(super::symphonia::TRUNCATED);

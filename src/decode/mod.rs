@@ -38,6 +38,7 @@ pub struct Still {
 }
 mod ebml;
 pub mod isobmff;
+mod mpa;
 mod ogg;
 pub mod opus;
 mod riff;

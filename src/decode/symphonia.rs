@@ -740,6 +740,14 @@ pub(crate) fn open(
     for note in notes {
         health.warn(note);
     }
+    if matches!(
+        params.codec,
+        wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1
+    ) && mp4_trak.is_none()
+        && let Some(w) = super::mpa::damage_warning(path, &info.codec)
+    {
+        health.warn(w);
+    }
     if head.starts_with(b"OggS") {
         let opus = (params.codec == wa::CODEC_ID_OPUS).then_some(skip);
         if let Some(w) = super::ogg::damage_warning(path, opus, sample_rate) {
