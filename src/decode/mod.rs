@@ -715,7 +715,8 @@ impl Gaps {
         frames: usize,
         at_s: f64,
     ) -> u64 {
-        if frames == 0 {
+        // No audio, or no clock to place it on (a track without a time base).
+        if frames == 0 || !pts_s.is_finite() {
             return 0;
         }
         let end = pts_s + span_s.unwrap_or(frames as f64 / self.sample_rate);
@@ -723,7 +724,7 @@ impl Gaps {
             return 0;
         };
         let gap = pts_s - expected;
-        if gap <= (2.0 * self.tick_s).max(1.0 / self.sample_rate) {
+        if !gap.is_finite() || gap <= (2.0 * self.tick_s).max(1.0 / self.sample_rate) {
             return 0;
         }
         let total = self.filled_frames as f64 / self.sample_rate;
@@ -934,6 +935,12 @@ mod tests {
         // Back in time (a chained stream's next link): followed from there.
         assert_eq!(g.before(0.0, None, 1024, 3.0 * d), 0);
         assert_eq!(g.before(d, None, 1024, 4.0 * d), 0);
+        // No clock (a track without a time base: its ticks are taken as infinite).
+        let mut g = Gaps::new(44_100, f64::INFINITY);
+        for k in 0..3 {
+            assert_eq!(g.before(k as f64 * f64::INFINITY, None, 1024, 0.0), 0);
+        }
+        assert!(g.warnings().is_empty());
     }
 
     #[test]
