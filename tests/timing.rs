@@ -455,23 +455,28 @@ fn audio_lost_inside_a_stream_leaves_the_times_after_it_in_place() {
 fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
     let whole = std::fs::read(fixture("impulses.opus")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let damaged = |at: usize| {
+    let copy = |at: usize| {
         let mut bytes = whole.clone();
         bytes[at] ^= 0x55;
         let path = dir.path().join(format!("at{at}.opus"));
         std::fs::write(&path, &bytes).unwrap();
-        decode::decode(&path, &DecodeParams::default())
+        path
     };
+    let damaged = |at: usize| decode::decode(&copy(at), &DecodeParams::default());
     // Pages: headers at 0 and 47, audio at 137 (to 1 s), 6119 (to 2 s) and 15760 (the end).
+    let named = |w: &str| {
+        w.contains("1 Ogg page(s) are damaged")
+            && w.contains("the first at byte 6119")
+            && w.contains("between 0.994 s and 2.000 s")
+    };
     let d = damaged(9000).unwrap_or_else(|e| panic!("{e}"));
+    assert!(d.warnings.iter().any(|w| named(w)), "{:?}", d.warnings);
+    // `probe` names it too: the census counts only what the reader kept (1.02 s).
+    let described = decode::describe(&copy(9000), Backend::Auto).unwrap();
     assert!(
-        d.warnings
-            .iter()
-            .any(|w| w.contains("1 Ogg page(s) are damaged")
-                && w.contains("the first at byte 6119")
-                && w.contains("between 0.994 s and 2.000 s")),
+        described.integrity.as_deref().is_some_and(named),
         "{:?}",
-        d.warnings
+        described.integrity
     );
     match damaged(3356) {
         Err(e) => assert!(
@@ -506,9 +511,20 @@ fn a_break_in_an_mp3_frame_chain_is_named() {
         "{:?}",
         d.warnings
     );
-    // The clean file has no such warning.
+    // `probe` names it too; the clean file has no such warning.
+    let described = decode::describe(&damaged, Backend::Auto).unwrap();
+    assert!(
+        described
+            .integrity
+            .as_deref()
+            .is_some_and(|p| p.contains("the MP3 stream is damaged in 1 place(s)")),
+        "{:?}",
+        described.integrity
+    );
     let clean = decode::decode(&fixture("impulses.mp3"), &DecodeParams::default()).unwrap();
     assert!(!clean.warnings.iter().any(|w| w.contains("damaged")));
+    let described = decode::describe(&fixture("impulses.mp3"), Backend::Auto).unwrap();
+    assert_eq!(described.integrity, None);
 }
 
 /// A WebM written live (a browser's MediaRecorder, `ffmpeg -live 1`: its segment and clusters

@@ -322,8 +322,7 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
-    let opus_pre_skip = (info.codec == "opus").then_some(info.priming_frames);
-    if let Some(w) = super::ogg::damage_warning(path, opus_pre_skip, info.sample_rate) {
+    if let Some(w) = super::ogg::damage_warning(path, info.sample_rate) {
         health.warn(w);
     }
     if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1")

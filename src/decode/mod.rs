@@ -508,7 +508,7 @@ pub struct Described {
 /// As [`open`] for files that cannot be read or whose container is not recognised.
 pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
     let file = check_input(path)?;
-    match backend {
+    let described = match backend {
         Backend::Symphonia => {
             symphonia::describe(path, file).or_else(|e| fallback_wav(path, e, wav::describe))
         }
@@ -520,7 +520,25 @@ pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
                 _ if cfg!(feature = "ffmpeg") => describe_ffmpeg(path).map_err(|_| e),
                 _ => Err(e),
             }),
+    }?;
+    Ok(with_damage(path, described))
+}
+
+/// `d` with the damage of an Ogg or MPEG audio file as its problem, when it has no other: the
+/// readers skip damaged pages and frames without a word, and the census counts what is left.
+fn with_damage(path: &Path, mut d: Described) -> Described {
+    if d.integrity.is_some() {
+        return d;
     }
+    let Some(audio) = d.streams.iter().find(|s| s.kind == "audio") else {
+        return d;
+    };
+    d.integrity = if matches!(audio.codec.as_str(), "mp3" | "mp2" | "mp1") {
+        mpa::damage_warning(path, &audio.codec)
+    } else {
+        ogg::damage_warning(path, audio.sample_rate.unwrap_or(0))
+    };
+    d
 }
 
 #[cfg(feature = "ffmpeg")]

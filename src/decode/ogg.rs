@@ -170,17 +170,23 @@ fn read_all(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
     }
 }
 
-/// The warning to give for the file at `path` when it is an Ogg file with damaged pages: for
-/// an Opus stream (`opus_pre_skip` given: its clock runs at 48 kHz from before its pre-skip),
-/// else one at `sample_rate`. Shared by both backends: libavformat skips a damaged page as
-/// symphonia does, and its audio on either side is joined alike.
-pub fn damage_warning(path: &Path, opus_pre_skip: Option<u64>, sample_rate: u32) -> Option<String> {
+/// The warning to give for the file at `path` when it is an Ogg file with damaged pages: its
+/// clock read at 48 kHz from before the pre-skip for an Opus stream (its first page holds the
+/// `OpusHead` that gives it, RFC 7845, section 5.1), else at `sample_rate`. Shared by both
+/// backends and by `probe`: libavformat skips a damaged page as symphonia does, and joins
+/// the audio on either side alike.
+pub fn damage_warning(path: &Path, sample_rate: u32) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
-    let mut magic = [0u8; 4];
-    f.read_exact(&mut magic).ok()?;
-    if &magic != CAPTURE {
+    let mut first = [0u8; 27 + 1 + 12];
+    f.read_exact(&mut first[..4]).ok()?;
+    if &first[..4] != CAPTURE {
         return None;
     }
+    // The first page of an Opus stream: one segment, the 19-byte OpusHead.
+    let opus_pre_skip = f.read_exact(&mut first[4..]).ok().and_then(|()| {
+        (first[26] >= 1 && &first[28..36] == b"OpusHead")
+            .then(|| u64::from(u16::from_le_bytes([first[38], first[39]])))
+    });
     let d = damaged_pages(&mut f)?;
     Some(match opus_pre_skip {
         Some(pre_skip) => warning(&d, 48_000, pre_skip),

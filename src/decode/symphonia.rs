@@ -748,11 +748,10 @@ pub(crate) fn open(
     {
         health.warn(w);
     }
-    if head.starts_with(b"OggS") {
-        let opus = (params.codec == wa::CODEC_ID_OPUS).then_some(skip);
-        if let Some(w) = super::ogg::damage_warning(path, opus, sample_rate) {
-            health.warn(w);
-        }
+    if head.starts_with(b"OggS")
+        && let Some(w) = super::ogg::damage_warning(path, sample_rate)
+    {
+        health.warn(w);
     }
     if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
         // Matroska and ADTS carry no priming figure for AAC, nor does an MP4 without an edit
