@@ -352,6 +352,11 @@ pub struct Row {
     /// reads it).
     #[serde(default)]
     pub transcript_offset_s: Option<f64>,
+    /// Why the file is not whole, when it is not (`input.problem` of its report: truncated,
+    /// cut short, damaged pages or frames, corrupt part-way): the clips whose times are in
+    /// doubt, to be found among thousands without opening each report.
+    #[serde(default)]
+    pub problem: Option<String>,
     /// Taken from an earlier run's report (same file and parameters); not in the summaries,
     /// which are the same whether or not a run was resumed.
     #[serde(skip)]
@@ -378,6 +383,7 @@ impl Row {
             audio_stream: a.params.decode.stream,
             transcript_sha256: None,
             transcript_offset_s: a.params.transcript.offset_s,
+            problem: a.input.problem.clone(),
             resumed: false,
         }
     }
@@ -401,6 +407,7 @@ impl Row {
             audio_stream: clip.audio_stream,
             transcript_sha256: None,
             transcript_offset_s: clip.transcript_offset_s,
+            problem: None,
             resumed: false,
         }
     }
@@ -594,11 +601,11 @@ pub fn summary_csv(rows: &[Row]) -> String {
     use crate::report::exports::csv_text;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut s = String::from(
-        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream,transcript_offset_s\n",
+        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream,transcript_offset_s,problem\n",
     );
     for r in rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_text(&r.path),
             r.sha256,
             opt(r.duration_s.map(|d| format!("{d:.3}"))),
@@ -614,6 +621,7 @@ pub fn summary_csv(rows: &[Row]) -> String {
             csv_text(&opt(r.duplicate_of.clone())),
             opt(r.audio_stream.map(|v| v.to_string())),
             opt(r.transcript_offset_s.map(|v| v.to_string())),
+            csv_text(&opt(r.problem.clone())),
         ));
     }
     s
@@ -671,6 +679,7 @@ pub fn index_html(rows: &[Row]) -> String {
                                 (r.status)
                                 @if let Some(e) = &r.error { ": " (e) }
                                 @if let Some(d) = &r.duplicate_of { " of " span class="mono" { (d) } }
+                                @if let Some(p) = &r.problem { br; span class="error" { "problem: " (p) } }
                             }
                         }
                     }

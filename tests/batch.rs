@@ -409,3 +409,38 @@ fn resume_redoes_clips_whose_report_lacks_a_format_now_asked_for() {
     let again = batch(&[i, "-o", o, "--formats", "json,csv", "--resume"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("resumed"));
 }
+
+/// A clip that is not whole (a WAV cut short) is `ok`, with its problem in the summaries and
+/// the index, so that the clips whose times are in doubt can be found among thousands; a whole
+/// clip has none.
+#[test]
+fn the_summary_names_a_clip_that_is_not_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, out) = (t.path().join("in"), t.path().join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    let wav = std::fs::read(root().join("tests/fixtures/timing/impulses.wav")).unwrap();
+    std::fs::write(input.join("whole.wav"), &wav).unwrap();
+    std::fs::write(input.join("cut.wav"), &wav[..wav.len() * 3 / 4]).unwrap();
+    batch_exits(
+        &[
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--formats",
+            "json",
+        ],
+        0,
+        "both clips are analysed",
+    );
+    let r = rows(&out);
+    let cut = status_of(&r, "cut.wav");
+    assert_eq!(cut["status"], "ok");
+    let problem = cut["problem"].as_str().unwrap_or_default();
+    assert!(problem.contains("truncated"), "{cut}");
+    assert!(status_of(&r, "whole.wav")["problem"].is_null());
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",problem"), "{csv}");
+    assert!(csv.contains("truncated"), "{csv}");
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("problem: "), "{index}");
+}
