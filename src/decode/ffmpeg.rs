@@ -241,6 +241,11 @@ struct Source {
     health: PacketHealth,
     /// For an Opus stream, how its packets were coded (`opus::Modes`).
     opus_modes: Option<super::opus::Modes>,
+    /// Audio lost inside the stream, filled with silence; one tick of the stream's clock
+    /// (seconds; infinite where gaps are not told), on which frames are stamped; the rate.
+    gaps: super::Gaps,
+    tick_s: f64,
+    sample_rate: u32,
 }
 
 /// Opens the best audio stream of `path` with libavcodec.
@@ -280,13 +285,23 @@ pub(crate) fn open(
     };
     let stream_index = stream.index();
     let codec = stream.parameters().id().name().to_string();
+    let tb = stream.time_base();
     let ctx = ff::codec::context::Context::from_parameters(stream.parameters())
         .map_err(|e| Error::media(path, format!("{codec} stream parameters: {e}")))?;
-    let decoder = ctx.decoder().audio().map_err(|_| Error::UnsupportedCodec {
+    let mut decoder = ctx.decoder().audio().map_err(|_| Error::UnsupportedCodec {
         path: path.to_path_buf(),
         codec: codec.clone(),
         hint: "this FFmpeg build has no decoder for it".into(),
     })?;
+    // Frames stamped on the stream's clock, so that audio lost inside it can be told
+    // (`Gaps`); not for Vorbis, whose frames libavcodec stamps at their packets' times, not at
+    // the audio they give. Without a clock, no gap can be told.
+    decoder.set_packet_time_base(tb);
+    let tick_s = if tb.numerator() > 0 && tb.denominator() > 0 && codec != "vorbis" {
+        f64::from(tb.numerator()) / f64::from(tb.denominator())
+    } else {
+        f64::INFINITY
+    };
     let sample_rate = super::check_sample_rate(path, &codec, decoder.rate())?;
     let channels = usize::from(decoder.channels());
     if channels == 0 {
@@ -355,6 +370,9 @@ pub(crate) fn open(
         finished: false,
         health,
         opus_modes: (info.codec == "opus").then(super::opus::Modes::default),
+        gaps: super::Gaps::new(sample_rate, tick_s),
+        tick_s,
+        sample_rate,
     };
     Ok((info, Box::new(source)))
 }
@@ -428,6 +446,17 @@ impl Source {
     fn drain_frames(&mut self) -> std::result::Result<(), String> {
         while self.decoder.receive_frame(&mut self.frame).is_ok() {
             frame_to_planar(&self.frame, self.channels, &mut self.chunk)?;
+            if let Some(pts) = self.frame.pts().or(self.frame.timestamp()) {
+                let frames = self.chunk.first().map_or(0, Vec::len);
+                let at_s = self.timeline.emitted() as f64 / f64::from(self.sample_rate);
+                let fill = self
+                    .gaps
+                    .before(pts as f64 * self.tick_s, None, frames, at_s);
+                if fill > 0 {
+                    self.timeline
+                        .push(&vec![vec![0.0; fill as usize]; self.channels]);
+                }
+            }
             self.timeline.push(&self.chunk);
         }
         Ok(())
@@ -489,6 +518,7 @@ impl BlockSource for Source {
 
     fn warnings(&self) -> Vec<String> {
         let mut w = self.health.warnings();
+        w.extend(self.gaps.warnings());
         w.extend(self.opus_modes.and_then(|m| m.warning()));
         w
     }

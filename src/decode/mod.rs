@@ -684,7 +684,9 @@ pub(crate) const MAX_TOTAL_GAP_FILL_S: f64 = 600.0;
 /// one warning says where and how much.
 ///
 /// A gap counts when it is wider than two ticks of the container's clock (a Matroska block's
-/// time is rounded to the millisecond) and a frame. A gap wider than [`MAX_GAP_FILL_S`], or
+/// time is rounded to the millisecond) and half the packet after it (what is lost is whole
+/// packets, of much the length of those around them; a muxer's timestamps jitter by far
+/// less). A gap wider than [`MAX_GAP_FILL_S`], or
 /// past [`MAX_TOTAL_GAP_FILL_S`] in all, is not filled but named: the timestamps themselves
 /// are then in doubt. A timestamp that goes back is followed from there (a new link of a
 /// chained stream starts again at 0).
@@ -693,9 +695,9 @@ pub(crate) const MAX_TOTAL_GAP_FILL_S: f64 = 600.0;
 /// frame lost there shifts what follows (by 24-26 ms a frame); symphonia's Ogg reader stamps
 /// the page after a lost one from the page before it, so the silence is placed one page late
 /// (the page's own audio, up to a second or so, stays early by the gap), and a lost page
-/// before the last is not seen at all. The ffmpeg backend does not use it: libavcodec stamps
-/// Vorbis frames at their packets' times, not at the audio they give (a 448-frame "gap"
-/// where long blocks turn short).
+/// before the last is not seen at all. The ffmpeg backend uses it for every codec but Vorbis:
+/// libavcodec stamps Vorbis frames at their packets' times, not at the audio they give (a
+/// 448-frame "gap" where long blocks turn short).
 pub(crate) struct Gaps {
     sample_rate: f64,
     /// One tick of the container's clock, in seconds.
@@ -742,7 +744,8 @@ impl Gaps {
             return 0;
         };
         let gap = pts_s - expected;
-        if !gap.is_finite() || gap <= (2.0 * self.tick_s).max(1.0 / self.sample_rate) {
+        let packet_s = frames as f64 / self.sample_rate;
+        if !gap.is_finite() || gap <= (2.0 * self.tick_s).max(packet_s / 2.0) {
             return 0;
         }
         let total = self.filled_frames as f64 / self.sample_rate;
