@@ -340,7 +340,7 @@ pub(crate) fn open(
     if let Some(w) = super::ogg::damage_warning(path, info.sample_rate) {
         health.warn(w);
     }
-    if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1")
+    if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1" | "aac")
         && !first.mp4
         && let Some(w) = super::mpa::damage_warning(path, &info.codec)
     {

@@ -524,7 +524,7 @@ pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
     Ok(with_damage(path, described))
 }
 
-/// `d` with the damage of an Ogg or MPEG audio file as its problem, when it has no other: the
+/// `d` with the damage of an Ogg, MPEG audio or ADTS file as its problem, when it has no other: the
 /// readers skip damaged pages and frames without a word, and the census counts what is left.
 fn with_damage(path: &Path, mut d: Described) -> Described {
     if d.integrity.is_some() {
@@ -533,7 +533,7 @@ fn with_damage(path: &Path, mut d: Described) -> Described {
     let Some(audio) = d.streams.iter().find(|s| s.kind == "audio") else {
         return d;
     };
-    d.integrity = if matches!(audio.codec.as_str(), "mp3" | "mp2" | "mp1") {
+    d.integrity = if matches!(audio.codec.as_str(), "mp3" | "mp2" | "mp1" | "aac") {
         mpa::damage_warning(path, &audio.codec)
     } else {
         ogg::damage_warning(path, audio.sample_rate.unwrap_or(0))

@@ -1,8 +1,9 @@
-//! Damage in an MPEG audio file (MP3, MP2): stretches of bytes between frames that hold no
-//! frame, and how much audio they can have cost.
+//! Damage in an MPEG audio file (MP3, MP2, and AAC in ADTS frames): stretches of bytes between
+//! frames that hold no frame, and how much audio they can have cost.
 //!
 //! An MPEG audio stream is a chain of frames, each opening with a header that gives its length
-//! (ISO/IEC 11172-3, section 2.4.2.3; 13818-3 for the half rates). Where bytes are damaged,
+//! (ISO/IEC 11172-3, section 2.4.2.3; 13818-3 for the half rates; an ADTS header gives it
+//! outright, ISO/IEC 13818-7, section 6.2). Where bytes are damaged,
 //! a reader loses the chain and searches for the next header, and the frames in between are
 //! lost. Its packets are stamped by counting frames, so every sound after the damage is
 //! reported early by the audio lost, without a word (300 bytes overwritten in an MP3 put its
@@ -100,6 +101,34 @@ fn header(b: [u8; 4]) -> Option<Header> {
     })
 }
 
+/// AAC sample rates by an ADTS header's sampling-frequency index.
+const ADTS_RATES: [u32; 13] = [
+    96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000,
+    7_350,
+];
+
+/// The ADTS header in `b` (AAC, 1,024 samples a raw data block), if it is one.
+fn adts_header(b: [u8; 7]) -> Option<Header> {
+    if b[0] != 0xFF || b[1] & 0xF6 != 0xF0 {
+        return None;
+    }
+    let sample_rate = *ADTS_RATES.get(usize::from((b[2] >> 2) & 0x0F))?;
+    let len = (u32::from(b[3] & 3) << 11) | (u32::from(b[4]) << 3) | u32::from(b[5] >> 5);
+    let blocks = u32::from(b[6] & 3) + 1;
+    Some(Header {
+        version: 4,
+        layer: 0,
+        sample_rate,
+        samples: 1024 * blocks,
+        len,
+    })
+}
+
+/// The frame header in the first bytes of `b`: MPEG audio, else ADTS.
+fn frame(b: [u8; 7]) -> Option<Header> {
+    header([b[0], b[1], b[2], b[3]]).or_else(|| adts_header(b))
+}
+
 /// Damage found in an MPEG audio file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Damage {
@@ -135,17 +164,17 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
     }
     // The four bytes at `p`, moving within the reader's buffer where it can.
     let mut cur = 10u64;
-    let mut at = |r: &mut BufReader<_>, p: u64| -> Option<[u8; 4]> {
-        if p + 4 > len {
+    let mut at = |r: &mut BufReader<_>, p: u64| -> Option<[u8; 7]> {
+        if p + 7 > len {
             return None;
         }
         r.seek_relative(p as i64 - cur as i64).ok()?;
-        let mut b = [0u8; 4];
+        let mut b = [0u8; 7];
         r.read_exact(&mut b).ok()?;
-        cur = p + 4;
+        cur = p + 7;
         Some(b)
     };
-    let first = header(at(&mut r, pos)?)?;
+    let first = frame(at(&mut r, pos)?)?;
     let same = |h: &Header| {
         h.version == first.version && h.layer == first.layer && h.sample_rate == first.sample_rate
     };
@@ -154,7 +183,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
     let mut damage: Option<Damage> = None;
     while frames < MAX_FRAMES {
         let Some(b) = at(&mut r, pos) else { break };
-        match header(b).filter(same) {
+        match frame(b).filter(same) {
             Some(h) if pos + u64::from(h.len) <= len && h.len > 4 => {
                 frames += 1;
                 frame_bytes += u64::from(h.len);
@@ -166,7 +195,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
             None => {}
         }
         // A tag at the end (ID3v1, APE, Lyrics3) ends the stream.
-        if b[..3] == *b"TAG" || b == *b"APET" || b == *b"LYRI" {
+        if b[..3] == *b"TAG" || b[..4] == *b"APET" || b[..4] == *b"LYRI" {
             break;
         }
         // The chain breaks: the next header whose frame is followed by another.
@@ -174,9 +203,9 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
         let mut next = None;
         let mut p = pos + 1;
         while p < len.min(start + MAX_SEARCH_BYTES) {
-            if let Some(h) = at(&mut r, p).and_then(header).filter(same) {
+            if let Some(h) = at(&mut r, p).and_then(frame).filter(same) {
                 let after = p + u64::from(h.len);
-                if after == len || at(&mut r, after).and_then(header).filter(same).is_some() {
+                if after == len || at(&mut r, after).and_then(frame).filter(same).is_some() {
                     next = Some(p);
                     break;
                 }
@@ -203,7 +232,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
 }
 
 /// The warning to give for the file at `path` when it is an MPEG audio file (`codec`: `mp3`,
-/// `mp2`, `mp1`) whose chain of frames breaks. Shared by both backends: libavformat skips
+/// `mp2`, `mp1`, or `aac` in ADTS frames) whose chain of frames breaks. Shared by both backends: libavformat skips
 /// the damage as symphonia does, and joins the audio on either side alike.
 pub fn damage_warning(path: &std::path::Path, codec: &str) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
@@ -216,9 +245,9 @@ pub fn damage_warning(path: &std::path::Path, codec: &str) -> Option<String> {
 pub fn warning(d: &Damage, what: &str) -> String {
     format!(
         "the {what} stream is damaged in {} place(s), {} bytes that hold no frame (about {} \
-         frame(s), {:.3} s of audio), the first at byte {}, about {:.3} s in: the reader skips \
-         them and joins the audio on either side end to end, so times after it may be early by \
-         that much",
+         frame(s), {:.3} s of audio, at the stream's mean frame length), the first at byte {}, \
+         about {:.3} s in: the reader skips them and joins the audio on either side end to end, \
+         so times after it may be early by that much",
         d.breaks,
         d.bytes,
         d.frames,
@@ -296,6 +325,22 @@ mod tests {
             (d.breaks, d.first_at, d.bytes, d.frames),
             (1, 11 * 384, 284, 1)
         );
+        // AAC in ADTS frames (48 kHz, one raw data block, 300 bytes a frame), one overwritten.
+        let adts = |len: u16| {
+            let mut f = vec![0xFF, 0xF1, 0x4C, 0x80, 0, 0, 0xFC];
+            f[3] |= ((len >> 11) & 3) as u8;
+            f[4] = (len >> 3) as u8;
+            f[5] = ((len & 7) << 5) as u8 | 0x1F;
+            f.resize(usize::from(len), 0x22);
+            f
+        };
+        let mut a: Vec<u8> = (0..30).flat_map(|_| adts(300)).collect();
+        let len = a.len() as u64;
+        assert_eq!(damaged_frames(&mut Cursor::new(a.clone()), len), None);
+        a[12 * 300..12 * 300 + 7].fill(0);
+        let d = damaged_frames(&mut Cursor::new(a), len).unwrap();
+        assert_eq!((d.breaks, d.first_at, d.bytes, d.frames), (1, 3600, 300, 1));
+        assert!((d.first_s - 12.0 * 1024.0 / 48_000.0).abs() < 1e-9);
         // Not MPEG audio at all.
         assert_eq!(
             damaged_frames(&mut Cursor::new(vec![7u8; 4000]), 4000),

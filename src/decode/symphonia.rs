@@ -742,7 +742,7 @@ pub(crate) fn open(
     }
     if matches!(
         params.codec,
-        wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1
+        wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1 | wa::CODEC_ID_AAC
     ) && mp4_trak.is_none()
         && let Some(w) = super::mpa::damage_warning(path, &info.codec)
     {
