@@ -337,13 +337,7 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
-    if let Some(w) = super::ogg::damage_warning(path, info.sample_rate) {
-        health.warn(w);
-    }
-    if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1" | "aac")
-        && !first.mp4
-        && let Some(w) = super::mpa::damage_warning(path, &info.codec)
-    {
+    if let Some(w) = super::damage(path, &info.codec, info.sample_rate) {
         health.warn(w);
     }
     if first.matroska && super::symphonia::cut_matroska(path) {

@@ -533,12 +533,21 @@ fn with_damage(path: &Path, mut d: Described) -> Described {
     let Some(audio) = d.streams.iter().find(|s| s.kind == "audio") else {
         return d;
     };
-    d.integrity = if matches!(audio.codec.as_str(), "mp3" | "mp2" | "mp1" | "aac") {
-        mpa::damage_warning(path, &audio.codec)
-    } else {
-        ogg::damage_warning(path, audio.sample_rate.unwrap_or(0))
-    };
+    d.integrity = damage(path, &audio.codec, audio.sample_rate.unwrap_or(0));
     d
+}
+
+/// What to say of the damage in the file at `path`, whose audio is `codec` (ffprobe's name) at
+/// `sample_rate`: the breaks in an MPEG audio or ADTS frame chain, or the damaged pages of an
+/// Ogg file. One place for both backends and `probe`, so that they say it in the same words
+/// (the pipeline keeps one). Each walk checks the file's own first bytes, so an MP4 or
+/// Matroska file costs a few bytes read.
+pub(crate) fn damage(path: &Path, codec: &str, sample_rate: u32) -> Option<String> {
+    if matches!(codec, "mp3" | "mp2" | "mp1" | "aac") {
+        mpa::damage_warning(path, codec)
+    } else {
+        ogg::damage_warning(path, sample_rate)
+    }
 }
 
 #[cfg(feature = "ffmpeg")]

@@ -565,10 +565,7 @@ pub(crate) fn open(
     stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let Opened {
-        format,
-        mp4,
-        notes,
-        head,
+        format, mp4, notes, ..
     } = open_format(path, file)?;
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
@@ -740,17 +737,7 @@ pub(crate) fn open(
     for note in notes {
         health.warn(note);
     }
-    if matches!(
-        params.codec,
-        wa::CODEC_ID_MP3 | wa::CODEC_ID_MP2 | wa::CODEC_ID_MP1 | wa::CODEC_ID_AAC
-    ) && mp4_trak.is_none()
-        && let Some(w) = super::mpa::damage_warning(path, &info.codec)
-    {
-        health.warn(w);
-    }
-    if head.starts_with(b"OggS")
-        && let Some(w) = super::ogg::damage_warning(path, sample_rate)
-    {
+    if let Some(w) = super::damage(path, &info.codec, sample_rate) {
         health.warn(w);
     }
     if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
