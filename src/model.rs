@@ -254,6 +254,11 @@ pub struct Event {
     /// which, and how closely.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub repeat: Option<Repeat>,
+    /// When a supersonic crack came before the blast (its `crack` and `blast` components): the
+    /// distance to the shooter that the delay implies, for the bullet speeds assumed
+    /// (`detect::cracks`). Absent otherwise, and in reports written before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub distance: Option<crate::detect::cracks::ShotDistance>,
     /// Where it sits in the transcript, when one was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub transcript: Option<crate::transcript::relate::Relation>,

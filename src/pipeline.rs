@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeParams};
 use crate::detect::{
-    components, evidence, flicker, follow, gates, odf, peaks, refine, repeat, score, silence,
-    speech, syllables,
+    components, cracks, evidence, flicker, follow, gates, odf, peaks, refine, repeat, score,
+    silence, speech, syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify, pace};
@@ -125,6 +125,12 @@ pub struct DetectParams {
     /// candidates that rise in the waveform ([`flicker`]); none in reports written before it.
     #[serde(default)]
     pub flicker: Option<flicker::FlickerParams>,
+    /// A supersonic crack heard as a sound of its own, further ahead of its blast than the
+    /// precursor search reaches, is paired with that blast as one shot, and every crack's
+    /// delay gives a distance ([`cracks`]); none in reports written before it (no pairing, no
+    /// distance).
+    #[serde(default)]
+    pub cracks: Option<cracks::CrackParams>,
 }
 
 impl Default for DetectParams {
@@ -139,6 +145,7 @@ impl Default for DetectParams {
             score: score::ScoreParams::default(),
             silence: silence::SilenceParams::default(),
             flicker: Some(flicker::FlickerParams::default()),
+            cracks: Some(cracks::CrackParams::default()),
         }
     }
 }
@@ -499,6 +506,151 @@ fn later_parts(events: Vec<Event>) -> Vec<Event> {
         }
     }
     out
+}
+
+/// Lone supersonic cracks paired with the gunshot-like blasts after them (`detect::cracks`):
+/// each pair becomes one event, the blast's, timed from its crack, and the crack's own event
+/// goes. Then every event with a crack and a blast, these and those the precursor search found,
+/// is given the distance their delay implies, named in its crack reason. Events in time order
+/// in and out.
+fn paired_cracks(
+    events: Vec<Event>,
+    x: &[f32],
+    sample_rate: u32,
+    p: &DetectParams,
+    classify_params: &classify::ClassifyParams,
+) -> Vec<Event> {
+    let Some(cp) = p.cracks else {
+        return events;
+    };
+    let sr = f64::from(sample_rate);
+    let sample = |s: f64| ((s * sr).round() as usize).min(x.len());
+    // One sound from its onset: no crack, blast or precursor of its own.
+    let single = |e: &Event| {
+        e.components
+            .iter()
+            .all(|c| c.kind == "direct" || c.kind == "echo")
+    };
+    let reach = sample(p.refine.precursor_max_lead_s);
+    let lone: Vec<bool> = events
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let first = sample(e.onset_s);
+            let next = events.get(k + 1).map_or(x.len(), |n| sample(n.onset_s));
+            let len = sample(p.refine.crack_max_s).max(1);
+            e.class != classify::EXPLOSION
+                && single(e)
+                && refine::lone_crack(x, first, next.min(first + reach), sample_rate, &p.refine)
+                && cracks::clear_db(x, first, len, sample(cp.clear_s))
+                    .is_some_and(|db| db >= cp.lone_min_clear_db)
+        })
+        .collect();
+    let crack_at: Vec<usize> = (0..events.len()).filter(|&k| lone[k]).collect();
+    // A blast is a gunshot-like sound, or one its own measurements called impulsive that the
+    // crack's evidence would make gunshot-like (`cracked_model`); not one a rule turned.
+    let min_score = classify_params.gunshot_min_score;
+    let blast_like = |e: &Event| {
+        e.class == classify::GUNSHOT
+            || (e.class == classify::IMPULSIVE
+                && e.gunshot_score < min_score
+                && e.gunshot_model
+                    .as_ref()
+                    .is_some_and(|m| cracked_model(m).score >= min_score))
+    };
+    let blast_at: Vec<usize> = (0..events.len())
+        .filter(|&k| !lone[k] && blast_like(&events[k]) && single(&events[k]))
+        .collect();
+    let onsets = |at: &[usize]| -> Vec<f64> { at.iter().map(|&k| events[k].onset_s).collect() };
+    let (crack_s, blast_s) = (onsets(&crack_at), onsets(&blast_at));
+    // Every sound that could be a blast, whatever its parts, for the check of a burst.
+    let gunshots: Vec<f64> = (0..events.len())
+        .filter(|&k| !lone[k] && blast_like(&events[k]))
+        .map(|k| events[k].onset_s)
+        .collect();
+    let min_lead = p.refine.precursor_max_lead_s;
+    let pairs = cracks::pair(&crack_s, &blast_s, min_lead, &cp);
+    let pairs = cracks::verified(&crack_s, &blast_s, &gunshots, &pairs, min_lead, &cp);
+    let mut crack_of = vec![None; events.len()];
+    for &(i, j) in &pairs {
+        crack_of[blast_at[j]] = Some(crack_at[i]);
+    }
+    let paired: Vec<usize> = pairs.iter().map(|&(i, _)| crack_at[i]).collect();
+    let cracks_heard: Vec<(f64, Option<f64>)> = events
+        .iter()
+        .map(|e| (e.onset_s, e.features.onset_clearance_db))
+        .collect();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    for (k, mut e) in events.into_iter().enumerate() {
+        if paired.contains(&k) {
+            continue;
+        }
+        if let Some(c) = crack_of[k] {
+            let (crack_s, clearance) = cracks_heard[c];
+            e.components.retain(|c| c.kind != "direct");
+            e.components.insert(0, component("blast", e.onset_s));
+            e.components.insert(0, component("crack", crack_s));
+            e.reasons.insert(
+                0,
+                format!(
+                    "supersonic crack {:.3} s before the blast (a lone N-wave at {crack_s:.3} s, \
+                     bipolar and over within {:.0} ms, heard as a sound of its own): one shot",
+                    e.onset_s - crack_s,
+                    p.refine.crack_max_s * 1e3
+                ),
+            );
+            // The crack counts towards a shot as one found before its blast does.
+            let lead_ms = round_to((e.onset_s - crack_s) * 1e3, 2);
+            e.features.crack_lead_ms = Some(lead_ms);
+            if let Some(m) = e.gunshot_model.as_mut().filter(|m| m.crack_log_odds == 0.0) {
+                let own = e.gunshot_score == round_to(m.score, 3);
+                *m = cracked_model(m).rounded();
+                if own {
+                    e.gunshot_score = round_to(m.score, 3);
+                }
+                if e.class == classify::IMPULSIVE && e.gunshot_score >= min_score {
+                    e.class = classify::GUNSHOT.into();
+                }
+            }
+            e.onset_s = crack_s;
+            // The onset is the crack's: its clearance over the background is the crack's too.
+            e.features.onset_clearance_db = clearance;
+        }
+        let at = |kind: &str| {
+            e.components
+                .iter()
+                .find(|c| c.kind == kind)
+                .map(|c| c.onset_s)
+        };
+        if let (Some(crack), Some(blast)) = (at("crack"), at("blast")) {
+            e.distance = cracks::distance(blast - crack, &cp);
+            if let (Some(d), Some(r)) = (
+                &e.distance,
+                e.reasons
+                    .iter_mut()
+                    .find(|r| r.starts_with("supersonic crack")),
+            ) {
+                r.push_str(&format!("; {}", cracks::phrase(d)));
+            }
+        }
+        out.push(e);
+    }
+    out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
+    out
+}
+
+/// The gunshot model's arithmetic with a crack before the blast: its log-likelihood ratio
+/// (`classify::weights::CRACK_LOG_LR`) added, as `classify::gunshot_model` adds it for a crack
+/// the precursor search found.
+fn cracked_model(m: &classify::GunshotModel) -> classify::GunshotModel {
+    let crack_log_odds = classify::weights::CRACK_LOG_LR;
+    let log_odds = m.log_odds - m.crack_log_odds + crack_log_odds;
+    classify::GunshotModel {
+        crack_log_odds,
+        log_odds,
+        score: 1.0 / (1.0 + (-log_odds).exp()),
+        ..m.clone()
+    }
 }
 
 /// One event per sound: of two reported events (in time order) that start less than
@@ -1677,6 +1829,7 @@ fn analyse_mixed(
             repeat,
             transcript: None,
             speech: None,
+            distance: None,
             burst: None,
         });
     }
@@ -1918,6 +2071,8 @@ fn analyse_mixed(
     }
     let mut keep = keep.into_iter();
     events.retain(|_| keep.next().unwrap_or(true));
+    // A crack heard as a sound of its own and the blast after it are one shot.
+    let mut events = paired_cracks(events, mono, signal.sample_rate, &p.detect, &p.classify);
     // A gunshot-like sound that is one of a series at a walking pace is a step or a blow.
     let sounds: Vec<pace::Sound> = events
         .iter()

@@ -1801,6 +1801,70 @@ fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
     );
 }
 
+/// `shot` at half scale at each of `blasts` (samples) in `x`, and a supersonic bullet's N-wave
+/// (0.3 ms at 48 kHz, from +0.4 to -0.4) at `crack_at`.
+fn add_blasts_and_crack(x: &mut [f32], shot: &[f32], blasts: &[usize], crack_at: usize) {
+    for &b in blasts {
+        for (d, v) in x[b..].iter_mut().zip(shot) {
+            *d += 0.5 * v;
+        }
+    }
+    let len = 48_000 * 3 / 10_000;
+    for i in 0..=len {
+        x[crack_at + i] += 0.4 * (1.0 - 2.0 * i as f32 / len as f32);
+    }
+}
+
+#[test]
+fn a_crack_far_ahead_of_its_blast_is_one_shot_with_the_distance_it_implies() {
+    // The demo's shot at half scale whose N-wave (0.3 ms, +0.4 to -0.4) comes 0.3 s before its
+    // blast at 1.3 s (a shooter about 160-270 m off), and 1 s later the same blast with no
+    // crack, over faint noise: two shots, not three sounds.
+    const SR: usize = 48_000;
+    let mut x = noise(4 * SR, 0.003, 6);
+    let (crack_at, blasts) = (SR, [SR + SR * 3 / 10, SR + SR * 13 / 10]);
+    add_blasts_and_crack(&mut x, &demo_shot(SR), &blasts, crack_at);
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(&dir.path().join("far.wav"), SR as u32, &x);
+    let a = analyze_json(&wav, &dir.path().join("out"), &[]);
+    assert_eq!(a.events.len(), 2, "{:#?}", a.events);
+    let (first, second) = (&a.events[0], &a.events[1]);
+    assert!((first.onset_s - 1.0).abs() <= 0.0002, "{first:#?}");
+    assert_eq!(first.class, "gunshot");
+    let kinds: Vec<&str> = first.components.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(&kinds[..2], ["crack", "blast"], "{:?}", first.components);
+    assert!(
+        (first.components[1].onset_s - 1.3).abs() <= 0.0005,
+        "{:?}",
+        first.components
+    );
+    let d = first.distance.as_ref().expect("a distance");
+    assert!((d.crack_to_blast_s - 0.3).abs() <= 0.0005, "{d:?}");
+    // 0.3 s / (1/343.2 - 1/v) for v = 950 and 550 m/s.
+    assert!((d.distance_m[0] - 161.2).abs() <= 0.5, "{d:?}");
+    assert!((d.distance_m[1] - 273.7).abs() <= 0.5, "{d:?}");
+    assert!(
+        first.reasons[0].starts_with("supersonic crack 0.300 s before the blast")
+            && first.reasons[0].contains("the shooter about 161-274 m away"),
+        "{:?}",
+        first.reasons
+    );
+    assert!((second.onset_s - 2.3).abs() <= 0.0005, "{second:#?}");
+    assert!(second.distance.is_none(), "{second:#?}");
+    // One shot, so no burst of two.
+    assert!(a.bursts.is_empty(), "{:#?}", a.bursts);
+    // Without the pairing (a report's parameters from before it), three sounds, as before.
+    let params = dir.path().join("params.json");
+    std::fs::write(&params, r#"{"detect": {"cracks": null}}"#).unwrap();
+    let before = analyze_json(
+        &wav,
+        &dir.path().join("before"),
+        &["--params", params.to_str().unwrap()],
+    );
+    assert_eq!(before.events.len(), 3, "{:#?}", before.events);
+    assert!(before.events.iter().all(|e| e.distance.is_none()));
+}
+
 #[test]
 fn a_copy_without_its_anchors_crack_is_timed_from_its_blast() {
     // The demo's shot at half scale with a supersonic N-wave 25 ms before its blast at 1.0 s,
@@ -1812,15 +1876,7 @@ fn a_copy_without_its_anchors_crack_is_timed_from_its_blast() {
     let mut x = noise(2 * SR, 0.003, 6);
     let crack_at = SR;
     let blasts = [SR + SR / 40, SR + SR / 40 + SR * 3 / 10];
-    for &b in &blasts {
-        for (d, v) in x[b..].iter_mut().zip(&shot) {
-            *d += 0.5 * v;
-        }
-    }
-    let len = SR * 3 / 10_000;
-    for i in 0..=len {
-        x[crack_at + i] += 0.4 * (1.0 - 2.0 * i as f32 / len as f32);
-    }
+    add_blasts_and_crack(&mut x, &shot, &blasts, crack_at);
     let dir = tempfile::tempdir().unwrap();
     let wav = write_mono_wav(&dir.path().join("two.wav"), SR as u32, &x);
     let a = analyze_json(&wav, &dir.path().join("out"), &[]);

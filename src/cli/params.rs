@@ -81,6 +81,22 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             return Err(format!("`{name}` must be from {lo} to {hi}, not {v}"));
         }
     }
+    if let Some(c) = &p.detect.cracks {
+        let t = c.air_temperature_c;
+        if !(-60.0..=60.0).contains(&t) {
+            return Err(format!(
+                "`detect.cracks.air_temperature_c` must be from -60 to 60 °C, not {t}"
+            ));
+        }
+        let sound = c.speed_of_sound_m_s();
+        let [slow, fast] = c.bullet_speed_m_s;
+        if !(slow > sound && slow <= fast && fast <= 3000.0) {
+            return Err(format!(
+                "`detect.cracks.bullet_speed_m_s` must be [slowest, fastest], both faster than \
+                 sound ({sound:.0} m/s at {t} °C) and at most 3000 m/s, not [{slow}, {fast}]"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -194,6 +210,14 @@ mod tests {
             (
                 json!({"detect": {"odf": {"fmin_hz": 0.0}}}),
                 "detect.odf.fmin_hz",
+            ),
+            (
+                json!({"detect": {"cracks": {"bullet_speed_m_s": [300.0, 900.0]}}}),
+                "detect.cracks.bullet_speed_m_s",
+            ),
+            (
+                json!({"detect": {"cracks": {"air_temperature_c": 500.0}}}),
+                "detect.cracks.air_temperature_c",
             ),
             (
                 json!({"detect": {"score": {"threshold": 2.0}}}),

@@ -7,6 +7,7 @@
 //! reported readings are one sound.
 
 pub mod components;
+pub mod cracks;
 pub mod evidence;
 pub mod flicker;
 pub mod follow;

@@ -606,6 +606,28 @@ pub fn bipolar(x: &[f32], first: usize, sample_rate: u32, p: &RefineParams) -> b
     larger > 0.0 && up.min(down) >= min * larger
 }
 
+/// Whether the sound from `first` is a lone supersonic crack, heard on its own as an event
+/// (`detect::cracks`: a crack further ahead of its blast than the precursor search reaches):
+/// bipolar as an N-wave ([`bipolar`], asked of it here even where `x` leaves no background
+/// before it, and never when that test is off), over within `crack_max_s` and standing alone
+/// up to `until` (the next sound, or `precursor_max_lead_s` on), as a precursor must
+/// (`crack_over_gap`).
+pub fn lone_crack(
+    x: &[f32],
+    first: usize,
+    until: usize,
+    sample_rate: u32,
+    p: &RefineParams,
+) -> bool {
+    let len = ((p.crack_max_s * f64::from(sample_rate)).round() as usize).max(1);
+    p.crack_min_bipolarity.is_some()
+        && first >= 2 * len
+        && first + len <= x.len()
+        && until <= x.len()
+        && bipolar(x, first, sample_rate, p)
+        && stands_alone(x, first, until, sample_rate, p, p.crack_over_gap)
+}
+
 /// The crack before the blast at `blast`, if there is one: the broadband search of [`locate`]
 /// (a precursor reaching `peak_fraction` of `peak_abs`, the blast's peak), else the band search
 /// of [`faint_crack`]. Used where a sound is known only as a copy of another whose crack came

@@ -238,7 +238,9 @@ pub struct EventFeatures {
     /// Clipped: a run at full scale in some channel, or `ceiling_min_touches` or more.
     pub clipped: bool,
     /// When a supersonic crack precedes the muzzle blast (a brief N-wave standing alone 4-60
-    /// ms before the body, or a crack louder than the blast that follows it; `detect::refine`):
+    /// ms before the body, or a crack louder than the blast that follows it; `detect::refine`;
+    /// or a crack heard as a sound of its own up to `detect.cracks.max_lead_s` before it,
+    /// `detect::cracks`):
     /// the time from the crack to the blast, in ms. The delay grows with the distance to the
     /// shooter; no common look-alike makes this pair of sounds.
     pub crack_lead_ms: Option<f64>,
