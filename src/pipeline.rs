@@ -570,12 +570,28 @@ fn paired_cracks(
         .collect();
     let min_lead = p.refine.precursor_max_lead_s;
     let pairs = cracks::pair(&crack_s, &blast_s, min_lead, &cp);
-    let pairs = cracks::verified(&crack_s, &blast_s, &gunshots, &pairs, min_lead, &cp);
+    // The other sounds, any of which may be a crack heard where a burst's cracks say one is.
+    let other_at: Vec<usize> = (0..events.len())
+        .filter(|&k| !lone[k] && !blast_like(&events[k]) && single(&events[k]))
+        .collect();
+    let (pairs, heard) = cracks::verified(
+        &crack_s,
+        &blast_s,
+        &gunshots,
+        &onsets(&other_at),
+        &pairs,
+        min_lead,
+        &cp,
+    );
+    // By event: the event holding its crack, and whether that passed the lone tests.
     let mut crack_of = vec![None; events.len()];
     for &(i, j) in &pairs {
-        crack_of[blast_at[j]] = Some(crack_at[i]);
+        crack_of[blast_at[j]] = Some((crack_at[i], true));
     }
-    let paired: Vec<usize> = pairs.iter().map(|&(i, _)| crack_at[i]).collect();
+    for &(k, j) in &heard {
+        crack_of[blast_at[j]] = Some((other_at[k], false));
+    }
+    let paired: Vec<usize> = crack_of.iter().flatten().map(|&(c, _)| c).collect();
     let cracks_heard: Vec<(f64, Option<f64>)> = events
         .iter()
         .map(|e| (e.onset_s, e.features.onset_clearance_db))
@@ -585,18 +601,27 @@ fn paired_cracks(
         if paired.contains(&k) {
             continue;
         }
-        if let Some(c) = crack_of[k] {
+        if let Some((c, lone)) = crack_of[k] {
             let (crack_s, clearance) = cracks_heard[c];
             e.components.retain(|c| c.kind != "direct");
             e.components.insert(0, component("blast", e.onset_s));
             e.components.insert(0, component("crack", crack_s));
+            let what = if lone {
+                format!(
+                    "a lone N-wave at {crack_s:.3} s, bipolar and over within {:.0} ms, heard as \
+                     a sound of its own",
+                    p.refine.crack_max_s * 1e3
+                )
+            } else {
+                format!(
+                    "the sound at {crack_s:.3} s, where the burst's other cracks put this round's"
+                )
+            };
             e.reasons.insert(
                 0,
                 format!(
-                    "supersonic crack {:.3} s before the blast (a lone N-wave at {crack_s:.3} s, \
-                     bipolar and over within {:.0} ms, heard as a sound of its own): one shot",
-                    e.onset_s - crack_s,
-                    p.refine.crack_max_s * 1e3
+                    "supersonic crack {:.3} s before the blast ({what}): one shot",
+                    e.onset_s - crack_s
                 ),
             );
             // The crack counts towards a shot as one found before its blast does.
@@ -616,26 +641,61 @@ fn paired_cracks(
             // The onset is the crack's: its clearance over the background is the crack's too.
             e.features.onset_clearance_db = clearance;
         }
+        out.push(e);
+    }
+    out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
+    // The distance, where the delay is the shot's own: alone, or in a burst whose every
+    // gunshot-like sound shows a crack at one delay. Where some rounds show none, or another
+    // delay, a crack found before a blast may be a later round's (the cracks and blasts of a
+    // fast burst from far off interleave), and the delay says nothing sure of the distance.
+    let delay = |e: &Event| {
         let at = |kind: &str| {
             e.components
                 .iter()
                 .find(|c| c.kind == kind)
                 .map(|c| c.onset_s)
         };
-        if let (Some(crack), Some(blast)) = (at("crack"), at("blast")) {
-            e.distance = cracks::distance(blast - crack, &cp);
-            if let (Some(d), Some(r)) = (
-                &e.distance,
-                e.reasons
-                    .iter_mut()
-                    .find(|r| r.starts_with("supersonic crack")),
-            ) {
-                r.push_str(&format!("; {}", cracks::phrase(d)));
+        Some(at("blast")? - at("crack")?)
+    };
+    let shots: Vec<usize> = (0..out.len())
+        .filter(|&k| out[k].class == classify::GUNSHOT || delay(&out[k]).is_some())
+        .collect();
+    let mut start = 0;
+    while start < shots.len() {
+        let mut end = start + 1;
+        while end < shots.len()
+            && out[shots[end]].onset_s - out[shots[end - 1]].onset_s <= cp.vote_window_s
+        {
+            end += 1;
+        }
+        let delays: Option<Vec<f64>> = shots[start..end].iter().map(|&k| delay(&out[k])).collect();
+        let one_delay = delays.is_some_and(|mut d| {
+            d.sort_by(f64::total_cmp);
+            let median = d[d.len() / 2];
+            d.iter().all(|v| (v - median).abs() <= cp.lag_tolerance_s)
+        });
+        for &k in &shots[start..end] {
+            let e = &mut out[k];
+            let Some(lead) = delay(e) else { continue };
+            e.distance = one_delay.then(|| cracks::distance(lead, &cp)).flatten();
+            let words = match &e.distance {
+                Some(d) => format!("; {}", cracks::phrase(d)),
+                None if !one_delay => "; no distance given: the other sounds of its burst do \
+                                       not all show a crack at this delay, so the crack may be \
+                                       another round's"
+                    .to_string(),
+                None => String::new(),
+            };
+            if let Some(r) = e
+                .reasons
+                .iter_mut()
+                .find(|r| r.starts_with("supersonic crack"))
+            {
+                r.push_str(&words);
             }
         }
-        out.push(e);
+        start = end;
     }
-    out.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
     out
 }
 

@@ -219,28 +219,37 @@ pub fn pair(
     out
 }
 
-/// The pairs of [`pair`] whose burst reads as one: the cracks are taken in runs (each within
-/// `vote_window_s` of the one before), and a run's pairs are kept only when every crack of the
-/// run was paired, all at one delay (within `lag_tolerance_s` of the median), and the blasts
-/// they took are all the gunshot-like sounds from the run's first crack to its last blast:
-/// `gunshots` are the onsets of every gunshot-like event but the cracks, whatever its parts,
-/// in time order. Otherwise the run's sounds are left as they were: in a burst whose cracks and
-/// blasts interleave, the detector may have joined a blast and a later round's crack into one
-/// event (a precursor and its main sound), and a pairing over what is left would be one round
-/// out, its distance wrong.
+/// Pairs of indices: (crack, blast).
+pub type Pairs = Vec<(usize, usize)>;
+
+/// The pairs of [`pair`] whose burst reads as one, and the cracks heard in its context: the
+/// cracks are taken in runs (each within `vote_window_s` of the one before), and a run's pairs
+/// are kept only when every crack of the run was paired, all at one delay (within
+/// `lag_tolerance_s` of the median), and the gunshot-like sounds from the run's first crack to
+/// its last blast (`gunshots`: the onsets of every event that could be a blast, whatever its
+/// parts, in time order) are all accounted for. One the run did not take is accounted for by a
+/// reported sound of `others` (events neither a lone crack nor a blast) at the run's delay
+/// before it, when the run holds two pairs or more: a crack the lone tests turned away (through
+/// a codec, or with a faint reflection), heard where the burst's other cracks say it must be;
+/// that pair is returned second, as (index in `others`, index in `blasts`). Otherwise the run's
+/// sounds are left as they were: in a burst whose cracks and blasts interleave, the detector may
+/// have joined a blast and a later round's crack into one event (a precursor and its main
+/// sound), and a pairing over what is left would be one round out, its distance wrong.
 pub fn verified(
     cracks: &[f64],
     blasts: &[f64],
     gunshots: &[f64],
+    others: &[f64],
     pairs: &[(usize, usize)],
     min_lead_s: f64,
     p: &CrackParams,
-) -> Vec<(usize, usize)> {
+) -> (Pairs, Pairs) {
+    let tol = p.lag_tolerance_s;
     let mut blast_of = vec![None; cracks.len()];
     for &(i, j) in pairs {
         blast_of[i] = Some(j);
     }
-    let mut out = Vec::new();
+    let (mut out, mut heard_out) = (Vec::new(), Vec::new());
     let mut start = 0;
     while start < cracks.len() {
         let mut end = start + 1;
@@ -249,21 +258,37 @@ pub fn verified(
         }
         let run: Option<Vec<(usize, usize)>> =
             (start..end).map(|i| blast_of[i].map(|j| (i, j))).collect();
-        if let Some(run) = run {
+        let kept = run.and_then(|run| {
             let mut lags: Vec<f64> = run.iter().map(|&(i, j)| blasts[j] - cracks[i]).collect();
             lags.sort_by(f64::total_cmp);
-            let median = lags[lags.len() / 2];
-            let one_delay = lags.iter().all(|l| (l - median).abs() <= p.lag_tolerance_s);
+            let lag = lags[lags.len() / 2];
+            if lags.iter().any(|l| (l - lag).abs() > tol) {
+                return None;
+            }
             let last = run.iter().map(|&(_, j)| blasts[j]).fold(f64::MIN, f64::max);
             let from = cracks[start] + min_lead_s;
-            let heard = gunshots.iter().filter(|&&g| g > from && g <= last).count();
-            if one_delay && heard == run.len() {
-                out.extend(run);
+            let mut heard = Vec::new();
+            for &g in gunshots.iter().filter(|&&g| g > from && g <= last) {
+                if run.iter().any(|&(_, j)| blasts[j] == g) {
+                    continue;
+                }
+                // Not the run's: a blast whose crack is heard at the run's delay before it.
+                let j = blasts.iter().position(|&b| b == g)?;
+                let k = others
+                    .iter()
+                    .position(|&o| (g - o - lag).abs() <= tol)
+                    .filter(|_| run.len() >= 2)?;
+                heard.push((k, j));
             }
+            Some((run, heard))
+        });
+        if let Some((run, heard)) = kept {
+            out.extend(run);
+            heard_out.extend(heard);
         }
         start = end;
     }
-    out
+    (out, heard_out)
 }
 
 #[cfg(test)]
@@ -363,23 +388,45 @@ mod tests {
         let cracks: Vec<f64> = (0..3).map(|k| 10.0 + 0.13 * k as f64).collect();
         let blasts: Vec<f64> = cracks.iter().map(|c| c + 0.35).collect();
         let pairs = pair(&cracks, &blasts, 0.06, &p);
-        assert_eq!(verified(&cracks, &blasts, &blasts, &pairs, 0.06, &p), pairs);
+        let none: [f64; 0] = [];
+        let check = |c: &[f64], b: &[f64], g: &[f64], o: &[f64], pairs: &[(usize, usize)]| {
+            verified(c, b, g, o, pairs, 0.06, &p)
+        };
+        assert_eq!(
+            check(&cracks, &blasts, &blasts, &none, &pairs),
+            (pairs.clone(), vec![])
+        );
         // Another gunshot-like sound among the blasts (one the detector joined to a crack, so
         // not offered as a blast): the burst is not as the pairs say, and is left alone.
         let mut gunshots = blasts.clone();
         gunshots.insert(1, 10.40);
         assert_eq!(
-            verified(&cracks, &blasts, &gunshots, &pairs, 0.06, &p),
-            vec![]
+            check(&cracks, &blasts, &gunshots, &none, &pairs),
+            (vec![], vec![])
         );
         // A crack of the run without a blast: left alone too.
         let two = &blasts[..2];
         let pairs = pair(&cracks, two, 0.06, &p);
         assert_eq!(pairs.len(), 2);
-        assert_eq!(verified(&cracks, two, two, &pairs, 0.06, &p), vec![]);
+        assert_eq!(check(&cracks, two, two, &none, &pairs), (vec![], vec![]));
         // A lone shot is its own run, whatever comes a second later.
         let (c, b, later) = ([1.0], [1.4], [1.4, 2.4]);
         let pairs = pair(&c, &b, 0.06, &p);
-        assert_eq!(verified(&c, &b, &later, &pairs, 0.06, &p), vec![(0, 0)]);
+        assert_eq!(check(&c, &b, &later, &none, &pairs), (vec![(0, 0)], vec![]));
+        // The middle crack of three turned away by the lone tests, but heard: its blast, at the
+        // delay the other two share, is accounted for by it.
+        let lone = [cracks[0], cracks[2]];
+        let pairs = pair(&lone, &blasts, 0.06, &p);
+        assert_eq!(pairs, vec![(0, 0), (1, 2)]);
+        let heard = [5.0, cracks[1]];
+        assert_eq!(
+            check(&lone, &blasts, &blasts, &heard, &pairs),
+            (pairs.clone(), vec![(1, 1)])
+        );
+        // Not heard there: the run is left alone.
+        assert_eq!(
+            check(&lone, &blasts, &blasts, &heard[..1], &pairs),
+            (vec![], vec![])
+        );
     }
 }
