@@ -231,7 +231,8 @@ pub type Pairs = Vec<(usize, usize)>;
 /// reported sound of `others` (events neither a lone crack nor a blast) at the run's delay
 /// before it, when the run holds two pairs or more: a crack the lone tests turned away (through
 /// a codec, or with a faint reflection), heard where the burst's other cracks say it must be;
-/// that pair is returned second, as (index in `others`, index in `blasts`). Otherwise the run's
+/// that pair is returned second, as (index in `others`, index in `blasts`). A run of one crack
+/// is kept only when no other reported sound lies between it and its blast. Otherwise the run's
 /// sounds are left as they were: in a burst whose cracks and blasts interleave, the detector may
 /// have joined a blast and a later round's crack into one event (a precursor and its main
 /// sound), and a pairing over what is left would be one round out, its distance wrong.
@@ -266,6 +267,13 @@ pub fn verified(
                 return None;
             }
             let last = run.iter().map(|&(_, j)| blasts[j]).fold(f64::MIN, f64::max);
+            // A crack alone has no neighbours to vouch for its delay: its blast must be the next
+            // sound heard. Were it a later round's or a later shot's, the sounds of the rounds
+            // between (their blasts, too faint to be called gunshot-like) would lie between.
+            let between = |&t: &f64| t > cracks[start] && t < last;
+            if run.len() == 1 && (others.iter().any(between) || gunshots.iter().any(between)) {
+                return None;
+            }
             let from = cracks[start] + min_lead_s;
             let mut heard = Vec::new();
             for &g in gunshots.iter().filter(|&&g| g > from && g <= last) {
@@ -413,6 +421,9 @@ mod tests {
         let (c, b, later) = ([1.0], [1.4], [1.4, 2.4]);
         let pairs = pair(&c, &b, 0.06, &p);
         assert_eq!(check(&c, &b, &later, &none, &pairs), (vec![(0, 0)], vec![]));
+        // But not with another sound between the crack and the blast (its own blast unheard,
+        // the rounds after it faint): the blast may be another round's.
+        assert_eq!(check(&c, &b, &later, &[1.2], &pairs), (vec![], vec![]));
         // The middle crack of three turned away by the lone tests, but heard: its blast, at the
         // delay the other two share, is accounted for by it.
         let lone = [cracks[0], cracks[2]];
