@@ -39,7 +39,7 @@ pub fn events_csv(a: &Analysis) -> String {
     let mut s = String::from(
         "id,onset_s,peak_s,end_s,class,label,gunshot_score,detection_score,peak_dbfs,clipped,\
          rise_ms,decay_ms,crest_db,ebr_db,centroid_hz,flatness,low_high_db,positive_phase_ms,\
-         crack_lead_ms,onset_clearance_db,burst,components,\
+         crack_lead_ms,distance_min_m,distance_max_m,onset_clearance_db,burst,components,\
          nearest_phrase,reasons\n",
     );
     for e in &a.events {
@@ -51,9 +51,16 @@ pub fn events_csv(a: &Analysis) -> String {
             .collect::<Vec<_>>()
             .join(" ");
         let phrase = e.context_phrase().unwrap_or_default();
+        // The shooter's distance for the fastest and the slowest bullet assumed (`distance`).
+        let distance = |i: usize| {
+            e.distance
+                .as_ref()
+                .map(|d| format!("{:.0}", d.distance_m[i]))
+                .unwrap_or_default()
+        };
         let _ = writeln!(
             s,
-            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{}",
+            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{},{},{}",
             e.id,
             e.onset_s,
             e.peak_s,
@@ -75,6 +82,8 @@ pub fn events_csv(a: &Analysis) -> String {
             f.crack_lead_ms
                 .map(|ms| format!("{ms:.1}"))
                 .unwrap_or_default(),
+            distance(0),
+            distance(1),
             f.onset_clearance_db
                 .map(|db| format!("{db:.2}"))
                 .unwrap_or_default(),

@@ -252,6 +252,12 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                     "can be missed, and audio coded for speech (a voice note, a call) loses a shot's crack and brightens its "
                     "spectrum, so fewer shots are called gunshot-like there (the clip's warnings say when it is so coded). "
                     "Error rates measured on the development set are in the project's documentation." }
+                p { "Where a supersonic crack is heard before the muzzle blast, the delay between them gives the "
+                    "distance to the shooter along the bullet's path: the crack leaves the bullet near the recorder, the "
+                    "blast the muzzle. The distance is given for a range of bullet speeds (set with the parameters where "
+                    "the weapon is known) and for a recorder close to the line of fire; a bullet that passed wide of it "
+                    "puts the shooter farther away. In a fast burst from far off the cracks and blasts of different rounds "
+                    "interleave, and where the delay cannot surely be told for each round no distance is given." }
                 p { "Times in this report are seconds on the clip's own timeline. A transcript's times were corrected as "
                     "stated in the summary; words are placed by the transcript's own timing. With a transcript, a sound that "
                     "starts inside a spoken caption with a voice-coloured spectrum (its energy in a few bands, as a word's "
