@@ -591,14 +591,17 @@ fn paired_cracks(
     for &(k, j) in &heard {
         crack_of[blast_at[j]] = Some((other_at[k], false));
     }
-    let paired: Vec<usize> = crack_of.iter().flatten().map(|&(c, _)| c).collect();
+    let mut paired = vec![false; events.len()];
+    for &(c, _) in crack_of.iter().flatten() {
+        paired[c] = true;
+    }
     let cracks_heard: Vec<(f64, Option<f64>)> = events
         .iter()
         .map(|e| (e.onset_s, e.features.onset_clearance_db))
         .collect();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     for (k, mut e) in events.into_iter().enumerate() {
-        if paired.contains(&k) {
+        if paired[k] {
             continue;
         }
         if let Some((c, lone)) = crack_of[k] {

@@ -235,7 +235,8 @@ pub type Pairs = Vec<(usize, usize)>;
 /// is kept only when no other reported sound lies between it and its blast. Otherwise the run's
 /// sounds are left as they were: in a burst whose cracks and blasts interleave, the detector may
 /// have joined a blast and a later round's crack into one event (a precursor and its main
-/// sound), and a pairing over what is left would be one round out, its distance wrong.
+/// sound), and a pairing over what is left would be one round out, its distance wrong. Every
+/// list is in time order.
 pub fn verified(
     cracks: &[f64],
     blasts: &[f64],
@@ -276,16 +277,20 @@ pub fn verified(
             }
             let from = cracks[start] + min_lead_s;
             let mut heard = Vec::new();
-            for &g in gunshots.iter().filter(|&&g| g > from && g <= last) {
-                if run.iter().any(|&(_, j)| blasts[j] == g) {
+            // The run's blasts, in time order (its cracks are, and share one delay).
+            let mut taken: Vec<f64> = run.iter().map(|&(_, j)| blasts[j]).collect();
+            taken.sort_by(f64::total_cmp);
+            let lo = gunshots.partition_point(|&g| g <= from);
+            for &g in gunshots[lo..].iter().take_while(|&&g| g <= last) {
+                if taken.binary_search_by(|b| b.total_cmp(&g)).is_ok() {
                     continue;
                 }
                 // Not the run's: a blast whose crack is heard at the run's delay before it.
-                let j = blasts.iter().position(|&b| b == g)?;
-                let k = others
-                    .iter()
-                    .position(|&o| (g - o - lag).abs() <= tol)
-                    .filter(|_| run.len() >= 2)?;
+                let j = blasts.binary_search_by(|b| b.total_cmp(&g)).ok()?;
+                let at = others.partition_point(|&o| o < g - lag - tol);
+                let k = Some(at).filter(|&k| {
+                    run.len() >= 2 && others.get(k).is_some_and(|&o| o <= g - lag + tol)
+                })?;
                 heard.push((k, j));
             }
             Some((run, heard))
