@@ -595,7 +595,7 @@ fn paired_cracks(
     for &(c, _) in crack_of.iter().flatten() {
         paired[c] = true;
     }
-    let cracks_heard: Vec<(f64, Option<f64>)> = events
+    let onset_and_clearance: Vec<(f64, Option<f64>)> = events
         .iter()
         .map(|e| (e.onset_s, e.features.onset_clearance_db))
         .collect();
@@ -605,7 +605,7 @@ fn paired_cracks(
             continue;
         }
         if let Some((c, lone)) = crack_of[k] {
-            let (crack_s, clearance) = cracks_heard[c];
+            let (crack_s, clearance) = onset_and_clearance[c];
             e.components.retain(|c| c.kind != "direct");
             e.components.insert(0, component("blast", e.onset_s));
             e.components.insert(0, component("crack", crack_s));
@@ -663,41 +663,27 @@ fn paired_cracks(
     let shots: Vec<usize> = (0..out.len())
         .filter(|&k| out[k].class == classify::GUNSHOT || delay(&out[k]).is_some())
         .collect();
-    let mut start = 0;
-    while start < shots.len() {
-        let mut end = start + 1;
-        while end < shots.len()
-            && out[shots[end]].onset_s - out[shots[end - 1]].onset_s <= cp.vote_window_s
+    let shot_onsets: Vec<f64> = shots.iter().map(|&k| out[k].onset_s).collect();
+    let delays: Vec<Option<f64>> = shots.iter().map(|&k| delay(&out[k])).collect();
+    let own = cracks::own_delays(&shot_onsets, &delays, &cp);
+    for (&k, own) in shots.iter().zip(own) {
+        let e = &mut out[k];
+        let Some(lead) = delay(e) else { continue };
+        e.distance = own.then(|| cracks::distance(lead, &cp)).flatten();
+        let words = match &e.distance {
+            Some(d) => format!("; {}", cracks::phrase(d)),
+            None if !own => "; no distance given: the other sounds of its burst do not all show \
+                             a crack at this delay, so the crack may be another round's"
+                .to_string(),
+            None => String::new(),
+        };
+        if let Some(r) = e
+            .reasons
+            .iter_mut()
+            .find(|r| r.starts_with("supersonic crack"))
         {
-            end += 1;
+            r.push_str(&words);
         }
-        let delays: Option<Vec<f64>> = shots[start..end].iter().map(|&k| delay(&out[k])).collect();
-        let one_delay = delays.is_some_and(|mut d| {
-            d.sort_by(f64::total_cmp);
-            let median = d[d.len() / 2];
-            d.iter().all(|v| (v - median).abs() <= cp.lag_tolerance_s)
-        });
-        for &k in &shots[start..end] {
-            let e = &mut out[k];
-            let Some(lead) = delay(e) else { continue };
-            e.distance = one_delay.then(|| cracks::distance(lead, &cp)).flatten();
-            let words = match &e.distance {
-                Some(d) => format!("; {}", cracks::phrase(d)),
-                None if !one_delay => "; no distance given: the other sounds of its burst do \
-                                       not all show a crack at this delay, so the crack may be \
-                                       another round's"
-                    .to_string(),
-                None => String::new(),
-            };
-            if let Some(r) = e
-                .reasons
-                .iter_mut()
-                .find(|r| r.starts_with("supersonic crack"))
-            {
-                r.push_str(&words);
-            }
-        }
-        start = end;
     }
     out
 }

@@ -304,6 +304,34 @@ pub fn verified(
     (out, heard_out)
 }
 
+/// Whether each shot's crack-to-blast delay is surely its own: the shots (gunshot-like sounds,
+/// onsets in time order, each with its delay if a crack was found before its blast) are taken
+/// in runs, each within `vote_window_s` of the one before, and a run's delays count only when
+/// every shot of the run has one and they agree within `lag_tolerance_s` of their median. A
+/// shot alone has only its own. Where some rounds show no crack, or another delay, a crack found
+/// before a blast may be a later round's: the cracks and blasts of a fast burst from far off
+/// interleave, and the search close before a blast (`refine`) then finds a later round's crack,
+/// at a delay wrong by whole intervals.
+pub fn own_delays(onsets: &[f64], delays: &[Option<f64>], p: &CrackParams) -> Vec<bool> {
+    let mut out = vec![false; onsets.len()];
+    let mut start = 0;
+    while start < onsets.len() {
+        let mut end = start + 1;
+        while end < onsets.len() && onsets[end] - onsets[end - 1] <= p.vote_window_s {
+            end += 1;
+        }
+        let run: Option<Vec<f64>> = delays[start..end].iter().copied().collect();
+        let agree = run.is_some_and(|mut d| {
+            d.sort_by(f64::total_cmp);
+            let median = d[d.len() / 2];
+            d.iter().all(|v| (v - median).abs() <= p.lag_tolerance_s)
+        });
+        out[start..end].fill(agree);
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +387,29 @@ mod tests {
         );
         assert_eq!(clear_db(&crack, 4700, 48, 480), None);
         assert_eq!(clear_db(&vec![0.0; 1000], 10, 48, 480), None);
+    }
+
+    #[test]
+    fn a_delay_is_the_shots_own_alone_or_shared_by_its_whole_burst() {
+        let p = CrackParams::default();
+        // A shot alone with a crack; a burst of three, each 0.041 s after its crack; a burst
+        // whose last round shows none; a burst whose rounds disagree (a later round's crack
+        // found before one blast).
+        let onsets = [1.0, 5.0, 5.2, 5.4, 9.0, 9.2, 13.0, 13.2];
+        let delays = [
+            Some(0.3),
+            Some(0.041),
+            Some(0.0415),
+            Some(0.041),
+            Some(0.041),
+            None,
+            Some(0.041),
+            Some(0.016),
+        ];
+        assert_eq!(
+            own_delays(&onsets, &delays, &p),
+            [true, true, true, true, false, false, false, false]
+        );
     }
 
     #[test]
