@@ -5,7 +5,7 @@
 //! A bullet faster than sound drags a shock wave (an N-wave of 0.2-1 ms) that reaches a
 //! microphone near its path before the muzzle blast, which travels at the speed of sound all
 //! the way. The farther the shooter, the longer the crack leads: about 30 ms at 20 m, 60 ms at
-//! 35 m, 0.3 s at 170 m, 1 s at 550 m for a bullet averaging 800 m/s. `detect::refine` finds a
+//! 35 m, 0.3 s at 170 m, 0.9 s at 550 m for a bullet averaging 800 m/s. `detect::refine` finds a
 //! crack up to `refine.precursor_max_lead_s` (60 ms) before its blast; a crack further ahead is
 //! a sound of its own to the detector, a brief `impulsive` event before a gunshot-like one, so
 //! one shot was counted as two sounds. In a burst the cracks and the blasts interleave: rounds
@@ -31,9 +31,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CrackParams {
     /// A lone crack is paired with a gunshot-like blast up to this long after it (s). 1.5 s is a
-    /// shooter about 800 m away for a bullet averaging 800 m/s, beyond which most rifle bullets
-    /// have fallen below the speed of sound and make no crack. Shorter leads, from
-    /// `refine.precursor_max_lead_s`, are found with the blast by `detect::refine`.
+    /// shooter about 900 m away for a bullet averaging 800 m/s, beyond which most rifle bullets
+    /// have fallen below the speed of sound and make no crack. Leads up to
+    /// `refine.precursor_max_lead_s` are found with the blast by `detect::refine`.
     pub max_lead_s: f64,
     /// Two cracks share a delay when their delays to their blasts differ by at most this (s):
     /// the rounds of one burst leave at slightly different speeds (about 1 % apart, 2 ms at 0.3
@@ -53,9 +53,9 @@ pub struct CrackParams {
     /// blast (`refine::lone_crack`), its first `refine.crack_max_s` carries this many dB more
     /// energy than the mean of the `clear_s` after it ([`clear_db`]). An N-wave is over in a
     /// millisecond, with only the background and faint reflections after it; a struck object's
-    /// click rings on. Measured: 18-33 dB on modelled cracks in brown noise, 10-20 dB on 9 of
+    /// click rings on. Measured: 18-33 dB on modelled cracks in brown noise, 10-20 dB on 10 of
     /// the devset's 12 cracks through its codecs and effects (7.7 through Opus at 12 kbit/s, 1.8
-    /// clipped), 4.5-9.5 dB on the eight OpenArena footsteps (`mech`, `clank` samples: a click,
+    /// clipped; 6 of the 12 reach 12 dB), 4.5-9.5 dB on the eight OpenArena footsteps (`mech`, `clank` samples: a click,
     /// then the step's body) that the other tests took for cracks and paired with a later
     /// sound.
     pub lone_min_clear_db: f64,
