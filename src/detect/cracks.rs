@@ -252,6 +252,7 @@ pub fn verified(
         blast_of[i] = Some(j);
     }
     let (mut out, mut heard_out) = (Vec::new(), Vec::new());
+    let mut used = vec![false; others.len()];
     let mut start = 0;
     while start < cracks.len() {
         let mut end = start + 1;
@@ -287,15 +288,21 @@ pub fn verified(
                 }
                 // Not the run's: a blast whose crack is heard at the run's delay before it.
                 let j = blasts.binary_search_by(|b| b.total_cmp(&g)).ok()?;
+                // Each sound is one round's crack at most (with a tolerance wider than the
+                // detector's least spacing of two events, one could sit before two blasts).
                 let at = others.partition_point(|&o| o < g - lag - tol);
-                let k = Some(at).filter(|&k| {
-                    run.len() >= 2 && others.get(k).is_some_and(|&o| o <= g - lag + tol)
-                })?;
+                let k = (at..others.len())
+                    .take_while(|&k| others[k] <= g - lag + tol)
+                    .find(|&k| !used[k] && !heard.iter().any(|&(h, _)| h == k))
+                    .filter(|_| run.len() >= 2)?;
                 heard.push((k, j));
             }
             Some((run, heard))
         });
         if let Some((run, heard)) = kept {
+            for &(k, _) in &heard {
+                used[k] = true;
+            }
             out.extend(run);
             heard_out.extend(heard);
         }
@@ -489,6 +496,19 @@ mod tests {
         assert_eq!(
             check(&lone, &blasts, &blasts, &heard, &pairs),
             (pairs.clone(), vec![(1, 1)])
+        );
+        // With a tolerance wider than two blasts' spacing, one sound is still one round's
+        // crack: two blasts left over and one sound before them leave the run alone.
+        let wide = CrackParams {
+            lag_tolerance_s: 0.2,
+            ..p
+        };
+        let blasts4 = [10.35, 10.36, 10.37, 10.61];
+        let lone2 = [10.0, 10.26];
+        let pairs2 = vec![(0, 0), (1, 3)];
+        assert_eq!(
+            verified(&lone2, &blasts4, &blasts4, &heard, &pairs2, 0.06, &wide),
+            (vec![], vec![])
         );
         // Not heard there: the run is left alone.
         assert_eq!(
