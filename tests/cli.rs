@@ -1041,6 +1041,14 @@ fn analyze_json(wav: &Path, dir: &Path, extra: &[&str]) -> earwitness::model::An
     serde_json::from_slice(&std::fs::read(dir.join("events.json")).unwrap()).unwrap()
 }
 
+/// [`analyze_json`] with `patch` (a JSON object of parameters) given by `--params`, written
+/// beside `dir`.
+fn analyze_json_with(wav: &Path, dir: &Path, patch: &str) -> earwitness::model::Analysis {
+    let params = dir.with_extension("params.json");
+    std::fs::write(&params, patch).unwrap();
+    analyze_json(wav, dir, &["--params", params.to_str().unwrap()])
+}
+
 /// The events' onsets and classes, to compare two analyses.
 fn onsets(a: &earwitness::model::Analysis) -> Vec<(f64, String)> {
     a.events
@@ -1854,12 +1862,10 @@ fn a_crack_far_ahead_of_its_blast_is_one_shot_with_the_distance_it_implies() {
     // One shot, so no burst of two.
     assert!(a.bursts.is_empty(), "{:#?}", a.bursts);
     // Without the pairing (a report's parameters from before it), three sounds, as before.
-    let params = dir.path().join("params.json");
-    std::fs::write(&params, r#"{"detect": {"cracks": null}}"#).unwrap();
-    let before = analyze_json(
+    let before = analyze_json_with(
         &wav,
         &dir.path().join("before"),
-        &["--params", params.to_str().unwrap()],
+        r#"{"detect": {"cracks": null}}"#,
     );
     assert_eq!(before.events.len(), 3, "{:#?}", before.events);
     assert!(before.events.iter().all(|e| e.distance.is_none()));
@@ -2394,12 +2400,10 @@ fn a_ringing_knock_is_kept_where_no_voice_is_heard() {
     // figures above were measured. Raised to the quiet level (-20 dBFS when this was
     // measured, -10 now), the detector hears all three knocks' ringing as a voice, and none
     // is reported.
-    let as_recorded = dir.path().join("as-recorded.json");
-    std::fs::write(&as_recorded, r#"{"speech": {"quiet_peak_dbfs": null}}"#).unwrap();
-    let a = analyze_json(
+    let a = analyze_json_with(
         &wav,
         &dir.path().join("on"),
-        &["--params", as_recorded.to_str().unwrap()],
+        r#"{"speech": {"quiet_peak_dbfs": null}}"#,
     );
     let mut p = earwitness::pipeline::AnalyzeParams::default();
     p.detect.score.unheard_voicing = None;
@@ -2528,16 +2532,10 @@ fn a_knock_repeated_under_a_voice_is_not_taken_for_a_word() {
     let wav = write_mono_wav(&dir.path().join("two.wav"), SR as u32, &y);
     let two = analyze_json(&wav, &dir.path().join("two"), &[]);
     kept_as_copy_of(&two, "0.460");
-    let params = dir.path().join("reach0.json");
-    std::fs::write(
-        &params,
-        r#"{"burst": {"repeat": {"word_check_reach_s": 0.0}}}"#,
-    )
-    .unwrap();
-    let off = analyze_json(
+    let off = analyze_json_with(
         &wav,
         &dir.path().join("two-off"),
-        &["--params", params.to_str().unwrap()],
+        r#"{"burst": {"repeat": {"word_check_reach_s": 0.0}}}"#,
     );
     assert!(
         off.set_aside
