@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use earwitness::decode::{self, Backend, DecodeParams};
+use earwitness::pipeline::AnalyzeParams;
 
 /// Impulse onsets written by the fixture script, in samples at 48 kHz.
 const ONSETS: [u64; 5] = [12_000, 28_800, 48_000, 65_760, 86_400];
@@ -405,6 +406,20 @@ fn cut_copy(file: &str, keep: impl Fn(usize) -> usize) -> (tempfile::TempDir, st
     (dir, cut)
 }
 
+/// The fixture `file` with the bytes `cut(len)` cut out, in a new folder (kept while the first
+/// value lives).
+fn cut_out_copy(
+    file: &str,
+    cut: impl Fn(usize) -> std::ops::Range<usize>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut bytes = std::fs::read(fixture(file)).unwrap();
+    bytes.drain(cut(bytes.len()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
+    std::fs::write(&path, &bytes).unwrap();
+    (dir, path)
+}
+
 /// The fixture `file` with 300 bytes overwritten 45 % of the way in (alternate 0x00 and
 /// 0xFF), as a damaged copy has them, in a new folder (kept while the first value lives).
 fn overwritten_copy(file: &str) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -511,31 +526,92 @@ fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
     }
 }
 
-/// An MP3 with 300 bytes of one frame's header and data overwritten: the reader loses that
-/// frame and joins the audio on either side (the later impulses come 24 ms early); the report
-/// names the damage, where it is, and the audio it cost (it said nothing).
+/// An MP3 with 300 bytes of one frame's header and data overwritten, or 1,000 bytes cut out
+/// (a file recovered with a piece missing): the reader loses frames and joined the audio on
+/// either side (the later impulses came 24 ms early, after a false click), saying nothing; then
+/// the report named the damage. Silence of the frames lost now stands in their place, counted
+/// exactly (a constant bit rate's whole frames; for the cut, the frames the LAME tag says the
+/// stream has), so every impulse is where the WAV has it and the decode is as long as the
+/// undamaged file's. libavformat (the ffmpeg backend) still joins the audio, and says so.
 #[test]
-fn a_break_in_an_mp3_frame_chain_is_named() {
-    let (_dir, damaged) = overwritten_copy("impulses.mp3");
-    let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        d.warnings
-            .iter()
-            .any(|w| w.contains("the MP3 stream is damaged in 1 place(s)")
-                && w.contains("about 1 frame(s), 0.024 s of audio")),
-        "{:?}",
-        d.warnings
-    );
-    // `probe` names it too; the clean file has no such warning.
-    let described = decode::describe(&damaged, Backend::Auto).unwrap();
-    assert!(
-        described
-            .integrity
-            .as_deref()
-            .is_some_and(|p| p.contains("the MP3 stream is damaged in 1 place(s)")),
-        "{:?}",
-        described.integrity
-    );
+fn frames_lost_from_an_mp3_are_filled_and_the_times_after_them_kept() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let cut = |file: &str| {
+        cut_out_copy(file, |n| {
+            let at = n * 45 / 100;
+            at..at + 1000
+        })
+    };
+    for (file, (_dir, damaged)) in [
+        ("impulses.mp3", overwritten_copy("impulses.mp3")),
+        ("impulses.mp3", cut("impulses.mp3")),
+    ] {
+        let d =
+            decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("the MP3 stream is damaged in 1 place(s)")
+                    && w.contains("silence stands in place of")
+                    && w.contains("(counted exactly")),
+            "{file}: {:?}",
+            d.warnings
+        );
+        let (whole, _) = decode_mono(&fixture(file), Backend::Symphonia);
+        let x = d.signal.mixdown();
+        assert_eq!(x.len(), whole.len(), "{file}");
+        // Every impulse but the one 0.1 s after the damage (at 0.87-0.93 s), whose frame's
+        // data began in the bytes lost (an MP3 frame's data may start up to 511 bytes back):
+        // there the decoder has only what is left of it.
+        for o in [ONSETS[0], ONSETS[1], ONSETS[3], ONSETS[4]] {
+            let lag = lag_samples(&reference, &x, o as usize, 2880);
+            assert!(lag.abs() <= 48, "{file}: impulse at sample {o}: lag {lag}");
+        }
+        // No click where the frames were lost (the decoder is restarted after the loss, and
+        // what it cannot reach comes out as silence, not garbage): outside the damage, the
+        // events reported are those of the undamaged file, at its times.
+        let onsets = |path: &Path| -> Vec<f64> {
+            let a = earwitness::pipeline::analyze(path, &AnalyzeParams::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            a.events
+                .iter()
+                .map(|e| e.onset_s)
+                .filter(|t| !(0.85..1.05).contains(t))
+                .collect()
+        };
+        let (got, want) = (onsets(&damaged), onsets(&fixture(file)));
+        assert_eq!(got.len(), want.len(), "{file}: {got:?} against {want:?}");
+        assert!(
+            got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 0.001),
+            "{file}: {got:?} against {want:?}"
+        );
+        // `probe` names it in the same words.
+        let described = decode::describe(&damaged, Backend::Auto).unwrap();
+        assert!(
+            described
+                .integrity
+                .as_deref()
+                .is_some_and(|p| d.warnings.iter().any(|w| w == p)),
+            "{:?}",
+            described.integrity
+        );
+    }
+    if cfg!(feature = "ffmpeg") {
+        let (_dir, damaged) = overwritten_copy("impulses.mp3");
+        let params = DecodeParams {
+            backend: Backend::Ffmpeg,
+            ..DecodeParams::default()
+        };
+        let d = decode::decode(&damaged, &params).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("about 1 frame(s), 0.024 s of audio")
+                    && w.contains("joins the audio on either side")),
+            "{:?}",
+            d.warnings
+        );
+    }
     let clean = decode::decode(&fixture("impulses.mp3"), &DecodeParams::default()).unwrap();
     assert!(!clean.warnings.iter().any(|w| w.contains("damaged")));
     let described = decode::describe(&fixture("impulses.mp3"), Backend::Auto).unwrap();

@@ -400,7 +400,7 @@ mod tests {
         // Read through the patches, the file now ends at an element's end or inside a
         // block, as a live recording stopped there would, and the walk still tells it was cut.
         let mut read = Vec::new();
-        crate::decode::riff::Patched::new(Cursor::new(cut), patches)
+        crate::decode::riff::Patched::new(Cursor::new(cut), patches, Vec::new())
             .unwrap()
             .read_to_end(&mut read)
             .unwrap();

@@ -337,7 +337,7 @@ pub(crate) fn open(
             .map_or(0.0, |s| (s * 1e6).round() / 1e6),
     };
     let mut health = PacketHealth::new(path);
-    if let Some(w) = super::damage(path, &info.codec, info.sample_rate) {
+    if let Some(w) = super::damage(path, &info.codec, info.sample_rate, false) {
         health.warn(w);
     }
     if first.matroska && super::symphonia::cut_matroska(path) {

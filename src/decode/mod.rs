@@ -521,19 +521,21 @@ pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
                 _ => Err(e),
             }),
     }?;
-    Ok(with_damage(path, described))
+    Ok(with_damage(path, described, backend != Backend::Ffmpeg))
 }
 
 /// `d` with the damage of an Ogg, MPEG audio or ADTS file as its problem, when it has no other: the
 /// readers skip damaged pages and frames without a word, and the census counts what is left.
-fn with_damage(path: &Path, mut d: Described) -> Described {
+/// `filled` when the backend that will decode it is earwitness's own, which puts silence in
+/// place of lost MPEG audio frames.
+fn with_damage(path: &Path, mut d: Described, filled: bool) -> Described {
     if d.integrity.is_some() {
         return d;
     }
     let Some(audio) = d.streams.iter().find(|s| s.kind == "audio") else {
         return d;
     };
-    d.integrity = damage(path, &audio.codec, audio.sample_rate.unwrap_or(0));
+    d.integrity = damage(path, &audio.codec, audio.sample_rate.unwrap_or(0), filled);
     d
 }
 
@@ -541,10 +543,11 @@ fn with_damage(path: &Path, mut d: Described) -> Described {
 /// `sample_rate`: the breaks in an MPEG audio or ADTS frame chain, or the damaged pages of an
 /// Ogg file. One place for both backends and `probe`, so that they say it in the same words
 /// (the pipeline keeps one). Each walk checks the file's own first bytes, so an MP4 or
-/// Matroska file costs a few bytes read.
-pub(crate) fn damage(path: &Path, codec: &str, sample_rate: u32) -> Option<String> {
+/// Matroska file costs a few bytes read. `filled` when the decoder puts silence in place of
+/// lost MPEG audio frames (the symphonia backend; [`symphonia`]'s `open`).
+pub(crate) fn damage(path: &Path, codec: &str, sample_rate: u32, filled: bool) -> Option<String> {
     if matches!(codec, "mp3" | "mp2" | "mp1" | "aac") {
-        mpa::damage_warning(path, codec)
+        mpa::damage_warning(path, codec, filled)
     } else {
         ogg::damage_warning(path, sample_rate)
     }
@@ -767,6 +770,14 @@ impl Gaps {
         self.filled_frames += n;
         self.first.get_or_insert((at_s, gap));
         n
+    }
+
+    /// Moves the end of the audio decoded so far on by `s` seconds: silence put in by the
+    /// caller (an MPEG audio file's lost frames, which its packets' stamps do not count).
+    pub(crate) fn skip(&mut self, s: f64) {
+        if let Some(e) = &mut self.expected_s {
+            *e += s;
+        }
     }
 
     /// Starts again (a new link of a chained stream).

@@ -134,17 +134,86 @@ fn frame(b: [u8; 7]) -> Option<Header> {
 pub struct Damage {
     /// Breaks in the chain of frames.
     pub breaks: usize,
-    /// Byte offset of the first, and the audio before it (seconds, counting every frame
-    /// from the first: the encoder's delay included).
+    /// Byte offset of the first, and the audio before it (seconds, counting every audio frame
+    /// from the first: the encoder's delay included, a Xing/Info/VBRI frame not).
     pub first_at: u64,
     pub first_s: f64,
-    /// Bytes that held no frame, in all; and the frames they would hold at the file's mean
-    /// frame length (at least one a break: a stretch shorter than a frame is what is left of
-    /// one).
+    /// Bytes that held no frame, in all; and the frames lost ([`Break::lost`], summed).
     pub bytes: u64,
     pub frames: u64,
-    /// Seconds a frame gives.
+    /// Seconds a frame gives, and the samples it gives.
     pub frame_s: f64,
+    pub frame_samples: u32,
+    /// Every break, in file order (the first [`MAX_LISTED_BREAKS`]).
+    pub list: Vec<Break>,
+}
+
+impl Damage {
+    /// Whether every break's count of frames lost is exact ([`Break::exact`]).
+    pub fn exact(&self) -> bool {
+        self.breaks == self.list.len() && self.list.iter().all(|b| b.exact)
+    }
+}
+
+/// Breaks listed one by one in [`Damage::list`]; a file damaged in more places than this is
+/// hostile or ruined, and the rest are counted only.
+pub const MAX_LISTED_BREAKS: usize = 100_000;
+
+/// One break in the chain of frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Break {
+    /// Audio frames before it (a Xing/Info/VBRI frame not counted): the index, among the
+    /// packets a reader gives, of the first after it.
+    pub frame: u64,
+    /// Where it starts, and the bytes up to the next frame of the chain (which hold none).
+    pub at: u64,
+    pub bytes: u64,
+    /// The frames lost there: those the bytes would hold at the mean frame length (at least
+    /// one: a stretch shorter than a frame is what is left of one), unless `exact`.
+    pub lost: u64,
+    /// Whether `lost` is exact: the stream has one bit rate and the stretch is whole frames of
+    /// its length (bytes overwritten, frames dropped), or the encoder's Xing/Info tag counts
+    /// the frames the stream should have and the other breaks account for the rest (bytes cut
+    /// out, as of a file recovered with clusters missing).
+    pub exact: bool,
+}
+
+/// What a first frame that is an encoder's Xing, Info or VBRI frame says (a table of contents
+/// and delay, no audio; readers take it for a tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InfoFrame {
+    /// The audio frames of the stream, where the Xing/Info tag gives them (its flag 1; the
+    /// tag's own frame not counted, as LAME and libavformat write it).
+    frames: Option<u64>,
+}
+
+/// The Xing, Info or VBRI frame whose first bytes are `b` (`h` its header), if it is one: the
+/// tests of symphonia's MP3 reader (the tag's name after the side information, or VBRI 32
+/// bytes after the header).
+fn info_frame(b: &[u8], h: &Header) -> Option<InfoFrame> {
+    if h.layer != 3 {
+        return None;
+    }
+    let mono = b.get(3).is_some_and(|m| m >> 6 == 3);
+    let side = match (h.version, mono) {
+        (1, true) => 17,
+        (1, false) => 32,
+        (_, true) => 9,
+        (_, false) => 17,
+    };
+    let word = |o: usize| {
+        b.get(o..o + 4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    };
+    let tag = 4 + side;
+    if matches!(b.get(tag..tag + 4), Some(b"Xing" | b"Info")) {
+        let frames = word(tag + 4)
+            .filter(|f| f & 1 == 1)
+            .and_then(|_| word(tag + 8))
+            .map(u64::from);
+        return Some(InfoFrame { frames });
+    }
+    (b.get(36..40) == Some(b"VBRI")).then_some(InfoFrame { frames: None })
 }
 
 /// The damage in the MPEG audio file `r` (`len` bytes), if its chain of frames breaks; `None`
@@ -162,29 +231,57 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
             .fold(0u64, |s, &b| s << 7 | u64::from(b & 0x7F));
         pos = 10 + size + if id3[5] & 0x10 != 0 { 10 } else { 0 };
     }
-    // The four bytes at `p`, moving within the reader's buffer where it can.
+    // The bytes at `p` into `b`, moving within the reader's buffer where it can.
     let mut cur = 10u64;
-    let mut at = |r: &mut BufReader<_>, p: u64| -> Option<[u8; 7]> {
-        if p + 7 > len {
+    let mut at = |r: &mut BufReader<_>, p: u64, b: &mut [u8]| -> Option<()> {
+        if p + b.len() as u64 > len {
             return None;
         }
         r.seek_relative(p as i64 - cur as i64).ok()?;
+        r.read_exact(b).ok()?;
+        cur = p + b.len() as u64;
+        Some(())
+    };
+    let mut opening = [0u8; 64];
+    at(&mut r, pos, &mut opening[..7])?;
+    let first = frame(opening[..7].try_into().ok()?)?;
+    // The first frame's opening bytes, for its tag (a short frame holds fewer).
+    let n = (first.len as usize).clamp(7, opening.len());
+    let info = at(&mut r, pos, &mut opening[..n]).and_then(|()| info_frame(&opening[..n], &first));
+    if info.is_some() {
+        pos += u64::from(first.len);
+    }
+    let mut read = |r: &mut BufReader<_>, p: u64| -> Option<[u8; 7]> {
         let mut b = [0u8; 7];
-        r.read_exact(&mut b).ok()?;
-        cur = p + 7;
+        at(r, p, &mut b)?;
         Some(b)
     };
-    let first = frame(at(&mut r, pos)?)?;
     let same = |h: &Header| {
         h.version == first.version && h.layer == first.layer && h.sample_rate == first.sample_rate
     };
+    // Whether every audio frame has one bit rate (ADTS headers carry none: their frames
+    // vary), and the shortest and longest frames (a constant rate's differ by the padding).
+    let mut rate = None;
+    let mut constant = first.layer > 0;
+    let (mut shortest, mut longest) = (u32::MAX, 0u32);
     let mut frames = 0u64;
     let mut frame_bytes = 0u64;
-    let mut damage: Option<Damage> = None;
+    let mut list: Vec<Break> = Vec::new();
+    let (mut breaks, mut bytes, mut unlisted) = (0usize, 0u64, 0u64);
+    // Whether the walk reached the end of the stream (the file's end, or a tag there).
+    let mut whole_walk = false;
     while frames < MAX_FRAMES {
-        let Some(b) = at(&mut r, pos) else { break };
+        let Some(b) = read(&mut r, pos) else {
+            whole_walk = pos == len;
+            break;
+        };
         match frame(b).filter(same) {
             Some(h) if pos + u64::from(h.len) <= len && h.len > 4 => {
+                if first.layer > 0 {
+                    constant &= *rate.get_or_insert(b[2] >> 4) == b[2] >> 4;
+                }
+                shortest = shortest.min(h.len);
+                longest = longest.max(h.len);
                 frames += 1;
                 frame_bytes += u64::from(h.len);
                 pos += u64::from(h.len);
@@ -196,6 +293,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
         }
         // A tag at the end (ID3v1, APE, Lyrics3) ends the stream.
         if b[..3] == *b"TAG" || b[..4] == *b"APET" || b[..4] == *b"LYRI" {
+            whole_walk = true;
             break;
         }
         // The chain breaks: the next header whose frame is followed by another.
@@ -203,9 +301,9 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
         let mut next = None;
         let mut p = pos + 1;
         while p < len.min(start + MAX_SEARCH_BYTES) {
-            if let Some(h) = at(&mut r, p).and_then(frame).filter(same) {
+            if let Some(h) = read(&mut r, p).and_then(frame).filter(same) {
                 let after = p + u64::from(h.len);
-                if after == len || at(&mut r, after).and_then(frame).filter(same).is_some() {
+                if after == len || read(&mut r, after).and_then(frame).filter(same).is_some() {
                     next = Some(p);
                     break;
                 }
@@ -213,47 +311,139 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
             p += 1;
         }
         let Some(p) = next else { break };
-        let d = damage.get_or_insert(Damage {
-            breaks: 0,
-            first_at: start,
-            first_s: (frames * u64::from(first.samples)) as f64 / f64::from(first.sample_rate),
-            bytes: 0,
-            frames: 0,
-            frame_s: f64::from(first.samples) / f64::from(first.sample_rate),
-        });
-        d.breaks += 1;
-        d.bytes += p - start;
-        pos = p;
-        // A stretch shorter than a frame is what is left of one: a frame's audio is lost.
+        let stretch = p - start;
         let mean = frame_bytes as f64 / frames.max(1) as f64;
-        d.frames += ((p - start) as f64 / mean).round().max(1.0) as u64;
+        let lost = (stretch as f64 / mean).round().max(1.0) as u64;
+        // Whole frames of one length: k of them span k shortest to k longest.
+        let whole = constant
+            && frames > 0
+            && (1..=stretch / u64::from(shortest))
+                .any(|k| stretch <= k * u64::from(longest) && stretch >= k * u64::from(shortest));
+        breaks += 1;
+        bytes += stretch;
+        pos = p;
+        if list.len() < MAX_LISTED_BREAKS {
+            list.push(Break {
+                frame: frames,
+                at: start,
+                bytes: stretch,
+                lost,
+                exact: whole,
+            });
+        } else {
+            unlisted += lost;
+        }
     }
-    damage
+    let first_break = *list.first()?;
+    if !constant {
+        for b in &mut list {
+            b.exact = false;
+        }
+    }
+    // The tag counts the frames the stream should have: what the breaks counted exactly do
+    // not account for was lost at the one break that is not.
+    if let (true, Some(total)) = (whole_walk, info.and_then(|i| i.frames)) {
+        let counted: u64 = list.iter().filter(|b| b.exact).map(|b| b.lost).sum();
+        let all_listed = breaks == list.len();
+        let mut open = list.iter_mut().filter(|b| !b.exact);
+        if let (Some(b), None) = (open.next(), open.next()) {
+            let rest = total.checked_sub(frames + counted).filter(|&n| n >= 1);
+            if let (Some(n), true) = (rest, all_listed) {
+                b.lost = n;
+                b.exact = true;
+            }
+        }
+    }
+    Some(Damage {
+        breaks,
+        first_at: first_break.at,
+        first_s: (first_break.frame * u64::from(first.samples)) as f64
+            / f64::from(first.sample_rate),
+        bytes,
+        frames: list.iter().map(|b| b.lost).sum::<u64>() + unlisted,
+        frame_s: f64::from(first.samples) / f64::from(first.sample_rate),
+        frame_samples: first.samples,
+        list,
+    })
+}
+
+/// The damage of the MPEG audio file at `path`, if its chain of frames breaks.
+pub fn damage(path: &std::path::Path) -> Option<Damage> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    damaged_frames(&mut f, len)
+}
+
+/// The silence to put in place of the frames lost at each break of `d`: (the index of the
+/// packet it goes before, among those a reader gives; samples per channel). Breaks past
+/// [`MAX_LISTED_BREAKS`], or losing more than [`super::MAX_GAP_FILL_S`] at once or
+/// [`super::MAX_TOTAL_GAP_FILL_S`] in all, are left joined (as for any gap in a stream's
+/// clock: counts that large are themselves in doubt).
+pub fn fills(d: &Damage) -> Vec<(u64, u64)> {
+    let mut total = 0.0;
+    let mut out = Vec::new();
+    for b in &d.list {
+        let s = b.lost as f64 * d.frame_s;
+        if s > super::MAX_GAP_FILL_S || total + s > super::MAX_TOTAL_GAP_FILL_S {
+            break;
+        }
+        total += s;
+        out.push((b.frame, b.lost * u64::from(d.frame_samples)));
+    }
+    out
 }
 
 /// The warning to give for the file at `path` when it is an MPEG audio file (`codec`: `mp3`,
-/// `mp2`, `mp1`, or `aac` in ADTS frames) whose chain of frames breaks. Shared by both backends: libavformat skips
-/// the damage as symphonia does, and joins the audio on either side alike.
-pub fn damage_warning(path: &std::path::Path, codec: &str) -> Option<String> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    let d = damaged_frames(&mut f, len)?;
-    Some(warning(&d, &codec.to_uppercase()))
+/// `mp2`, `mp1`, or `aac` in ADTS frames) whose chain of frames breaks; `filled` when the
+/// decoder puts silence in place of the frames lost ([`fills`]: earwitness's own backend),
+/// else it joins the audio on either side (libavformat's, and players'). Shared by both
+/// backends and `probe`, so that they say it in the same words.
+pub fn damage_warning(path: &std::path::Path, codec: &str, filled: bool) -> Option<String> {
+    damage(path).map(|d| {
+        let places = filled.then(|| fills(&d).len());
+        warning(&d, &codec.to_uppercase(), places)
+    })
 }
 
-/// The warning for `d`, naming the format (`MP3`, `MP2`).
-pub fn warning(d: &Damage, what: &str) -> String {
-    format!(
-        "the {what} stream is damaged in {} place(s), {} bytes that hold no frame (about {} \
-         frame(s), {:.3} s of audio, at the stream's mean frame length), the first at byte {}, \
-         about {:.3} s in: the reader skips them and joins the audio on either side end to end, \
-         so times after it may be early by that much",
-        d.breaks,
-        d.bytes,
+/// The warning for `d`, naming the format (`MP3`, `MP2`); `filled` the number of places where
+/// silence stands in place of the frames lost (the first so many; `None` where the audio on
+/// either side is joined).
+pub fn warning(d: &Damage, what: &str, filled: Option<usize>) -> String {
+    let lost = format!(
+        "{} frame(s), {:.3} s of audio",
         d.frames,
-        d.frames as f64 * d.frame_s,
-        d.first_at,
-        d.first_s
+        d.frames as f64 * d.frame_s
+    );
+    let place = format!(
+        "the {what} stream is damaged in {} place(s), {} bytes that hold no frame, the first at \
+         byte {}, about {:.3} s in",
+        d.breaks, d.bytes, d.first_at, d.first_s
+    );
+    let joined = "the reader skips them and joins the audio on either side end to end, so times \
+                  after it may be early by that much";
+    let Some(n) = filled.filter(|&n| n > 0) else {
+        return format!("{place} (about {lost}, at the stream's mean frame length): {joined}");
+    };
+    let count = if d.exact() {
+        "counted exactly: whole frames of the stream's one length, or the frames its encoder's \
+         tag says it should have"
+    } else {
+        "where not counted exactly, counted from the damaged bytes left at the stream's mean \
+         frame length: off by a frame or so where bytes were overwritten in a stream whose bit \
+         rate varies, by all that was lost where bytes were cut out of the file, and times \
+         after it by as much"
+    };
+    let rest = if n < d.breaks {
+        format!(
+            "; past the first {n} place(s) (a loss too long to count, or too many) the audio is \
+             joined end to end, and times after may be early"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{place}: silence stands in place of the {lost} lost there ({count}), so that times \
+         after it keep the stream's clock{rest}"
     )
 }
 
@@ -284,6 +474,83 @@ mod tests {
         assert_eq!(header([0xFF, 0xFB, 0x9C, 0x00]), None);
     }
 
+    /// An Info frame (LAME's, for a constant bit rate) for a mono stream of `frames` frames of
+    /// [`frame`]'s kind.
+    fn info(frames: u32) -> Vec<u8> {
+        let mut f = vec![0xFF, 0xFB, 0x94, 0xC0];
+        f.resize(21, 0);
+        f.extend(b"Info");
+        f.extend(1u32.to_be_bytes());
+        f.extend(frames.to_be_bytes());
+        f.resize(384, 0);
+        f
+    }
+
+    #[test]
+    fn frames_lost_are_counted_exactly_where_the_stream_says_how_many() {
+        let whole: Vec<u8> = (0..40).flat_map(|_| frame()).collect();
+        // Three frames overwritten from the eleventh: whole frames of the one length.
+        let mut f = whole.clone();
+        f[10 * 384..13 * 384].fill(0x55);
+        let d = damaged_frames(&mut Cursor::new(f.clone()), f.len() as u64).unwrap();
+        let b = d.list[0];
+        assert_eq!(
+            (b.frame, b.at, b.bytes, b.lost, b.exact),
+            (10, 3840, 1152, 3, true)
+        );
+        assert!(d.exact());
+        assert_eq!(fills(&d), vec![(10, 3 * 1152)]);
+        assert!(warning(&d, "MP3", Some(1)).contains("counted exactly"));
+        // 1,000 bytes cut out from inside the eleventh frame (a recovered file with a cluster
+        // missing): what is left is not whole frames, and no tag says how many there were.
+        let mut cut = whole.clone();
+        cut.drain(10 * 384 + 100..10 * 384 + 1100);
+        let d = damaged_frames(&mut Cursor::new(cut.clone()), cut.len() as u64).unwrap();
+        assert!(!d.exact());
+        assert!(warning(&d, "MP3", Some(1)).contains("where bytes were cut out"));
+        // With the encoder's Info frame before it, which counts 40 frames: the eleventh is
+        // whole to the walk (its header stands), 26 follow the break (the fifteenth on), so
+        // 3 were lost (the twelfth to the fourteenth, whose headers were cut out).
+        let mut tagged = info(40);
+        tagged.extend(&cut);
+        let d = damaged_frames(&mut Cursor::new(tagged.clone()), tagged.len() as u64).unwrap();
+        let b = d.list[0];
+        assert_eq!((b.frame, b.lost, b.exact), (11, 3, true));
+        // The Info frame is not audio: the break's time counts from the frame after it.
+        assert!((d.first_s - 11.0 * 0.024).abs() < 1e-9);
+        // A tag that counts fewer frames than were found says nothing.
+        let mut wrong = info(20);
+        wrong.extend(&cut);
+        let d = damaged_frames(&mut Cursor::new(wrong.clone()), wrong.len() as u64).unwrap();
+        assert!(!d.exact());
+        // Two breaks that are not whole frames share what the tag counts: neither is exact.
+        let mut two = info(40);
+        let mut c2 = cut.clone();
+        c2.drain(25 * 384 + 50..25 * 384 + 650);
+        two.extend(&c2);
+        let d = damaged_frames(&mut Cursor::new(two.clone()), two.len() as u64).unwrap();
+        assert_eq!(d.breaks, 2);
+        assert!(!d.exact());
+        // A bit rate that varies: 160 kbit/s frames (480 bytes) among the 128 kbit/s ones.
+        let mut vbr = Vec::new();
+        let mut tenth = 0;
+        for k in 0..40 {
+            if k == 10 {
+                tenth = vbr.len();
+            }
+            if k % 3 == 0 {
+                let mut g = vec![0xFF, 0xFB, 0xA4, 0x00];
+                g.resize(480, 0x11);
+                vbr.extend(g);
+            } else {
+                vbr.extend(frame());
+            }
+        }
+        vbr[tenth..tenth + 4].fill(0);
+        let d = damaged_frames(&mut Cursor::new(vbr.clone()), vbr.len() as u64).unwrap();
+        assert!(!d.list[0].exact);
+    }
+
     #[test]
     fn a_break_in_the_chain_is_found_and_placed() {
         let mut f: Vec<u8> = (0..20).flat_map(|_| frame()).collect();
@@ -294,7 +561,7 @@ mod tests {
         let d = damaged_frames(&mut Cursor::new(f.clone()), len).unwrap();
         assert_eq!((d.breaks, d.first_at, d.bytes, d.frames), (1, 1920, 384, 1));
         assert!((d.first_s - 0.12).abs() < 1e-9);
-        assert!(warning(&d, "MP3").contains("about 1 frame(s), 0.024 s of audio"));
+        assert!(warning(&d, "MP3", None).contains("about 1 frame(s), 0.024 s of audio"));
         // With an ID3v2 tag before it and an ID3v1 tag after it, the same.
         let mut tagged = vec![b'I', b'D', b'3', 4, 0, 0, 0, 0, 0, 10];
         tagged.extend([0u8; 10]);

@@ -133,22 +133,31 @@ impl Unfinished {
 
 /// A file read with a few of its bytes replaced (an [`Unfinished`] WAV header given its
 /// lengths, an MP4's cut `mdat` given the size the file holds), so that a reader that trusts
-/// them reads what is there to the end.
+/// them reads what is there to the end; and stretches read as zeros (the damaged bytes between
+/// an MPEG audio file's frames, so that a reader searching them for a frame finds none).
 pub struct Patched<R> {
     inner: R,
     pos: u64,
     /// Byte offset and the bytes read there instead.
     patches: Vec<(u64, Vec<u8>)>,
+    /// Stretches (start, end) read as zeros, in order and apart.
+    zeros: Vec<(u64, u64)>,
 }
 
 impl<R: Read + Seek> Patched<R> {
-    /// `inner` with `patches` (offset, bytes) read in place of what it holds there.
-    pub fn new(mut inner: R, patches: Vec<(u64, Vec<u8>)>) -> std::io::Result<Self> {
+    /// `inner` with `patches` (offset, bytes) read in place of what it holds there, and the
+    /// stretches `zeros` (start, end; in order and apart) read as zeros.
+    pub fn new(
+        mut inner: R,
+        patches: Vec<(u64, Vec<u8>)>,
+        zeros: Vec<(u64, u64)>,
+    ) -> std::io::Result<Self> {
         let pos = inner.stream_position()?;
         Ok(Patched {
             inner,
             pos,
             patches,
+            zeros,
         })
     }
 }
@@ -156,15 +165,22 @@ impl<R: Read + Seek> Patched<R> {
 impl<R: Read> Read for Patched<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let (lo, hi) = (self.pos, self.pos + n as u64);
         for (at, bytes) in &self.patches {
             for (k, b) in bytes.iter().enumerate() {
                 let p = at + k as u64;
-                if p >= self.pos && p < self.pos + n as u64 {
-                    buf[(p - self.pos) as usize] = *b;
+                if p >= lo && p < hi {
+                    buf[(p - lo) as usize] = *b;
                 }
             }
         }
-        self.pos += n as u64;
+        // The stretches this read overlaps, found by bisection: a damaged file may have
+        // thousands.
+        let first = self.zeros.partition_point(|&(_, end)| end <= lo);
+        for &(a, b) in self.zeros[first..].iter().take_while(|&&(a, _)| a < hi) {
+            buf[(a.max(lo) - lo) as usize..(b.min(hi) - lo) as usize].fill(0);
+        }
+        self.pos = hi;
         Ok(n)
     }
 }
@@ -331,7 +347,8 @@ mod tests {
             let mut r = std::io::Cursor::new(file.clone());
             let u = unfinished(&mut r, len).unwrap();
             assert_eq!((u.length_at, u.declared, u.actual), (40, declared, 8));
-            let mut p = Patched::new(std::io::Cursor::new(file), u.patches(len)).unwrap();
+            let mut p =
+                Patched::new(std::io::Cursor::new(file), u.patches(len), Vec::new()).unwrap();
             let mut all = Vec::new();
             p.read_to_end(&mut all).unwrap();
             assert_eq!(&all[4..8], &(len as u32 - 8).to_le_bytes());
@@ -342,6 +359,31 @@ mod tests {
             let mut two = [0u8; 2];
             p.read_exact(&mut two).unwrap();
             assert_eq!(two, [0, 0]);
+        }
+        // Stretches read as zeros, whichever way the reads fall across them.
+        let bytes: Vec<u8> = (1..=200u8).collect();
+        let zeros = vec![(10, 20), (50, 51), (100, 180)];
+        let mut want = bytes.clone();
+        for &(a, b) in &zeros {
+            want[a as usize..b as usize].fill(0);
+        }
+        for piece in [1, 7, 64, 300] {
+            let mut p = Patched::new(
+                std::io::Cursor::new(bytes.clone()),
+                Vec::new(),
+                zeros.clone(),
+            )
+            .unwrap();
+            let mut got: Vec<u8> = Vec::new();
+            let mut buf = vec![0u8; piece];
+            loop {
+                let n = p.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend(&buf[..n]);
+            }
+            assert_eq!(got, want, "reads of {piece}");
         }
         // A finished header, an RF64 file and a header with nothing after it: none.
         let mut file = b"RIFF\0\0\0\0WAVE".to_vec();

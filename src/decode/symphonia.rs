@@ -41,7 +41,15 @@ const HEAD_BYTES: usize = 1024;
 const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 
 /// Opens the container of `path` with symphonia's probe.
-pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
+pub(crate) fn open_format(path: &Path, file: File) -> Result<Opened> {
+    open_format_with(path, file, Vec::new())
+}
+
+/// Opens the container of `path` as [`open_format`], with the byte stretches `zeros` (start,
+/// end; in order and apart) read as zeros: the damage between an MPEG audio file's frames
+/// (`mpa::Damage`), so that the reader finds no false frame in it and gives exactly the
+/// frames of the chain.
+fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Result<Opened> {
     let head = read_head(&mut file).map_err(|e| Error::read(path, &e))?;
     // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
     // decoding, but a hostile `moov` is refused outright.
@@ -95,11 +103,13 @@ pub(crate) fn open_format(path: &Path, mut file: File) -> Result<Opened> {
         }
         std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
     }
-    let source: Box<dyn symphonia::core::io::MediaSource> = if patches.is_empty() {
+    let source: Box<dyn symphonia::core::io::MediaSource> = if patches.is_empty()
+        && zeros.is_empty()
+    {
         Box::new(file)
     } else {
         Box::new(PatchedFile(
-            super::riff::Patched::new(file, patches).map_err(|e| Error::read(path, &e))?,
+            super::riff::Patched::new(file, patches, zeros).map_err(|e| Error::read(path, &e))?,
             len,
         ))
     };
@@ -514,6 +524,13 @@ struct Source {
     /// (seconds), in which packets are stamped.
     gaps: super::Gaps,
     tick_s: f64,
+    /// Silence to put in place of an MPEG audio file's lost frames: (the index of the packet
+    /// it goes before; frames), in order (`mpa::fills`). Packets of the track read so far, and
+    /// the seconds of silence put in so far (added to the packets' stamps, which count only
+    /// the frames the reader found).
+    lost: std::collections::VecDeque<(u64, u64)>,
+    packets: u64,
+    lost_s: f64,
 }
 
 /// What to say of a file whose reader met the end of the file inside what it was reading: that
@@ -565,8 +582,31 @@ pub(crate) fn open(
     stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let Opened {
-        format, mp4, notes, ..
+        mut format,
+        mp4,
+        notes,
+        ..
     } = open_format(path, file)?;
+    // An MPEG audio or ADTS file whose chain of frames breaks: its reader counts the frames it
+    // finds and stamps them so, joining the audio on either side of the damage, and may read a
+    // false frame out of the damaged bytes. Opened again with those bytes read as zeros, it
+    // gives exactly the frames of the chain, and the silence of the frames lost is put before
+    // the packet that follows each break (`Source::lost`).
+    let mpa_damage = matches!(
+        format.format_info().short_name,
+        "mp1" | "mp2" | "mp3" | "aac"
+    )
+    .then(|| super::mpa::damage(path))
+    .flatten();
+    let mut lost = std::collections::VecDeque::new();
+    if let Some(d) = &mpa_damage {
+        lost = super::mpa::fills(d).into();
+        if !lost.is_empty() {
+            let zeros = d.list.iter().map(|b| (b.at, b.at + b.bytes)).collect();
+            let file = File::open(path).map_err(|e| Error::read(path, &e))?;
+            format = open_format_with(path, file, zeros)?.format;
+        }
+    }
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
     let listing = |numbered: bool| {
@@ -608,7 +648,15 @@ pub(crate) fn open(
         n => n,
     };
     let mut skip = 0u64;
-    let mut limit = None;
+    // The stream's length where an MPEG audio file's frames were lost: its reader trims the
+    // encoder's padding from the packet that reaches the length a LAME/Xing tag gives, which
+    // the packets' stamps, counting only the frames found, no longer reach once silence
+    // stands in place of the lost ones.
+    let mut limit = if lost.is_empty() {
+        None
+    } else {
+        track.num_frames
+    };
     let mut edited = Ok(None);
     let mut priming_source = None;
     let mut priming_frames = 0u64;
@@ -737,7 +785,15 @@ pub(crate) fn open(
     for note in notes {
         health.warn(note);
     }
-    if let Some(w) = super::damage(path, &info.codec, sample_rate) {
+    let damage = match &mpa_damage {
+        Some(d) => Some(super::mpa::warning(
+            d,
+            &info.codec.to_uppercase(),
+            Some(lost.len()),
+        )),
+        None => super::damage(path, &info.codec, sample_rate, true),
+    };
+    if let Some(w) = damage {
         health.warn(w);
     }
     if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
@@ -794,6 +850,9 @@ pub(crate) fn open(
         matroska,
         gaps: super::Gaps::new(sample_rate, tick_s),
         tick_s,
+        lost,
+        packets: 0,
+        lost_s: 0.0,
     };
     Ok((info, Box::new(source)))
 }
@@ -995,6 +1054,27 @@ impl BlockSource for Source {
             if packet.track_id != self.track_id {
                 continue;
             }
+            let mut silence = 0;
+            while let Some(&(_, n)) = self.lost.front().filter(|&&(i, _)| i <= self.packets) {
+                silence += n;
+                self.lost.pop_front();
+            }
+            self.packets += 1;
+            if silence > 0 {
+                self.timeline
+                    .push(&vec![vec![0.0; silence as usize]; self.channels]);
+                let s = silence as f64 / f64::from(self.sample_rate);
+                self.lost_s += s;
+                self.gaps.skip(s);
+                // The frames after a loss may draw on the lost ones (an MP3's bit reservoir
+                // reaches up to 511 bytes back): decoded with what the decoder holds from
+                // before, they came out as loud garbage (a burst 16 dB over the background,
+                // reported as an impulsive sound). Reset, the decoder zeroes what it cannot
+                // reach, as when a stream is joined part-way.
+                if let Dec::Symphonia(d) = &mut self.dec {
+                    d.reset();
+                }
+            }
             match self.decode_packet(&packet) {
                 Ok(_) => {
                     self.health.good();
@@ -1008,7 +1088,7 @@ impl BlockSource for Source {
                     }
                     let frames = self.chunk.first().map_or(0, Vec::len);
                     let at_s = self.timeline.emitted() as f64 / f64::from(self.sample_rate);
-                    let pts_s = packet.pts.get() as f64 * self.tick_s;
+                    let pts_s = packet.pts.get() as f64 * self.tick_s + self.lost_s;
                     let span_s =
                         (packet.dur.get() > 0).then(|| packet.dur.get() as f64 * self.tick_s);
                     let fill = self.gaps.before(pts_s, span_s, frames, at_s);
