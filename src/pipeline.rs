@@ -1623,6 +1623,7 @@ fn analyse_mixed(
     // priming), or starting with the clip, is not an event unless it dies away like one
     // (`detect::silence`).
     let silent = &channel.silent;
+    let mut resumed = Vec::new();
     let pool: Vec<_> = pool
         .into_iter()
         .filter(|(d, f, _)| {
@@ -1635,11 +1636,12 @@ fn analyse_mixed(
                 return true;
             };
             if d.score >= p.detect.score.threshold {
-                warnings.push(r.warning(d.onset as f64 / sr, tail, rate));
+                resumed.push(r.warning(d.onset as f64 / sr, tail, rate));
             }
             false
         })
         .collect();
+    warnings.extend(silence::resumption_warnings(resumed));
     let digital_silence: Vec<silence::SilenceSpan> = silent
         .iter()
         .map(|&(a, b)| silence::SilenceSpan {

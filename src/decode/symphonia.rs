@@ -45,6 +45,29 @@ pub(crate) fn open_format(path: &Path, file: File) -> Result<Opened> {
     open_format_with(path, file, Vec::new())
 }
 
+/// Opens the container of `path` as [`open_format`]; an MPEG audio or ADTS file whose chain of
+/// frames breaks is opened again with the damaged bytes read as zeros, and its damage returned.
+/// Its reader counts the frames it finds and stamps them so, joining the audio on either side
+/// of the damage, and may read a false frame out of the damaged bytes (swallowing the true one
+/// after it); with the damage read as zeros it gives exactly the frames of the chain, and the
+/// silence of the frames lost can be put before the packet that follows each break
+/// (`Source::lost`).
+fn open_format_mended(path: &Path, file: File) -> Result<(Opened, Option<super::mpa::Damage>)> {
+    let opened = open_format(path, file)?;
+    if !matches!(
+        opened.format.format_info().short_name,
+        "mp1" | "mp2" | "mp3" | "aac"
+    ) {
+        return Ok((opened, None));
+    }
+    let Some(d) = super::mpa::damage(path) else {
+        return Ok((opened, None));
+    };
+    let zeros: Vec<_> = d.list.iter().map(|b| (b.at, b.at + b.bytes)).collect();
+    let file = File::open(path).map_err(|e| Error::read(path, &e))?;
+    Ok((open_format_with(path, file, zeros)?, Some(d)))
+}
+
 /// Opens the container of `path` as [`open_format`], with the byte stretches `zeros` (start,
 /// end; in order and apart) read as zeros: the damage between an MPEG audio file's frames
 /// (`mpa::Damage`), so that the reader finds no false frame in it and gives exactly the
@@ -581,32 +604,17 @@ pub(crate) fn open(
     block_frames: usize,
     stream: Option<usize>,
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
-    let Opened {
-        mut format,
-        mp4,
-        notes,
-        ..
-    } = open_format(path, file)?;
-    // An MPEG audio or ADTS file whose chain of frames breaks: its reader counts the frames it
-    // finds and stamps them so, joining the audio on either side of the damage, and may read a
-    // false frame out of the damaged bytes. Opened again with those bytes read as zeros, it
-    // gives exactly the frames of the chain, and the silence of the frames lost is put before
-    // the packet that follows each break (`Source::lost`).
-    let mpa_damage = matches!(
-        format.format_info().short_name,
-        "mp1" | "mp2" | "mp3" | "aac"
-    )
-    .then(|| super::mpa::damage(path))
-    .flatten();
-    let mut lost = std::collections::VecDeque::new();
-    if let Some(d) = &mpa_damage {
-        lost = super::mpa::fills(d).into();
-        if !lost.is_empty() {
-            let zeros = d.list.iter().map(|b| (b.at, b.at + b.bytes)).collect();
-            let file = File::open(path).map_err(|e| Error::read(path, &e))?;
-            format = open_format_with(path, file, zeros)?.format;
-        }
-    }
+    let (
+        Opened {
+            format, mp4, notes, ..
+        },
+        mpa_damage,
+    ) = open_format_mended(path, file)?;
+    let lost: std::collections::VecDeque<_> = mpa_damage
+        .as_ref()
+        .map(super::mpa::fills)
+        .unwrap_or_default()
+        .into();
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
     let listing = |numbered: bool| {
@@ -1175,12 +1183,15 @@ struct Census {
 /// Describes the container and every stream of `path`, demuxing (not decoding) all packets
 /// to measure durations, bit rates and frame rates.
 pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
-    let Opened {
-        mut format,
-        mp4,
-        head,
-        notes,
-    } = open_format(path, file)?;
+    let (
+        Opened {
+            mut format,
+            mp4,
+            head,
+            notes,
+        },
+        mpa_damage,
+    ) = open_format_mended(path, file)?;
     let tracks = format.tracks().to_vec();
     let info = format.format_info();
     let (short, long) = (info.short_name, info.long_name);
@@ -1388,9 +1399,14 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
     for s in &mut streams {
         s.duration_s = s.duration_s.map(|d| round_to(d, 6));
     }
-    // A stream that holds less than its header promises was cut short.
+    // A stream that holds less than its header promises was cut short, unless what it lacks is
+    // what damage inside an MPEG audio stream lost (its LAME/Xing tag counts the frames lost
+    // too; the damage is then the problem, `with_damage`).
     if integrity.is_none() {
-        integrity = shortfall(&tracks, &census);
+        let lost_s = mpa_damage
+            .as_ref()
+            .map_or(0.0, |d| d.frames as f64 * d.frame_s);
+        integrity = shortfall(&tracks, &census, lost_s);
     }
     Ok(Described {
         container,
@@ -1421,14 +1437,15 @@ fn tag_key(raw: &str) -> String {
 }
 
 /// Names a track whose packets cover clearly less time than its header declares (by more
-/// than [`SHORTFALL_TOLERANCE_S`]), as a truncated WAV or MP3 does.
-fn shortfall(tracks: &[Track], census: &[Census]) -> Option<String> {
+/// than [`SHORTFALL_TOLERANCE_S`] beyond `lost_s`, the audio known lost inside the stream), as
+/// a truncated WAV or MP3 does.
+fn shortfall(tracks: &[Track], census: &[Census], lost_s: f64) -> Option<String> {
     tracks.iter().zip(census).find_map(|(t, c)| {
         let tb = t.time_base?;
         let tb_s = f64::from(tb.numer.get()) / f64::from(tb.denom.get());
         let declared = t.num_frames.map(|n| n as f64 * tb_s).or(t.duration.map(|d| d.get() as f64 * tb_s))?;
         let held = (c.end_ts - c.first_ts.unwrap_or(0)).max(0) as f64 * tb_s;
-        (c.packets > 0 && declared - held > SHORTFALL_TOLERANCE_S).then(|| {
+        (c.packets > 0 && declared - held > SHORTFALL_TOLERANCE_S + lost_s).then(|| {
             format!("the file is truncated: its header declares {declared:.3} s but it holds {held:.3} s")
         })
     })

@@ -174,6 +174,26 @@ impl Resumption {
     }
 }
 
+/// Sounds resuming after digital silence named one by one in the warnings; a clip with many
+/// dropouts (a damaged file, whose lost frames are filled with silence) would otherwise give a
+/// warning for each, thousands of lines.
+pub const MAX_RESUMPTION_WARNINGS: usize = 5;
+
+/// The warnings for the sounds not reported as resuming after silence (`each`, one warning
+/// each, in time order): the first [`MAX_RESUMPTION_WARNINGS`], then one line for the rest.
+pub fn resumption_warnings(mut each: Vec<String>) -> Vec<String> {
+    let more = each.len().saturating_sub(MAX_RESUMPTION_WARNINGS);
+    if more > 0 {
+        each.truncate(MAX_RESUMPTION_WARNINGS);
+        each.push(format!(
+            "{more} more sound(s) resume after digital silence and do not die away: the \
+             recording coming back, not reported as events (the runs of silence are listed \
+             under digital_silence)"
+        ));
+    }
+    each
+}
+
 /// The frames (s) whose median power is the clip's level for [`begins_inside`]: long enough
 /// to hold a few periods of a voice or a hum, short enough that the clip's quiet stretches count
 /// as themselves.
@@ -267,6 +287,16 @@ mod tests {
     use super::*;
 
     use crate::testutil::noise;
+
+    #[test]
+    fn many_sounds_resuming_after_silence_are_named_five_then_counted() {
+        let each = |n: usize| (0..n).map(|k| format!("sound {k}")).collect::<Vec<_>>();
+        assert_eq!(resumption_warnings(each(5)), each(5));
+        let w = resumption_warnings(each(1855));
+        assert_eq!(w.len(), 6);
+        assert_eq!(w[..5], each(5)[..]);
+        assert!(w[5].starts_with("1850 more sound(s) resume after digital silence"));
+    }
 
     #[test]
     fn a_clip_that_begins_inside_a_bang_is_told_from_one_that_begins_in_its_background() {
