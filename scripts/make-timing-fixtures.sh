@@ -3,7 +3,8 @@
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
 # AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis) and MP4 (MP3: the sample entry's channel count is
-# a placeholder), and Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz).
+# a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
+# Ogg Opus in pages of 0.25 s.
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
 set -euo pipefail
 out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/timing"
@@ -29,6 +30,8 @@ ff -i impulses.wav -c:a aac -b:a 128k impulses.m4a
 ff -i impulses.wav -c:a libvorbis -q:a 4 impulses.ogg
 ff -i impulses.wav -c:a libopus -b:a 64k impulses.opus
 ff -i impulses.wav -c:a libopus -application voip -ar 16000 -b:a 16k impulses_voip.opus
+# Pages of 0.25 s (ffmpeg's default is 1 s), so that a page lost inside has pages after it.
+ff -i impulses.wav -c:a libopus -b:a 64k -page_duration 250000 impulses_pages.opus
 ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \
    -c:v libx264 -pix_fmt yuv420p -c:a aac -b:a 96k impulses.mp4
 ff -f lavfi -i testsrc=size=160x120:rate=25 -i impulses.wav -shortest \

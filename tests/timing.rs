@@ -531,6 +531,75 @@ fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
     }
 }
 
+/// Asserts that the impulses at `onsets` (samples) are within 1 ms of the reference's in `x`.
+fn in_place(reference: &[f32], x: &[f32], onsets: impl IntoIterator<Item = u64>, what: &str) {
+    for o in onsets {
+        let lag = lag_samples(reference, x, o as usize, 2880);
+        assert!(lag.abs() <= 48, "{what}: impulse at sample {o}: lag {lag}");
+    }
+}
+
+/// Asserts that `probe` gives as the problem of the file at `path` one of the decoder's
+/// `warnings`, word for word.
+fn probe_says_what_decode_says(path: &Path, warnings: &[String]) {
+    let described = decode::describe(path, Backend::Auto).unwrap();
+    assert!(
+        described
+            .integrity
+            .as_deref()
+            .is_some_and(|p| warnings.iter().any(|w| w == p)),
+        "{:?}",
+        described.integrity
+    );
+}
+
+/// An Opus file in pages of 0.25 s with one byte flipped in its page of 1.03-1.29 s: the
+/// reader skips the page and stamps the next from the one before it, so the impulse at 1.37 s
+/// came 0.26 s early and the silence for the lost page stood after it. The page after the
+/// damage is now held until the stamps come back to the clock and placed after the silence:
+/// every impulse outside the lost page is where the WAV has it, and the decode is as long as
+/// the undamaged file's. With the page before the last lost too, the last page (its tail) is
+/// put at the end, and the impulse at 1.8 s, in the lost page, is gone.
+#[test]
+fn the_page_after_a_lost_ogg_page_is_put_back_at_its_own_time() {
+    let whole = std::fs::read(fixture("impulses_pages.opus")).unwrap();
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let (undamaged, _) = decode_mono(&fixture("impulses_pages.opus"), Backend::Symphonia);
+    let dir = tempfile::tempdir().unwrap();
+    // Pages: headers at 0 and 47, audio at 137, 527, 3338, 6129, 6816 (1.03-1.29 s), 9001
+    // (to 1.56 s, the impulse at 1.37 s), 12161 (to 1.81 s), 13414 (the end).
+    for (flips, kept) in [
+        (vec![7000], vec![0, 1, 2, 3, 4]),
+        (vec![7000, 12500], vec![0, 1, 2, 3]),
+    ] {
+        let mut bytes = whole.clone();
+        for &at in &flips {
+            bytes[at] ^= 0x55;
+        }
+        let path = dir.path().join(format!("flipped{}.opus", flips.len()));
+        std::fs::write(&path, &bytes).unwrap();
+        let d = decode::decode(&path, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("Ogg page(s) are damaged")
+                    && w.contains("between 1.034 s and 1.554 s")
+                    && w.contains("put back at its own time")),
+            "{flips:?}: {:?}",
+            d.warnings
+        );
+        let x = d.signal.mixdown();
+        assert_eq!(x.len(), undamaged.len(), "{flips:?}");
+        in_place(
+            &reference,
+            &x,
+            kept.iter().map(|&k| ONSETS[k]),
+            &format!("{flips:?}"),
+        );
+        probe_says_what_decode_says(&path, &d.warnings);
+    }
+}
+
 /// An MP3 with 300 bytes of one frame's header and data overwritten, or 1,000 bytes cut out
 /// (a file recovered with a piece missing): the reader loses frames and joined the audio on
 /// either side (the later impulses came 24 ms early, after a false click), saying nothing; then
@@ -571,10 +640,12 @@ fn frames_lost_from_an_mp3_are_filled_and_the_times_after_them_kept() {
         // Every impulse but the one 0.1 s after the damage (at 0.87-0.93 s), whose frame's
         // data began in the bytes lost (an MP3 frame's data may start up to 511 bytes back):
         // there the decoder has only what is left of it.
-        for o in [ONSETS[0], ONSETS[1], ONSETS[3], ONSETS[4]] {
-            let lag = lag_samples(&reference, &x, o as usize, 2880);
-            assert!(lag.abs() <= 48, "{file}: impulse at sample {o}: lag {lag}");
-        }
+        in_place(
+            &reference,
+            &x,
+            [ONSETS[0], ONSETS[1], ONSETS[3], ONSETS[4]],
+            file,
+        );
         // No click where the frames were lost (the decoder is restarted after the loss, and
         // what it cannot reach comes out as silence, not garbage): outside the damage, the
         // events reported are those of the undamaged file, at its times.
@@ -593,16 +664,7 @@ fn frames_lost_from_an_mp3_are_filled_and_the_times_after_them_kept() {
             got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 0.001),
             "{file}: {got:?} against {want:?}"
         );
-        // `probe` names it in the same words.
-        let described = decode::describe(&damaged, Backend::Auto).unwrap();
-        assert!(
-            described
-                .integrity
-                .as_deref()
-                .is_some_and(|p| d.warnings.iter().any(|w| w == p)),
-            "{:?}",
-            described.integrity
-        );
+        probe_says_what_decode_says(&damaged, &d.warnings);
     }
     if cfg!(feature = "ffmpeg") {
         let (_dir, damaged) = overwritten_copy("impulses.mp3");

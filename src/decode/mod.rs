@@ -527,7 +527,7 @@ pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
 /// `d` with the damage of an Ogg, MPEG audio or ADTS file as its problem, when it has no other: the
 /// readers skip damaged pages and frames without a word, and the census counts what is left.
 /// `filled` when the backend that will decode it is earwitness's own, which puts silence in
-/// place of lost MPEG audio frames.
+/// place of lost MPEG audio frames and Ogg pages.
 fn with_damage(path: &Path, mut d: Described, filled: bool) -> Described {
     if d.integrity.is_some() {
         return d;
@@ -544,12 +544,12 @@ fn with_damage(path: &Path, mut d: Described, filled: bool) -> Described {
 /// Ogg file. One place for both backends and `probe`, so that they say it in the same words
 /// (the pipeline keeps one). Each walk checks the file's own first bytes, so an MP4 or
 /// Matroska file costs a few bytes read. `filled` when the decoder puts silence in place of
-/// lost MPEG audio frames (the symphonia backend; [`symphonia`]'s `open`).
+/// lost MPEG audio frames and Ogg pages (the symphonia backend; [`symphonia`]'s `open`).
 pub(crate) fn damage(path: &Path, codec: &str, sample_rate: u32, filled: bool) -> Option<String> {
     if matches!(codec, "mp3" | "mp2" | "mp1" | "aac") {
         mpa::damage_warning(path, codec, filled)
     } else {
-        ogg::damage_warning(path, sample_rate)
+        ogg::damage_warning(path, sample_rate, filled)
     }
 }
 
@@ -703,11 +703,12 @@ pub(crate) const MAX_TOTAL_GAP_FILL_S: f64 = 600.0;
 /// are then in doubt. A timestamp that goes back is followed from there (a new link of a
 /// chained stream starts again at 0).
 ///
-/// Where it cannot see: an MP3 or ADTS stream's packets are stamped by counting them, so a
-/// frame lost there shifts what follows (by 24-26 ms a frame); symphonia's Ogg reader stamps
-/// the page after a lost one from the page before it, so the silence is placed one page late
-/// (the page's own audio, up to a second or so, stays early by the gap), and a lost page
-/// before the last is not seen at all. The ffmpeg backend uses it for every codec but Vorbis:
+/// Where it cannot see, the symphonia backend mends by other means: an MP3 or ADTS stream's
+/// packets are stamped by counting them, so a frame lost there would shift what follows (by
+/// 24-26 ms a frame; `mpa::fills`); symphonia's Ogg reader stamps the page after a lost one
+/// from the page before it, so the silence would be placed one page late, the page's own
+/// audio early by the gap, and a lost page before the last not seen at all (`ogg::mendable`,
+/// `symphonia::Source::mend`). The ffmpeg backend uses it for every codec but Vorbis:
 /// libavcodec stamps Vorbis frames at their packets' times, not at the audio they give (a
 /// 448-frame "gap" where long blocks turn short).
 pub(crate) struct Gaps {
@@ -778,6 +779,15 @@ impl Gaps {
         if let Some(e) = &mut self.expected_s {
             *e += s;
         }
+    }
+
+    /// Counts `frames` of silence put in by the caller at `at_s` on the timeline, for the
+    /// warning (the audio of an Ogg page lost before the stream's last, placed at the end).
+    pub(crate) fn record(&mut self, at_s: f64, frames: u64) {
+        let s = frames as f64 / self.sample_rate;
+        self.filled += 1;
+        self.filled_frames += frames;
+        self.first.get_or_insert((at_s, s));
     }
 
     /// Starts again (a new link of a chained stream).

@@ -34,6 +34,11 @@ pub struct Damage {
     /// good page of its stream before it, and of the first good one after it (`None` where
     /// there is none).
     pub granules: (Option<i64>, Option<i64>),
+    /// The same for every run of damaged pages, in file order.
+    pub spans: Vec<(Option<i64>, Option<i64>)>,
+    /// Whether every good page belongs to one logical stream (not a chained file, nor audio
+    /// multiplexed with video), so that the granules of one clock bound each run.
+    pub one_stream: bool,
 }
 
 /// The damaged pages of the Ogg file `r`, if any; `None` when every page checks out, or when
@@ -42,18 +47,14 @@ pub fn damaged_pages(r: &mut (impl Read + Seek)) -> Option<Damage> {
     r.seek(SeekFrom::Start(0)).ok()?;
     let mut reader = BufReader::with_capacity(1 << 16, r);
     let mut pos = 0u64;
-    let mut damage: Option<Damage> = None;
-    // The serial and granule of the last good page that completes a packet, before the first
-    // damage; then whether the first good page of that stream after it has been seen.
-    let mut last_good: Option<(u32, i64)> = None;
-    let mut closed = false;
+    let mut walk = Walk::default();
     let mut resyncing = false;
     for _ in 0..MAX_PAGES {
         let (skipped, found) = sync(&mut reader);
         // The rest of a damaged page, skipped to find the next one, is that page's damage.
         if skipped > 0 && pos > 0 && !std::mem::take(&mut resyncing) {
             // Bytes that are not a page after a page: a page whose capture pattern was hit.
-            note(&mut damage, pos, last_good);
+            walk.damaged(pos);
         }
         if !found {
             break;
@@ -62,20 +63,11 @@ pub fn damaged_pages(r: &mut (impl Read + Seek)) -> Option<Damage> {
         match read_page(&mut reader) {
             Ok(Some(page)) if page.crc_ok => {
                 resyncing = false;
-                if page.granule >= 0 {
-                    match &mut damage {
-                        None => last_good = Some((page.serial, page.granule)),
-                        Some(d) if !closed && last_good.is_none_or(|(s, _)| s == page.serial) => {
-                            d.granules.1 = Some(page.granule);
-                            closed = true;
-                        }
-                        Some(_) => {}
-                    }
-                }
+                walk.good(&page);
                 pos += page.len;
             }
             Ok(Some(_)) => {
-                note(&mut damage, pos, last_good);
+                walk.damaged(pos);
                 // Its lengths may be what was damaged: look for the next page from the byte
                 // after its capture pattern.
                 pos += 1;
@@ -87,17 +79,73 @@ pub fn damaged_pages(r: &mut (impl Read + Seek)) -> Option<Damage> {
             Err(_) => return None,
         }
     }
-    damage
+    walk.damage.map(|d| Damage {
+        one_stream: !walk.streams,
+        ..d
+    })
 }
 
-/// Counts a damaged page at `pos`.
-fn note(damage: &mut Option<Damage>, pos: u64, last_good: Option<(u32, i64)>) {
-    let d = damage.get_or_insert(Damage {
-        pages: 0,
-        first_at: pos,
-        granules: (last_good.map(|(_, g)| g), None),
-    });
-    d.pages += 1;
+/// The runs of damage in `d` that good pages bound on both sides: (granule before, granule
+/// after). A run before the first audio page is bounded by the headers' granule 0; one after
+/// the last good page cannot be placed.
+pub fn mendable(d: &Damage) -> Vec<(u64, u64)> {
+    d.spans
+        .iter()
+        .filter_map(|&(a, b)| Some((u64::try_from(a?).ok()?, u64::try_from(b?).ok()?)))
+        .filter(|&(a, b)| b > a)
+        .collect()
+}
+
+/// What [`damaged_pages`] has seen so far.
+#[derive(Default)]
+struct Walk {
+    damage: Option<Damage>,
+    /// The serial and granule of the last good page that completes a packet, outside damage.
+    last_good: Option<(u32, i64)>,
+    /// Whether a run of damaged pages is open (its good page after not yet seen).
+    open: bool,
+    /// The first good page's serial, and whether another was seen.
+    serial: Option<u32>,
+    streams: bool,
+}
+
+impl Walk {
+    /// A good page.
+    fn good(&mut self, page: &Page) {
+        self.streams |= *self.serial.get_or_insert(page.serial) != page.serial;
+        if page.granule < 0 {
+            return;
+        }
+        if self.open && self.last_good.is_none_or(|(s, _)| s == page.serial) {
+            if let Some(d) = &mut self.damage {
+                if let Some(span) = d.spans.last_mut() {
+                    span.1 = Some(page.granule);
+                }
+                d.granules = d.spans[0];
+            }
+            self.open = false;
+        }
+        if !self.open {
+            self.last_good = Some((page.serial, page.granule));
+        }
+    }
+
+    /// A damaged page at `pos`.
+    fn damaged(&mut self, pos: u64) {
+        let before = self.last_good.map(|(_, g)| g);
+        let d = self.damage.get_or_insert(Damage {
+            pages: 0,
+            first_at: pos,
+            granules: (before, None),
+            spans: Vec::new(),
+            one_stream: true,
+        });
+        d.pages += 1;
+        if !self.open {
+            d.spans.push((before, None));
+            self.open = true;
+        }
+    }
 }
 
 /// Reads `r` up to and through the next capture pattern: the bytes skipped before it, and
@@ -175,7 +223,7 @@ fn read_all(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
 /// `OpusHead` that gives it, RFC 7845, section 5.1), else at `sample_rate`. Shared by both
 /// backends and by `probe`: libavformat skips a damaged page as symphonia does, and joins
 /// the audio on either side alike.
-pub fn damage_warning(path: &Path, sample_rate: u32) -> Option<String> {
+pub fn damage_warning(path: &Path, sample_rate: u32, mended: bool) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut first = [0u8; 27 + 1 + 12];
     f.read_exact(&mut first[..4]).ok()?;
@@ -188,17 +236,36 @@ pub fn damage_warning(path: &Path, sample_rate: u32) -> Option<String> {
             .then(|| u64::from(u16::from_le_bytes([first[38], first[39]])))
     });
     let d = damaged_pages(&mut f)?;
+    // A run with no good page after it has nothing after it to put back.
+    let mended = mended && d.one_stream;
     Some(match opus_pre_skip {
-        Some(pre_skip) => warning(&d, 48_000, pre_skip),
-        None => warning(&d, sample_rate, 0),
+        Some(pre_skip) => warning(&d, 48_000, pre_skip, mended),
+        None => warning(&d, sample_rate, 0, mended),
     })
 }
 
 /// The warning for `d`, with the stream's clock in `granule_rate` ticks per second and its
-/// first `pre_skip` ticks not audio (Opus's pre-skip; 0 for other codecs).
-pub fn warning(d: &Damage, granule_rate: u32, pre_skip: u64) -> String {
+/// first `pre_skip` ticks not audio (Opus's pre-skip; 0 for other codecs); `mended` when the
+/// decoder puts silence in place of every run of damage and each page after one at its own
+/// time (earwitness's own backend, `symphonia::Source::mend`), else it joins the audio on
+/// either side.
+pub fn warning(d: &Damage, granule_rate: u32, pre_skip: u64, mended: bool) -> String {
     let rate = f64::from(granule_rate.max(1));
     let at = |g: i64| (g as f64 - pre_skip as f64).max(0.0) / rate;
+    let head = format!(
+        "{} Ogg page(s) are damaged (their checksums fail), the first at byte {}",
+        d.pages, d.first_at
+    );
+    if let (true, (Some(a), Some(b))) = (mended, d.granules) {
+        return format!(
+            "{head}: their audio is lost; the first lies between {:.3} s and {:.3} s of the \
+             stream's clock, and silence stands in place of what is lost, the page after each \
+             damage put back at its own time (the reader stamps it from the page before), so \
+             times after it keep the stream's clock",
+            at(a),
+            at(b)
+        );
+    }
     let place = match d.granules {
         (Some(a), Some(b)) => format!(
             "; it lies between {:.3} s and {:.3} s of the stream's clock, so times after {:.3} s \
@@ -215,9 +282,8 @@ pub fn warning(d: &Damage, granule_rate: u32, pre_skip: u64) -> String {
         (None, _) => String::new(),
     };
     format!(
-        "{} Ogg page(s) are damaged (their checksums fail), the first at byte {}: their audio is \
-         skipped, and the reader joins the audio on either side end to end{place}",
-        d.pages, d.first_at
+        "{head}: their audio is skipped, and the reader joins the audio on either side end to \
+         end{place}"
     )
 }
 
@@ -273,7 +339,7 @@ mod tests {
         assert_eq!(d.pages, 1);
         assert_eq!(d.first_at, starts[3] as u64);
         assert_eq!(d.granules, (Some(48_312), Some(144_312)));
-        let w = warning(&d, 48_000, 312);
+        let w = warning(&d, 48_000, 312, false);
         assert!(w.contains("between 1.000 s and 3.000 s"), "{w}");
         assert!(w.contains("early by as much as 2.000 s"), "{w}");
         // Its segment count hit instead: the page's bytes are skipped up to the next page.
@@ -288,6 +354,41 @@ mod tests {
         let d = damaged_pages(&mut Cursor::new(f)).unwrap();
         assert_eq!(d.first_at, starts[4] as u64);
         assert_eq!(d.granules, (Some(96_312), None));
-        assert!(warning(&d, 48_000, 312).contains("no good page follows"));
+        assert!(warning(&d, 48_000, 312, false).contains("no good page follows"));
+    }
+
+    #[test]
+    fn every_run_of_damage_is_bounded_by_the_good_pages_around_it() {
+        let mut f = Vec::new();
+        let mut starts = Vec::new();
+        for seq in 0..8u32 {
+            starts.push(f.len());
+            let g = if seq < 2 {
+                0
+            } else {
+                i64::from(seq - 1) * 48_000
+            };
+            f.extend(page(seq, g, &[seq as u8; 100]));
+        }
+        // The third page alone, then the fifth and sixth together, then the last.
+        for k in [2, 4, 5, 7] {
+            f[starts[k] + 60] ^= 0x55;
+        }
+        let d = damaged_pages(&mut Cursor::new(f)).unwrap();
+        assert_eq!(d.pages, 4);
+        assert_eq!(
+            d.spans,
+            vec![
+                (Some(0), Some(96_000)),
+                (Some(96_000), Some(240_000)),
+                (Some(240_000), None)
+            ]
+        );
+        assert!(d.one_stream);
+        // The last run has no good page after it: it cannot be placed.
+        assert_eq!(mendable(&d), vec![(0, 96_000), (96_000, 240_000)]);
+        let w = warning(&d, 48_000, 0, true);
+        assert!(w.contains("put back at its own time"), "{w}");
+        assert!(warning(&d, 48_000, 0, false).contains("joins the audio"));
     }
 }

@@ -554,6 +554,29 @@ struct Source {
     lost: std::collections::VecDeque<(u64, u64)>,
     packets: u64,
     lost_s: f64,
+    /// Runs of damaged pages in an Ogg stream: the stream's clock (seconds) at the end of the
+    /// good page before each and of the good page after it (`ogg::Damage::spans`). Its reader
+    /// stamps the page after a lost one from the page before it, so that page's audio would
+    /// come early by the loss and the silence (`Gaps`) after it: the audio from where the
+    /// damage begins is held until the stamps jump back to the clock, and placed after the
+    /// silence.
+    mend: std::collections::VecDeque<(f64, f64)>,
+    held: Option<Held>,
+}
+
+/// The audio of the page after an Ogg stream's damage, held until its place is known.
+struct Held {
+    planes: Vec<Vec<f32>>,
+    /// Where it is stamped (the end of the good page before the damage) and where the good
+    /// page after the damage ends (seconds on the stream's clock).
+    start_s: f64,
+    after_s: f64,
+}
+
+impl Held {
+    fn frames(&self) -> usize {
+        self.planes.first().map_or(0, Vec::len)
+    }
 }
 
 /// What to say of a file whose reader met the end of the file inside what it was reading: that
@@ -615,6 +638,18 @@ pub(crate) fn open(
         .map(super::mpa::fills)
         .unwrap_or_default()
         .into();
+    // An Ogg stream's damaged pages, each run bounded by good pages of the one stream.
+    let mend: std::collections::VecDeque<(u64, u64)> = if format.format_info().short_name == "ogg" {
+        File::open(path)
+            .ok()
+            .and_then(|mut f| super::ogg::damaged_pages(&mut f))
+            .filter(|d| d.one_stream)
+            .map(|d| super::ogg::mendable(&d))
+            .unwrap_or_default()
+            .into()
+    } else {
+        Default::default()
+    };
     let tracks = format.tracks().to_vec();
     let is_audio = |t: &Track| matches!(t.codec_params, Some(CodecParameters::Audio(_)));
     let listing = |numbered: bool| {
@@ -842,6 +877,13 @@ pub(crate) fn open(
     let tick_s = track.time_base.map_or(f64::INFINITY, |tb| {
         f64::from(tb.numer.get()) / f64::from(tb.denom.get())
     });
+    // The stream's clock ticks at the granule rate (symphonia's Ogg mappings stamp packets
+    // with granule positions as they are).
+    let mend = mend
+        .into_iter()
+        .map(|(a, b)| (a as f64 * tick_s, b as f64 * tick_s))
+        .filter(|&(a, b)| a.is_finite() && b.is_finite())
+        .collect();
     let source = Source {
         format,
         track_id: track.id,
@@ -861,6 +903,8 @@ pub(crate) fn open(
         lost,
         packets: 0,
         lost_s: 0.0,
+        mend,
+        held: None,
     };
     Ok((info, Box::new(source)))
 }
@@ -947,6 +991,30 @@ impl Source {
         Ok(())
     }
 
+    /// Puts the held page on the timeline after the silence that stands for the damage before
+    /// it: `fill` frames where the next packet's stamp said how many (`Gaps` counted them);
+    /// at the end of the stream, what is left to the end of the good page after the damage.
+    fn release_held(&mut self, fill: Option<u64>) {
+        let Some(h) = self.held.take() else { return };
+        let sr = f64::from(self.sample_rate);
+        let n = fill.unwrap_or_else(|| {
+            let gap = h.after_s - h.start_s - h.frames() as f64 / sr;
+            let n = (gap * sr).round().max(0.0) as u64;
+            if gap > 2.0 * self.tick_s && gap <= super::MAX_GAP_FILL_S {
+                let at_s = self.timeline.emitted() as f64 / sr;
+                self.gaps.record(at_s, n);
+                n
+            } else {
+                0
+            }
+        });
+        if n > 0 {
+            self.timeline
+                .push(&vec![vec![0.0; n as usize]; self.channels]);
+        }
+        self.timeline.push(&h.planes);
+    }
+
     /// Decodes one packet into `self.chunk`; `Ok(false)` when the packet was skipped.
     fn decode_packet(&mut self, packet: &symphonia::core::packet::Packet) -> Result<bool, String> {
         for c in &mut self.chunk {
@@ -1014,6 +1082,10 @@ impl BlockSource for Source {
         loop {
             if let Some(b) = self.timeline.take(false) {
                 return Ok(Some(b));
+            }
+            if self.finished && self.held.is_some() {
+                self.release_held(None);
+                continue;
             }
             if self.finished || self.timeline.full() {
                 self.health.finish();
@@ -1100,9 +1172,35 @@ impl BlockSource for Source {
                     let span_s =
                         (packet.dur.get() > 0).then(|| packet.dur.get() as f64 * self.tick_s);
                     let fill = self.gaps.before(pts_s, span_s, frames, at_s);
-                    if fill > 0 {
+                    if let Some(h) = &mut self.held {
+                        let too_long =
+                            h.frames() as f64 > super::MAX_GAP_FILL_S * f64::from(self.sample_rate);
+                        if fill == 0 && !too_long {
+                            for (dst, src) in h.planes.iter_mut().zip(&self.chunk) {
+                                dst.extend_from_slice(src);
+                            }
+                            continue;
+                        }
+                        // The stamps are back on the clock (or the page is too long to be one):
+                        // the silence goes before the held page.
+                        self.release_held(Some(fill));
+                    } else if fill > 0 {
                         self.timeline
                             .push(&vec![vec![0.0; fill as usize]; self.channels]);
+                    }
+                    // The first packet after a run of damage, stamped where the good page
+                    // before it ends: held (with what follows) until its place is known.
+                    if frames > 0
+                        && let Some(&(start_s, after_s)) = self.mend.front()
+                        && pts_s >= start_s - self.tick_s
+                    {
+                        self.mend.pop_front();
+                        self.held = Some(Held {
+                            planes: self.chunk.clone(),
+                            start_s,
+                            after_s,
+                        });
+                        continue;
                     }
                     self.timeline.push(&self.chunk);
                 }
