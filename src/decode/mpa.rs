@@ -7,7 +7,10 @@
 //! a reader loses the chain and searches for the next header, and the frames in between are
 //! lost. Its packets are stamped by counting frames, so every sound after the damage is
 //! reported early by the audio lost, without a word (300 bytes overwritten in an MP3 put its
-//! later impulses 24 ms early). Walking the chain says where it breaks. Written by hand: the
+//! later impulses 24 ms early). Walking the chain says where it breaks, and how many frames
+//! were lost there (exactly for whole frames of a constant bit rate, or by the count a LAME/Xing
+//! frame gives), so that the decoder can put silence in their place (`symphonia::Source`).
+//! Written by hand: the
 //! frame length is one formula over the header's fields, and no crate walks the frame chain
 //! of a file without decoding it.
 

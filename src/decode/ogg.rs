@@ -7,7 +7,8 @@
 //! end to end, and every sound after the damage is reported early by the audio lost, without
 //! a word (a flipped byte in a 2 s Opus note dropped its second half; the report said it was
 //! 1.014 s long). The granule positions of the good pages on either side say where on the
-//! stream's clock the damage lies, and how much it can have cost. Written by hand: it needs
+//! stream's clock the damage lies, and how much it can have cost; the decoder puts the page
+//! after it back at its own time (`symphonia::Source`). Written by hand: it needs
 //! only the page header and symphonia's CRC-32, and no crate walks pages past a bad one.
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
