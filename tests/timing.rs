@@ -520,11 +520,13 @@ fn a_damaged_ogg_page_is_named_and_placed_on_the_clock() {
                     .contains("damaged (its checksum fails at byte 137)"),
             "{e}"
         ),
+        // ffmpeg reads it, and joins the audio on either side: nothing says it was mended.
         Ok(d) => assert!(
             cfg!(feature = "ffmpeg")
                 && d.warnings
                     .iter()
-                    .any(|w| w.contains("the first at byte 137")),
+                    .any(|w| w.contains("the first at byte 137"))
+                && !d.warnings.iter().any(|w| w.contains("put back")),
             "{:?}",
             d.warnings
         ),

@@ -508,20 +508,25 @@ pub struct Described {
 /// As [`open`] for files that cannot be read or whose container is not recognised.
 pub fn describe(path: &Path, backend: Backend) -> Result<Described> {
     let file = check_input(path)?;
-    let described = match backend {
-        Backend::Symphonia => {
-            symphonia::describe(path, file).or_else(|e| fallback_wav(path, e, wav::describe))
-        }
-        Backend::Ffmpeg => describe_ffmpeg(path),
+    // Whether the pure-Rust reader opens it: the one that mends damage (`with_damage`).
+    let ours = |d: Described| (d, true);
+    let (described, filled) = match backend {
+        Backend::Symphonia => symphonia::describe(path, file)
+            .map(ours)
+            .or_else(|e| fallback_wav(path, e, wav::describe).map(ours)),
+        Backend::Ffmpeg => describe_ffmpeg(path).map(|d| (d, false)),
         Backend::Auto => symphonia::describe(path, file)
-            .or_else(|e| fallback_wav(path, e, wav::describe))
+            .map(ours)
+            .or_else(|e| fallback_wav(path, e, wav::describe).map(ours))
             .or_else(|e| match e {
                 Error::Read { .. } => Err(e),
-                _ if cfg!(feature = "ffmpeg") => describe_ffmpeg(path).map_err(|_| e),
+                _ if cfg!(feature = "ffmpeg") => {
+                    describe_ffmpeg(path).map(|d| (d, false)).map_err(|_| e)
+                }
                 _ => Err(e),
             }),
     }?;
-    Ok(with_damage(path, described, backend != Backend::Ffmpeg))
+    Ok(with_damage(path, described, filled))
 }
 
 /// `d` with the damage of an Ogg, MPEG audio or ADTS file as its problem, when it has no other: the
