@@ -555,6 +555,31 @@ fn probe_says_what_decode_says(path: &Path, warnings: &[String]) {
     );
 }
 
+/// A WebM (VP9 + Opus) with 300 bytes overwritten in a cluster: symphonia's reader stopped at
+/// the first element it could not read ("invalid ebml element id length") and the audio
+/// ended at 1.014 s of 2; the damaged stretch is now read as a Void element up to the next
+/// good block, so the decode runs to the end, every impulse in place, and the report names
+/// the damage (`probe` in the same words).
+#[test]
+fn a_damaged_matroska_cluster_is_read_past() {
+    let (_dir, damaged) = overwritten_copy("impulses.webm");
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings.iter().any(
+            |w| w.contains("the Matroska/WebM stream is damaged in 1 place(s)")
+                && w.contains("skipped to the next good block or cluster")
+        ),
+        "{:?}",
+        d.warnings
+    );
+    let (whole, _) = decode_mono(&fixture("impulses.webm"), Backend::Symphonia);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), whole.len());
+    in_place(&reference, &x, ONSETS, "impulses.webm");
+    probe_says_what_decode_says(&damaged, &d.warnings);
+}
+
 /// An Opus file in pages of 0.25 s with one byte flipped in its page of 1.03-1.29 s: the
 /// reader skips the page and stamps the next from the one before it, so the impulse at 1.37 s
 /// came 0.26 s early and the silence for the lost page stood after it. The page after the

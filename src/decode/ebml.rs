@@ -1,7 +1,8 @@
 //! Where a Matroska/WebM file ends, by its EBML element structure: at an element's end (a file
 //! written live, whose segment and clusters have no length, ends so when the recording
-//! stops) or inside one (a cut or partial download); and, for a cut file, the few bytes that
-//! let a reader read what is there.
+//! stops) or inside one (a cut or partial download); for a cut file, the few bytes that
+//! let a reader read what is there; and, for a file damaged inside its clusters, the bytes that
+//! let a reader skip the damage to the next good block (`damaged_clusters`).
 //!
 //! symphonia's Matroska reader reports both as an unexpected end of file, so a recording
 //! made by a browser's MediaRecorder or `ffmpeg -live 1` read as truncated though every
@@ -255,6 +256,294 @@ fn points_past_end(r: &mut (impl Read + Seek), base: u64, mut at: u64, end: u64,
     false
 }
 
+/// Top-level elements of a Segment (RFC 9559, section 5.1): SeekHead, Info, Tracks, Cues,
+/// Cluster, Tags, Chapters, Attachments; and Void and CRC-32, allowed anywhere.
+const TOP_LEVEL: [u32; 8] = [
+    SEEK_HEAD,
+    0x1549_A966,
+    0x1654_AE6B,
+    0x1C53_BB6B,
+    CLUSTER,
+    0x1254_C367,
+    0x1043_A770,
+    0x1941_A469,
+];
+const CRC32: u32 = 0xBF;
+/// A Cluster's children: Timestamp, SilentTracks, Position, PrevSize, SimpleBlock,
+/// BlockGroup, EncryptedBlock.
+const TIMESTAMP: u32 = 0xE7;
+const CLUSTER_CHILDREN: [u32; 7] = [TIMESTAMP, 0x5854, 0xA7, 0xAB, 0xA3, 0xA0, 0xAF];
+
+/// Damage inside a Matroska file's clusters, and the bytes that let a reader skip it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Damage {
+    /// The stretches (start, end) that hold no element where one should be, each up to the
+    /// next good Cluster.
+    pub stretches: Vec<(u64, u64)>,
+    /// Bytes to read in place of the file's own (offset, bytes): each damaged Cluster given
+    /// the unknown length a live writer gives (it then ends where the next Cluster begins),
+    /// and each stretch made one Void element, which every reader skips.
+    pub patches: Vec<(u64, Vec<u8>)>,
+    /// Whether damage runs to the end of the file (no good Cluster after it).
+    pub to_the_end: bool,
+}
+
+/// Whether `h` is a Cluster whose first child is its Timestamp (after a CRC-32, which some
+/// muxers put first): a good Cluster to resume at.
+fn good_cluster(r: &mut (impl Read + Seek), h: &Header, limit: u64) -> bool {
+    if h.id != CLUSTER || !(h.unknown || h.end().is_some_and(|e| e <= limit)) {
+        return false;
+    }
+    let mut at = h.body;
+    for _ in 0..2 {
+        match header_at(r, at) {
+            Ok(Some(t)) if t.id == TIMESTAMP => return (1..=8).contains(&t.size),
+            Ok(Some(t)) if t.id == CRC32 && t.size == 4 => at = t.body + 4,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Elements that must follow a block found after damage, one after another, for it to be
+/// taken (or the Cluster's end).
+const BLOCK_CHAIN: usize = 3;
+
+/// Cluster bytes searched for the next block after damage inside a Cluster; past this the
+/// search goes on to the next Cluster.
+const MAX_BLOCK_SEARCH_BYTES: u64 = 1 << 24;
+
+/// The next good block from `from` inside a Cluster that ends at `end`: a SimpleBlock or
+/// BlockGroup that fits, with a small track number (a SimpleBlock's first byte), followed
+/// by the Cluster's end or another child that fits.
+fn next_block(r: &mut (impl Read + Seek), from: u64, end: u64) -> Option<u64> {
+    if end <= from || end - from > MAX_BLOCK_SEARCH_BYTES {
+        return None;
+    }
+    let mut buf = vec![0u8; usize::try_from(end - from).ok()?];
+    r.seek(SeekFrom::Start(from)).ok()?;
+    r.read_exact(&mut buf).ok()?;
+    let fits = |h: &Header| !h.unknown && h.end().is_some_and(|e| e <= end);
+    for (i, &b) in buf.iter().enumerate() {
+        if b != 0xA3 && b != 0xA0 {
+            continue;
+        }
+        let q = from + i as u64;
+        let Ok(Some(h)) = header_at(r, q) else {
+            continue;
+        };
+        if !fits(&h) || h.size < 4 {
+            continue;
+        }
+        if h.id == 0xA3 {
+            let track = buf.get(usize::try_from(h.body - from).ok()?).copied();
+            if !track.is_some_and(|t| (0x81..=0x8F).contains(&t)) {
+                continue;
+            }
+        } else if h.id != 0xA0 {
+            continue;
+        }
+        // The elements from it must lead, one after another, to the Cluster's end or through
+        // [`BLOCK_CHAIN`] more: a false block read out of a damaged block's payload rarely
+        // does (a later damage in the same Cluster may break a longer chain).
+        let mut at = h.end()?;
+        let mut chained = true;
+        for _ in 0..BLOCK_CHAIN {
+            if at >= end {
+                break;
+            }
+            match header_at(r, at) {
+                Ok(Some(n))
+                    if (CLUSTER_CHILDREN.contains(&n.id) || n.id == u32::from(VOID))
+                        && fits(&n) =>
+                {
+                    at = n.end()?;
+                }
+                _ => {
+                    chained = false;
+                    break;
+                }
+            }
+        }
+        if chained {
+            return Some(q);
+        }
+    }
+    None
+}
+
+/// The next good Cluster from `from` (before `limit`), found by its ID's four bytes.
+fn next_cluster(r: &mut (impl Read + Seek), from: u64, limit: u64) -> Option<u64> {
+    const ID: [u8; 4] = CLUSTER.to_be_bytes();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = from;
+    while at < limit {
+        r.seek(SeekFrom::Start(at)).ok()?;
+        let n = r.read(&mut buf).ok()?;
+        if n < 4 {
+            return None;
+        }
+        for i in 0..n - 3 {
+            if buf[i..i + 4] == ID {
+                let q = at + i as u64;
+                if let Ok(Some(h)) = header_at(r, q)
+                    && good_cluster(r, &h, limit)
+                {
+                    return Some(q);
+                }
+            }
+        }
+        at += (n - 3) as u64;
+    }
+    None
+}
+
+/// The damage inside the clusters of the Matroska file `r` (`len` bytes): where a Cluster's
+/// child, or an element between Clusters, is not a valid element (overwritten bytes),
+/// symphonia's reader stops ("invalid ebml element id length") and everything after is
+/// lost, while libavformat's searches for the next Cluster and reads on. The walk does as
+/// libavformat does, and gives the patches that let symphonia's reader do so too. `None`
+/// when nothing is damaged, or the walk cannot tell (not Matroska, a Segment that cannot be
+/// read, more than [`MAX_ELEMENTS`] elements).
+pub fn damaged_clusters(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
+    let ebml = header_at(r, 0).ok()??;
+    let segment = header_at(r, ebml.end()?).ok()??;
+    if segment.id != SEGMENT {
+        return None;
+    }
+    let seg_end = if segment.unknown {
+        len
+    } else {
+        segment.end()?.min(len)
+    };
+    let mut d = Damage {
+        stretches: Vec::new(),
+        patches: Vec::new(),
+        to_the_end: false,
+    };
+    let mut pos = segment.body;
+    // The Cluster being walked: its header, and where it ends (`None` for an unknown length,
+    // which ends where a top-level element begins).
+    let mut cluster: Option<(Header, Option<u64>)> = None;
+    // Where the block just walked begins, when nothing has been walked after it: damage found
+    // right after a block nearly always began inside it (bytes overwritten from somewhere in
+    // its payload on), so its audio is garbage and its timestamp may be too (a zeroed one put
+    // a block at 0 s in the middle of a recording, and 2.9 s of silence after it).
+    let mut last_block: Option<u64> = None;
+    for _ in 0..MAX_ELEMENTS {
+        if let Some((_, Some(end))) = cluster
+            && pos >= end
+        {
+            cluster = None;
+        }
+        if pos >= seg_end {
+            break;
+        }
+        let h = match header_at(r, pos) {
+            Ok(h) => h,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(_) => None,
+        };
+        let top =
+            |h: &Header| TOP_LEVEL.contains(&h.id) || h.id == u32::from(VOID) || h.id == CRC32;
+        let fits = |h: &Header, end: u64| h.end().is_some_and(|e| e <= end);
+        let good = h.filter(|h| match cluster {
+            Some((_, Some(end))) => {
+                (CLUSTER_CHILDREN.contains(&h.id) || h.id == u32::from(VOID) || h.id == CRC32)
+                    && !h.unknown
+                    && fits(h, end)
+            }
+            Some((_, None)) if top(h) => h.id == CLUSTER || (!h.unknown && fits(h, seg_end)),
+            Some((_, None)) => CLUSTER_CHILDREN.contains(&h.id) && !h.unknown && fits(h, seg_end),
+            None => {
+                top(h)
+                    && (if h.id == CLUSTER {
+                        true
+                    } else {
+                        !h.unknown && fits(h, seg_end)
+                    })
+            }
+        });
+        match good {
+            Some(h) if h.id == CLUSTER && good_cluster(r, &h, seg_end) => {
+                cluster = Some((h, (!h.unknown).then(|| h.end()).flatten()));
+                pos = h.body;
+                last_block = None;
+                continue;
+            }
+            // A Cluster without its Timestamp: damage (below).
+            Some(h) if h.id == CLUSTER => {}
+            Some(h) => {
+                if matches!(cluster, Some((_, None)))
+                    && top(&h)
+                    && h.id != u32::from(VOID)
+                    && h.id != CRC32
+                {
+                    cluster = None;
+                }
+                last_block = (cluster.is_some() && matches!(h.id, 0xA3 | 0xA0)).then_some(pos);
+                pos = h.end()?;
+                continue;
+            }
+            None => {}
+        }
+        let start = last_block.take().unwrap_or(pos);
+        // Damage inside a Cluster of known length: skip to its next good block.
+        if let Some((_, Some(end))) = cluster
+            && let Some(q) = next_block(r, pos + 1, end)
+        {
+            d.patches.push((start, void(q - start)?));
+            d.stretches.push((start, q));
+            pos = q;
+            continue;
+        }
+        // Else to the next good Cluster.
+        let Some(q) = next_cluster(r, pos + 1, seg_end) else {
+            d.stretches.push((pos, seg_end));
+            d.to_the_end = true;
+            break;
+        };
+        if let Some((c, _)) = cluster
+            && !c.unknown
+        {
+            let mut bytes = vec![0xFF; usize::from(c.width)];
+            bytes[0] = 0xFF >> (c.width - 1);
+            d.patches.push((c.size_at, bytes));
+        }
+        d.patches.push((start, void(q - start)?));
+        d.stretches.push((start, q));
+        cluster = None;
+        pos = q;
+    }
+    (!d.stretches.is_empty()).then_some(d)
+}
+
+/// The warning for `d`.
+pub fn damage_warning(d: &Damage) -> String {
+    let first = d.stretches.first().map_or(0, |s| s.0);
+    let mended = d.stretches.len() - usize::from(d.to_the_end);
+    let mut w = format!(
+        "the Matroska/WebM stream is damaged in {} place(s), bytes that hold no element where \
+         one should be, the first at byte {first}",
+        d.stretches.len()
+    );
+    if mended > 0 {
+        w.push_str(
+            ": the pure-Rust reader stopped there and lost everything after it; each damaged \
+             stretch is now skipped to the next good block or cluster, whose blocks keep their \
+             own times (silence stands for the blocks lost)",
+        );
+    }
+    if d.to_the_end {
+        w.push_str(if mended > 0 {
+            "; after the last, no good cluster follows, and the audio ends there"
+        } else {
+            ": no good cluster follows, and the audio ends there"
+        });
+    }
+    w
+}
+
 /// A Void element `total` bytes long (at least 2): its ID, a length, and zeros.
 fn void(total: u64) -> Option<Vec<u8>> {
     if total < 2 {
@@ -298,6 +587,65 @@ mod tests {
             f.extend(el(0xA3, &[0x81, 0, 0, 0x80, 1, 2, 3]));
         }
         f
+    }
+
+    /// A file of two Clusters of known length (4-byte lengths), each a Timestamp and five
+    /// SimpleBlocks of 24 bytes; and where each block starts.
+    fn clustered() -> (Vec<u8>, Vec<usize>) {
+        let mut f = vec![0x1A, 0x45, 0xDF, 0xA3, 0x84, 0x42, 0x86, 0x81, 0x01];
+        f.extend([
+            0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        let mut blocks = Vec::new();
+        for c in 0..2u8 {
+            let mut body = el(0xE7, &[c]);
+            for k in 0..5u8 {
+                let mut b = vec![0x81, 0, k, 0x80];
+                b.resize(24, 0x11);
+                blocks.push(f.len() + 8 + body.len());
+                body.extend(el(0xA3, &b));
+            }
+            f.extend([0x1F, 0x43, 0xB6, 0x75, 0x10, 0, 0, body.len() as u8]);
+            f.extend(body);
+        }
+        (f, blocks)
+    }
+
+    #[test]
+    fn damage_inside_a_cluster_is_skipped_to_the_next_good_block() {
+        let (f, blocks) = clustered();
+        let len = f.len() as u64;
+        assert_eq!(damaged_clusters(&mut Cursor::new(f.clone()), len), None);
+        // Overwritten from the second block's payload through the third block's header: the
+        // second block (its payload garbage) and the third go, the fourth is read.
+        let mut g = f.clone();
+        g[blocks[1] + 10..blocks[2] + 4].fill(0);
+        let d = damaged_clusters(&mut Cursor::new(g.clone()), len).unwrap();
+        assert_eq!(d.stretches, vec![(blocks[1] as u64, blocks[3] as u64)]);
+        assert!(!d.to_the_end);
+        assert_eq!(d.patches.len(), 1);
+        let (at, ref v) = d.patches[0];
+        assert_eq!(
+            (at, v.len(), v[0]),
+            (blocks[1] as u64, blocks[3] - blocks[1], VOID)
+        );
+        // With the patch read in place, the walk finds nothing more.
+        let mut mended = g.clone();
+        mended[at as usize..at as usize + v.len()].copy_from_slice(v);
+        assert_eq!(damaged_clusters(&mut Cursor::new(mended), len), None);
+        // The fifth block's header hit: no block follows in its Cluster, so the walk goes on
+        // to the next Cluster, given the unknown length so that it ends there.
+        let mut g = f.clone();
+        g[blocks[4]..blocks[4] + 3].fill(0);
+        let d = damaged_clusters(&mut Cursor::new(g), len).unwrap();
+        assert_eq!(d.stretches, vec![(blocks[3] as u64, blocks[5] as u64 - 11)]);
+        assert_eq!(d.patches[0].1, vec![0x1F, 0xFF, 0xFF, 0xFF]);
+        // The second Cluster's blocks hit to the end: nothing to resume at.
+        let mut g = f;
+        g[blocks[8]..].fill(0);
+        let d = damaged_clusters(&mut Cursor::new(g), len).unwrap();
+        assert!(d.to_the_end);
+        assert!(damage_warning(&d).contains("no good cluster follows"));
     }
 
     #[test]

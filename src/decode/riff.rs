@@ -167,11 +167,10 @@ impl<R: Read> Read for Patched<R> {
         let n = self.inner.read(buf)?;
         let (lo, hi) = (self.pos, self.pos + n as u64);
         for (at, bytes) in &self.patches {
-            for (k, b) in bytes.iter().enumerate() {
-                let p = at + k as u64;
-                if p >= lo && p < hi {
-                    buf[(p - lo) as usize] = *b;
-                }
+            let (a, b) = ((*at).max(lo), (at + bytes.len() as u64).min(hi));
+            if a < b {
+                buf[(a - lo) as usize..(b - lo) as usize]
+                    .copy_from_slice(&bytes[(a - at) as usize..(b - at) as usize]);
             }
         }
         // The stretches this read overlaps, found by bisection: a damaged file may have

@@ -123,6 +123,9 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
     if head.starts_with(&EBML_MAGIC) {
         if let Some(cut) = super::ebml::cut_patches(&mut file, len) {
             patches.extend(cut);
+        } else if let Some(d) = super::ebml::damaged_clusters(&mut file, len) {
+            notes.push(super::ebml::damage_warning(&d));
+            patches.extend(d.patches);
         }
         std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
     }
