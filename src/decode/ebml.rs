@@ -277,8 +277,9 @@ const CLUSTER_CHILDREN: [u32; 7] = [TIMESTAMP, 0x5854, 0xA7, 0xAB, 0xA3, 0xA0, 0
 /// Damage inside a Matroska file's clusters, and the bytes that let a reader skip it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Damage {
-    /// The stretches (start, end) that hold no element where one should be, each up to the
-    /// next good Cluster.
+    /// The stretches (start, end) that hold no element where one should be (from the block
+    /// the damage began in), each up to the next good block or Cluster (the first
+    /// [`MAX_STRETCHES`]).
     pub stretches: Vec<(u64, u64)>,
     /// Bytes to read in place of the file's own (offset, bytes): each damaged Cluster given
     /// the unknown length a live writer gives (it then ends where the next Cluster begins),
@@ -309,18 +310,23 @@ fn good_cluster(r: &mut (impl Read + Seek), h: &Header, limit: u64) -> bool {
 /// taken (or the Cluster's end).
 const BLOCK_CHAIN: usize = 3;
 
-/// Cluster bytes searched for the next block after damage inside a Cluster; past this the
-/// search goes on to the next Cluster.
-const MAX_BLOCK_SEARCH_BYTES: u64 = 1 << 24;
+/// Bytes searched for the next block after damage inside a Cluster (a block is a few hundred
+/// bytes of audio, or a video frame); past this the search goes on to the next Cluster.
+const MAX_BLOCK_SEARCH_BYTES: u64 = 1 << 20;
+
+/// Damaged stretches mended before the walk gives up (the reader then stops at the next, as
+/// it did at the first): a file damaged in more places is ruined or hostile.
+const MAX_STRETCHES: usize = 1000;
 
 /// The next good block from `from` inside a Cluster that ends at `end`: a SimpleBlock or
 /// BlockGroup that fits, with a small track number (a SimpleBlock's first byte), followed
 /// by the Cluster's end or another child that fits.
 fn next_block(r: &mut (impl Read + Seek), from: u64, end: u64) -> Option<u64> {
-    if end <= from || end - from > MAX_BLOCK_SEARCH_BYTES {
+    if end <= from {
         return None;
     }
-    let mut buf = vec![0u8; usize::try_from(end - from).ok()?];
+    let window = (end - from).min(MAX_BLOCK_SEARCH_BYTES);
+    let mut buf = vec![0u8; usize::try_from(window).ok()?];
     r.seek(SeekFrom::Start(from)).ok()?;
     r.read_exact(&mut buf).ok()?;
     let fits = |h: &Header| !h.unknown && h.end().is_some_and(|e| e <= end);
@@ -435,6 +441,7 @@ pub fn damaged_clusters(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> 
             && pos >= end
         {
             cluster = None;
+            last_block = None;
         }
         if pos >= seg_end {
             break;
@@ -487,6 +494,9 @@ pub fn damaged_clusters(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> 
             }
             None => {}
         }
+        if d.stretches.len() >= MAX_STRETCHES {
+            break;
+        }
         let start = last_block.take().unwrap_or(pos);
         // Damage inside a Cluster of known length: skip to its next good block.
         if let Some((_, Some(end))) = cluster
@@ -499,7 +509,7 @@ pub fn damaged_clusters(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> 
         }
         // Else to the next good Cluster.
         let Some(q) = next_cluster(r, pos + 1, seg_end) else {
-            d.stretches.push((pos, seg_end));
+            d.stretches.push((start, seg_end));
             d.to_the_end = true;
             break;
         };
@@ -640,6 +650,13 @@ mod tests {
         let d = damaged_clusters(&mut Cursor::new(g), len).unwrap();
         assert_eq!(d.stretches, vec![(blocks[3] as u64, blocks[5] as u64 - 11)]);
         assert_eq!(d.patches[0].1, vec![0x1F, 0xFF, 0xFF, 0xFF]);
+        // The second Cluster's own header hit: the damage begins there, not in the first
+        // Cluster's last block (a Void from there would run out of that Cluster).
+        let mut g = f.clone();
+        let second = blocks[5] - 11;
+        g[second..second + 4].fill(0);
+        let d = damaged_clusters(&mut Cursor::new(g), len).unwrap();
+        assert_eq!(d.stretches[0].0, second as u64);
         // The second Cluster's blocks hit to the end: nothing to resume at.
         let mut g = f;
         g[blocks[8]..].fill(0);
