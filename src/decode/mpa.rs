@@ -315,7 +315,12 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
         }
         let Some(p) = next else { break };
         let stretch = p - start;
-        let mean = frame_bytes as f64 / frames.max(1) as f64;
+        // The mean frame length so far (the first frame's before any is walked).
+        let mean = if frames > 0 {
+            frame_bytes as f64 / frames as f64
+        } else {
+            f64::from(first.len.max(1))
+        };
         let lost = (stretch as f64 / mean).round().max(1.0) as u64;
         // Whole frames of one length: k of them span k shortest to k longest.
         let whole = constant
@@ -334,7 +339,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
                 exact: whole,
             });
         } else {
-            unlisted += lost;
+            unlisted = unlisted.saturating_add(lost);
         }
     }
     let first_break = *list.first()?;
@@ -346,11 +351,16 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
     // The tag counts the frames the stream should have: what the breaks counted exactly do
     // not account for was lost at the one break that is not.
     if let (true, Some(total)) = (whole_walk, info.and_then(|i| i.frames)) {
-        let counted: u64 = list.iter().filter(|b| b.exact).map(|b| b.lost).sum();
+        let counted = list
+            .iter()
+            .filter(|b| b.exact)
+            .fold(0u64, |n, b| n.saturating_add(b.lost));
         let all_listed = breaks == list.len();
         let mut open = list.iter_mut().filter(|b| !b.exact);
         if let (Some(b), None) = (open.next(), open.next()) {
-            let rest = total.checked_sub(frames + counted).filter(|&n| n >= 1);
+            let rest = total
+                .checked_sub(frames.saturating_add(counted))
+                .filter(|&n| n >= 1);
             if let (Some(n), true) = (rest, all_listed) {
                 b.lost = n;
                 b.exact = true;
@@ -363,7 +373,7 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
         first_s: (first_break.frame * u64::from(first.samples)) as f64
             / f64::from(first.sample_rate),
         bytes,
-        frames: list.iter().map(|b| b.lost).sum::<u64>() + unlisted,
+        frames: list.iter().fold(unlisted, |n, b| n.saturating_add(b.lost)),
         frame_s: f64::from(first.samples) / f64::from(first.sample_rate),
         frame_samples: first.samples,
         list,
