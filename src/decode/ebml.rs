@@ -541,7 +541,8 @@ pub fn damage_warning(d: &Damage) -> String {
         w.push_str(
             ": the pure-Rust reader stopped there and lost everything after it; each damaged \
              stretch is now skipped to the next good block or cluster, whose blocks keep their \
-             own times (silence stands for the blocks lost)",
+             own times (silence stands for the blocks lost; with Vorbis, times after a hole \
+             were measured 10-11 ms early, the decoder's overlap across it)",
         );
     }
     if d.to_the_end {
