@@ -54,8 +54,11 @@ ENCODINGS = {
     "vorbis.mkv": ["-c:a", "libvorbis"],
 }
 for name, args in ENCODINGS.items():
+    # Bit-exact: without it, the Matroska muxer writes random UIDs, and the damage falls on
+    # other bytes from one run to the next.
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(out / "src.wav"), *args,
-                    str(out / name)], check=True)
+                    "-fflags", "+bitexact", "-flags:a", "+bitexact", str(out / name)],
+                   check=True)
 
 
 def damaged(name, kind, seed):
