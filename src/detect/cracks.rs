@@ -253,21 +253,14 @@ pub fn verified(
     }
     let (mut out, mut heard_out) = (Vec::new(), Vec::new());
     let mut used = vec![false; others.len()];
-    let mut start = 0;
-    while start < cracks.len() {
-        let mut end = start + 1;
-        while end < cracks.len() && cracks[end] - cracks[end - 1] <= p.vote_window_s {
-            end += 1;
-        }
-        let run: Option<Vec<(usize, usize)>> =
-            (start..end).map(|i| blast_of[i].map(|j| (i, j))).collect();
+    for span in vote_runs(cracks, p.vote_window_s) {
+        let start = span.start;
+        let run: Option<Vec<(usize, usize)>> = span.map(|i| blast_of[i].map(|j| (i, j))).collect();
         let kept = run.and_then(|run| {
-            let mut lags: Vec<f64> = run.iter().map(|&(i, j)| blasts[j] - cracks[i]).collect();
-            lags.sort_by(f64::total_cmp);
-            let lag = lags[lags.len() / 2];
-            if lags.iter().any(|l| (l - lag).abs() > tol) {
-                return None;
-            }
+            let lag = one_delay(
+                run.iter().map(|&(i, j)| blasts[j] - cracks[i]).collect(),
+                tol,
+            )?;
             let last = run.iter().map(|&(_, j)| blasts[j]).fold(f64::MIN, f64::max);
             // A crack alone has no neighbours to vouch for its delay: its blast must be the next
             // sound heard. Were it a later round's or a later shot's, the sounds of the rounds
@@ -306,9 +299,34 @@ pub fn verified(
             out.extend(run);
             heard_out.extend(heard);
         }
-        start = end;
     }
     (out, heard_out)
+}
+
+/// The runs of `times` (in order) whose each member is within `window` of the one before.
+fn vote_runs(times: &[f64], window: f64) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < times.len() {
+        let mut end = start + 1;
+        while end < times.len() && times[end] - times[end - 1] <= window {
+            end += 1;
+        }
+        runs.push(start..end);
+        start = end;
+    }
+    runs
+}
+
+/// The median of `delays` (not empty) when every one is within `tol` of it: the one delay a
+/// run of shots shares.
+fn one_delay(mut delays: Vec<f64>, tol: f64) -> Option<f64> {
+    delays.sort_by(f64::total_cmp);
+    let median = delays[delays.len() / 2];
+    delays
+        .iter()
+        .all(|d| (d - median).abs() <= tol)
+        .then_some(median)
 }
 
 /// Whether each shot's crack-to-blast delay is surely its own: the shots (gunshot-like sounds,
@@ -321,20 +339,10 @@ pub fn verified(
 /// at a delay wrong by whole intervals.
 pub fn own_delays(onsets: &[f64], delays: &[Option<f64>], p: &CrackParams) -> Vec<bool> {
     let mut out = vec![false; onsets.len()];
-    let mut start = 0;
-    while start < onsets.len() {
-        let mut end = start + 1;
-        while end < onsets.len() && onsets[end] - onsets[end - 1] <= p.vote_window_s {
-            end += 1;
-        }
-        let run: Option<Vec<f64>> = delays[start..end].iter().copied().collect();
-        let agree = run.is_some_and(|mut d| {
-            d.sort_by(f64::total_cmp);
-            let median = d[d.len() / 2];
-            d.iter().all(|v| (v - median).abs() <= p.lag_tolerance_s)
-        });
-        out[start..end].fill(agree);
-        start = end;
+    for span in vote_runs(onsets, p.vote_window_s) {
+        let run: Option<Vec<f64>> = delays[span.clone()].iter().copied().collect();
+        let agree = run.and_then(|d| one_delay(d, p.lag_tolerance_s)).is_some();
+        out[span].fill(agree);
     }
     out
 }
