@@ -181,14 +181,32 @@ pub const MAX_RESUMPTION_WARNINGS: usize = 5;
 
 /// The warnings for the sounds not reported as resuming after silence (`each`, one warning
 /// each, in time order): the first [`MAX_RESUMPTION_WARNINGS`], then one line for the rest.
-pub fn resumption_warnings(mut each: Vec<String>) -> Vec<String> {
+pub fn resumption_warnings(each: Vec<String>) -> Vec<String> {
+    named_then_counted(
+        each,
+        "resume after digital silence and do not die away: the recording coming back, not \
+         reported as events",
+    )
+}
+
+/// The warnings for the sounds picked only by a detection frame that runs into digital
+/// silence (`each`, in time order): the first [`MAX_RESUMPTION_WARNINGS`], then one line.
+pub fn cut_warnings(each: Vec<String>) -> Vec<String> {
+    named_then_counted(
+        each,
+        "were picked by a detector frame that runs into digital silence: not reported (a cut \
+         to silence sounds like a click)",
+    )
+}
+
+/// The first [`MAX_RESUMPTION_WARNINGS`] of `each`, then one line counting the rest, which
+/// `what` describes.
+fn named_then_counted(mut each: Vec<String>, what: &str) -> Vec<String> {
     let more = each.len().saturating_sub(MAX_RESUMPTION_WARNINGS);
     if more > 0 {
         each.truncate(MAX_RESUMPTION_WARNINGS);
         each.push(format!(
-            "{more} more sound(s) resume after digital silence and do not die away: the \
-             recording coming back, not reported as events (the runs of silence are listed \
-             under digital_silence)"
+            "{more} more sound(s) {what} (the runs of silence are listed under digital_silence)"
         ));
     }
     each
