@@ -1661,8 +1661,8 @@ fn analyse_mixed(
         })
         .collect();
     // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
-    // priming), or starting with the clip, is not an event unless it dies away like one
-    // (`detect::silence`).
+    // priming), or starting with the clip, is not an event unless it dies away like one and,
+    // after a run, rises over the audio before the run (`detect::silence`).
     let silent = &channel.silent;
     let mut resumed = Vec::new();
     let pool: Vec<_> = pool
@@ -1671,7 +1671,7 @@ fn analyse_mixed(
             let rate = signal.sample_rate;
             // A sound whose tail the clip ends before is judged as an event.
             let Some((tail, r)) = f.tail_db.and_then(|tail| {
-                silence::resumption(d.onset, tail, silent, rate, &p.detect.silence)
+                silence::resumption(mono, d.onset, tail, silent, rate, &p.detect.silence)
                     .map(|r| (tail, r))
             }) else {
                 return true;
