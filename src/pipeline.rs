@@ -277,16 +277,19 @@ fn cut_in_frame(cuts: &[usize], t: usize, plan: &StftPlan) -> Option<usize> {
 /// Every candidate in `x` (mono, at `sample_rate`) with its evidence and score, before the
 /// score threshold: for development and for explaining what was dropped.
 pub fn candidates(x: &[f32], sample_rate: u32, p: &DetectParams) -> Vec<Detection> {
-    candidates_pooled(x, sample_rate, p, 0).0
+    let silent = silence::runs(x, sample_rate, &p.silence);
+    candidates_pooled(x, sample_rate, p, &silent, 0).0
 }
 
 /// [`candidates`], also max-pooling the detection STFT into `columns` time columns for the
 /// overview picture (none when `columns` is 0), and the clip's codec-flicker measure when it
 /// flickers ([`flicker`]; its candidates that do not rise in the waveform are then scored 0).
+/// `silent` holds the clip's runs of digital silence ([`silence::runs`] with `p.silence`).
 pub fn candidates_pooled(
     x: &[f32],
     sample_rate: u32,
     p: &DetectParams,
+    silent: &[(usize, usize)],
     columns: usize,
 ) -> (Vec<Detection>, Option<ColumnMax>, Option<f64>) {
     let plan = StftPlan::new(&p.stft, sample_rate);
@@ -301,11 +304,7 @@ pub fn candidates_pooled(
     let picked = peaks::pick(&curve, frame_rate, &p.peaks);
     // Where the audio is cut to digital silence inside the clip (a run's start, with sound
     // before it).
-    let cuts: Vec<usize> = silence::runs(x, sample_rate, &p.silence)
-        .into_iter()
-        .map(|(a, _)| a)
-        .filter(|&a| a > 0)
-        .collect();
+    let cuts: Vec<usize> = silent.iter().map(|&(a, _)| a).filter(|&a| a > 0).collect();
     let mut out: Vec<Detection> = Vec::with_capacity(picked.len());
     for t in picked {
         let approx = (odf::frame_time_s(t, &plan) * f64::from(sample_rate)) as usize;
@@ -423,7 +422,8 @@ pub fn detect_events_pooled(
     p: &DetectParams,
     columns: usize,
 ) -> (Vec<Detection>, Option<ColumnMax>) {
-    let (found, pooled, _) = candidates_pooled(x, sample_rate, p, columns);
+    let silent = silence::runs(x, sample_rate, &p.silence);
+    let (found, pooled, _) = candidates_pooled(x, sample_rate, p, &silent, columns);
     let kept = found
         .into_iter()
         .filter(|d| d.score >= p.score.threshold)
@@ -1517,8 +1517,16 @@ fn analyse_mixed(
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
     let mut events: Vec<Event> = Vec::new();
-    let (mut found, overview, flickering) =
-        candidates_pooled(mono, signal.sample_rate, &p.detect, overview_columns);
+    // Runs of digital silence: the candidates' frames that run into one (`Detection::cut_at`),
+    // the background measurements that leave them out, and the sound resuming after one.
+    let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
+    let (mut found, overview, flickering) = candidates_pooled(
+        mono,
+        signal.sample_rate,
+        &p.detect,
+        &silent,
+        overview_columns,
+    );
     if let (Some(dip), Some(f)) = (flickering, p.detect.flicker) {
         warnings.push(flicker::warning(dip, &f));
     }
@@ -1561,7 +1569,7 @@ fn analyse_mixed(
         }
     }
     let channel = features::Channel {
-        silent: silence::runs(mono, signal.sample_rate, &p.detect.silence),
+        silent,
         ..features::Channel::of(mono, signal.sample_rate, &p.measure)
     };
     // Every candidate that could be kept, as a follower or on its own score, is measured and
