@@ -151,6 +151,41 @@ pub struct RepeatParams {
     /// written before it read as 0.
     #[serde(default)]
     pub word_check_reach_s: f64,
+    /// Rounds at one level: a weaker copy of a shot is not taken for its reflection
+    /// ([`reflections`]) when it is one of a train of copies of that shot at one level. None
+    /// (reports written before it): not applied.
+    #[serde(default)]
+    pub train: Option<TrainParams>,
+}
+
+/// When weaker copies of a shot are rounds rather than its reflections ([`reflections`]).
+///
+/// A reflection has travelled further than its shot and lost energy at the reflector, and each
+/// reflection has its own path, so a shot's echoes come at scattered levels; the rounds of a
+/// burst come at one level. They stand below the burst's first round wherever the recorder
+/// turns its gain down after that round (a phone's automatic gain control has no look-ahead):
+/// on the synthetic check scenes a burst 16-19 dB above the background, recorded through gain
+/// control, had four of its rounds, 8 dB below the first, taken for reflections of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TrainParams {
+    /// Copies of one shot (reported events, at least `min_separation_s` apart) whose peaks lie
+    /// within this many dB of each other are at one level.
+    pub level_db: f64,
+    /// How many copies at one level make a train. Two echoes of one shot can meet at one level
+    /// by chance (on the check scenes two echoes of a synthetic shot, 0.22 and 0.44 s after it,
+    /// within 3 dB of each other); with 2, three more labelled rounds and those two echoes
+    /// are reported; with 3, the four rounds above and no echo (docs/detection-notes.md,
+    /// forty-fourth session).
+    pub min_rounds: usize,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            level_db: 3.0,
+            min_rounds: 3,
+        }
+    }
 }
 
 impl Default for RepeatParams {
@@ -172,6 +207,7 @@ impl Default for RepeatParams {
             whiten: true,
             impulsive_apart: true,
             word_check_reach_s: 1.2,
+            train: Some(TrainParams::default()),
         }
     }
 }
@@ -385,7 +421,9 @@ pub fn groups(
 /// delayed, weaker copy of its shot (on the devset a synthetic shot's echo 408 ms behind it, 8
 /// dB down, correlates at 0.58 and was reported as a second shot); the early reflections, 10-40
 /// ms, are `detect::components`. Returns (reflection, its shot) pairs, indices into `seeds`
-/// (in time order; `gunshot` marks the shots), the loudest shot when several qualify.
+/// (in time order; `gunshot` marks the shots), the loudest shot when several qualify. A copy
+/// that is one of a train of copies of the shot at one level is a round, not a reflection
+/// ([`TrainParams`]).
 pub fn reflections(
     x: &[f32],
     sample_rate: u32,
@@ -401,25 +439,22 @@ pub fn reflections(
     };
     let window =
         |t: usize| (t >= lead && t - lead + n <= x.len()).then(|| &x[t - lead..t - lead + n]);
-    let mut out = Vec::new();
+    let level: Vec<Option<f64>> = seeds.iter().map(|s| window(s.onset).map(peak_db)).collect();
+    // Every later event within a burst gap that repeats a shot's template, with the shot's
+    // level: (later event, shot, shot's level).
+    let mut copies: Vec<(usize, usize, f64)> = Vec::new();
     for (e, echo) in seeds.iter().enumerate() {
-        let Some(we) = window(echo.onset) else {
+        if level[e].is_none() {
             continue;
-        };
-        let e_db = peak_db(we);
+        }
         let lo = seeds.partition_point(|s| s.onset + gap < echo.onset);
-        let mut best: Option<(f64, usize)> = None;
         for (g, shot) in seeds.iter().enumerate().take(e).skip(lo) {
             if !shot.gunshot || shot.onset + sep > echo.onset {
                 continue;
             }
-            let Some(t) = window(shot.onset) else {
+            let (Some(t), Some(g_db)) = (window(shot.onset), level[g]) else {
                 continue;
             };
-            let g_db = peak_db(t);
-            if g_db - e_db < p.level_db {
-                continue;
-            }
             // The best alignment within `lead` either side of the reported onset: the windows
             // starting from 2 `lead` before the onset to the onset.
             let seg = &x[echo.onset.saturating_sub(2 * lead)..(echo.onset + n).min(x.len())];
@@ -428,11 +463,38 @@ pub fn reflections(
                     (0..c.lags()).map(|k| c.ncc(k)).fold(f64::MIN, f64::max)
                 })
             });
-            if r >= p.min_correlation && best.is_none_or(|(db, _)| g_db > db) {
-                best = Some((g_db, g));
+            if r >= p.min_correlation {
+                copies.push((e, g, g_db));
             }
         }
-        if let Some((_, g)) = best {
+    }
+    // Rounds at one level (`RepeatParams::train`): this copy of the shot and enough others,
+    // apart from it, at its level.
+    let in_train = |e: usize, g: usize| {
+        p.train.is_some_and(|t| {
+            let e_db = level[e].unwrap_or(f64::MIN);
+            let others = copies
+                .iter()
+                .filter(|&&(f, h, _)| {
+                    h == g
+                        && f != e
+                        && seeds[f].onset.abs_diff(seeds[e].onset) >= sep
+                        && level[f].is_some_and(|f_db| (f_db - e_db).abs() <= t.level_db)
+                })
+                .count();
+            others + 1 >= t.min_rounds
+        })
+    };
+    let mut out = Vec::new();
+    for (e, e_db) in level.iter().enumerate() {
+        let Some(e_db) = *e_db else {
+            continue;
+        };
+        let best = copies
+            .iter()
+            .filter(|&&(f, g, g_db)| f == e && g_db - e_db >= p.level_db && !in_train(e, g))
+            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.1.cmp(&a.1)));
+        if let Some(&(_, g, _)) = best {
             out.push((e, g));
         }
     }
@@ -1016,6 +1078,47 @@ mod tests {
         // Without a reported shot before it, it is nobody's reflection.
         seeds[0].gunshot = false;
         assert!(reflections(&x, SR, &seeds, 0.6, &p).is_empty());
+    }
+
+    #[test]
+    fn weaker_copies_at_one_level_are_rounds_not_reflections() {
+        // A burst through a gain control that turned down after its first round: the first at
+        // full level, the next rounds 110 ms apart, 8 dB down, at one level (within 1 dB).
+        let mut x = noise(SR as usize * 3, 0.01, 12);
+        let s = shot(SR as usize / 10, 14);
+        let gains = [1.0, 0.4, 0.38, 0.42, 0.4];
+        let at = |i: usize| 48_000 + i * 5_280;
+        for (i, g) in gains.iter().enumerate() {
+            add(&mut x, at(i), &s, *g);
+        }
+        let mut seeds: Vec<Seed> = (0..gains.len()).map(|i| seed(at(i), 0.9, 0.9)).collect();
+        let p = RepeatParams::default();
+        assert!(reflections(&x, SR, &seeds, 0.6, &p).is_empty());
+        // Without the rule they are all taken for reflections of the first.
+        let off = RepeatParams { train: None, ..p };
+        let all: Vec<(usize, usize)> = (1..gains.len()).map(|i| (i, 0)).collect();
+        assert_eq!(reflections(&x, SR, &seeds, 0.6, &off), all);
+        // Two copies at one level are not yet a train (`min_rounds` 3): two echoes of one shot
+        // may meet at one level by chance.
+        seeds.truncate(3);
+        assert_eq!(reflections(&x, SR, &seeds, 0.6, &p), vec![(1, 0), (2, 0)]);
+        let pairs = TrainParams {
+            min_rounds: 2,
+            ..TrainParams::default()
+        };
+        let two = RepeatParams {
+            train: Some(pairs),
+            ..p
+        };
+        assert!(reflections(&x, SR, &seeds, 0.6, &two).is_empty());
+        // Copies at scattered levels are echoes, however many.
+        let mut y = noise(SR as usize * 3, 0.01, 12);
+        let echoes = [1.0, 0.4, 0.25, 0.15];
+        for (i, g) in echoes.iter().enumerate() {
+            add(&mut y, at(i), &s, *g);
+        }
+        let seeds: Vec<Seed> = (0..echoes.len()).map(|i| seed(at(i), 0.9, 0.9)).collect();
+        assert_eq!(reflections(&y, SR, &seeds, 0.6, &p).len(), 3);
     }
 
     #[test]
