@@ -497,7 +497,7 @@ fn drop_reflections(
 /// them has died away (its `end_s`), when that sound is not gunshot-like: each is a later part
 /// of it, named in its reasons (`ClassifyParams::later_parts`). Gunshot-like sounds are never
 /// taken for a part, nor does a gunshot-like sound own one.
-fn later_parts(events: Vec<Event>) -> Vec<Event> {
+fn later_parts(events: Vec<Event>, strikes: Option<&gates::StrikeParams>) -> Vec<Event> {
     let sounds: Vec<gates::Sounding> = events
         .iter()
         .map(|e| gates::Sounding {
@@ -505,9 +505,10 @@ fn later_parts(events: Vec<Event>) -> Vec<Event> {
             end_s: e.end_s,
             gunshot: e.class == classify::GUNSHOT,
             impulsive: e.class == classify::IMPULSIVE,
+            peak_dbfs: e.peak_dbfs,
         })
         .collect();
-    let owners = gates::later_parts_plan(&sounds);
+    let owners = gates::later_parts_plan(&sounds, strikes);
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     // Index in `out` of each kept event.
     let mut at = vec![usize::MAX; events.len()];
@@ -2216,7 +2217,7 @@ fn analyse_mixed(
         }
     }
     if p.classify.later_parts {
-        events = later_parts(events);
+        events = later_parts(events, p.classify.strikes.as_ref());
     }
     for (k, e) in events.iter_mut().enumerate() {
         e.id = k + 1;

@@ -149,6 +149,11 @@ pub struct ClassifyParams {
     /// false.
     #[serde(default)]
     pub later_parts: bool,
+    /// With `later_parts`: when a sound that starts before the one before it has died away is
+    /// another strike (a knock, a blow, a clap), reported on its own. None (reports written
+    /// before it): every such sound is a part.
+    #[serde(default)]
+    pub strikes: Option<crate::detect::gates::StrikeParams>,
 }
 
 impl Default for ClassifyParams {
@@ -165,6 +170,7 @@ impl Default for ClassifyParams {
             pace: super::pace::PaceParams::default(),
             rounds: super::pace::RoundsParams::default(),
             later_parts: true,
+            strikes: Some(crate::detect::gates::StrikeParams::default()),
         }
     }
 }
