@@ -508,13 +508,13 @@ fn later_parts(events: Vec<Event>, strikes: Option<&gates::StrikeParams>) -> Vec
             peak_dbfs: e.peak_dbfs,
         })
         .collect();
-    let owners = gates::later_parts_plan(&sounds, strikes);
+    let plan = gates::later_parts_plan(&sounds, strikes);
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     // Index in `out` of each kept event.
     let mut at = vec![usize::MAX; events.len()];
-    for (j, e) in events.into_iter().enumerate() {
-        match owners[j] {
-            Some(owner) => {
+    for (j, mut e) in events.into_iter().enumerate() {
+        match plan[j] {
+            gates::Part::Of(owner) => {
                 let o = &mut out[at[owner]];
                 o.reasons.push(format!(
                     "goes on into a later part at {:.3} s ({:+.0} ms, before it has died \
@@ -523,7 +523,17 @@ fn later_parts(events: Vec<Event>, strikes: Option<&gates::StrikeParams>) -> Vec
                     (e.onset_s - o.onset_s) * 1e3
                 ));
             }
-            None => {
+            own => {
+                if let gates::Part::StrikeAfter(l) = own {
+                    e.reasons.push(format!(
+                        "another strike: it starts {:.0} ms after the sound at {:.3} s, before \
+                         that one has died away, peaking {:+.1} dB against it (a later part of \
+                         one sound comes sooner or louder)",
+                        (e.onset_s - sounds[l].onset_s) * 1e3,
+                        sounds[l].onset_s,
+                        e.peak_dbfs - sounds[l].peak_dbfs
+                    ));
+                }
                 at[j] = out.len();
                 out.push(e);
             }

@@ -46,14 +46,26 @@ impl Default for StrikeParams {
     }
 }
 
-/// For events in time order, the kept event each is a later part of (`None`: kept). The sound
-/// compared is the last one heard that is not gunshot-like, itself a part or not; a part's
-/// owner is that sound's owner. With `strikes`, a sound that is another strike
+/// What [`later_parts_plan`] makes of one event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Part {
+    /// A sound of its own.
+    Own,
+    /// A later part of the kept event with this index.
+    Of(usize),
+    /// Another strike ([`StrikeParams`]) that started before the sound with this index had
+    /// died away: a sound of its own.
+    StrikeAfter(usize),
+}
+
+/// For events in time order, what each is: a sound of its own, or a later part of a kept
+/// event. The sound compared is the last one heard that is not gunshot-like, itself a part or
+/// not; a part's owner is that sound's owner. With `strikes`, a sound that is another strike
 /// ([`StrikeParams`]) is no part.
-pub fn later_parts_plan(sounds: &[Sounding], strikes: Option<&StrikeParams>) -> Vec<Option<usize>> {
-    let mut owners = vec![None; sounds.len()];
-    // The last sound that is not gunshot-like, and the kept event that owns it.
-    let mut last: Option<(&Sounding, usize)> = None;
+pub fn later_parts_plan(sounds: &[Sounding], strikes: Option<&StrikeParams>) -> Vec<Part> {
+    let mut plan = vec![Part::Own; sounds.len()];
+    // The last sound that is not gunshot-like (its index), and the kept event that owns it.
+    let mut last: Option<(usize, usize)> = None;
     for (j, e) in sounds.iter().enumerate() {
         if e.gunshot {
             continue;
@@ -64,14 +76,19 @@ pub fn later_parts_plan(sounds: &[Sounding], strikes: Option<&StrikeParams>) -> 
             })
         };
         match last {
-            Some((l, owner)) if e.impulsive && e.onset_s < l.end_s && !strike(l) => {
-                owners[j] = Some(owner);
-                last = Some((e, owner));
+            Some((l, owner)) if e.impulsive && e.onset_s < sounds[l].end_s => {
+                if strike(&sounds[l]) {
+                    plan[j] = Part::StrikeAfter(l);
+                    last = Some((j, j));
+                } else {
+                    plan[j] = Part::Of(owner);
+                    last = Some((j, owner));
+                }
             }
-            _ => last = Some((e, j)),
+            _ => last = Some((j, j)),
         }
     }
-    owners
+    plan
 }
 
 /// What [`one_per_sound_plan`] weighs of a reported event.
@@ -149,7 +166,7 @@ mod tests {
         ];
         assert_eq!(
             later_parts_plan(&door, None),
-            vec![None, Some(0), Some(0), None]
+            vec![Part::Own, Part::Of(0), Part::Of(0), Part::Own]
         );
         // A gunshot-like sound inside the door's sound is reported, and owns no part either.
         let shot = [
@@ -160,7 +177,7 @@ mod tests {
         ];
         assert_eq!(
             later_parts_plan(&shot, None),
-            vec![None, None, Some(0), None]
+            vec![Part::Own, Part::Own, Part::Of(0), Part::Own]
         );
         // An explosion-like sound is never a part, but may own one.
         let blast = [
@@ -168,7 +185,10 @@ mod tests {
             sounding(1.5, 4.0, EXPLOSION),
             sounding(2.0, 2.1, IMPULSIVE),
         ];
-        assert_eq!(later_parts_plan(&blast, None), vec![None, None, Some(1)]);
+        assert_eq!(
+            later_parts_plan(&blast, None),
+            vec![Part::Own, Part::Own, Part::Of(1)]
+        );
     }
 
     #[test]
@@ -182,10 +202,13 @@ mod tests {
             loud(1.2, 1.5, IMPULSIVE, -19.0),
             loud(1.4, 1.7, IMPULSIVE, -23.0),
         ];
-        assert_eq!(later_parts_plan(&knocks, Some(&strikes)), vec![None; 3]);
+        assert_eq!(
+            later_parts_plan(&knocks, Some(&strikes)),
+            vec![Part::Own, Part::StrikeAfter(0), Part::StrikeAfter(1)]
+        );
         assert_eq!(
             later_parts_plan(&knocks, None),
-            vec![None, Some(0), Some(0)]
+            vec![Part::Own, Part::Of(0), Part::Of(0)]
         );
         // A door: its main thud 70 ms after a weak first part, 8 dB above it (too soon and too
         // loud), then a rattle 0.3 s on, 10 dB louder than the thud: parts, with or without.
@@ -196,7 +219,7 @@ mod tests {
         ];
         assert_eq!(
             later_parts_plan(&door, Some(&strikes)),
-            vec![None, Some(0), Some(0)]
+            vec![Part::Own, Part::Of(0), Part::Of(0)]
         );
     }
 
