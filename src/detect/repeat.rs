@@ -27,7 +27,8 @@
 //!   `min_correlation`, whose least-squares gain against the template is within `level_db` of
 //!   0 dB (same weapon, same place, same level; a reflection has lost energy on its way: on the
 //!   devset the echoes that correlate with their shot are 13-25 dB down), and which is not
-//!   `level_db` below an event less than a burst gap before it (a reflection of that event).
+//!   `level_db` below an event less than a burst gap before it (a reflection of that event),
+//!   unless it is one of a train of a gunshot's copies at one level (`train`, [`TrainParams`]).
 //!   The correlation must also stand out from the template's correlation with the rest of the
 //!   segment (`min_correlation_sigmas` times its robust spread, a constant-false-alarm-rate
 //!   threshold): a faint sound's template in traffic rumble is mostly rumble, and found 32
@@ -151,21 +152,28 @@ pub struct RepeatParams {
     /// written before it read as 0.
     #[serde(default)]
     pub word_check_reach_s: f64,
-    /// Rounds at one level: a weaker copy of a shot is not taken for its reflection
-    /// ([`reflections`]) when it is one of a train of copies of that shot at one level. None
-    /// (reports written before it): not applied.
+    /// Rounds at one level: a weaker copy of a shot is not taken for its reflection when it is
+    /// one of a train of copies of that shot at one level, neither among the reported events
+    /// ([`reflections`]) nor in the search for copies ([`groups`]: a copy of a gunshot that is
+    /// `level_db` below an event shortly before it). None (reports written before it): not
+    /// applied.
     #[serde(default)]
     pub train: Option<TrainParams>,
 }
 
-/// When weaker copies of a shot are rounds rather than its reflections ([`reflections`]).
+/// When weaker copies of a shot are rounds rather than its reflections ([`reflections`],
+/// [`groups`]).
 ///
 /// A reflection has travelled further than its shot and lost energy at the reflector, and each
 /// reflection has its own path, so a shot's echoes come at scattered levels; the rounds of a
 /// burst come at one level. They stand below the burst's first round wherever the recorder
-/// turns its gain down after that round (a phone's automatic gain control has no look-ahead):
-/// on the synthetic check scenes a burst 16-19 dB above the background, recorded through gain
-/// control, had four of its rounds, 8 dB below the first, taken for reflections of it.
+/// turns its gain down after that round (a phone's automatic gain control has no look-ahead),
+/// or where a burst's first rounds were its loudest: on the synthetic check scenes a burst
+/// 16-19 dB above the background, recorded through gain control, had four of its rounds, 8 dB
+/// below the first, taken for reflections of it; in the search for copies, eight labelled
+/// rounds of OpenArena machine guns and a gatling and of a modelled burst were turned away as
+/// reflections of a louder round before them (docs/detection-notes.md, forty-fourth session).
+/// In the search, levels are the copies' gains against the template.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrainParams {
     /// Copies of one shot (reported events, at least `min_separation_s` apart) whose peaks lie
@@ -355,12 +363,16 @@ pub fn groups(
             event: Some(a),
         }];
         let mut frontier = vec![onset];
+        // Copies below an event shortly before them, held until the search is done: they may
+        // be rounds of a train of a gunshot's copies (`RepeatParams::train`).
+        let train = p.train.filter(|_| seeds[a].gunshot);
+        let mut suspects: Vec<Member> = Vec::new();
         while let Some(t0) = frontier.pop() {
             let lo = (t0 - lead).saturating_sub(gap);
             let hi = (t0 - lead + n + gap).min(x.len());
             for found in CORRELATOR.with_borrow_mut(|c| copies(c, template, &x[lo..hi], sep, p)) {
                 let t = lo + found.lag + lead;
-                if members.iter().any(|m| m.onset.abs_diff(t) < sep) || reflection(t, peak_db(t)) {
+                if members.iter().any(|m| m.onset.abs_diff(t) < sep) {
                     continue;
                 }
                 let event = (from(t.saturating_sub(tol))..from(t + tol + 1))
@@ -368,14 +380,51 @@ pub fn groups(
                 if event.is_some_and(|i| used[i] || members.iter().any(|m| m.event == Some(i))) {
                     continue;
                 }
-                members.push(Member {
+                let member = Member {
                     onset: t,
                     correlation: found.correlation,
                     level_db: found.level_db,
                     whitened: found.whitened,
                     event,
-                });
+                };
+                if reflection(t, peak_db(t)) {
+                    // Below an event shortly before it: its reflection, unless it is a round
+                    // of a train (`RepeatParams::train`), decided once the search is done.
+                    if train.is_some()
+                        && suspects.iter().all(|m: &Member| m.onset.abs_diff(t) >= sep)
+                    {
+                        suspects.push(member);
+                    }
+                    continue;
+                }
+                members.push(member);
                 frontier.push(t);
+            }
+        }
+        if let Some(tr) = train {
+            let at_level = |m: &Member| {
+                members[1..]
+                    .iter()
+                    .chain(suspects.iter())
+                    .filter(|o| {
+                        o.onset.abs_diff(m.onset) >= sep
+                            && (o.level_db - m.level_db).abs() <= tr.level_db
+                    })
+                    .count()
+                    + 1
+                    >= tr.min_rounds
+            };
+            let rounds: Vec<Member> = suspects
+                .iter()
+                .filter(|m| at_level(m) && members.iter().all(|o| o.onset.abs_diff(m.onset) >= sep))
+                .copied()
+                .collect();
+            for m in rounds {
+                if m.event
+                    .is_none_or(|i| members.iter().all(|o| o.event != Some(i)))
+                {
+                    members.push(m);
+                }
             }
         }
         if members.len() < 2 {
@@ -946,6 +995,34 @@ mod tests {
         assert_eq!(g[0].members[2].event, Some(1));
         assert!((g[0].gunshot_score - 0.55).abs() < 1e-9);
         assert!(g[0].members.iter().all(|m| m.correlation > 0.9));
+    }
+
+    #[test]
+    fn rounds_at_one_level_below_a_louder_round_are_found_as_copies() {
+        // A burst whose second round is its loudest (5 dB over the first, the anchor), the
+        // rest 7 dB below that one and at one level: each of them is below an event shortly
+        // before it, as a reflection of it would be, yet they are three copies at one level.
+        let mut x = noise(SR as usize * 3, 0.01, 7);
+        let s = shot(SR as usize / 10, 11);
+        let at = |k: usize| 48_000 + k * 5_280;
+        let gains = [0.55, 1.0, 0.45, 0.46, 0.44];
+        for (k, g) in gains.iter().enumerate() {
+            add(&mut x, at(k), &s, *g);
+        }
+        let seeds = [seed(at(0), 0.9, 0.9), seed(at(1), 0.5, 0.9)];
+        let found = |p: &RepeatParams| -> Vec<usize> {
+            let g = groups(&x, SR, &seeds, 0.6, p);
+            assert_eq!(g.len(), 1);
+            g[0].members.iter().map(|m| m.onset).collect()
+        };
+        let all: Vec<usize> = (0..gains.len()).map(at).collect();
+        assert_eq!(found(&RepeatParams::default()), all);
+        // Without the rule, only the anchor and the loud round.
+        let off = RepeatParams {
+            train: None,
+            ..RepeatParams::default()
+        };
+        assert_eq!(found(&off), vec![at(0), at(1)]);
     }
 
     #[test]
