@@ -29,6 +29,8 @@
 //!   devset the echoes that correlate with their shot are 13-25 dB down), and which is not
 //!   `level_db` below an event less than a burst gap before it (a reflection of that event),
 //!   unless it is one of a train of a gunshot's copies at one level (`train`, [`TrainParams`]).
+//!   A gunshot anchor that is so below an event before it is used only when its copies make
+//!   such a train at its own level; the group is then that train.
 //!   The correlation must also stand out from the template's correlation with the rest of the
 //!   segment (`min_correlation_sigmas` times its robust spread, a constant-false-alarm-rate
 //!   threshold): a faint sound's template in traffic rumble is mostly rumble, and found 32
@@ -347,7 +349,13 @@ pub fn groups(
     let mut out = Vec::new();
     for a in order {
         let onset = seeds[a].onset;
-        if used[a] || onset < lead || onset - lead + n > x.len() || reflection(onset, seed_db[a]) {
+        if used[a] || onset < lead || onset - lead + n > x.len() {
+            continue;
+        }
+        // An anchor below an event shortly before it may be its reflection: used only when
+        // its copies make a train at its level.
+        let suspect = reflection(onset, seed_db[a]);
+        if suspect && !(p.train.is_some() && seeds[a].gunshot) {
             continue;
         }
         // A silent template finds no copy (`Normalised::of`), so its group has one member.
@@ -425,6 +433,12 @@ pub fn groups(
                 {
                     members.push(m);
                 }
+            }
+        }
+        if let Some(tr) = p.train.filter(|_| suspect) {
+            members.retain(|m| m.level_db.abs() <= tr.level_db);
+            if members.len() < tr.min_rounds {
+                continue;
             }
         }
         if members.len() < 2 {
@@ -1023,6 +1037,20 @@ mod tests {
             ..RepeatParams::default()
         };
         assert_eq!(found(&off), vec![at(0), at(1)]);
+        // The clearest round one of the weaker ones, after the loud one: as an anchor it may be
+        // that round's reflection, and is used because its copies make a train at its level.
+        let seeds = [seed(at(1), 0.5, 0.9), seed(at(2), 0.9, 0.9)];
+        // The first round, 2 dB above it, is at its level too; the loud one is not a member.
+        let train = |p: &RepeatParams| -> Option<Vec<usize>> {
+            let g = groups(&x, SR, &seeds, 0.6, p);
+            let g = g.iter().find(|g| g.anchor == 1)?;
+            Some(g.members.iter().map(|m| m.onset).collect())
+        };
+        assert_eq!(
+            train(&RepeatParams::default()),
+            Some(vec![at(0), at(2), at(3), at(4)])
+        );
+        assert_eq!(train(&off), None);
     }
 
     #[test]
