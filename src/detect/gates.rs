@@ -27,9 +27,9 @@ pub struct Sounding {
 /// softer, a striking pace after it, is a sound of its own. On the eleven check sets, of the 62
 /// sounds [`later_parts_plan`] took for parts without this rule, the 15 labelled ones (modelled
 /// knocks, hammer blows, a shot) came 0.15-0.83 s after the sound before and all but one at
-/// most 2.3 dB above it; the 47 unlabelled ones (the Freedoom and OpenArena game sounds' parts)
-/// mostly 60-110 ms after it and 2.5-10 dB above it (docs/detection-notes.md, forty-fourth
-/// session).
+/// most 2.3 dB above it; of the 47 unlabelled ones (the Freedoom and OpenArena game sounds'
+/// parts), 33 came within 110 ms of it and 28 peaked 2.5 dB or more above it
+/// (docs/detection-notes.md, forty-fourth session).
 #[derive(
     Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]

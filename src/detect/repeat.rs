@@ -529,9 +529,8 @@ pub fn reflections(
     let window =
         |t: usize| (t >= lead && t - lead + n <= x.len()).then(|| &x[t - lead..t - lead + n]);
     let level: Vec<Option<f64>> = seeds.iter().map(|s| window(s.onset).map(peak_db)).collect();
-    // Every later event within a burst gap that repeats a shot's template, with the shot's
-    // level: (later event, shot, shot's level).
-    let mut copies: Vec<(usize, usize, f64)> = Vec::new();
+    // Every later event within a burst gap that repeats a shot's template: (later event, shot).
+    let mut copies: Vec<(usize, usize)> = Vec::new();
     for (e, echo) in seeds.iter().enumerate() {
         if level[e].is_none() {
             continue;
@@ -541,7 +540,7 @@ pub fn reflections(
             if !shot.gunshot || shot.onset + sep > echo.onset {
                 continue;
             }
-            let (Some(t), Some(g_db)) = (window(shot.onset), level[g]) else {
+            let Some(t) = window(shot.onset) else {
                 continue;
             };
             // The best alignment within `lead` either side of the reported onset: the windows
@@ -553,37 +552,36 @@ pub fn reflections(
                 })
             });
             if r >= p.min_correlation {
-                copies.push((e, g, g_db));
+                copies.push((e, g));
             }
         }
     }
     // Rounds at one level (`RepeatParams::train`): this copy of the shot and enough others,
     // apart from it, at its level.
+    // `window` held for every shot among the copies, so each has a level.
+    let db = |i: usize| level[i].unwrap_or(f64::MIN);
     let in_train = |e: usize, g: usize| {
         p.train.is_some_and(|t| {
-            let e_db = level[e].unwrap_or(f64::MIN);
             let others = copies
                 .iter()
-                .filter(|&&(f, h, _)| {
+                .filter(|&&(f, h)| {
                     h == g
                         && f != e
                         && seeds[f].onset.abs_diff(seeds[e].onset) >= sep
-                        && level[f].is_some_and(|f_db| (f_db - e_db).abs() <= t.level_db)
+                        && (db(f) - db(e)).abs() <= t.level_db
                 })
                 .count();
             others + 1 >= t.min_rounds
         })
     };
     let mut out = Vec::new();
-    for (e, e_db) in level.iter().enumerate() {
-        let Some(e_db) = *e_db else {
-            continue;
-        };
+    for e in 0..seeds.len() {
+        // The loudest shot (the earliest among equals) this event is a reflection of.
         let best = copies
             .iter()
-            .filter(|&&(f, g, g_db)| f == e && g_db - e_db >= p.level_db && !in_train(e, g))
-            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.1.cmp(&a.1)));
-        if let Some(&(_, g, _)) = best {
+            .filter(|&&(f, g)| f == e && db(g) - db(e) >= p.level_db && !in_train(e, g))
+            .max_by(|&&(_, a), &&(_, b)| db(a).total_cmp(&db(b)).then(b.cmp(&a)));
+        if let Some(&(_, g)) = best {
             out.push((e, g));
         }
     }
