@@ -1314,6 +1314,40 @@ mod tests {
     }
 
     #[test]
+    fn a_bursts_echoes_off_one_wall_make_no_train() {
+        // Four rounds 0.2 s apart, each with an echo 0.26 s behind it 10 dB down: the echoes
+        // are copies of one another at one level, each below a louder round shortly before
+        // it. From the last echo (a reported event) the other three would make a train; they
+        // lie one delay behind their rounds, so they are that burst's echoes.
+        let mut x = noise(SR as usize * 3, 0.01, 9);
+        let s = shot(SR as usize / 10, 11);
+        let rounds = [48_000, 57_600, 67_200, 76_800];
+        let delay = 12_480;
+        for r in rounds {
+            add(&mut x, r, &s, 1.0);
+            add(&mut x, r + delay, &s, 0.32);
+        }
+        let mut seeds: Vec<Seed> = rounds.iter().map(|&r| seed(r, 0.9, 0.9)).collect();
+        seeds.push(seed(rounds[3] + delay, 0.5, 0.6));
+        let from_echo = |p: &RepeatParams| -> Option<Vec<usize>> {
+            let g = groups(&x, SR, &seeds, 0.6, p);
+            let g = g.iter().find(|g| g.anchor == 4)?;
+            Some(g.members.iter().map(|m| m.onset).collect())
+        };
+        assert_eq!(from_echo(&RepeatParams::default()), None);
+        let p = RepeatParams::default();
+        let off = RepeatParams {
+            train: p.train.map(|t| TrainParams {
+                echo_delay_s: 0.0,
+                ..t
+            }),
+            ..p
+        };
+        let echoes: Vec<usize> = rounds.iter().map(|r| r + delay).collect();
+        assert_eq!(from_echo(&off), Some(echoes));
+    }
+
+    #[test]
     fn weaker_copies_one_delay_behind_louder_rounds_are_echoes() {
         // Delays (samples) behind louder events: two copies 19,580 and 19,582 behind theirs
         // share a delay (a wall's echo), a third shares none; rounds of a burst 5,000 apart
