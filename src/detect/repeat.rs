@@ -183,7 +183,7 @@ pub struct RepeatParams {
     /// measurement of association between two things", American Journal of Psychology 15,
     /// 1904; C. Frost and S. G. Thompson, "Correcting for regression dilution bias", Journal of
     /// the Royal Statistical Society A 163, 2000). A burst 2-5 dB below a pink-noise bed
-    /// (devset, a synthetic burst at 336 m) has templates 2-3 dB over it: its rounds, at one
+    /// (devset, a synthetic burst at 336 m) has templates 1.6-3.4 dB over it: its rounds, at one
     /// level, read 6.5-8.3 dB below the anchor and were turned away by `level_db`.
     /// Taken out only where the background is a third or more of the template's energy
     /// (the gain then diluted by 3.5 dB or more), which is where a window of background alone
@@ -223,16 +223,16 @@ pub struct TrainParams {
     /// forty-fourth session).
     pub min_rounds: usize,
     /// Weaker copies that lie one delay (to within this, s) behind a louder event, as another
-    /// does behind another, are that burst's echoes, not a train: a burst's rounds come at one level, and so do their
-    /// reflections off one wall, each the same delay behind its round (the path difference; a
-    /// shooter and a microphone that stay put over a burst change it by well under a
-    /// millisecond, 34 cm of path). On the devset a modelled burst's 408 ms echoes, 10 dB
-    /// down, made a train of three once the copies' levels were taken against the template's
-    /// own sound (`RepeatParams::noise_corrected_level`); their delays agreed to 0.3 ms. Held
-    /// both in the search for copies ([`groups`]) and among the reported events
-    /// ([`reflections`]: such a copy is a reflection though a train stands at its level; no
-    /// report of the eleven check sets changes by it there). 0 (reports written before it):
-    /// not applied.
+    /// does behind another, are that burst's echoes, not a train: a burst's rounds come at one
+    /// level, and so do their reflections off one wall, each the same delay behind its round
+    /// (the path difference; a shooter and a microphone that stay put over a burst change it
+    /// by well under a millisecond, 34 cm of path). On the devset a modelled burst's 408 ms
+    /// echoes, 10 dB down, made a train of three once the copies' levels were taken against
+    /// the template's own sound (`RepeatParams::noise_corrected_level`), and two were called
+    /// gunshots; their delays agreed to 0.3 ms. Held both in the search for copies
+    /// ([`groups`]) and among the reported events ([`reflections`]: such a copy is a
+    /// reflection though a train stands at its level; no report of the eleven check sets
+    /// changes by it there). 0 (reports written before it): not applied.
     #[serde(default)]
     pub echo_delay_s: f64,
 }
