@@ -362,7 +362,9 @@ pub struct Repeat {
     pub of_s: f64,
     /// Normalised correlation with that waveform (0..1).
     pub correlation: f64,
-    /// Its level against that waveform, in dB.
+    /// Its level against that waveform, in dB: the least-squares gain of the waveform onto
+    /// it, taken against the waveform's own sound where its background is a third or more of
+    /// it and does not repeat itself (`params.burst.repeat.noise_corrected_level`).
     pub level_db: f64,
     /// Whether it was found only on the first difference of the signal (the whitened search,
     /// `params.burst.repeat.whiten`), where `correlation` and `level_db` were measured.
