@@ -1990,18 +1990,37 @@ fn analyse_mixed(
     // (a shout or a scream after the shot): speech heard in the window, or a caption there,
     // and the measure is another sound's, so it is not kept. The speech detector is asked
     // about the window itself, captions or not (a scream is seldom captioned).
+    // The same for one that has not died away at all (`classify.undecayed`), asked about
+    // the whole time it was followed.
     let window = p.measure.sustain_window_s;
+    let decay_max_s = p.measure.decay_max_s;
     for e in &mut events {
-        let Some(why) =
-            classify::sustained(&e.class, e.gunshot_score, &e.features, window, &p.classify)
-        else {
-            continue;
+        let (why, until, sustain) = match classify::sustained(
+            &e.class,
+            e.gunshot_score,
+            &e.features,
+            window,
+            &p.classify,
+        ) {
+            Some(why) => (why, window.1, true),
+            None => match classify::undecayed(
+                &e.class,
+                e.gunshot_score,
+                &e.features,
+                decay_max_s,
+                &p.classify,
+            ) {
+                Some(why) => (why, decay_max_s, false),
+                None => continue,
+            },
         };
-        let (a, b) = (e.onset_s + window.0, e.onset_s + window.1);
+        let (a, b) = (e.onset_s + window.0, e.onset_s + until);
         let captioned =
             captions.is_some_and(|t| t.cues.iter().any(|c| c.start_s < b && c.end_s > a));
         if captioned || speech::heard_between(mono, signal.sample_rate, a, b, &p.speech, ear_gain) {
-            e.features.sustain_db = None;
+            if sustain {
+                e.features.sustain_db = None;
+            }
         } else {
             e.class = classify::IMPULSIVE.into();
             e.reasons.insert(0, why);
