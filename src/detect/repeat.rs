@@ -1107,6 +1107,18 @@ mod tests {
         }
     }
 
+    /// The default parameters with the echo rule off (`TrainParams::echo_delay_s` 0).
+    fn without_echo_rule() -> RepeatParams {
+        let p = RepeatParams::default();
+        RepeatParams {
+            train: p.train.map(|t| TrainParams {
+                echo_delay_s: 0.0,
+                ..t
+            }),
+            ..p
+        }
+    }
+
     fn seed(onset: usize, score: f64, gunshot_score: f64) -> Seed {
         Seed {
             onset,
@@ -1354,14 +1366,7 @@ mod tests {
             Some(g.members.iter().map(|m| m.onset).collect())
         };
         assert_eq!(from_echo(&RepeatParams::default()), None);
-        let p = RepeatParams::default();
-        let off = RepeatParams {
-            train: p.train.map(|t| TrainParams {
-                echo_delay_s: 0.0,
-                ..t
-            }),
-            ..p
-        };
+        let off = without_echo_rule();
         let echoes: Vec<usize> = rounds.iter().map(|r| r + delay).collect();
         assert_eq!(from_echo(&off), Some(echoes));
     }
@@ -1394,14 +1399,7 @@ mod tests {
         };
         let all: Vec<usize> = rounds.iter().map(|r| r + delay).collect();
         assert_eq!(echoes(&RepeatParams::default()), all);
-        let p = RepeatParams::default();
-        let off = RepeatParams {
-            train: p.train.map(|t| TrainParams {
-                echo_delay_s: 0.0,
-                ..t
-            }),
-            ..p
-        };
+        let off = without_echo_rule();
         let kept = echoes(&off);
         assert!(kept.len() < all.len(), "{kept:?}");
     }
