@@ -1995,24 +1995,21 @@ fn analyse_mixed(
     let window = p.measure.sustain_window_s;
     let decay_max_s = p.measure.decay_max_s;
     for e in &mut events {
-        let (why, until, sustain) = match classify::sustained(
-            &e.class,
-            e.gunshot_score,
-            &e.features,
-            window,
-            &p.classify,
-        ) {
-            Some(why) => (why, window.1, true),
-            None => match classify::undecayed(
-                &e.class,
-                e.gunshot_score,
-                &e.features,
-                decay_max_s,
-                &p.classify,
-            ) {
-                Some(why) => (why, decay_max_s, false),
-                None => continue,
-            },
+        let found =
+            classify::sustained(&e.class, e.gunshot_score, &e.features, window, &p.classify)
+                .map(|why| (why, window.1, true))
+                .or_else(|| {
+                    classify::undecayed(
+                        &e.class,
+                        e.gunshot_score,
+                        &e.features,
+                        decay_max_s,
+                        &p.classify,
+                    )
+                    .map(|why| (why, decay_max_s, false))
+                });
+        let Some((why, until, sustain)) = found else {
+            continue;
         };
         let (a, b) = (e.onset_s + window.0, e.onset_s + until);
         let captioned =

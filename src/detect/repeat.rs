@@ -382,16 +382,14 @@ pub fn groups(
     // A sound `level_db` below an event less than a burst gap before it may be its reflection.
     // Seeds are in time order: the ones in a window are found by bisection.
     let from = |t: usize| seeds.partition_point(|s| s.onset < t);
-    let reflection = |t: usize, db: f64| {
-        (from(t.saturating_sub(gap))..from(t)).any(|i| seed_db[i] - db >= p.level_db)
+    let seed_db = &seed_db;
+    let louder = |t: usize, db: f64| {
+        (from(t.saturating_sub(gap))..from(t)).filter(move |&i| seed_db[i] - db >= p.level_db)
     };
+    let reflection = |t: usize, db: f64| louder(t, db).next().is_some();
     // ...and how far behind each such event it lies, in samples.
-    let louder_before = |t: usize, db: f64| -> Vec<usize> {
-        (from(t.saturating_sub(gap))..from(t))
-            .filter(|&i| seed_db[i] - db >= p.level_db)
-            .map(|i| t - seeds[i].onset)
-            .collect()
-    };
+    let louder_before =
+        |t: usize, db: f64| -> Vec<usize> { louder(t, db).map(|i| t - seeds[i].onset).collect() };
     // Gunshots first, then unvoiced impulsive events; the clearest first within each.
     let anchor = |s: &Seed| {
         s.gunshot
@@ -442,30 +440,29 @@ pub fn groups(
                 (onset - lead + n + gap).min(x.len()),
             );
             // A window of background alone, repeating the template's background, would read
-            // at its share over the rest: whether the background repeats matters only where
-            // that is within `level_db`.
+            // at its share over the rest: only where that is within `level_db` is the share
+            // taken out, the template starting at `at` of `sig`...
             let within = 10f64.powf(-p.level_db / 20.0);
-            // `sig` starts at sample `off` of `x`; the template at `at` of `sig`; `seg` is the
-            // stretch searched (lazily made).
-            let share = |sig: &[f32], off: usize, seg: &dyn Fn() -> Vec<f32>, at: usize| {
+            let large_share = |sig: &[f32], at: usize| {
                 let noise = bed_floor(sig, at, bed, frame)? * n as f64;
                 let tt: f64 = sig[at..at + n].iter().map(|&v| f64::from(v).powi(2)).sum();
-                if noise < within * (tt - noise) {
-                    return None;
-                }
-                let before = at.checked_sub(n)?;
-                let own = (off + before).checked_sub(lo);
-                let again = CORRELATOR
-                    .with_borrow_mut(|c| repeats(c, &sig[before..at], &seg(), own, sep, p));
-                (!again).then_some(noise)
+                (noise >= within * (tt - noise)).then_some(noise)
             };
+            // ...and where the background does not repeat itself in `seg`, the stretch searched
+            // (`sig` starts at sample `off` of `x`).
+            let unrepeated = |sig: &[f32], off: usize, at: usize, seg: &[f32]| {
+                at.checked_sub(n).is_some_and(|before| {
+                    let own = (off + before).checked_sub(lo);
+                    !CORRELATOR.with_borrow_mut(|c| repeats(c, &sig[before..at], seg, own, sep, p))
+                })
+            };
+            let plain =
+                large_share(x, onset - lead).filter(|_| unrepeated(x, 0, onset - lead, &x[lo..hi]));
+            let white = large_share(&d, start)
+                .filter(|_| p.whiten && unrepeated(&d, from_bed, start, &difference(&x[lo..hi])));
             Noise {
-                plain: share(x, 0, &|| x[lo..hi].to_vec(), onset - lead).unwrap_or(0.0),
-                white: p
-                    .whiten
-                    .then(|| share(&d, from_bed, &|| difference(&x[lo..hi]), start))
-                    .flatten()
-                    .unwrap_or(0.0),
+                plain: plain.unwrap_or(0.0),
+                white: white.unwrap_or(0.0),
             }
         } else {
             Noise::default()
