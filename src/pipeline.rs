@@ -176,7 +176,7 @@ pub struct Detection {
     pub unheard_from: Option<f64>,
     /// The detection frame that picked it (the strongest of those refining to its onset) ran
     /// past the clip's end, where the frame is padded with silence: the cut reads there as a
-    /// broadband click (see the end rule in [`analyse_mixed`]).
+    /// broadband click (see the end rule in [`drop_at_edges`]).
     pub past_end: bool,
     /// The start of the run of digital silence that frame ran into, when it did: a cut to
     /// silence inside the clip (a mute, an edit, audio lost to damage and filled) reads as a
@@ -1476,8 +1476,6 @@ pub fn run_speculating(
     })
 }
 
-/// Everything after decoding: events, their measurements and classes, the transcript, the
-/// speech rules; `heard` gives the speech detector's track when a rule asks for it, heard at
 /// The warning for audio that the container presents later than its start
 /// (`AudioInfo::start_s`): the report's times count from the audio's first sample, a video's
 /// from its own start.
@@ -1495,7 +1493,14 @@ fn late_start_warning(a: &crate::decode::AudioInfo) -> Option<String> {
     })
 }
 
+/// What a candidate carries from measuring to keeping: where it is, what was measured of it,
+/// and what that was called.
+type Measured = (Detection, features::EventFeatures, classify::Verdict);
+
+/// Everything after decoding: events, their measurements and classes, the transcript, the
+/// speech rules; `heard` gives the speech detector's track when a rule asks for it, heard at
 /// `ear_gain` ([`speech::hearing_gain`]), the gain every stretch heard again is heard at too.
+/// Each step is a function of its own below, in the order they run here.
 fn analyse_mixed(
     input: crate::model::MediaProbe,
     signal: &Mixed,
@@ -1505,12 +1510,160 @@ fn analyse_mixed(
     overview_columns: usize,
     (heard, ear_gain): (impl FnOnce() -> speech::SpeechTrack, f32),
 ) -> Result<(Analysis, Option<ColumnMax>)> {
+    clip_warnings(&input, signal, p, &mut warnings);
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
+    // Runs of digital silence: the candidates' frames that run into one (`Detection::cut_at`),
+    // the background measurements that leave them out, and the sound resuming after one.
+    let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
+    let (mut found, overview, flickering) = candidates_pooled(
+        mono,
+        signal.sample_rate,
+        &p.detect,
+        &silent,
+        overview_columns,
+    );
+    if let (Some(dip), Some(f)) = (flickering, p.detect.flicker) {
+        warnings.push(flicker::warning(dip, &f));
+    }
+    weigh_unheard_voicing(&mut found, flickering.is_some(), signal, p, ear_gain);
+    let channel = features::Channel {
+        silent,
+        ..features::Channel::of(mono, signal.sample_rate, &p.measure)
+    };
+    // Events are reported, and followers found, in time order.
+    found.sort_by_key(|d| d.onset);
+    drop_at_edges(&mut found, signal, p, &mut warnings);
+    // What the detector saw everywhere, for the copies found where it reported nothing.
+    let seen: Vec<(usize, f64, evidence::Evidence)> = found
+        .iter()
+        .map(|d| (d.onset, d.score, d.evidence))
+        .collect();
+    let pool = measure_candidates(found, signal, &channel, p);
+    let pool = drop_resumptions(pool, signal, &channel, p, &mut warnings);
+    let digital_silence: Vec<silence::SilenceSpan> = channel
+        .silent
+        .iter()
+        .map(|&(a, b)| silence::SilenceSpan {
+            start_s: round_to(a as f64 / sr, 6),
+            end_s: round_to(b as f64 / sr, 6),
+        })
+        .collect();
+    warnings.extend(silence::summary(&digital_silence, &p.detect.silence));
+    let mut found = keep_candidates(pool, sr, p);
+    add_repeats(&mut found, signal, &channel, &seen, p);
+    found.sort_by_key(|e| e.d.onset);
+    let found = drop_reflections(found, mono, signal.sample_rate, p);
+    let found = one_per_sound(
+        found,
+        (p.detect.peaks.min_interval_s * sr).round() as usize,
+        sr,
+    );
+    let found = trim_clip_head(found, signal, p, &mut warnings);
+    let (mut events, copies) = report_events(found, signal, p);
+    let transcript = match transcript {
+        Some(tp) => Some(place_transcript(
+            tp,
+            mono,
+            signal.sample_rate,
+            signal.duration_s(),
+            &p.transcript,
+            &mut warnings,
+        )?),
+        None => None,
+    };
+    let clock_off = transcript.as_ref().is_some_and(|t| t.clock_off);
+    let transcript = transcript.map(|t| t.report);
+    // Word onsets: by the speech heard in the audio, and, when captions on the audio's clock
+    // are given (the investigator's account of where words are spoken), only inside their
+    // spoken cues (`transcript.syllables.confirm_by_ear`). The speech track is computed only
+    // where it answers a question: when some event could be a word's onset by its sound, or,
+    // without captions, for the spans of speech reported beside the events, when some event
+    // is gunshot- or explosion-like. (It costs about 1 ms per second of audio: on a batch of
+    // short clips each with one click, three quarters more time.)
+    let colour = &p.transcript.syllables;
+    let captions = transcript.as_ref().filter(|_| !clock_off);
+    let ask_ear = captions.is_none() || colour.confirm_by_ear;
+    let heard = events
+        .iter()
+        .any(|e| {
+            (captions.is_none() && p.speech.spans.enabled && e.class != classify::IMPULSIVE)
+                || (ask_ear
+                    && p.speech.enabled
+                    && syllables::voice_coloured(
+                        &e.class,
+                        e.features.flatness,
+                        e.features.centroid_hz,
+                        colour,
+                    ))
+        })
+        .then(heard);
+    let speech_heard = heard
+        .as_ref()
+        .filter(|_| captions.is_none() && p.speech.spans.enabled)
+        .map(|track| speech::spans(track, &p.speech.spans));
+    turn_lasting_sounds(&mut events, captions, signal, p, ear_gain);
+    let (events, set_aside) = set_aside_word_onsets(
+        events,
+        &copies,
+        (captions, heard.as_ref()),
+        signal,
+        p,
+        ear_gain,
+    );
+    // A crack heard as a sound of its own and the blast after it are one shot.
+    let mut events = paired_cracks(events, mono, signal.sample_rate, &p.detect, &p.classify);
+    pace_rules(&mut events, p);
+    if p.classify.later_parts {
+        events = later_parts(events, p.classify.strikes.as_ref());
+    }
+    for (k, e) in events.iter_mut().enumerate() {
+        e.id = k + 1;
+        if let Some(t) = &transcript {
+            e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
+        }
+        if let Some(spans) = &speech_heard {
+            e.speech = Some(speech::relate(e.onset_s, spans));
+        }
+    }
+    let bursts = group_bursts(&mut events, &p.burst);
+    let analysis = Analysis {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        input,
+        params: p.clone(),
+        audio: AnalyzedAudio {
+            sample_rate: signal.sample_rate,
+            channels: signal.channels,
+            frames: signal.frames() as u64,
+            duration_s: round_to(signal.duration_s(), 6),
+        },
+        events,
+        bursts,
+        set_aside,
+        speech_heard,
+        digital_silence,
+        transcript,
+        warnings,
+    };
+    Ok((analysis, overview))
+}
+
+/// The clip's own warnings, before any event: the probe's problem (once), audio the analysis
+/// leaves out, a late start on the container's timeline, levels far beyond full scale, and a
+/// narrow band.
+fn clip_warnings(
+    input: &crate::model::MediaProbe,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    warnings: &mut Vec<String>,
+) {
     // The probe's census may have found what the decoder already said (a file that ends
     // inside a packet): once is enough.
     if let Some(problem) = input.problem.as_ref().filter(|p| !warnings.contains(p)) {
         warnings.push(problem.clone());
     }
-    warnings.extend(crate::probe::unanalysed_audio_warning(&input));
+    warnings.extend(crate::probe::unanalysed_audio_warning(input));
     warnings.extend(input.audio.as_ref().and_then(late_start_warning));
     if signal.ceiling > OVER_FULL_SCALE {
         warnings.push(format!(
@@ -1525,25 +1678,21 @@ fn analyse_mixed(
         signal.sample_rate,
         &p.classify,
     ));
+}
+
+/// Voicing counted against a candidate only where a voice may be speaking
+/// (`score::UnheardVoicing`): asked of the speech detector only for the candidates it decides,
+/// over their own stretch. `flickering`: the codec-flicker rule holds for the clip (a candidate
+/// it scored 0 stays so).
+fn weigh_unheard_voicing(
+    found: &mut [Detection],
+    flickering: bool,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    ear_gain: f32,
+) {
     let sr = f64::from(signal.sample_rate);
     let mono = &signal.mono;
-    let mut events: Vec<Event> = Vec::new();
-    // Runs of digital silence: the candidates' frames that run into one (`Detection::cut_at`),
-    // the background measurements that leave them out, and the sound resuming after one.
-    let silent = silence::runs(mono, signal.sample_rate, &p.detect.silence);
-    let (mut found, overview, flickering) = candidates_pooled(
-        mono,
-        signal.sample_rate,
-        &p.detect,
-        &silent,
-        overview_columns,
-    );
-    if let (Some(dip), Some(f)) = (flickering, p.detect.flicker) {
-        warnings.push(flicker::warning(dip, &f));
-    }
-    // Voicing counted against a candidate only where a voice may be speaking
-    // (`score::UnheardVoicing`): asked of the speech detector only for the candidates it
-    // decides, over their own stretch.
     if let Some(u) = p.detect.score.unheard_voicing {
         let ear = speech::SpeechParams {
             min_probability: u.min_probability,
@@ -1557,7 +1706,7 @@ fn analyse_mixed(
         let first = p.detect.evidence.pre_window_s;
         for d in found.iter_mut() {
             // A candidate the codec-flicker rule scored 0 stays so.
-            if flickering.is_some() && !rises_through_flicker(d, &p.detect) {
+            if flickering && !rises_through_flicker(d, &p.detect) {
                 continue;
             }
             let Some(typical) = score::without_voice(&d.evidence, &p.detect.score) else {
@@ -1579,19 +1728,18 @@ fn analyse_mixed(
             }
         }
     }
-    let channel = features::Channel {
-        silent,
-        ..features::Channel::of(mono, signal.sample_rate, &p.measure)
-    };
-    // Every candidate that could be kept, as a follower or on its own score, is measured and
-    // classified; then the threshold and the follower rule decide (`detect::follow`).
-    let floor = if p.burst.follow.enabled {
-        p.detect.score.threshold.min(p.burst.follow.min_score)
-    } else {
-        p.detect.score.threshold
-    };
-    // Events are reported, and followers found, in time order.
-    found.sort_by_key(|d| d.onset);
+}
+
+/// Drops the candidates (in time order) at the clip's end or at a cut to digital silence,
+/// with a warning for each that scored above the threshold.
+fn drop_at_edges(
+    found: &mut Vec<Detection>,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    warnings: &mut Vec<String>,
+) {
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
     // A sound starting within one detection window of the clip's end is not reported: the
     // frames that saw it ran past the end, where the cut to silence reads as a broadband click
     // (on the devset, a candidate in the last 1.4-18 ms of 11 of the 20 clips, none an event;
@@ -1645,17 +1793,29 @@ fn analyse_mixed(
         !at_end
     });
     warnings.extend(silence::cut_warnings(cut));
-    // What the detector saw everywhere, for the copies found where it reported nothing.
-    let seen: Vec<(usize, f64, evidence::Evidence)> = found
-        .iter()
-        .map(|d| (d.onset, d.score, d.evidence))
-        .collect();
+}
+
+/// Measures and classifies every candidate that could be kept, as a follower or on its own
+/// score, or as a low-frequency blast; the threshold and the follower rule decide then
+/// ([`keep_candidates`], `detect::follow`).
+fn measure_candidates(
+    found: Vec<Detection>,
+    signal: &Mixed,
+    channel: &features::Channel,
+    p: &AnalyzeParams,
+) -> Vec<Measured> {
+    let mono = &signal.mono;
+    let floor = if p.burst.follow.enabled {
+        p.detect.score.threshold.min(p.burst.follow.min_score)
+    } else {
+        p.detect.score.threshold
+    };
     let blast_at = p.detect.score.blast_onset_db;
-    let pool: Vec<_> = found
+    found
         .into_iter()
         .filter(|d| d.score >= floor || d.evidence.blast_onset_db >= blast_at)
         .map(|d| {
-            let f = measure_detection(signal, &channel, &d, p);
+            let f = measure_detection(signal, channel, &d, p);
             let v = classify::classify(&f, &d.evidence, &p.classify);
             // A shot whose crack the broadband search missed: looked for again above 2 kHz,
             // and the shot timed from it when found (`refine::faint_crack`).
@@ -1669,7 +1829,7 @@ fn analyse_mixed(
                         },
                     );
                 if let Some(c) = cracked {
-                    let cf = measure_detection(signal, &channel, &c, p);
+                    let cf = measure_detection(signal, channel, &c, p);
                     let cv = classify::classify(&cf, &c.evidence, &p.classify);
                     if cv.class == classify::GUNSHOT {
                         return (c, cf, cv);
@@ -1678,20 +1838,38 @@ fn analyse_mixed(
             }
             (d, f, v)
         })
-        .collect();
-    // The recording resuming after digital silence (a mute, an edit, a dropout, a codec's
-    // priming), or starting with the clip, is not an event unless it dies away like one and,
-    // after a run, rises over the audio before the run (`detect::silence`).
-    let silent = &channel.silent;
+        .collect()
+}
+
+/// The candidates without the recording resuming after digital silence (a mute, an edit, a
+/// dropout, a codec's priming), or starting with the clip, which is not an event unless it
+/// dies away like one and, after a run, rises over the audio before the run
+/// (`detect::silence`); a warning names each one that scored above the threshold.
+fn drop_resumptions(
+    pool: Vec<Measured>,
+    signal: &Mixed,
+    channel: &features::Channel,
+    p: &AnalyzeParams,
+    warnings: &mut Vec<String>,
+) -> Vec<Measured> {
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
     let mut resumed = Vec::new();
-    let pool: Vec<_> = pool
+    let pool = pool
         .into_iter()
         .filter(|(d, f, _)| {
             let rate = signal.sample_rate;
             // A sound whose tail the clip ends before is judged as an event.
             let Some((tail, r)) = f.tail_db.and_then(|tail| {
-                silence::resumption(mono, d.onset, tail, silent, rate, &p.detect.silence)
-                    .map(|r| (tail, r))
+                silence::resumption(
+                    mono,
+                    d.onset,
+                    tail,
+                    &channel.silent,
+                    rate,
+                    &p.detect.silence,
+                )
+                .map(|r| (tail, r))
             }) else {
                 return true;
             };
@@ -1702,14 +1880,12 @@ fn analyse_mixed(
         })
         .collect();
     warnings.extend(silence::resumption_warnings(resumed));
-    let digital_silence: Vec<silence::SilenceSpan> = silent
-        .iter()
-        .map(|&(a, b)| silence::SilenceSpan {
-            start_s: round_to(a as f64 / sr, 6),
-            end_s: round_to(b as f64 / sr, 6),
-        })
-        .collect();
-    warnings.extend(silence::summary(&digital_silence, &p.detect.silence));
+    pool
+}
+
+/// The candidates kept: by the threshold, as followers of a burst's gunshots
+/// (`detect::follow`), or as low-frequency blasts, each with the reasons that kept it.
+fn keep_candidates(pool: Vec<Measured>, sr: f64, p: &AnalyzeParams) -> Vec<Found> {
     let brief: Vec<follow::Candidate> = pool
         .iter()
         .map(|(d, _, v)| follow::Candidate {
@@ -1787,14 +1963,19 @@ fn analyse_mixed(
             copy_of: None,
         });
     }
-    add_repeats(&mut found, signal, &channel, &seen, p);
-    found.sort_by_key(|e| e.d.onset);
-    let found = drop_reflections(found, mono, signal.sample_rate, p);
-    let found = one_per_sound(
-        found,
-        (p.detect.peaks.min_interval_s * sr).round() as usize,
-        sr,
-    );
+    found
+}
+
+/// The events (in time order) without the parts of a sound the clip begins inside, with a
+/// warning about that sound when no event accounts for it.
+fn trim_clip_head(
+    mut found: Vec<Found>,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    warnings: &mut Vec<String>,
+) -> Vec<Found> {
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
     // A clip trimmed at a shot begins inside it: say so when no event accounts for it. An
     // event at its very first samples is that sound, and cannot be timed or measured.
     let head = (p.detect.silence.begins_inside_window_s * sr).round() as usize;
@@ -1805,7 +1986,6 @@ fn analyse_mixed(
     } else {
         None
     };
-    let mut found = found;
     // The sound the clip begins inside stands for a detection at its first sample. The detector
     // keeps no two peaks closer than `peaks.min_interval_s`, so an event that soon after it is
     // a part of that sound (its wall echo, its second half), not a new one: not reported, and
@@ -1848,6 +2028,19 @@ fn analyse_mixed(
             &p.detect.silence,
         ));
     }
+    found
+}
+
+/// The events as reported (measured up to the next one, their components found), and by
+/// event id - 1 the onset of the sound each is a copy of (`Found::copy_of`).
+fn report_events(
+    found: Vec<Found>,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+) -> (Vec<Event>, Vec<Option<f64>>) {
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
+    let mut events: Vec<Event> = Vec::new();
     // An event's level and clipping are measured up to the next reported event when that comes
     // within its body: in a burst the next round, 80-150 ms later, would otherwise lend its
     // peak to this one.
@@ -1944,48 +2137,19 @@ fn analyse_mixed(
             burst: None,
         });
     }
-    let transcript = match transcript {
-        Some(tp) => Some(place_transcript(
-            tp,
-            mono,
-            signal.sample_rate,
-            signal.duration_s(),
-            &p.transcript,
-            &mut warnings,
-        )?),
-        None => None,
-    };
-    let mut set_aside = Vec::new();
-    let clock_off = transcript.as_ref().is_some_and(|t| t.clock_off);
-    let transcript = transcript.map(|t| t.report);
-    // Word onsets: by the speech heard in the audio, and, when captions on the audio's clock
-    // are given (the investigator's account of where words are spoken), only inside their
-    // spoken cues (`transcript.syllables.confirm_by_ear`). The speech track is computed only
-    // where it answers a question: when some event could be a word's onset by its sound, or,
-    // without captions, for the spans of speech reported beside the events, when some event
-    // is gunshot- or explosion-like. (It costs about 1 ms per second of audio: on a batch of
-    // short clips each with one click, three quarters more time.)
-    let colour = &p.transcript.syllables;
-    let captions = transcript.as_ref().filter(|_| !clock_off);
-    let ask_ear = captions.is_none() || colour.confirm_by_ear;
-    let heard = events
-        .iter()
-        .any(|e| {
-            (captions.is_none() && p.speech.spans.enabled && e.class != classify::IMPULSIVE)
-                || (ask_ear
-                    && p.speech.enabled
-                    && syllables::voice_coloured(
-                        &e.class,
-                        e.features.flatness,
-                        e.features.centroid_hz,
-                        colour,
-                    ))
-        })
-        .then(heard);
-    let speech_heard = heard
-        .as_ref()
-        .filter(|_| captions.is_none() && p.speech.spans.enabled)
-        .map(|track| speech::spans(track, &p.speech.spans));
+    (events, copies)
+}
+
+/// Turns a gunshot-like sound that goes on, or never dies away, into `impulsive`, unless a
+/// voice is heard or captioned then (`classify::sustained`, `classify::undecayed`).
+fn turn_lasting_sounds(
+    events: &mut [Event],
+    captions: Option<&TranscriptReport>,
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    ear_gain: f32,
+) {
+    let mono = &signal.mono;
     // A gunshot-like sound that goes on is not a single report, unless what goes on is a voice
     // (a shout or a scream after the shot): speech heard in the window, or a caption there,
     // and the measure is another sound's, so it is not kept. The speech detector is asked
@@ -1994,7 +2158,7 @@ fn analyse_mixed(
     // the whole time it was followed.
     let window = p.measure.sustain_window_s;
     let decay_max_s = p.measure.decay_max_s;
-    for e in &mut events {
+    for e in events.iter_mut() {
         let found =
             classify::sustained(&e.class, e.gunshot_score, &e.features, window, &p.classify)
                 .map(|why| (why, window.1, true))
@@ -2023,6 +2187,23 @@ fn analyse_mixed(
             e.reasons.insert(0, why);
         }
     }
+}
+
+/// The events without those taken for a word's onset (by the speech `heard`, inside the
+/// spoken cues of the `captions` when given), and those set aside with their reasons.
+/// `copies`: by event id - 1, the onset of the sound each event is a copy of.
+fn set_aside_word_onsets(
+    mut events: Vec<Event>,
+    copies: &[Option<f64>],
+    (captions, heard): (Option<&TranscriptReport>, Option<&speech::SpeechTrack>),
+    signal: &Mixed,
+    p: &AnalyzeParams,
+    ear_gain: f32,
+) -> (Vec<Event>, Vec<SetAside>) {
+    let sr = f64::from(signal.sample_rate);
+    let mono = &signal.mono;
+    let colour = &p.transcript.syllables;
+    let mut set_aside = Vec::new();
     let judged: Vec<_> = events
         .iter()
         .map(|e| {
@@ -2042,7 +2223,7 @@ fn analyse_mixed(
                 // Heard afresh over its own stretch (`speech::afresh_between`), not from the
                 // clip's track: what the clip's chunks hear depends on where the clip was cut.
                 let track = &speech::afresh_between(
-                    heard.as_ref()?,
+                    heard?,
                     mono,
                     signal.sample_rate,
                     e.onset_s,
@@ -2198,8 +2379,12 @@ fn analyse_mixed(
     }
     let mut keep = keep.into_iter();
     events.retain(|_| keep.next().unwrap_or(true));
-    // A crack heard as a sound of its own and the blast after it are one shot.
-    let mut events = paired_cracks(events, mono, signal.sample_rate, &p.detect, &p.classify);
+    (events, set_aside)
+}
+
+/// The rules of pace: a gunshot-like sound in a series at a walking pace is a step or a blow
+/// (`pace::series`); a sound of a burst of rounds is a round (`pace::rounds`).
+fn pace_rules(events: &mut [Event], p: &AnalyzeParams) {
     // A gunshot-like sound that is one of a series at a walking pace is a step or a blow.
     let sounds: Vec<pace::Sound> = events
         .iter()
@@ -2242,37 +2427,4 @@ fn analyse_mixed(
                 .insert(0, pace::rounds_reason(&b, e.gunshot_score));
         }
     }
-    if p.classify.later_parts {
-        events = later_parts(events, p.classify.strikes.as_ref());
-    }
-    for (k, e) in events.iter_mut().enumerate() {
-        e.id = k + 1;
-        if let Some(t) = &transcript {
-            e.transcript = Some(crate::transcript::relate::relate(e.onset_s, &t.cues));
-        }
-        if let Some(spans) = &speech_heard {
-            e.speech = Some(speech::relate(e.onset_s, spans));
-        }
-    }
-    let bursts = group_bursts(&mut events, &p.burst);
-    let analysis = Analysis {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::default(),
-        input,
-        params: p.clone(),
-        audio: AnalyzedAudio {
-            sample_rate: signal.sample_rate,
-            channels: signal.channels,
-            frames: signal.frames() as u64,
-            duration_s: round_to(signal.duration_s(), 6),
-        },
-        events,
-        bursts,
-        set_aside,
-        speech_heard,
-        digital_silence,
-        transcript,
-        warnings,
-    };
-    Ok((analysis, overview))
 }
