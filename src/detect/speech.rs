@@ -412,7 +412,7 @@ pub fn heard_between(
 
 /// `heard` (the clip's track) up to `to_s`, its frames from `from_s` on replaced by what the
 /// detector hears there when that stretch and the [`LEAD_IN_S`] before it are heard afresh, as
-/// recorded ([`stretch_span`]: the stretch [`heard_between`] hears), each fresh frame counting
+/// recorded (`stretch_span`: the stretch [`heard_between`] hears), each fresh frame counting
 /// for the frame its centre falls in (a frame none falls in reads 0). The clip's own track
 /// hears the clip in 32 ms chunks counted from its first sample, and Silero hears a word
 /// differently as the chunks fall on it: dev_003 cut by 8 or 16 ms lost two spans of speech

@@ -617,7 +617,7 @@ fn band_energies(power: &[f64], bin_hz: f64, sample_rate: u32, p: &MeasureParams
 /// clip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
-    /// Per band of [`band_energies`]: within `channel_band_db` of the loudest band.
+    /// Per band of `band_energies`: within `channel_band_db` of the loudest band.
     pub live: Vec<bool>,
     /// Runs of digital silence (start, end sample, end exclusive; in time order, as
     /// `detect::silence::runs` gives them),

@@ -470,7 +470,7 @@ pub fn overview_plot_width(w: u32) -> usize {
 
 /// Computes the overview's pixels for a `w` x `h` picture: for a long clip from the detection
 /// spectrogram `pooled` into the plot's columns, when there is one (no second transform, see
-/// [`OVERVIEW_POOLED_FROM_S`]), else from `mono`.
+/// `OVERVIEW_POOLED_FROM_S`), else from `mono`.
 pub fn overview_data(
     (w, h): (u32, u32),
     mono: &[f32],

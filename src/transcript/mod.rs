@@ -283,7 +283,7 @@ fn is_caption_tag(tag: &str) -> bool {
     )
 }
 
-/// Removes caption markup (see [`is_caption_tag`]) and ASS overrides (`{\an8}`), turns
+/// Removes caption markup (see `is_caption_tag`) and ASS overrides (`{\an8}`), turns
 /// control characters into spaces, and joins lines with a space. Anything else that looks
 /// like a tag (`<script>`, `<img ...>`) is kept as the literal text it is: a transcript's
 /// words are evidence and are never silently dropped; HTML-escaping is the report's job.
