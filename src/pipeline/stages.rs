@@ -813,3 +813,117 @@ pub(super) fn pace_rules(events: &mut [Event], p: &AnalyzeParams) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::evidence::Evidence;
+    use crate::signal::Signal;
+
+    /// `seconds` of quiet noise at `sample_rate`, mixed as the analysis mixes a file.
+    fn noise(seconds: f64, sample_rate: u32) -> Mixed {
+        let n = (seconds * f64::from(sample_rate)) as usize;
+        let s = Signal {
+            channels: vec![crate::testutil::noise(n, 0.01, 7)],
+            sample_rate,
+        };
+        Mixed::from_signal(&s, 0.99, 4)
+    }
+
+    fn candidate(onset: usize, score: f64) -> Detection {
+        Detection {
+            onset,
+            main_onset: None,
+            attack: onset,
+            peak: onset + 10,
+            peak_abs: 0.5,
+            strength: 1.0,
+            broadband: 0.5,
+            evidence: Evidence::default(),
+            score,
+            unheard_from: None,
+            past_end: false,
+            cut_at: None,
+        }
+    }
+
+    #[test]
+    fn candidates_at_the_clips_end_or_at_a_cut_to_silence_are_dropped_and_named() {
+        let sr = 16_000;
+        let x = noise(1.0, sr);
+        let p = AnalyzeParams::default();
+        let last = x.mono.len() - p.detect.stft.n_fft(sr);
+        let mut found = vec![
+            candidate(4_000, 0.9),
+            // A frame that ran into a cut to silence.
+            Detection {
+                cut_at: Some(9_000),
+                ..candidate(8_800, 0.9)
+            },
+            // A frame that ran past the end, above the threshold and below it.
+            Detection {
+                past_end: true,
+                ..candidate(12_000, 0.9)
+            },
+            Detection {
+                past_end: true,
+                ..candidate(12_500, 0.1)
+            },
+            // A sound starting in the last detection window.
+            candidate(last + 5, 0.9),
+        ];
+        let mut warnings = Vec::new();
+        drop_at_edges(&mut found, &x, &p, &mut warnings);
+        let kept: Vec<usize> = found.iter().map(|d| d.onset).collect();
+        assert_eq!(kept, vec![4_000]);
+        // One warning for each dropped above the threshold, none for the one below it.
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        for said in [
+            "runs into digital silence",
+            "runs past the clip's end",
+            "starts in the clip's last",
+        ] {
+            assert!(
+                warnings.iter().any(|w| w.contains(said)),
+                "{said}: {warnings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ringing_candidate_where_no_voice_is_heard_is_scored_with_typical_voicing() {
+        let sr = 16_000;
+        let x = noise(2.0, sr);
+        let p = AnalyzeParams::default();
+        // Periodic after its onset (0.8): below the threshold as measured, above it with the
+        // voicing of a typical candidate.
+        let rings = Evidence {
+            peak_over_pre_db: 15.0,
+            contrast_rank: 0.9,
+            voicing: Some(0.8),
+            ..Evidence::default()
+        };
+        let scored = |onset: usize| Detection {
+            evidence: rings,
+            ..candidate(onset, score::score(&rings))
+        };
+        let measured = score::score(&rings);
+        assert!(measured < p.detect.score.threshold, "{measured}");
+        // One in the clip's first `evidence.pre_window_s`, left as scored.
+        let mut found = vec![scored(800), scored(16_000)];
+        weigh_unheard_voicing(&mut found, false, &x, &p, 1.0);
+        assert_eq!(found[0].score, measured);
+        assert_eq!(found[0].unheard_from, None);
+        assert!(
+            found[1].score >= p.detect.score.threshold,
+            "{}",
+            found[1].score
+        );
+        assert_eq!(found[1].unheard_from, Some(measured));
+        // Where the codec flickers, a candidate that does not rise through it stays at its own
+        // score (the flicker rule scored it 0 before).
+        let mut found = vec![scored(16_000)];
+        weigh_unheard_voicing(&mut found, true, &x, &p, 1.0);
+        assert_eq!(found[0].unheard_from, None);
+    }
+}
