@@ -530,8 +530,8 @@ fn over_at_once(x: &[f32], start: usize, blast: usize, sample_rate: u32, p: &Ref
 /// muzzle blast 4-60 ms later (the `precursor_*` window mirrored), if any. The blast reaches
 /// `peak_fraction` of the crack's peak and `precursor_noise_factor` times the background RMS,
 /// and the crack stands alone before it (`crack_over_gap`). The components use it, and the
-/// features are measured from it (`pipeline::candidates::measure_detection`); the detection's evidence is
-/// still taken from the attack.
+/// features are measured from it (`pipeline::candidates::measure_detection`); the detection's
+/// evidence is still taken from the attack.
 pub fn trailing_blast(
     x: &[f32],
     onset: usize,

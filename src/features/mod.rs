@@ -114,9 +114,9 @@ pub struct MeasureParams {
     /// twice; on the devset no event of an unclipped clip does it three times at 0.95).
     pub ceiling_min_touches: usize,
     /// A constant offset of the mix (the median of its 10 ms means) at least this large, as a
-    /// fraction of full scale, is taken out before analysis (`pipeline::mixdown::remove_dc`). Below it
-    /// (−40 dBFS) an offset cannot be told from a rumbling background's slow wander: the
-    /// devset's clips, which have none, read up to 0.003.
+    /// fraction of full scale, is taken out before analysis (`pipeline::mixdown::remove_dc`).
+    /// Below it (−40 dBFS) an offset cannot be told from a rumbling background's slow wander:
+    /// the devset's clips, which have none, read up to 0.003.
     pub dc_offset_min: f64,
     /// An offset is judged only in a clip at least this long (s). It is a property of the
     /// recording, not of a sound, and over a clip not much longer than one sound the median of
