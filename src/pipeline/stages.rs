@@ -891,6 +891,75 @@ mod tests {
     }
 
     #[test]
+    fn candidates_are_kept_by_the_threshold_or_as_low_blasts_each_with_its_reason() {
+        let sr = 16_000;
+        let x = noise(1.0, sr);
+        let p = AnalyzeParams::default();
+        let channel = features::Channel::of(&x.mono, sr, &p.measure);
+        // Measured in the noise, its centroid then set: what the blast rule reads.
+        let measured = |d: Detection, centroid_hz: f64| {
+            let mut f = measure_detection(&x, &channel, &d, &p);
+            f.centroid_hz = centroid_hz;
+            let v = classify::classify(&f, &d.evidence, &p.classify);
+            (d, f, v)
+        };
+        let blast = Evidence {
+            blast_onset_db: p.detect.score.blast_onset_db + 3.0,
+            ..Evidence::default()
+        };
+        let low = p.detect.score.blast_max_centroid_hz / 2.0;
+        let pool = vec![
+            measured(candidate(2_000, 0.9), 1_000.0),
+            // Below the threshold, a low-frequency blast: kept.
+            measured(
+                Detection {
+                    evidence: blast,
+                    ..candidate(5_000, 0.1)
+                },
+                low,
+            ),
+            // As sudden, but bright; and low, but not sudden: neither kept.
+            measured(
+                Detection {
+                    evidence: blast,
+                    ..candidate(8_000, 0.1)
+                },
+                1_000.0,
+            ),
+            measured(candidate(10_000, 0.1), low),
+            // Above the threshold only with its voicing weighed as typical: kept, and said so.
+            measured(
+                Detection {
+                    unheard_from: Some(0.3),
+                    ..candidate(13_000, 0.6)
+                },
+                1_000.0,
+            ),
+        ];
+        let kept = keep_candidates(pool, f64::from(sr), &p);
+        let onsets: Vec<usize> = kept.iter().map(|e| e.d.onset).collect();
+        assert_eq!(onsets, vec![2_000, 5_000, 13_000]);
+        assert!(kept.iter().all(|e| e.detected && e.repeat.is_none()));
+        assert!(
+            kept[1].v.reasons[0].starts_with("low-frequency blast"),
+            "{:?}",
+            kept[1].v.reasons
+        );
+        assert!(
+            kept[2].v.reasons[0].contains("no voice is heard"),
+            "{:?}",
+            kept[2].v.reasons
+        );
+        assert!(
+            !kept[0]
+                .v
+                .reasons
+                .iter()
+                .any(|r| r.contains("no voice is heard"))
+        );
+    }
+
+    #[test]
     fn a_ringing_candidate_where_no_voice_is_heard_is_scored_with_typical_voicing() {
         let sr = 16_000;
         let x = noise(2.0, sr);
