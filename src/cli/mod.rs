@@ -49,8 +49,14 @@ pub struct AnalyzeArgs {
     /// The media file.
     #[arg(value_name = "CLIP")]
     pub clip: PathBuf,
-    /// Output folder (default: reports/<clip stem>/).
-    #[arg(short, long, value_name = "DIR")]
+    /// Output folder; the help text is given as a string because rustdoc would read its
+    /// `<clip stem>` as an HTML tag.
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        help = "Output folder (default: reports/<clip stem>/)."
+    )]
     pub output: Option<PathBuf>,
     /// A transcript to place the events in (SRT, WebVTT, Whisper JSON, CSV/TSV).
     #[arg(long, value_name = "FILE")]
