@@ -570,8 +570,7 @@ pub fn groups(
             };
             // Copies further below the template than `level_db` are rounds held down by a
             // gain control (`TrainParams::low_db`): they follow the anchor, and make a train
-            // among themselves.
-            // A copy held down stands over the background as the template does, less its
+            // among themselves. Each stands over the background as the template does, less its
             // deficit: one further down than the template stands over its background would lie
             // in the background, where a sound's own repeating parts are found.
             let low = |m: &Member| {
@@ -983,7 +982,8 @@ struct Gate<'a> {
 
 /// Copies of `template` in `seg` (see `copies_in`), searched on the signal as it is (`plain`)
 /// and, with `whiten`, on its first difference too: a copy found there is added where the search
-/// on the signal as it is found none within `sep`. In lag order.
+/// on the signal as it is found none within `sep`, or only one further below the template than
+/// `level_db`. In lag order.
 fn copies(
     correlator: &mut Correlator<f32>,
     template: &[f32],
