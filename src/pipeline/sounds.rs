@@ -398,7 +398,14 @@ pub(super) fn add_repeats(
         for m in &g.members {
             let shift = |s: usize| (s + m.onset).saturating_sub(a_at).min(mono.len() - 1);
             let what = |correlation: f64, level_db: f64| {
-                let (kind, story) = if g.gunshot {
+                let (kind, story) = if g.gunshot && level_db < -p.burst.repeat.level_db {
+                    // A round held down (`burst.repeat.train.low_db`).
+                    (
+                        "gunshot",
+                        "another round of the same weapon, held down with the others after \
+                         the first (as a recorder's gain control does after a loud sound)",
+                    )
+                } else if g.gunshot {
                     ("gunshot", "another round of the same weapon")
                 } else {
                     ("event", "the same sound again")
