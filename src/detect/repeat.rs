@@ -556,17 +556,19 @@ pub fn groups(
         }
         if let Some(tr) = train {
             // (Copies within `level_db` of the template; those further below are judged apart.)
-            let at_level = |m: &Member| {
-                members[1..]
-                    .iter()
-                    .chain(suspects.iter().filter(|o| o.level_db >= -p.level_db))
-                    .filter(|o| {
-                        o.onset.abs_diff(m.onset) >= sep
-                            && (o.level_db - m.level_db).abs() <= tr.level_db
-                    })
-                    .count()
+            // Whether `m` and the others of `pool` apart from it and at its level make a train.
+            let train_with = |m: &Member, pool: &mut dyn Iterator<Item = &Member>| {
+                pool.filter(|o| {
+                    o.onset.abs_diff(m.onset) >= sep
+                        && (o.level_db - m.level_db).abs() <= tr.level_db
+                })
+                .count()
                     + 1
                     >= tr.min_rounds
+            };
+            let at_level = |m: &Member| {
+                let in_level = suspects.iter().filter(|o| o.level_db >= -p.level_db);
+                train_with(m, &mut members[1..].iter().chain(in_level))
             };
             // Copies further below the template than `level_db` are rounds held down by a
             // gain control (`TrainParams::low_db`): they follow the anchor, and make a train
@@ -603,18 +605,7 @@ pub fn groups(
                 Vec::new()
             };
             let held = |m: &Member| low(m) && !echoes.contains(&m.onset);
-            let held_train = |m: &Member| {
-                suspects
-                    .iter()
-                    .filter(|o| {
-                        held(o)
-                            && o.onset.abs_diff(m.onset) >= sep
-                            && (o.level_db - m.level_db).abs() <= tr.level_db
-                    })
-                    .count()
-                    + 1
-                    >= tr.min_rounds
-            };
+            let held_train = |m: &Member| train_with(m, &mut suspects.iter().filter(|o| held(o)));
             let rounds: Vec<Member> = suspects
                 .iter()
                 .filter(|m| {
