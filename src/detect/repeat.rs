@@ -555,62 +555,29 @@ pub fn groups(
             }
         }
         if let Some(tr) = train {
-            // (Copies within `level_db` of the template; those further below are judged apart.)
-            // Whether `m` and the others of `pool` apart from it and at its level make a train.
-            let train_with = |m: &Member, pool: &mut dyn Iterator<Item = &Member>| {
-                pool.filter(|o| {
-                    o.onset.abs_diff(m.onset) >= sep
-                        && (o.level_db - m.level_db).abs() <= tr.level_db
-                })
-                .count()
-                    + 1
-                    >= tr.min_rounds
-            };
+            // Copies within `level_db` of the template; those further below are judged apart.
             let at_level = |m: &Member| {
                 let in_level = suspects.iter().filter(|o| o.level_db >= -p.level_db);
-                train_with(m, &mut members[1..].iter().chain(in_level))
+                train_of(m, &mut members[1..].iter().chain(in_level), sep, tr)
             };
-            // Copies further below the template than `level_db` are rounds held down by a
-            // gain control (`TrainParams::low_db`): they follow the anchor, and make a train
-            // among themselves. Each stands over the background as the template does, less its
-            // deficit: one further down than the template stands over its background would lie
-            // in the background, where a sound's own repeating parts are found.
-            let low = |m: &Member| {
-                m.level_db < -p.level_db
-                    && -m.level_db < if m.whitened { over_white } else { over }
-                    && m.onset > onset
-                    && members.iter().all(|o| o.onset.abs_diff(m.onset) >= sep)
-            };
-            // Such copies that lie one delay behind the nearest member before them, as another
-            // does behind its own, are the members' echoes or later parts of their sound
-            // (`TrainParams::echo_delay_s`): a round held down lies wherever the shooter fired.
-            let low_at: Vec<usize> = suspects
-                .iter()
-                .filter(|m| low(m))
-                .map(|m| m.onset)
-                .collect();
-            let tol = (tr.echo_delay_s * f64::from(sample_rate)).round() as usize;
-            let behind = |t: usize| -> Vec<usize> {
-                members
-                    .iter()
-                    .filter(|o| o.onset < t)
-                    .map(|o| t - o.onset)
-                    .min()
-                    .into_iter()
-                    .collect()
-            };
-            let echoes = if tr.echo_delay_s > 0.0 {
-                at_one_delay(&low_at, tol, behind)
-            } else {
-                Vec::new()
-            };
-            let held = |m: &Member| low(m) && !echoes.contains(&m.onset);
-            let held_train = |m: &Member| train_with(m, &mut suspects.iter().filter(|o| held(o)));
+            let held = held_rounds(
+                &suspects,
+                &members,
+                Held {
+                    anchor: onset,
+                    over,
+                    over_white,
+                    below_db: p.level_db,
+                    sep,
+                    tol: (tr.echo_delay_s * f64::from(sample_rate)).round() as usize,
+                },
+                tr,
+            );
             let rounds: Vec<Member> = suspects
                 .iter()
                 .filter(|m| {
                     let train = if m.level_db < -p.level_db {
-                        held(m) && held_train(m)
+                        held.contains(&m.onset)
                     } else {
                         at_level(m)
                     };
@@ -682,6 +649,78 @@ pub fn groups(
         });
     }
     out
+}
+
+/// Whether `m` and the members of `pool` apart from it (`sep` samples) and within
+/// `tr.level_db` of its level make a train of `tr.min_rounds`.
+fn train_of(
+    m: &Member,
+    pool: &mut dyn Iterator<Item = &Member>,
+    sep: usize,
+    tr: TrainParams,
+) -> bool {
+    pool.filter(|o| {
+        o.onset.abs_diff(m.onset) >= sep && (o.level_db - m.level_db).abs() <= tr.level_db
+    })
+    .count()
+        + 1
+        >= tr.min_rounds
+}
+
+/// What [`held_rounds`] needs of the search: the anchor's onset, its template's margins over
+/// its background (dB, on the signal and differenced), how far below the template a copy is
+/// held (`level_db`), the copies' separation and the echo tolerance (samples).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    anchor: usize,
+    over: f64,
+    over_white: f64,
+    below_db: f64,
+    sep: usize,
+    tol: usize,
+}
+
+/// Onsets of the copies among `suspects` that are rounds held down by a gain control
+/// ([`TrainParams::low_db`]): further below the template than `below_db`, after the anchor,
+/// apart from every member, standing over the background as the template does less their
+/// deficit (one further down would lie in the background, where a sound's own repeating parts
+/// are found), not one delay behind the nearest member before them as another is behind its
+/// own (the members' echoes, or later parts of their sound: a round held down lies wherever
+/// the shooter fired), and making a train among themselves.
+fn held_rounds(suspects: &[Member], members: &[Member], h: Held, tr: TrainParams) -> Vec<usize> {
+    let low = |m: &Member| {
+        m.level_db < -h.below_db
+            && -m.level_db < if m.whitened { h.over_white } else { h.over }
+            && m.onset > h.anchor
+            && members.iter().all(|o| o.onset.abs_diff(m.onset) >= h.sep)
+    };
+    let low_at: Vec<usize> = suspects
+        .iter()
+        .filter(|m| low(m))
+        .map(|m| m.onset)
+        .collect();
+    let behind = |t: usize| -> Vec<usize> {
+        members
+            .iter()
+            .filter(|o| o.onset < t)
+            .map(|o| t - o.onset)
+            .min()
+            .into_iter()
+            .collect()
+    };
+    let echoes = if tr.echo_delay_s > 0.0 {
+        at_one_delay(&low_at, h.tol, behind)
+    } else {
+        Vec::new()
+    };
+    let held: Vec<&Member> = suspects
+        .iter()
+        .filter(|m| low(m) && !echoes.contains(&m.onset))
+        .collect();
+    held.iter()
+        .filter(|m| train_of(m, &mut held.iter().copied(), h.sep, tr))
+        .map(|m| m.onset)
+        .collect()
 }
 
 /// Reported events that are late reflections of a reported gunshot: from `min_separation_s` to
