@@ -261,10 +261,10 @@ pub struct TrainParams {
     /// each round's sound), and is one of `min_rounds` such copies at one level. Over the
     /// eleven check sets 4 of 620 reports change: 6 labelled rounds of three modelled bursts
     /// found (through gain control, or the telephone band), 3 false events (a platform's stop
-    /// whose own sound repeats 10 dB down); the devset unchanged. At 15 dB (before the last
-    /// three conditions) 18 copies more, 14 of them false, most 13-14 dB down
-    /// (docs/detection-notes.md, forty-seventh session). At most `level_db` (0, reports written
-    /// before it): copies only within `level_db`.
+    /// whose own sound repeats 10 dB down); the devset unchanged. At 15 dB (measured before the
+    /// echo, background and precedence conditions) 18 copies more, 14 of them false, most
+    /// 13-14 dB down (docs/detection-notes.md, forty-seventh session). At most `level_db` (0,
+    /// reports written before it): copies only within `level_db`.
     #[serde(default)]
     pub low_db: f64,
 }
