@@ -1736,6 +1736,112 @@ fn a_weaker_late_copy_of_a_shot_is_reported_as_its_echo_not_as_an_event() {
     );
 }
 
+/// The demo's shot at half scale at 1 s over faint noise, and later copies of it at `returns`
+/// (delay after the shot in samples, gain against the shot); with `dulled`, each low-passed
+/// once more than the one before (a wall absorbs the highs of each bounce).
+fn shot_and_returns(sr: usize, returns: &[(usize, f32)], dulled: bool) -> Vec<f32> {
+    let shot = demo_shot(sr);
+    let mut x = noise(3 * sr, 0.003, 4);
+    for (d, v) in x[sr..].iter_mut().zip(&shot) {
+        *d += 0.5 * v;
+    }
+    let a = (-2.0 * std::f32::consts::PI * 6000.0 / sr as f32).exp();
+    let mut copy = shot.clone();
+    for &(delay, gain) in returns {
+        let mut s = 0.0;
+        for v in copy.iter_mut().filter(|_| dulled) {
+            s = (1.0 - a) * *v + a * s;
+            *v = s;
+        }
+        for (d, v) in x[sr + delay..].iter_mut().zip(&copy) {
+            *d += 0.5 * gain * v;
+        }
+    }
+    x
+}
+
+#[test]
+fn a_shots_flutter_echoes_between_two_walls_are_its_echoes_not_shots() {
+    // Walls 12 m apart: the shot comes back every 70 ms, from 8 dB down, 1.4 dB weaker each
+    // time (absorption and spreading).
+    const SR: usize = 48_000;
+    let period = SR * 70 / 1000;
+    let flutter: Vec<(usize, f32)> = (1..=7)
+        .map(|k| (k * period, 0.4 * 0.85f32.powi(k as i32 - 1)))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(
+        &dir.path().join("flutter.wav"),
+        SR as u32,
+        &shot_and_returns(SR, &flutter, true),
+    );
+    let off = analyze_json_with(
+        &wav,
+        &dir.path().join("off"),
+        r#"{"burst": {"flutter": {"enabled": false}}}"#,
+    );
+    assert!(
+        off.events.iter().filter(|e| e.class == "gunshot").count() >= 4,
+        "without the rule the returns pass for rounds: {:#?}",
+        off.events
+    );
+    let a = analyze_json(&wav, &dir.path().join("on"), &[]);
+    assert!(a.params.burst.flutter.enabled);
+    assert_eq!(a.events.len(), 1, "{:#?}", a.events);
+    assert!(a.bursts.is_empty());
+    let shot = &a.events[0];
+    assert!((shot.onset_s - 1.0).abs() < 0.002 && shot.class == "gunshot");
+    let echoes: Vec<f64> = shot
+        .components
+        .iter()
+        .filter(|c| c.kind == "echo")
+        .map(|c| c.onset_s)
+        .collect();
+    for &(delay, _) in &flutter[..3] {
+        let at = 1.0 + delay as f64 / SR as f64;
+        assert!(
+            echoes.iter().any(|&e| (e - at).abs() < 0.002),
+            "no echo at {at}: {echoes:?}"
+        );
+    }
+    assert!(
+        shot.reasons
+            .iter()
+            .any(|r| r.contains("flutter echoes 70.0 ms apart")
+                && r.contains("walls about 12.0 m apart")),
+        "{:?}",
+        shot.reasons
+    );
+
+    // The same shot's rounds one period apart, held down together 8 dB below the first by a
+    // recorder's gain control: at one level, or sinking by a quarter of a dB from round to
+    // round (every other one then sinks by half a dB). Rounds, not returns.
+    for (name, sink_db) in [("level", 0.0f32), ("sinking", 0.25)] {
+        let rounds: Vec<(usize, f32)> = (1..=7)
+            .map(|k| {
+                (
+                    k * period,
+                    0.4 * 10f32.powf(-sink_db * (k - 1) as f32 / 20.0),
+                )
+            })
+            .collect();
+        let wav = write_mono_wav(
+            &dir.path().join(format!("{name}.wav")),
+            SR as u32,
+            &shot_and_returns(SR, &rounds, false),
+        );
+        let b = analyze_json(&wav, &dir.path().join(name), &[]);
+        assert!(
+            b.events.len() >= 4
+                && b.events
+                    .iter()
+                    .all(|e| e.reasons.iter().all(|r| !r.contains("flutter"))),
+            "{name}: {:#?}",
+            b.events
+        );
+    }
+}
+
 #[test]
 fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
     // The demo's shot at half scale, and the same shot preceded 25 ms earlier by a supersonic

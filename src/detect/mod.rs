@@ -10,6 +10,7 @@ pub mod components;
 pub mod cracks;
 pub mod evidence;
 pub mod flicker;
+pub mod flutter;
 pub mod follow;
 pub mod gates;
 pub mod odf;

@@ -745,8 +745,7 @@ pub fn reflections(
     else {
         return Vec::new();
     };
-    let window =
-        |t: usize| (t >= lead && t - lead + n <= x.len()).then(|| &x[t - lead..t - lead + n]);
+    let window = |t: usize| template_at(x, t, n, lead);
     let level: Vec<Option<f64>> = seeds.iter().map(|s| window(s.onset).map(peak_db)).collect();
     // Every later event within a burst gap that repeats a shot's template: (later event, shot).
     let mut copies: Vec<(usize, usize)> = Vec::new();
@@ -762,15 +761,7 @@ pub fn reflections(
             let Some(t) = window(shot.onset) else {
                 continue;
             };
-            // The best alignment within `lead` either side of the reported onset: the windows
-            // starting from 2 `lead` before the onset to the onset.
-            let seg = &x[echo.onset.saturating_sub(2 * lead)..(echo.onset + n).min(x.len())];
-            let r = CORRELATOR.with_borrow_mut(|c| {
-                Normalised::of(c, t, seg).map_or(f64::MIN, |c| {
-                    (0..c.lags()).map(|k| c.ncc(k)).fold(f64::MIN, f64::max)
-                })
-            });
-            if r >= p.min_correlation {
+            if best_alignment(x, t, echo.onset, lead) >= p.min_correlation {
                 copies.push((e, g));
             }
         }
@@ -821,6 +812,58 @@ pub fn reflections(
         }
     }
     out
+}
+
+/// The `n` samples of `x` from `lead` before `onset`: a reported event's template, or the
+/// window its level is read in; none where they do not fit in `x`.
+fn template_at(x: &[f32], onset: usize, n: usize, lead: usize) -> Option<&[f32]> {
+    (onset >= lead && onset - lead + n <= x.len()).then(|| &x[onset - lead..onset - lead + n])
+}
+
+/// The normalised correlation of `template` with `x` at its best alignment within `lead`
+/// either side of a reported onset: the windows starting from 2 `lead` before `onset` to
+/// `onset` (`f64::MIN` where there is none).
+fn best_alignment(x: &[f32], template: &[f32], onset: usize, lead: usize) -> f64 {
+    let seg =
+        &x[onset.saturating_sub(2 * lead).min(x.len())..(onset + template.len()).min(x.len())];
+    CORRELATOR.with_borrow_mut(|c| {
+        Normalised::of(c, template, seg).map_or(f64::MIN, |c| {
+            (0..c.lags()).map(|k| c.ncc(k)).fold(f64::MIN, f64::max)
+        })
+    })
+}
+
+/// The template's length and lead before the onset, in samples of `sample_rate`.
+fn template_lengths(sample_rate: u32, p: &RepeatParams) -> (usize, usize) {
+    let sr = f64::from(sample_rate);
+    let samples = |s: f64| (s.max(0.0) * sr).round() as usize;
+    (samples(p.template_s), samples(p.lead_s))
+}
+
+/// How well a later reported event (onset `later`) repeats an earlier one (onset `earlier`),
+/// both in samples of `x` at `sample_rate`: the earlier one's template (`template_s` from
+/// `lead_s` before it) correlated with the later one at its best alignment, as
+/// [`reflections`] measures it. None where either window does not fit in `x`.
+pub fn correlation(
+    x: &[f32],
+    sample_rate: u32,
+    earlier: usize,
+    later: usize,
+    p: &RepeatParams,
+) -> Option<f64> {
+    let (n, lead) = template_lengths(sample_rate, p);
+    let t = template_at(x, earlier, n, lead).filter(|_| n > 0)?;
+    template_at(x, later, n, lead)?;
+    Some(best_alignment(x, t, later, lead))
+}
+
+/// A reported event's level as [`reflections`] compares them: the peak (dBFS) of its
+/// template's window. None where the window does not fit in `x`.
+pub fn level_db(x: &[f32], sample_rate: u32, onset: usize, p: &RepeatParams) -> Option<f64> {
+    let (n, lead) = template_lengths(sample_rate, p);
+    template_at(x, onset, n, lead)
+        .filter(|_| n > 0)
+        .map(peak_db)
 }
 
 /// Energy per sample of `template` (starting at sample `start` of `x`) over the background

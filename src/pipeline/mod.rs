@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeParams;
 use crate::detect::{
-    components, cracks, evidence, flicker, follow, odf, peaks, refine, repeat, score, silence,
-    speech, syllables,
+    components, cracks, evidence, flicker, flutter, follow, odf, peaks, refine, repeat, score,
+    silence, speech, syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
@@ -30,7 +30,9 @@ pub use candidates::{
 };
 use mixdown::decode_mixed;
 pub use sounds::group_bursts;
-use sounds::{add_repeats, drop_reflections, later_parts, one_per_sound, paired_cracks};
+use sounds::{
+    add_repeats, drop_flutter_echoes, drop_reflections, later_parts, one_per_sound, paired_cracks,
+};
 use stages::{
     clip_warnings, drop_at_edges, drop_resumptions, keep_candidates, measure_candidates,
     pace_rules, report_events, set_aside_word_onsets, trim_clip_head, turn_lasting_sounds,
@@ -107,6 +109,10 @@ pub struct BurstParams {
     pub follow: follow::FollowParams,
     /// How the other rounds of a burst are found as copies of its clearest shot.
     pub repeat: repeat::RepeatParams,
+    /// When later sounds are a sound's flutter echoes between two parallel walls, not sounds
+    /// of their own (off in reports written before it).
+    #[serde(default = "flutter::FlutterParams::off")]
+    pub flutter: flutter::FlutterParams,
 }
 
 impl Default for BurstParams {
@@ -115,6 +121,7 @@ impl Default for BurstParams {
             max_gap_s: 0.6,
             follow: follow::FollowParams::default(),
             repeat: repeat::RepeatParams::default(),
+            flutter: flutter::FlutterParams::default(),
         }
     }
 }
@@ -430,6 +437,7 @@ fn analyse_mixed(
     add_repeats(&mut found, signal, &channel, &seen, p);
     found.sort_by_key(|e| e.d.onset);
     let found = drop_reflections(found, mono, signal.sample_rate, p);
+    let found = drop_flutter_echoes(found, mono, signal.sample_rate, p);
     let found = one_per_sound(
         found,
         (p.detect.peaks.min_interval_s * sr).round() as usize,

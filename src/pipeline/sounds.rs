@@ -4,7 +4,7 @@
 
 use super::candidates::{Detection, measure_detection};
 use super::{AnalyzeParams, BurstParams, DetectParams};
-use crate::detect::{components, cracks, evidence, gates, refine, repeat};
+use crate::detect::{components, cracks, evidence, flutter, gates, refine, repeat};
 use crate::features::{self, classify};
 use crate::model::{Burst, Event};
 use crate::signal::Mixed;
@@ -69,6 +69,113 @@ pub(super) fn drop_reflections(
         .into_iter()
         .zip(keep)
         .filter_map(|(e, k)| k.then_some(e))
+        .collect()
+}
+
+/// Removes the events (in time order) that are flutter echoes of an earlier one
+/// (`detect::flutter`): series of its copies one period apart, each weaker than the one
+/// before. Their onsets are kept as that sound's echoes, and its reasons name the series.
+/// Sounds are taken as sources in time order; a series' members are then no source, and a
+/// second series of the same sound (the returns from the other wall) is looked for after the
+/// first.
+pub(super) fn drop_flutter_echoes(
+    mut found: Vec<Found>,
+    mono: &[f32],
+    sample_rate: u32,
+    p: &AnalyzeParams,
+) -> Vec<Found> {
+    let fp = &p.burst.flutter;
+    if !fp.enabled {
+        return found;
+    }
+    let rp = &p.burst.repeat;
+    let reach = (fp.max_span_s * f64::from(sample_rate)).round() as usize;
+    let min_interval = (p.detect.peaks.min_interval_s * f64::from(sample_rate)).round() as usize;
+    let level: Vec<Option<f64>> = found
+        .iter()
+        .map(|e| repeat::level_db(mono, sample_rate, e.d.onset, rp))
+        .collect();
+    let mut gone = vec![false; found.len()];
+    for g in 0..found.len() {
+        let Some(source_db) = level[g].filter(|_| !gone[g]) else {
+            continue;
+        };
+        let source = flutter::Sound {
+            onset: found[g].d.onset,
+            level_db: source_db,
+        };
+        // Later events within reach, with a level, not yet taken: (index, sound).
+        let mut later: Vec<(usize, flutter::Sound)> = (g + 1..found.len())
+            .take_while(|&i| found[i].d.onset <= source.onset + reach)
+            .filter_map(|i| {
+                let db = level[i].filter(|_| !gone[i])?;
+                Some((
+                    i,
+                    flutter::Sound {
+                        onset: found[i].d.onset,
+                        level_db: db,
+                    },
+                ))
+            })
+            .collect();
+        loop {
+            let sounds: Vec<flutter::Sound> = later.iter().map(|&(_, s)| s).collect();
+            let s = flutter::series(source, &sounds, sample_rate, fp);
+            if s.is_empty() {
+                break;
+            }
+            // Each member must be a copy of the source; those that are not leave the search.
+            let unlike: Vec<usize> = s
+                .iter()
+                .copied()
+                .filter(|&k| {
+                    repeat::correlation(mono, sample_rate, source.onset, sounds[k].onset, rp)
+                        .is_none_or(|r| r < rp.min_correlation)
+                })
+                .collect();
+            if unlike.is_empty() {
+                let period = (sounds[s[s.len() - 1]].onset - sounds[s[0]].onset) as f64
+                    / (s.len() - 1) as f64
+                    / f64::from(sample_rate);
+                found[g].v.reasons.push(format!(
+                    "followed by {} flutter echoes {:.1} ms apart, each weaker than the one \
+                     before (its sound returning between two parallel walls about {:.1} m \
+                     apart): echoes, not sounds of their own",
+                    s.len(),
+                    period * 1e3,
+                    flutter::wall_spacing_m(period)
+                ));
+                // The echoes, and other readings of their sounds (within the detector's least
+                // interval of one, as `one_per_sound` would merge them), go; the echoes' own
+                // late reflections are the source's.
+                for &(i, e) in &later {
+                    let member = s.iter().any(|&k| sounds[k].onset == e.onset);
+                    if member
+                        || s.iter()
+                            .any(|&k| sounds[k].onset.abs_diff(e.onset) < min_interval)
+                    {
+                        gone[i] = true;
+                        let own = std::mem::take(&mut found[i].late_echoes);
+                        found[g].late_echoes.extend(own);
+                        if member {
+                            found[g].late_echoes.push(e.onset);
+                        }
+                    }
+                }
+                found[g].late_echoes.sort_unstable();
+            }
+            let drop: Vec<usize> = if unlike.is_empty() { s } else { unlike };
+            later = later
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, e)| (!drop.contains(&k)).then_some(e))
+                .collect();
+        }
+    }
+    found
+        .into_iter()
+        .zip(gone)
+        .filter_map(|(e, g)| (!g).then_some(e))
         .collect()
 }
 
