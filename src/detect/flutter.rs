@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 /// (their peak levels, no correlation asked for), no series of the reported events meets the
 /// timing, level and count conditions even with no fall required; loosened to a tolerance of
 /// 2 ms or 5 %, one modelled burst's three rounds would, and with two echoes enough, four pairs
-/// of rounds would (docs/detection-notes.md, forty-eighth session).
+/// would, three of them rounds (docs/detection-notes.md, forty-eighth session).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FlutterParams {
     /// Whether flutter echoes are looked for. False in reports written before it.
