@@ -91,6 +91,10 @@ pub(super) fn drop_flutter_echoes(
     let rp = &p.burst.repeat;
     let reach = (fp.max_span_s * f64::from(sample_rate)).round() as usize;
     let min_interval = (p.detect.peaks.min_interval_s * f64::from(sample_rate)).round() as usize;
+    // A period and its tolerance at most.
+    let period_reach = (fp.max_period_s * (1.0 + fp.period_tolerance) * f64::from(sample_rate))
+        .ceil() as usize
+        + (fp.period_tolerance_s * f64::from(sample_rate)).ceil() as usize;
     let level: Vec<Option<f64>> = found
         .iter()
         .map(|e| repeat::level_db(mono, sample_rate, e.d.onset, rp))
@@ -118,9 +122,16 @@ pub(super) fn drop_flutter_echoes(
                 ))
             })
             .collect();
+        // The onsets of every event within the longest period before it.
+        let before: Vec<usize> = found[..g]
+            .iter()
+            .rev()
+            .map(|e| e.d.onset)
+            .take_while(|&t| t + period_reach >= source.onset)
+            .collect();
         loop {
             let sounds: Vec<flutter::Sound> = later.iter().map(|&(_, s)| s).collect();
-            let s = flutter::series(source, &sounds, sample_rate, fp);
+            let s = flutter::series(source, &sounds, &before, sample_rate, fp);
             if s.is_empty() {
                 break;
             }
