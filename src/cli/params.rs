@@ -75,6 +75,26 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             1.0,
             f64::from(1u32 << 24),
         ),
+        // The flutter search compares every pair of events within a period of each other and
+        // within `max_span_s` of a sound: bounded so that it stays a search of seconds.
+        (
+            "burst.flutter.max_period_s",
+            p.burst.flutter.max_period_s,
+            0.0,
+            1.0,
+        ),
+        (
+            "burst.flutter.max_span_s",
+            p.burst.flutter.max_span_s,
+            0.0,
+            10.0,
+        ),
+        (
+            "burst.flutter.max_subdivision",
+            p.burst.flutter.max_subdivision as f64,
+            1.0,
+            12.0,
+        ),
     ];
     for (name, v, lo, hi) in bounds {
         if !(lo..=hi).contains(&v) {
@@ -227,11 +247,23 @@ mod tests {
                 json!({"decode": {"block_frames": 0}}),
                 "decode.block_frames",
             ),
+            (
+                json!({"burst": {"flutter": {"max_subdivision": 1_000_000_000}}}),
+                "burst.flutter.max_subdivision",
+            ),
+            (
+                json!({"burst": {"flutter": {"max_span_s": 3000.0}}}),
+                "burst.flutter.max_span_s",
+            ),
         ] {
             let p = from_value(patch).unwrap();
             let e = check(&p).unwrap_err();
             assert!(e.contains(&format!("`{name}`")), "{e}");
         }
+        // Reports written before the flutter search read as without it.
+        let mut old = serde_json::to_value(AnalyzeParams::default()).unwrap();
+        old["burst"].as_object_mut().unwrap().remove("flutter");
+        assert!(!from_value(old).unwrap().burst.flutter.enabled);
         // A transcript may be early: its offset is the one duration that can be negative.
         let p = from_value(json!({"transcript": {"offset_s": -8.0}})).unwrap();
         check(&p).unwrap();

@@ -52,6 +52,10 @@ pub struct FlutterParams {
     /// The first echo lies at least this many dB below the sound (the peaks of their
     /// `repeat.template_s` windows): a return has lost energy on its longer path.
     pub min_below_db: f64,
+    /// Shortest period (s): returns closer together are heard as one sound's early
+    /// reflections (`detect.components` lists those 10-40 ms after a blast), and two readings of
+    /// one sound, not yet merged when the search runs, lie 1-6 ms apart.
+    pub min_period_s: f64,
     /// Longest period (s): 0.2 s is a round trip between walls 34 m apart, a wide street.
     pub max_period_s: f64,
     /// Consecutive echoes lie one period apart to within this (s)...
@@ -85,6 +89,7 @@ impl Default for FlutterParams {
             enabled: true,
             min_echoes: 3,
             min_below_db: 3.0,
+            min_period_s: 0.02,
             max_period_s: 0.2,
             period_tolerance_s: 0.001,
             period_tolerance: 0.02,
@@ -132,6 +137,7 @@ pub fn series(
     let sr = f64::from(sample_rate);
     let tol = |period: f64| (p.period_tolerance_s * sr).max(p.period_tolerance * period);
     let max_period = p.max_period_s * sr;
+    let min_period = p.min_period_s * sr;
     // Only sounds after the source and far enough below it can be its returns.
     let cand: Vec<usize> = (0..later.len())
         .filter(|&i| {
@@ -143,7 +149,10 @@ pub fn series(
     for (k, &a) in cand.iter().enumerate() {
         for &b in &cand[k + 1..] {
             let period = at(b) - at(a);
-            if period > max_period || at(a) - source.onset as f64 > period + tol(period) {
+            if period < min_period
+                || period > max_period
+                || at(a) - source.onset as f64 > period + tol(period)
+            {
                 continue;
             }
             // Extend by the member nearest one (mean) period after the last, while there is one.
@@ -155,7 +164,7 @@ pub fn series(
                 let next = cand
                     .iter()
                     .copied()
-                    .filter(|&c| (at(c) - last - period).abs() <= tol(period))
+                    .filter(|&c| at(c) > last && (at(c) - last - period).abs() <= tol(period))
                     .min_by(|&c, &d| {
                         (at(c) - last - period)
                             .abs()
@@ -297,6 +306,21 @@ mod tests {
         assert!(found(&[(1.070, -8.0), (1.140, -9.0)]).is_empty());
         // The first return as loud as the sound: not a return.
         assert!(found(&[(1.070, -1.0), (1.140, -2.0), (1.210, -3.0)]).is_empty());
+        // Readings 1-5 ms apart are no period; with no shortest period asked for, the search
+        // over them still ends (each member after the one before).
+        let close = [
+            (1.070, -8.0),
+            (1.071, -9.0),
+            (1.072, -10.0),
+            (1.0725, -11.0),
+        ];
+        assert!(found(&close).is_empty());
+        let (source, later) = scene(&close);
+        let p = FlutterParams {
+            min_period_s: 0.0,
+            ..FlutterParams::default()
+        };
+        assert!(series(source, &later, &[], SR, &p).len() <= later.len());
         // Periods beyond 0.2 s, or a first return later than one period after the sound.
         assert!(found(&[(1.300, -8.0), (1.600, -9.0), (1.900, -10.0)]).is_empty());
         assert!(found(&[(1.200, -8.0), (1.270, -9.0), (1.340, -10.0)]).is_empty());
