@@ -159,8 +159,8 @@ pub(super) fn drop_flutter_echoes(
                 // The echoes, and other readings of their sounds (within the detector's least
                 // interval of one, as `one_per_sound` would merge them), go; the echoes' own
                 // late reflections are the source's.
-                for &(i, e) in &later {
-                    let member = s.iter().any(|&k| sounds[k].onset == e.onset);
+                for (k, &(i, e)) in later.iter().enumerate() {
+                    let member = s.contains(&k);
                     if member
                         || s.iter()
                             .any(|&k| sounds[k].onset.abs_diff(e.onset) < min_interval)
@@ -175,11 +175,13 @@ pub(super) fn drop_flutter_echoes(
                 }
                 found[g].late_echoes.sort_unstable();
             }
+            // The series' members and the readings that went with them, or the members that
+            // are no copies, leave the search.
             let drop: Vec<usize> = if unlike.is_empty() { s } else { unlike };
             later = later
                 .into_iter()
                 .enumerate()
-                .filter_map(|(k, e)| (!drop.contains(&k)).then_some(e))
+                .filter_map(|(k, e)| (!drop.contains(&k) && !gone[e.0]).then_some(e))
                 .collect();
         }
     }
