@@ -4,7 +4,8 @@
 //! The pipeline in one line: STFT -> odf::compute -> peaks::pick -> refine::locate ->
 //! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst, and
 //! with a transcript `syllables` sets aside the onsets of its words; `gates` decides which
-//! reported readings are one sound.
+//! reported readings are one sound; `repeat` finds a burst's rounds and a shot's reflections,
+//! `flutter` a sound's returns between two walls.
 
 pub mod components;
 pub mod cracks;

@@ -1,6 +1,7 @@
 //! What happens to the sounds found, on their way to the report: copies of a sound found
-//! again (`detect::repeat`), late reflections dropped, a crack and its blast paired, one event
-//! per sound, a sound's later parts, and bursts formed of the shots.
+//! again (`detect::repeat`), late reflections and flutter echoes (`detect::flutter`) dropped, a
+//! crack and its blast paired, one event per sound, a sound's later parts, and bursts formed of
+//! the shots.
 
 use super::candidates::{Detection, measure_detection};
 use super::{AnalyzeParams, BurstParams, DetectParams};
