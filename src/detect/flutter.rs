@@ -124,9 +124,9 @@ pub struct Sound {
 /// conditions of a flutter echo of `source` ([`FlutterParams`]; the copies' correlation with
 /// it is the caller's to check): indices into `later`, in time order, or none. Among series
 /// of one length the earliest start wins. `before` holds the onsets of the sounds before
-/// `source`: one of them a period before it would make the source itself a member of a
-/// periodic series (a machine's ticks, clicks at a steady rate), not the sound the walls
-/// return.
+/// `source`: one of them on the series' time grid before it (`max_subdivision`) would make the
+/// source itself a member of a periodic series (a machine's ticks, clicks at a steady rate),
+/// not the sound the walls return.
 pub fn series(
     source: Sound,
     later: &[Sound],
@@ -158,9 +158,8 @@ pub fn series(
             // Extend by the member nearest one (mean) period after the last, while there is one.
             let mut chain = vec![a, b];
             loop {
-                let first = at(chain[0]);
                 let last = at(chain[chain.len() - 1]);
-                let period = (last - first) / (chain.len() - 1) as f64;
+                let period = mean_period(&chain, later);
                 let next = cand
                     .iter()
                     .copied()
@@ -175,23 +174,27 @@ pub fn series(
                     None => break,
                 }
             }
-            let period = (at(chain[chain.len() - 1]) - at(chain[0])) / (chain.len() - 1) as f64;
+            if chain.len() <= best.len() || chain.len() < p.min_echoes {
+                continue;
+            }
+            let period = mean_period(&chain, later);
             // A sound before the source on the series' time grid (a whole number of periods,
-            // or of halves or thirds of one, before it, up to three periods).
-            let continued = before.iter().any(|&b| {
-                let ago = source.onset as f64 - b as f64;
-                ago <= p.max_subdivision as f64 * period + tol(period)
-                    && (1..=p.max_subdivision).any(|k| {
-                        let step = period / k as f64;
-                        let m = (ago / step).round().max(1.0);
-                        (ago - m * step).abs() <= tol(step)
-                    })
-            });
-            if chain.len() > best.len()
-                && chain.len() >= p.min_echoes
-                && !continued
-                && falls(&chain, later, p)
+            // or of halves or thirds of one, and so on, before it, up to `max_subdivision`
+            // periods).
+            let continued = || {
+                before.iter().any(|&b| {
+                    let ago = source.onset as f64 - b as f64;
+                    ago <= p.max_subdivision as f64 * period + tol(period)
+                        && (1..=p.max_subdivision).any(|k| {
+                            let step = period / k as f64;
+                            let m = (ago / step).round().max(1.0);
+                            (ago - m * step).abs() <= tol(step)
+                        })
+                })
+            };
+            if falls(&chain, later, p)
                 && !subdivided(&chain, later, p.max_subdivision, &tol)
+                && !continued()
             {
                 best = chain;
             }
@@ -200,9 +203,16 @@ pub fn series(
     best
 }
 
+/// The mean period of `chain` (indices into `later`, at least two), in samples.
+pub fn mean_period(chain: &[usize], later: &[Sound]) -> f64 {
+    let span = later[chain[chain.len() - 1]].onset - later[chain[0]].onset;
+    span as f64 / (chain.len() - 1) as f64
+}
+
 /// Whether every gap of `chain` (indices into `later`) is divided evenly, in halves, thirds
-/// and so on up to `max_subdivision` parts, by other sounds of `later`: then the chain is every second or third member of a
-/// series of a shorter period, and it is that series that has to meet the conditions. Rounds of
+/// and so on up to `max_subdivision` parts, by other sounds of `later`: then the chain is every
+/// second or third member of a series of a shorter period, and it is that series that has to
+/// meet the conditions. Rounds of
 /// a burst one period apart whose level sinks a little from round to round (less than
 /// `min_fall_db` each) would otherwise, taken every other round, fall by twice as much per
 /// member. Off the walls' midline a sound's returns do come as interleaved trains of one

@@ -146,9 +146,7 @@ pub(super) fn drop_flutter_echoes(
                 })
                 .collect();
             if unlike.is_empty() {
-                let period = (sounds[s[s.len() - 1]].onset - sounds[s[0]].onset) as f64
-                    / (s.len() - 1) as f64
-                    / f64::from(sample_rate);
+                let period = flutter::mean_period(&s, &sounds) / f64::from(sample_rate);
                 found[g].v.reasons.push(format!(
                     "followed by {} flutter echoes {:.1} ms apart, each weaker than the one \
                      before (its sound returning between two parallel walls about {:.1} m \
