@@ -265,8 +265,32 @@ pub struct Event {
     /// Where it sits against the speech heard (`speech_heard`), when that was reported.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub speech: Option<crate::detect::speech::SpeechRelation>,
+    /// When it lies where an earlier gunshot- or explosion-like sound's echo could (later by a
+    /// reflection's delay, weaker): which, how late, how much weaker (`detect::possible_echo`).
+    /// The event is reported all the same: a second shot from farther away would sound alike.
+    /// Absent otherwise, and in reports written before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub possible_echo: Option<PossibleEcho>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
+}
+
+/// An event that may be an earlier sound's echo (`Event::possible_echo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PossibleEcho {
+    /// Id of the earlier, louder event.
+    pub of_id: usize,
+    /// Its onset, in seconds.
+    pub of_s: f64,
+    /// How long after it this event comes, in seconds.
+    pub delay_s: f64,
+    /// This event's level against it, in dB (negative: weaker; the peaks of their
+    /// `params.burst.repeat.template_s` windows).
+    pub level_db: f64,
+    /// How much longer a reflection's path would be to come this late, in metres (at
+    /// `params.burst.possible_echo.speed_of_sound_m_s`).
+    pub extra_path_m: f64,
 }
 
 impl Event {
@@ -391,4 +415,9 @@ pub struct Burst {
     pub mean_interval_s: f64,
     /// 60 / mean interval.
     pub rounds_per_minute: f64,
+    /// How many of its events may be echoes of an earlier one (`Event::possible_echo`): the
+    /// count of shots is at most `count` and at least `count` minus these. 0 in reports
+    /// written before it.
+    #[serde(default)]
+    pub possible_echoes: usize,
 }

@@ -169,14 +169,24 @@ pub fn render_table(a: &Analysis) -> String {
     for b in &a.bursts {
         let _ = writeln!(
             s,
-            "burst {}: {} shots {}-{}, mean interval {:.3} s ({:.0} rounds/min)",
+            "burst {}: {} shots {}-{}, mean interval {:.3} s ({:.0} rounds/min){}",
             b.id,
             b.count,
             clock(b.first_s),
             clock(b.last_s),
             b.mean_interval_s,
-            b.rounds_per_minute
+            b.rounds_per_minute,
+            echo_doubt(b.possible_echoes)
         );
     }
     s
+}
+
+/// The burst line's note on its events that may be echoes (`Burst::possible_echoes`).
+fn echo_doubt(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; 1 of them may be an echo of an earlier one".into(),
+        n => format!("; {n} of them may be echoes of earlier ones"),
+    }
 }

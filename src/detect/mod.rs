@@ -16,6 +16,7 @@ pub mod follow;
 pub mod gates;
 pub mod odf;
 pub mod peaks;
+pub mod possible_echo;
 pub mod refine;
 pub mod repeat;
 pub mod score;

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeParams;
 use crate::detect::{
-    components, cracks, evidence, flicker, flutter, follow, odf, peaks, refine, repeat, score,
-    silence, speech, syllables,
+    components, cracks, evidence, flicker, flutter, follow, odf, peaks, possible_echo, refine,
+    repeat, score, silence, speech, syllables,
 };
 use crate::error::Result;
 use crate::features::{self, MeasureParams, classify};
@@ -31,7 +31,8 @@ pub use candidates::{
 use mixdown::decode_mixed;
 pub use sounds::group_bursts;
 use sounds::{
-    add_repeats, drop_flutter_echoes, drop_reflections, later_parts, one_per_sound, paired_cracks,
+    add_repeats, drop_flutter_echoes, drop_reflections, later_parts, mark_possible_echoes,
+    one_per_sound, paired_cracks,
 };
 use stages::{
     clip_warnings, drop_at_edges, drop_resumptions, keep_candidates, measure_candidates,
@@ -113,6 +114,10 @@ pub struct BurstParams {
     /// of their own (off in reports written before it).
     #[serde(default = "flutter::FlutterParams::off")]
     pub flutter: flutter::FlutterParams,
+    /// When a reported sound is said to be possibly an earlier shot's echo (off in reports
+    /// written before it).
+    #[serde(default = "possible_echo::PossibleEchoParams::off")]
+    pub possible_echo: possible_echo::PossibleEchoParams,
 }
 
 impl Default for BurstParams {
@@ -122,6 +127,7 @@ impl Default for BurstParams {
             follow: follow::FollowParams::default(),
             repeat: repeat::RepeatParams::default(),
             flutter: flutter::FlutterParams::default(),
+            possible_echo: possible_echo::PossibleEchoParams::default(),
         }
     }
 }
@@ -510,6 +516,7 @@ fn analyse_mixed(
             e.speech = Some(speech::relate(e.onset_s, spans));
         }
     }
+    mark_possible_echoes(&mut events, mono, signal.sample_rate, p);
     let bursts = group_bursts(&mut events, &p.burst);
     let analysis = Analysis {
         schema_version: SCHEMA_VERSION,

@@ -5,9 +5,9 @@
 
 use super::candidates::{Detection, measure_detection};
 use super::{AnalyzeParams, BurstParams, DetectParams};
-use crate::detect::{components, cracks, evidence, flutter, gates, refine, repeat};
+use crate::detect::{components, cracks, evidence, flutter, gates, possible_echo, refine, repeat};
 use crate::features::{self, classify};
-use crate::model::{Burst, Event};
+use crate::model::{Burst, Event, PossibleEcho};
 use crate::signal::Mixed;
 use crate::units::round_to;
 
@@ -733,9 +733,62 @@ pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
             last_s,
             mean_interval_s: round_to(mean_interval_s, 6),
             rounds_per_minute: round_to(60.0 / mean_interval_s.max(1e-9), 1),
+            possible_echoes: g
+                .iter()
+                .filter(|&&i| events[i].possible_echo.is_some())
+                .count(),
         });
     }
     bursts
+}
+
+/// Marks the reported events (in time order, ids set) that lie where an earlier gunshot- or
+/// explosion-like event's echo could (`detect::possible_echo`): `possible_echo` says which,
+/// and the doubt comes first among the reasons. Nothing is removed.
+pub(super) fn mark_possible_echoes(
+    events: &mut [Event],
+    mono: &[f32],
+    sample_rate: u32,
+    p: &AnalyzeParams,
+) {
+    let pe = &p.burst.possible_echo;
+    if !pe.enabled {
+        return;
+    }
+    let sr = f64::from(sample_rate);
+    let sounds: Vec<possible_echo::Sound> = events
+        .iter()
+        .map(|e| possible_echo::Sound {
+            onset_s: e.onset_s,
+            level_db: repeat::level_db(
+                mono,
+                sample_rate,
+                (e.onset_s * sr).round() as usize,
+                &p.burst.repeat,
+            ),
+            loud_class: e.class == classify::GUNSHOT || e.class == classify::EXPLOSION,
+            ebr_db: e.features.ebr_db,
+        })
+        .collect();
+    for (j, d) in possible_echo::doubts(&sounds, pe).into_iter().enumerate() {
+        let Some(d) = d else {
+            continue;
+        };
+        let (of_id, of_s, of_class) = {
+            let s = &events[d.source];
+            (s.id, s.onset_s, s.class.clone())
+        };
+        let e = &mut events[j];
+        e.reasons
+            .insert(0, possible_echo::reason(&d, &of_class, of_s, pe));
+        e.possible_echo = Some(PossibleEcho {
+            of_id,
+            of_s,
+            delay_s: round_to(d.delay_s, 6),
+            level_db: round_to(-d.drop_db, 2),
+            extra_path_m: round_to(d.delay_s * pe.speed_of_sound_m_s, 1),
+        });
+    }
 }
 
 pub(super) fn component(kind: &str, onset_s: f64) -> components::Component {

@@ -519,6 +519,7 @@ pub(super) fn report_events(
             transcript: None,
             speech: None,
             distance: None,
+            possible_echo: None,
             burst: None,
         });
     }
