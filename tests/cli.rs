@@ -1843,6 +1843,55 @@ fn a_shots_flutter_echoes_between_two_walls_are_its_echoes_not_shots() {
 }
 
 #[test]
+fn a_weaker_later_copy_of_a_shot_is_reported_with_the_doubt_that_it_may_be_its_echo() {
+    // The shot and one return 0.3 s later, 4.4 dB down and duller: a façade about 100 m
+    // farther than the shooter (too loud for the reflection search, which asks 6 dB).
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_mono_wav(
+        &dir.path().join("echo.wav"),
+        SR as u32,
+        &shot_and_returns(SR, &[(SR * 3 / 10, 0.6)], true),
+    );
+    let a = analyze_json(&wav, &dir.path().join("on"), &[]);
+    assert!(a.params.burst.possible_echo.enabled);
+    assert_eq!(a.events.len(), 2, "{:#?}", a.events);
+    let (shot, echo) = (&a.events[0], &a.events[1]);
+    assert!(shot.possible_echo.is_none());
+    let doubt = echo
+        .possible_echo
+        .as_ref()
+        .expect("the later sound is doubted");
+    assert_eq!(doubt.of_id, shot.id);
+    assert!((doubt.delay_s - 0.3).abs() < 0.002, "{doubt:?}");
+    assert!((-6.0..=-3.0).contains(&doubt.level_db), "{doubt:?}");
+    assert!((doubt.extra_path_m - 102.9).abs() < 1.0, "{doubt:?}");
+    assert!(echo.reasons[0].starts_with("may be an echo of the gunshot-like sound at 1.000 s"));
+    // Reported all the same, and counted in the burst with the doubt.
+    assert_eq!(a.bursts.len(), 1);
+    assert_eq!((a.bursts[0].count, a.bursts[0].possible_echoes), (2, 1));
+    // Off, as in reports written before it: the same events, no doubt.
+    let off = analyze_json_with(
+        &wav,
+        &dir.path().join("off"),
+        r#"{"burst": {"possible_echo": {"enabled": false}}}"#,
+    );
+    assert_eq!(off.events.len(), 2);
+    assert!(off.events.iter().all(|e| e.possible_echo.is_none()));
+    assert_eq!(off.bursts[0].possible_echoes, 0);
+
+    // A second round at the first's level (1 dB down): no doubt.
+    let wav = write_mono_wav(
+        &dir.path().join("double.wav"),
+        SR as u32,
+        &shot_and_returns(SR, &[(SR * 3 / 10, 0.9)], false),
+    );
+    let a = analyze_json(&wav, &dir.path().join("double"), &[]);
+    assert_eq!(a.events.len(), 2, "{:#?}", a.events);
+    assert!(a.events.iter().all(|e| e.possible_echo.is_none()));
+}
+
+#[test]
 fn a_crack_before_a_blast_is_timed_measured_and_counted_towards_a_shot() {
     // The demo's shot at half scale, and the same shot preceded 25 ms earlier by a supersonic
     // bullet's N-wave (0.3 ms from +0.4 to -0.4), over faint noise.

@@ -95,6 +95,19 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             1.0,
             12.0,
         ),
+        // The echo doubt compares each event with those within `max_delay_s` before it.
+        (
+            "burst.possible_echo.max_delay_s",
+            p.burst.possible_echo.max_delay_s,
+            0.0,
+            10.0,
+        ),
+        (
+            "burst.possible_echo.speed_of_sound_m_s",
+            p.burst.possible_echo.speed_of_sound_m_s,
+            200.0,
+            500.0,
+        ),
     ];
     for (name, v, lo, hi) in bounds {
         if !(lo..=hi).contains(&v) {
@@ -255,6 +268,14 @@ mod tests {
                 json!({"burst": {"flutter": {"max_span_s": 3000.0}}}),
                 "burst.flutter.max_span_s",
             ),
+            (
+                json!({"burst": {"possible_echo": {"max_delay_s": 3000.0}}}),
+                "burst.possible_echo.max_delay_s",
+            ),
+            (
+                json!({"burst": {"possible_echo": {"speed_of_sound_m_s": 0.0}}}),
+                "burst.possible_echo.speed_of_sound_m_s",
+            ),
         ] {
             let p = from_value(patch).unwrap();
             let e = check(&p).unwrap_err();
@@ -264,6 +285,13 @@ mod tests {
         let mut old = serde_json::to_value(AnalyzeParams::default()).unwrap();
         old["burst"].as_object_mut().unwrap().remove("flutter");
         assert!(!from_value(old).unwrap().burst.flutter.enabled);
+        // ...and before the echo doubt, without it.
+        let mut old = serde_json::to_value(AnalyzeParams::default()).unwrap();
+        old["burst"]
+            .as_object_mut()
+            .unwrap()
+            .remove("possible_echo");
+        assert!(!from_value(old).unwrap().burst.possible_echo.enabled);
         // A transcript may be early: its offset is the one duration that can be negative.
         let p = from_value(json!({"transcript": {"offset_s": -8.0}})).unwrap();
         check(&p).unwrap();

@@ -103,7 +103,7 @@ pub struct Doubt {
     pub drop_db: f64,
 }
 
-/// For each sound (in time order), the louder earlier sound it may be an echo of: the loudest
+/// For each sound (`sounds` in time order), the louder earlier sound it may be an echo of: the loudest
 /// gunshot- or explosion-like sound from `min_delay_s` to `max_delay_s` before it and
 /// `min_drop_db` or more above it (the earliest among equals), where the sound stands
 /// `min_ebr_db` over its background, unless the sound is one of
@@ -117,9 +117,12 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
         let Some(lj) = echo.level_db.filter(|_| echo.ebr_db >= p.min_ebr_db) else {
             continue;
         };
+        // Sounds are in time order: only those within reach before it are looked at.
+        let lo = sounds.partition_point(|s| s.onset_s < echo.onset_s - p.max_delay_s);
         let source = sounds[..j]
             .iter()
             .enumerate()
+            .skip(lo)
             .filter(|(_, s)| {
                 let delay = echo.onset_s - s.onset_s;
                 s.loud_class
@@ -142,10 +145,11 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
         let at_level = sounds
             .iter()
             .enumerate()
+            .skip(i + 1)
+            .take_while(|(_, s)| s.onset_s - shot.onset_s <= p.max_delay_s)
             .filter(|&(k, s)| {
                 k != j
                     && s.onset_s > shot.onset_s
-                    && s.onset_s - shot.onset_s <= p.max_delay_s
                     && s.level_db.is_some_and(|l| {
                         (l - lj).abs() <= p.one_level_db && li - l >= p.min_drop_db
                     })
