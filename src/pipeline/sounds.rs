@@ -768,6 +768,11 @@ pub(super) fn mark_possible_echoes(
             ),
             loud_class: e.class == classify::GUNSHOT || e.class == classify::EXPLOSION,
             ebr_db: e.features.ebr_db,
+            // A copy beyond the copy search's level gate is one only as a round held down.
+            held_down: e
+                .repeat
+                .as_ref()
+                .is_some_and(|r| r.level_db < -p.burst.repeat.level_db),
         })
         .collect();
     for (j, d) in possible_echo::doubts(&sounds, pe).into_iter().enumerate() {
