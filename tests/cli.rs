@@ -1870,6 +1870,37 @@ fn a_weaker_later_copy_of_a_shot_is_reported_with_the_doubt_that_it_may_be_its_e
     // Reported all the same, and counted in the burst with the doubt.
     assert_eq!(a.bursts.len(), 1);
     assert_eq!((a.bursts[0].count, a.bursts[0].possible_echoes), (2, 1));
+    // The exports name it so: the label everywhere, its own column in the spreadsheet.
+    let out = bin()
+        .arg("analyze")
+        .arg(&wav)
+        .args(["-o", dir.path().join("exports").to_str().unwrap()])
+        .args(["--formats", "csv,labels"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2 shots") && stdout.contains("1 of them may be an echo"),
+        "{stdout}"
+    );
+    let labels = std::fs::read_to_string(dir.path().join("exports/labels.txt")).unwrap();
+    assert!(
+        labels.contains("#2 gunshot-like") && labels.contains("(echo of #1?)"),
+        "{labels}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("exports/events.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|&h| h == "possible_echo_of")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!((rows[0][col], rows[1][col]), ("", "1"), "{csv}");
     // Off, as in reports written before it: the same events, no doubt.
     let off = analyze_json_with(
         &wav,

@@ -10,10 +10,15 @@ use crate::model::{Analysis, Event};
 /// How an event is named for readers: "gunshot-like" rather than "gunshot", since the tool
 /// reports evidence, not identification.
 pub fn label(e: &Event) -> String {
-    match e.class.as_str() {
+    let class = match e.class.as_str() {
         "gunshot" => format!("gunshot-like {:.2}", e.gunshot_score),
         "explosion" => "explosion-like".to_string(),
         _ => "impulsive".to_string(),
+    };
+    // A sound that may be an earlier one's echo says so wherever it is labelled.
+    match &e.possible_echo {
+        Some(p) => format!("{class} (echo of #{}?)", p.of_id),
+        None => class,
     }
 }
 
@@ -39,8 +44,8 @@ pub fn events_csv(a: &Analysis) -> String {
     let mut s = String::from(
         "id,onset_s,peak_s,end_s,class,label,gunshot_score,detection_score,peak_dbfs,clipped,\
          rise_ms,decay_ms,crest_db,ebr_db,centroid_hz,flatness,low_high_db,positive_phase_ms,\
-         crack_lead_ms,distance_min_m,distance_max_m,onset_clearance_db,burst,components,\
-         nearest_phrase,reasons\n",
+         crack_lead_ms,distance_min_m,distance_max_m,onset_clearance_db,burst,possible_echo_of,\
+         components,nearest_phrase,reasons\n",
     );
     for e in &a.events {
         let f = &e.features;
@@ -60,7 +65,7 @@ pub fn events_csv(a: &Analysis) -> String {
         };
         let _ = writeln!(
             s,
-            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{},{},{}",
+            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{},{},{},{}",
             e.id,
             e.onset_s,
             e.peak_s,
@@ -88,6 +93,10 @@ pub fn events_csv(a: &Analysis) -> String {
                 .map(|db| format!("{db:.2}"))
                 .unwrap_or_default(),
             e.burst.map(|b| b.to_string()).unwrap_or_default(),
+            e.possible_echo
+                .as_ref()
+                .map(|p| p.of_id.to_string())
+                .unwrap_or_default(),
             csv_text(&components),
             csv_text(&phrase),
             csv_text(&e.reasons.join("; ")),
