@@ -5,7 +5,8 @@
 //! evidence -> score; after classification, `follow` keeps the weaker rounds of a burst, and
 //! with a transcript `syllables` sets aside the onsets of its words; `gates` decides which
 //! reported readings are one sound; `repeat` finds a burst's rounds and a shot's reflections,
-//! `flutter` a sound's returns between two walls.
+//! `flutter` a sound's returns between two walls; `possible_echo` says which reported sounds
+//! may be an earlier shot's echo.
 
 pub mod components;
 pub mod cracks;
