@@ -100,8 +100,8 @@ pub struct Doubt {
     pub drop_db: f64,
 }
 
-/// For each sound (`sounds` in time order), the louder earlier sound it may be an echo of: the loudest
-/// gunshot- or explosion-like sound from `min_delay_s` to `max_delay_s` before it and
+/// For each sound (`sounds` in time order), the louder earlier sound it may be an echo of:
+/// the loudest gunshot- or explosion-like sound from `min_delay_s` to `max_delay_s` before it and
 /// `min_drop_db` or more above it (the earliest among equals), where the sound stands
 /// `min_ebr_db` over its background, unless it is a round held down (`Sound::held_down`).
 pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
@@ -148,17 +148,24 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
     out
 }
 
-/// The doubt in words, for an event's reasons.
+/// The doubt in words, for the reasons of an event called `class` (a gunshot-like one is
+/// weighed against a second shot, any other against a sound of its own).
 pub fn reason(
     d: &Doubt,
+    class: &str,
     source_class: &str,
     source_onset_s: f64,
     p: &PossibleEchoParams,
 ) -> String {
+    let other = if class == "gunshot" {
+        "a second shot from farther away"
+    } else {
+        "a sound of its own, farther away,"
+    };
     format!(
-        "may be an echo of the {source_class}-like sound at {source_onset_s:.3} s: {:.1} dB weaker, \
-         {:.0} ms after it, as a reflection over a path about {:.0} m longer would come (off a \
-         building or a hillside); a second shot from farther away would sound the same",
+        "may be an echo of the {source_class}-like sound at {source_onset_s:.3} s: {:.1} dB \
+         weaker, {:.0} ms after it, as a reflection over a path about {:.0} m longer would come \
+         (off a building or a hillside); {other} would sound the same",
         d.drop_db,
         1000.0 * d.delay_s,
         d.delay_s * p.speed_of_sound_m_s
@@ -187,6 +194,16 @@ mod tests {
         let e = d[1].expect("doubted");
         assert_eq!(e.source, 0);
         assert!((e.delay_s - 0.3).abs() < 1e-9 && (e.drop_db - 4.5).abs() < 1e-9);
+        let words = reason(&e, "gunshot", "gunshot", 1.0, &p);
+        assert!(
+            words.starts_with(
+                "may be an echo of the gunshot-like sound at 1.000 s: 4.5 dB weaker, 300 ms"
+            ) && words.contains("about 103 m longer")
+                && words.ends_with("a second shot from farther away would sound the same"),
+            "{words}"
+        );
+        let words = reason(&e, "impulsive", "explosion", 1.0, &p);
+        assert!(words.contains("explosion-like") && words.contains("a sound of its own"));
     }
 
     #[test]

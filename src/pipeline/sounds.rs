@@ -784,8 +784,8 @@ pub(super) fn mark_possible_echoes(
             (s.id, s.onset_s, s.class.clone())
         };
         let e = &mut events[j];
-        e.reasons
-            .insert(0, possible_echo::reason(&d, &of_class, of_s, pe));
+        let words = possible_echo::reason(&d, &e.class, &of_class, of_s, pe);
+        e.reasons.insert(0, words);
         e.possible_echo = Some(PossibleEcho {
             of_id,
             of_s,
