@@ -1867,6 +1867,15 @@ fn a_weaker_later_copy_of_a_shot_is_reported_with_the_doubt_that_it_may_be_its_e
     assert!((-6.0..=-3.0).contains(&doubt.level_db), "{doubt:?}");
     assert!((doubt.extra_path_m - 102.9).abs() < 1.0, "{doubt:?}");
     assert!(echo.reasons[0].starts_with("may be an echo of the gunshot-like sound at 1.000 s"));
+    // Found as a copy of the shot, it is not said to be another round without the doubt.
+    assert!(echo.repeat.is_some(), "{:?}", echo.reasons);
+    assert!(
+        echo.reasons
+            .iter()
+            .any(|r| r.ends_with("another round of the same weapon, or that shot's echo")),
+        "{:?}",
+        echo.reasons
+    );
     // Reported all the same, and counted in the burst with the doubt.
     assert_eq!(a.bursts.len(), 1);
     assert_eq!((a.bursts[0].count, a.bursts[0].possible_echoes), (2, 1));
@@ -1881,7 +1890,9 @@ fn a_weaker_later_copy_of_a_shot_is_reported_with_the_doubt_that_it_may_be_its_e
     assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("2 shots") && stdout.contains("1 of them may be an echo"),
+        stdout.contains("2 gunshot-like (1 may be an echo)")
+            && stdout.contains("2 shots")
+            && stdout.contains("1 of them may be an echo"),
         "{stdout}"
     );
     let labels = std::fs::read_to_string(dir.path().join("exports/labels.txt")).unwrap();

@@ -100,13 +100,23 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
 pub fn render_table(a: &Analysis) -> String {
     let mut s = String::new();
     let shots = a.events.iter().filter(|e| e.class == "gunshot").count();
+    let doubted = a
+        .events
+        .iter()
+        .filter(|e| e.class == "gunshot" && e.possible_echo.is_some())
+        .count();
     let _ = writeln!(
         s,
-        "{}: {:.3} s, {} events, {} gunshot-like, {} bursts",
+        "{}: {:.3} s, {} events, {} gunshot-like{}, {} bursts",
         a.input.path,
         a.audio.duration_s,
         a.events.len(),
         shots,
+        match doubted {
+            0 => String::new(),
+            1 => " (1 may be an echo)".to_string(),
+            n => format!(" ({n} may be echoes)"),
+        },
         a.bursts.len()
     );
     if let Some(t) = &a.transcript {

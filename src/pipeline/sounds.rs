@@ -525,7 +525,7 @@ pub(super) fn add_repeats(
                          the first (as a recorder's gain control does after a loud sound)",
                     )
                 } else if g.gunshot {
-                    ("gunshot", "another round of the same weapon")
+                    ("gunshot", ANOTHER_ROUND)
                 } else {
                     ("event", "the same sound again")
                 };
@@ -742,6 +742,10 @@ pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
     bursts
 }
 
+/// What a copy of a gunshot is said to be ([`add_repeats`]); where it may be that shot's echo
+/// [`mark_possible_echoes`] adds "or that shot's echo".
+const ANOTHER_ROUND: &str = "another round of the same weapon";
+
 /// Marks the reported events (in time order, ids set) that lie where an earlier gunshot- or
 /// explosion-like event's echo could (`detect::possible_echo`): `possible_echo` says which,
 /// and the doubt comes first among the reasons. Nothing is removed.
@@ -784,6 +788,16 @@ pub(super) fn mark_possible_echoes(
             (s.id, s.onset_s, s.class.clone())
         };
         let e = &mut events[j];
+        // A copy of that very shot was called another round: it may be its echo as well.
+        let copy_of_it = e
+            .repeat
+            .as_ref()
+            .is_some_and(|r| (r.of_s - of_s).abs() < 1e-6);
+        for r in e.reasons.iter_mut().filter(|_| copy_of_it) {
+            if r.ends_with(&format!("): {ANOTHER_ROUND}")) {
+                r.push_str(", or that shot's echo");
+            }
+        }
         let words = possible_echo::reason(&d, &e.class, &of_class, of_s, pe);
         e.reasons.insert(0, words);
         e.possible_echo = Some(PossibleEcho {

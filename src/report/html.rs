@@ -84,7 +84,9 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                 ul {
                     li { (a.events.len()) " impulsive events in " (clock(a.audio.duration_s)) " of audio" }
                     li { (shots.len()) " gunshot-like"
-                        @if let Some(first) = shots.first() { ", the first at " (clock(first.onset_s)) } }
+                        @if let Some(first) = shots.first() { ", the first at " (clock(first.onset_s)) }
+                        @let doubted = shots.iter().filter(|e| e.possible_echo.is_some()).count();
+                        @if doubted > 0 { "; " (doubted) " of them may be echoes of an earlier one (a weaker sound within an echo's delay: see its reasons)" } }
                     @for b in &a.bursts {
                         li { "Burst " (b.id) ": " (b.count) " shots from " (clock(b.first_s)) " to " (clock(b.last_s))
                             ", " (format!("{:.3}", b.mean_interval_s)) " s apart on average ("
