@@ -326,6 +326,10 @@ pub struct Row {
     pub events: Option<usize>,
     /// Gunshot-like events.
     pub gunshot_like: Option<usize>,
+    /// Of those, how many may be an earlier one's echo (`events[].possible_echo`): the shots
+    /// heard are at least `gunshot_like` minus these. None in summaries written before it.
+    #[serde(default)]
+    pub possible_echoes: Option<usize>,
     /// Onset of the first gunshot-like event, seconds.
     pub first_gunshot_s: Option<f64>,
     /// Bursts.
@@ -374,6 +378,7 @@ impl Row {
             error: None,
             events: Some(a.events.len()),
             gunshot_like: Some(shots.len()),
+            possible_echoes: Some(shots.iter().filter(|e| e.possible_echo.is_some()).count()),
             first_gunshot_s: shots.first().map(|e| e.onset_s),
             bursts: Some(a.bursts.len()),
             max_score: a.events.iter().map(|e| e.gunshot_score).reduce(f64::max),
@@ -398,6 +403,7 @@ impl Row {
             error: Some(e.to_string()),
             events: None,
             gunshot_like: None,
+            possible_echoes: None,
             first_gunshot_s: None,
             bursts: None,
             max_score: None,
@@ -601,11 +607,11 @@ pub fn summary_csv(rows: &[Row]) -> String {
     use crate::report::exports::csv_text;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut s = String::from(
-        "path,sha256,duration_s,status,error,events,gunshot_like,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream,transcript_offset_s,problem\n",
+        "path,sha256,duration_s,status,error,events,gunshot_like,possible_echoes,first_gunshot_s,bursts,max_score,transcript,report,duplicate_of,audio_stream,transcript_offset_s,problem\n",
     );
     for r in rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_text(&r.path),
             r.sha256,
             opt(r.duration_s.map(|d| format!("{d:.3}"))),
@@ -613,6 +619,7 @@ pub fn summary_csv(rows: &[Row]) -> String {
             csv_text(&opt(r.error.clone())),
             opt(r.events.map(|v| v.to_string())),
             opt(r.gunshot_like.map(|v| v.to_string())),
+            opt(r.possible_echoes.map(|v| v.to_string())),
             opt(r.first_gunshot_s.map(|v| format!("{v:.6}"))),
             opt(r.bursts.map(|v| v.to_string())),
             opt(r.max_score.map(|v| format!("{v:.3}"))),
@@ -669,7 +676,8 @@ pub fn index_html(rows: &[Row]) -> String {
                     @for r in sorted {
                         tr {
                             td class="mono" { @if let Some(rep) = &r.report { a href=(format!("{rep}/report.html")) { (r.path) } } @else { (r.path) } }
-                            td { (r.gunshot_like.map(|v| v.to_string()).unwrap_or_default()) }
+                            td { (r.gunshot_like.map(|v| v.to_string()).unwrap_or_default())
+                                @if let Some(n) = r.possible_echoes.filter(|&n| n > 0) { " (" (n) " may be echoes)" } }
                             td { (r.first_gunshot_s.map(|v| format!("{v:.3}")).unwrap_or_default()) }
                             td { (r.max_score.map(|v| format!("{v:.2}")).unwrap_or_default()) }
                             td { (r.events.map(|v| v.to_string()).unwrap_or_default()) }

@@ -96,6 +96,7 @@ fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
     let demo = status_of(&r, "in/demo.mp4");
     assert_eq!(demo["status"], "ok");
     assert_eq!(demo["gunshot_like"], 1);
+    assert_eq!(demo["possible_echoes"], 0);
     assert!(
         demo["transcript"].as_str().unwrap().ends_with("demo.srt"),
         "sidecar transcript used"
