@@ -27,21 +27,21 @@ import numpy as np
 import soundfile as sf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location("scenes", os.path.join(HERE, "make-synthetic-scenes.py"))
-scenes = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(scenes)
+
+
+def script(name, path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The sounds' models, and the walls scenes' pink noise (unit RMS).
+scenes = script("scenes", "make-synthetic-scenes.py")
+pink = script("flutter", "flutter-check.py").pink
 
 SR = 48_000
 C = 343.0
-
-
-def pink(rng, n):
-    w = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(len(w))
-    w[1:] /= np.sqrt(f[1:])
-    w[0] = 0
-    x = np.fft.irfft(w, n)
-    return x / np.sqrt(np.mean(x ** 2))
 
 
 def scatter(rng, x):
