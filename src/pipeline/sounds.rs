@@ -788,11 +788,13 @@ pub(super) fn mark_possible_echoes(
             (s.id, s.onset_s, s.class.clone())
         };
         let e = &mut events[j];
-        // A copy of that very shot was called another round: it may be its echo as well.
+        // A copy of that very shot was called another round: it may be its echo as well. (The
+        // copy names its anchor's onset on the group's clock, within a few samples of the
+        // reported one; no two reported events lie within `peaks.min_interval_s`.)
         let copy_of_it = e
             .repeat
             .as_ref()
-            .is_some_and(|r| (r.of_s - of_s).abs() < 1e-6);
+            .is_some_and(|r| (r.of_s - of_s).abs() < 1e-3);
         for r in e.reasons.iter_mut().filter(|_| copy_of_it) {
             if r.ends_with(&format!("): {ANOTHER_ROUND}")) {
                 r.push_str(", or that shot's echo");
