@@ -291,6 +291,11 @@ pub struct PossibleEcho {
     /// How much longer a reflection's path would be to come this late, in metres (at
     /// `params.burst.possible_echo.speed_of_sound_m_s`).
     pub extra_path_m: f64,
+    /// When the evidence is that another event lies as far behind another shot (one reflector
+    /// returns every shot fired from one place after the same delay): that event's id. Absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub same_delay_as_id: Option<usize>,
 }
 
 impl Event {

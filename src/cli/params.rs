@@ -102,6 +102,13 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             0.0,
             10.0,
         ),
+        // A wider tolerance would pair any two echoes, and widen the search's window.
+        (
+            "burst.possible_echo.same_delay_tolerance_s",
+            p.burst.possible_echo.same_delay_tolerance_s,
+            0.0,
+            0.01,
+        ),
         (
             "burst.possible_echo.speed_of_sound_m_s",
             p.burst.possible_echo.speed_of_sound_m_s,
@@ -271,6 +278,10 @@ mod tests {
             (
                 json!({"burst": {"possible_echo": {"max_delay_s": 3000.0}}}),
                 "burst.possible_echo.max_delay_s",
+            ),
+            (
+                json!({"burst": {"possible_echo": {"same_delay_tolerance_s": 1.0}}}),
+                "burst.possible_echo.same_delay_tolerance_s",
             ),
             (
                 json!({"burst": {"possible_echo": {"speed_of_sound_m_s": 0.0}}}),

@@ -49,6 +49,19 @@ pub struct PossibleEchoParams {
     pub min_ebr_db: f64,
     /// Speed of sound (m/s) for the extra path the delay implies.
     pub speed_of_sound_m_s: f64,
+    /// Two sounds each this close (s) to one delay behind a louder shot, the four sounds
+    /// distinct, are both doubted when each is `pair_drop_db` below its shot: a reflector
+    /// returns every shot fired from one place after the same delay (its extra path), to a
+    /// fraction of a millisecond, whatever the levels. 0 (reports written before it): not
+    /// looked for. Rounds keep time too, so pairs on a train are left out (the later sound one
+    /// delay before a third sound, or the shot one delay after one, or the gap between them
+    /// divided evenly in halves or thirds by other sounds): game bursts keep time to the
+    /// sample (docs/detection-notes.md, forty-ninth session).
+    #[serde(default)]
+    pub same_delay_tolerance_s: f64,
+    /// How far below its shot (dB) each sound of such a pair lies at least.
+    #[serde(default)]
+    pub pair_drop_db: f64,
 }
 
 impl Default for PossibleEchoParams {
@@ -60,6 +73,8 @@ impl Default for PossibleEchoParams {
             min_drop_db: 3.0,
             min_ebr_db: 6.0,
             speed_of_sound_m_s: 343.0,
+            same_delay_tolerance_s: 0.001,
+            pair_drop_db: 1.0,
         }
     }
 }
@@ -98,6 +113,9 @@ pub struct Doubt {
     pub delay_s: f64,
     /// How far below it (dB, positive).
     pub drop_db: f64,
+    /// The other sound and its shot (indices), the one the same delay behind the other, when
+    /// that is the evidence.
+    pub same_delay_as: Option<(usize, usize)>,
 }
 
 /// For each sound (`sounds` in time order), the louder earlier sound it may be an echo of:
@@ -143,18 +161,89 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
             source: i,
             delay_s: echo.onset_s - shot.onset_s,
             drop_db: li - lj,
+            same_delay_as: None,
         });
+    }
+    if p.same_delay_tolerance_s > 0.0 {
+        same_delay(sounds, p, &mut out);
     }
     out
 }
 
+/// The second cue ([`PossibleEchoParams::same_delay_tolerance_s`]): sounds not yet doubted that
+/// lie one delay behind a louder shot, as another sound lies behind another shot.
+fn same_delay(sounds: &[Sound], p: &PossibleEchoParams, out: &mut [Option<Doubt>]) {
+    let tol = p.same_delay_tolerance_s;
+    let onsets: Vec<f64> = sounds.iter().map(|s| s.onset_s).collect();
+    // Whether some sound lies within `tol` of `t`.
+    let sound_at = |t: f64| {
+        let k = onsets.partition_point(|&o| o < t - tol);
+        onsets.get(k).is_some_and(|&o| o <= t + tol)
+    };
+    // (shot, later sound, delay): the later sound `pair_drop_db` below the shot, off any train.
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    for (j, echo) in sounds.iter().enumerate() {
+        let Some(lj) = echo
+            .level_db
+            .filter(|_| echo.ebr_db >= p.min_ebr_db && !echo.held_down)
+        else {
+            continue;
+        };
+        let lo = onsets.partition_point(|&o| o < echo.onset_s - p.max_delay_s);
+        for (i, shot) in sounds.iter().enumerate().take(j).skip(lo) {
+            let d = echo.onset_s - shot.onset_s;
+            let on_train = sound_at(echo.onset_s + d)
+                || sound_at(shot.onset_s - d)
+                || (2..=3)
+                    .any(|k| (1..k).all(|m| sound_at(shot.onset_s + d * m as f64 / k as f64)));
+            if shot.loud_class
+                && (p.min_delay_s..=p.max_delay_s).contains(&d)
+                && shot.level_db.is_some_and(|l| l - lj >= p.pair_drop_db)
+                && !on_train
+            {
+                pairs.push((i, j, d));
+            }
+        }
+    }
+    // By delay: a pair's partners lie within `tol` of it in this order.
+    pairs.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+    let mut found: Vec<(usize, usize, f64, (usize, usize))> = Vec::new();
+    for (n, &(i, j, d)) in pairs.iter().enumerate() {
+        let lo = pairs.partition_point(|q| q.2 < d - tol);
+        let partner = pairs[lo..]
+            .iter()
+            .enumerate()
+            .take_while(|(_, q)| q.2 <= d + tol)
+            // Any other pair: one sharing a sound with this one would put the two on a train
+            // (left out above), or two sounds within `tol` of each other.
+            .find(|&(m, _)| lo + m != n)
+            .map(|(_, q)| (q.1, q.0));
+        if let Some(other) = partner {
+            found.push((i, j, d, other));
+        }
+    }
+    for (i, j, d, other) in found {
+        if out[j].is_some() {
+            continue;
+        }
+        let drop = sounds[i].level_db.unwrap_or(f64::MIN) - sounds[j].level_db.unwrap_or(f64::MIN);
+        out[j] = Some(Doubt {
+            source: i,
+            delay_s: d,
+            drop_db: drop,
+            same_delay_as: Some(other),
+        });
+    }
+}
+
 /// The doubt in words, for the reasons of an event called `class` (a gunshot-like one is
-/// weighed against a second shot, any other against a sound of its own).
+/// weighed against a second shot, any other against a sound of its own). `same_delay` gives,
+/// for the second cue, the onsets (s) of the other sound and of its shot.
 pub fn reason(
     d: &Doubt,
     class: &str,
-    source_class: &str,
-    source_onset_s: f64,
+    (source_class, source_onset_s): (&str, f64),
+    same_delay: Option<(f64, f64)>,
     p: &PossibleEchoParams,
 ) -> String {
     let other = if class == "gunshot" {
@@ -162,10 +251,16 @@ pub fn reason(
     } else {
         "a sound of its own, farther away,"
     };
+    let also = same_delay.map_or(String::new(), |(at, shot)| {
+        format!(
+            ", and as far behind it as the sound at {at:.3} s is behind the shot at {shot:.3} s \
+             (one reflector returns every shot fired from one place after the same delay)"
+        )
+    });
     format!(
         "may be an echo of the {source_class}-like sound at {source_onset_s:.3} s: {:.1} dB \
          weaker, {:.0} ms after it, as a reflection over a path about {:.0} m longer would come \
-         (off a building or a hillside); {other} would sound the same",
+         (off a building or a hillside){also}; {other} would sound the same",
         d.drop_db,
         1000.0 * d.delay_s,
         d.delay_s * p.speed_of_sound_m_s
@@ -194,7 +289,7 @@ mod tests {
         let e = d[1].expect("doubted");
         assert_eq!(e.source, 0);
         assert!((e.delay_s - 0.3).abs() < 1e-9 && (e.drop_db - 4.5).abs() < 1e-9);
-        let words = reason(&e, "gunshot", "gunshot", 1.0, &p);
+        let words = reason(&e, "gunshot", ("gunshot", 1.0), None, &p);
         assert!(
             words.starts_with(
                 "may be an echo of the gunshot-like sound at 1.000 s: 4.5 dB weaker, 300 ms"
@@ -202,7 +297,7 @@ mod tests {
                 && words.ends_with("a second shot from farther away would sound the same"),
             "{words}"
         );
-        let words = reason(&e, "impulsive", "explosion", 1.0, &p);
+        let words = reason(&e, "impulsive", ("explosion", 1.0), None, &p);
         assert!(words.contains("explosion-like") && words.contains("a sound of its own"));
     }
 
@@ -282,6 +377,64 @@ mod tests {
         ];
         let d = doubts(&echoes, &p);
         assert!(d[1..].iter().all(|x| x.is_some_and(|x| x.source == 0)));
+    }
+
+    #[test]
+    fn sounds_one_delay_behind_two_shots_are_doubted_however_little_weaker() {
+        let p = PossibleEchoParams::default();
+        // A double tap 0.4 s apart, each shot followed 230 ms later by a sound 1.5 dB down
+        // (too little for the first cue), the two delays within 0.3 ms.
+        let pairs = [
+            s(1.0, -6.0, true),
+            s(1.23, -7.5, true),
+            s(1.4, -6.2, true),
+            s(1.6303, -7.7, true),
+        ];
+        let d = doubts(&pairs, &p);
+        assert_eq!(d[0], None);
+        assert_eq!(d[2], None);
+        let (a, b) = (d[1].expect("first echo"), d[3].expect("second echo"));
+        assert_eq!((a.source, a.same_delay_as), (0, Some((3, 2))));
+        assert_eq!((b.source, b.same_delay_as), (2, Some((1, 0))));
+        let words = reason(&a, "gunshot", ("gunshot", 1.0), Some((1.6303, 1.4)), &p);
+        assert!(
+            words
+                .contains("as far behind it as the sound at 1.630 s is behind the shot at 1.400 s"),
+            "{words}"
+        );
+        // Delays 3 ms apart: two reflectors, or two rounds; no doubt.
+        let apart = [pairs[0], pairs[1], pairs[2], s(1.6330, -7.7, true)];
+        assert!(doubts(&apart, &p).iter().all(Option::is_none));
+        // Off (reports written before it).
+        let off = PossibleEchoParams {
+            same_delay_tolerance_s: 0.0,
+            ..p
+        };
+        assert!(doubts(&pairs, &off).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn rounds_that_keep_time_are_not_pairs_of_echoes() {
+        let p = PossibleEchoParams::default();
+        // Four rounds 100 ms apart to the sample, every other one 1.5 dB down: (1st, 2nd) and
+        // (3rd, 4th) lie one delay apart, but the 2nd is also one delay before the 3rd.
+        let train = [
+            s(1.0, -6.0, true),
+            s(1.1, -7.5, true),
+            s(1.2, -6.0, true),
+            s(1.3, -7.5, true),
+        ];
+        assert!(doubts(&train, &p).iter().all(Option::is_none));
+        // Five rounds 100 ms apart, the 3rd and 5th 1.5 dB down: (1st, 3rd) and (3rd, 5th)
+        // lie 200 ms apart, but with a round halfway between (and sharing the 3rd).
+        let five = [
+            s(1.0, -6.0, true),
+            s(1.1, -6.0, true),
+            s(1.2, -7.5, true),
+            s(1.3, -6.0, true),
+            s(1.4, -7.5, true),
+        ];
+        assert!(doubts(&five, &p).iter().all(Option::is_none));
     }
 
     #[test]

@@ -787,6 +787,11 @@ pub(super) fn mark_possible_echoes(
             let s = &events[d.source];
             (s.id, s.onset_s, s.class.clone())
         };
+        // The other sound one delay behind its own shot, and that shot (second cue).
+        let same_delay = d
+            .same_delay_as
+            .map(|(k, shot)| (events[k].onset_s, events[shot].onset_s));
+        let same_delay_as_id = d.same_delay_as.map(|(k, _)| events[k].id);
         let e = &mut events[j];
         // A copy of that very shot was called another round: it may be its echo as well. (The
         // copy names its anchor's onset on the group's clock, within a few samples of the
@@ -800,7 +805,7 @@ pub(super) fn mark_possible_echoes(
                 r.push_str(", or that shot's echo");
             }
         }
-        let words = possible_echo::reason(&d, &e.class, &of_class, of_s, pe);
+        let words = possible_echo::reason(&d, &e.class, (&of_class, of_s), same_delay, pe);
         e.reasons.insert(0, words);
         e.possible_echo = Some(PossibleEcho {
             of_id,
@@ -808,6 +813,7 @@ pub(super) fn mark_possible_echoes(
             delay_s: round_to(d.delay_s, 6),
             level_db: round_to(-d.drop_db, 2),
             extra_path_m: round_to(d.delay_s * pe.speed_of_sound_m_s, 1),
+            same_delay_as_id,
         });
     }
 }
