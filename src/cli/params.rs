@@ -110,6 +110,12 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             0.01,
         ),
         (
+            "burst.possible_echo.pair_max_span_s",
+            p.burst.possible_echo.pair_max_span_s,
+            0.0,
+            10.0,
+        ),
+        (
             "burst.possible_echo.speed_of_sound_m_s",
             p.burst.possible_echo.speed_of_sound_m_s,
             200.0,

@@ -62,6 +62,11 @@ pub struct PossibleEchoParams {
     /// How far below its shot (dB) each sound of such a pair lies at least.
     #[serde(default)]
     pub pair_drop_db: f64,
+    /// The two shots of such a pair lie at most this far apart (s): the delay holds while the
+    /// shooter and the microphone stay put, and two unrelated pairs a minute apart can meet at
+    /// one delay by chance (a clip that repeats itself always does).
+    #[serde(default)]
+    pub pair_max_span_s: f64,
 }
 
 impl Default for PossibleEchoParams {
@@ -75,6 +80,7 @@ impl Default for PossibleEchoParams {
             speed_of_sound_m_s: 343.0,
             same_delay_tolerance_s: 0.001,
             pair_drop_db: 1.0,
+            pair_max_span_s: 2.0,
         }
     }
 }
@@ -216,7 +222,9 @@ fn same_delay(sounds: &[Sound], p: &PossibleEchoParams, out: &mut [Option<Doubt>
             .take_while(|(_, q)| q.2 <= d + tol)
             // Any other pair: one sharing a sound with this one would put the two on a train
             // (left out above), or two sounds within `tol` of each other.
-            .find(|&(m, _)| lo + m != n)
+            .find(|&(m, q)| {
+                lo + m != n && (sounds[q.0].onset_s - sounds[i].onset_s).abs() <= p.pair_max_span_s
+            })
             .map(|(_, q)| (q.1, q.0));
         if let Some(other) = partner {
             found.push((i, j, d, other));
@@ -402,6 +410,14 @@ mod tests {
                 .contains("as far behind it as the sound at 1.630 s is behind the shot at 1.400 s"),
             "{words}"
         );
+        // The second shot and its sound 10 s later: the same delay by chance.
+        let far = [
+            pairs[0],
+            pairs[1],
+            s(11.4, -6.2, true),
+            s(11.6303, -7.7, true),
+        ];
+        assert!(doubts(&far, &p).iter().all(Option::is_none));
         // Delays 3 ms apart: two reflectors, or two rounds; no doubt.
         let apart = [pairs[0], pairs[1], pairs[2], s(1.6330, -7.7, true)];
         assert!(doubts(&apart, &p).iter().all(Option::is_none));
