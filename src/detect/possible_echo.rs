@@ -20,6 +20,12 @@
 //! the same delay behind its round (on the modelled building echoes, such a count kept the doubt
 //! from 21 of 30 echoes after bursts, and from 3 labelled rounds on the sets kept for checking).
 //!
+//! A second cue needs no level: the geometry that delays one shot's echo delays every shot's
+//! fired from the same place by the same amount, to a fraction of a millisecond. Two sounds each
+//! one delay behind a louder shot (`same_delay_tolerance_s`, `pair_drop_db`), the two shots
+//! within `pair_max_span_s`, are both doubted, unless either pair lies on a train that keeps
+//! time (rounds of automatic fire do, and a game's to the sample).
+//!
 //! Measured on modelled shots with one to three building echoes (`scripts/echo-check.py`) and
 //! on the eleven sets kept for checking: docs/detection-notes.md, forty-ninth session.
 
