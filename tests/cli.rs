@@ -1922,6 +1922,48 @@ fn a_weaker_later_copy_of_a_shot_is_reported_with_the_doubt_that_it_may_be_its_e
     assert!(off.events.iter().all(|e| e.possible_echo.is_none()));
     assert_eq!(off.bursts[0].possible_echoes, 0);
 
+    // A double tap 0.4 s apart, each shot returned 230 ms later only 1.5 dB down (a façade
+    // near a distant shooter): too little for a doubt from one pair, but the same delay
+    // behind both shots.
+    let sr = SR;
+    let wav = write_mono_wav(
+        &dir.path().join("pairs.wav"),
+        SR as u32,
+        &shot_and_returns(
+            sr,
+            &[
+                (sr * 4 / 10, 1.0),
+                (sr * 23 / 100, 0.84),
+                (sr * 63 / 100, 0.84),
+            ],
+            false,
+        ),
+    );
+    let a = analyze_json(&wav, &dir.path().join("pairs"), &[]);
+    let at = |t: f64| {
+        a.events
+            .iter()
+            .find(|e| (e.onset_s - t).abs() < 0.003)
+            .unwrap_or_else(|| panic!("no event at {t}: {:#?}", a.events))
+    };
+    let (first, second) = (at(1.0), at(1.4));
+    assert!(first.possible_echo.is_none() && second.possible_echo.is_none());
+    for (echo, shot, other) in [(1.23, first, 1.63), (1.63, second, 1.23)] {
+        let d = at(echo)
+            .possible_echo
+            .as_ref()
+            .expect("doubted by the same delay");
+        assert_eq!(d.of_id, shot.id);
+        assert_eq!(d.same_delay_as_id, Some(at(other).id));
+        assert!((-2.5..=-1.0).contains(&d.level_db), "{d:?}");
+    }
+    let off = analyze_json_with(
+        &wav,
+        &dir.path().join("pairs-off"),
+        r#"{"burst": {"possible_echo": {"same_delay_tolerance_s": 0.0}}}"#,
+    );
+    assert!(off.events.iter().all(|e| e.possible_echo.is_none()));
+
     // A second round at the first's level (1 dB down): no doubt.
     let wav = write_mono_wav(
         &dir.path().join("double.wav"),
