@@ -204,14 +204,16 @@ fn same_delay(sounds: &[Sound], p: &PossibleEchoParams, out: &mut [Option<Doubt>
         let lo = onsets.partition_point(|&o| o < echo.onset_s - p.max_delay_s);
         for (i, shot) in sounds.iter().enumerate().take(j).skip(lo) {
             let d = echo.onset_s - shot.onset_s;
-            let on_train = sound_at(echo.onset_s + d)
-                || sound_at(shot.onset_s - d)
-                || (2..=3)
-                    .any(|k| (1..k).all(|m| sound_at(shot.onset_s + d * m as f64 / k as f64)));
+            let on_train = || {
+                sound_at(echo.onset_s + d)
+                    || sound_at(shot.onset_s - d)
+                    || (2..=3)
+                        .any(|k| (1..k).all(|m| sound_at(shot.onset_s + d * m as f64 / k as f64)))
+            };
             if shot.loud_class
                 && (p.min_delay_s..=p.max_delay_s).contains(&d)
                 && shot.level_db.is_some_and(|l| l - lj >= p.pair_drop_db)
-                && !on_train
+                && !on_train()
             {
                 pairs.push((i, j, d));
             }
