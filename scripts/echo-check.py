@@ -17,7 +17,6 @@ Usage:
           python3 scripts/echo-check.py --score OUT
 """
 
-import glob
 import importlib.util
 import json
 import os
@@ -38,7 +37,8 @@ def script(name, path):
 
 # The sounds' models, and the walls scenes' pink noise (unit RMS).
 scenes = script("scenes", "make-synthetic-scenes.py")
-pink = script("flutter", "flutter-check.py").pink
+flutter = script("flutter", "flutter-check.py")
+pink = flutter.pink
 
 SR = 48_000
 C = 343.0
@@ -101,13 +101,7 @@ def scene(rng):
 
 def score(out):
     tally = {}
-    for f in sorted(glob.glob(os.path.join(out, "scene_*.json"))):
-        name = os.path.basename(f)[:-5]
-        meta = json.load(open(f))
-        ev_path = os.path.join(out, name, "events.json")
-        if not os.path.exists(ev_path):
-            continue
-        events = json.load(open(ev_path))["events"]
+    for meta, events in flutter.reports(out):
         direct = meta["onsets_s"]
         k = tally.setdefault(meta["kind"], [0, 0, 0, 0, 0, 0, 0])
         k[0] += 1

@@ -114,15 +114,17 @@ def scene(rng, free):
                                    "mic_m": d, "reflection": r, "bed_db": bed_db, "free": free}
 
 
+def reports(out):
+    """Each scene of OUT that has been analysed: (its metadata, its reported events)."""
+    for f in sorted(glob.glob(os.path.join(out, "scene_*.json"))):
+        ev_path = os.path.join(out, os.path.basename(f)[:-5], "events.json")
+        if os.path.exists(ev_path):
+            yield json.load(open(f)), json.load(open(ev_path))["events"]
+
+
 def score(out):
     tally = {}
-    for f in sorted(glob.glob(os.path.join(out, "scene_*.json"))):
-        name = os.path.basename(f)[:-5]
-        meta = json.load(open(f))
-        ev_path = os.path.join(out, name, "events.json")
-        if not os.path.exists(ev_path):
-            continue
-        events = json.load(open(ev_path))["events"]
+    for meta, events in reports(out):
         found = sum(any(abs(e["onset_s"] - t) <= 0.05 for e in events) for t in meta["onsets_s"])
         extra = sum(all(abs(e["onset_s"] - t) > 0.05 for t in meta["onsets_s"]) for e in events)
         flutter = sum(any("flutter echoes" in r for r in e["reasons"]) for e in events)

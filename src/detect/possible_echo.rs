@@ -140,10 +140,7 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
         return out;
     }
     for (j, echo) in sounds.iter().enumerate() {
-        let Some(lj) = echo
-            .level_db
-            .filter(|_| echo.ebr_db >= p.min_ebr_db && !echo.held_down)
-        else {
+        let Some(lj) = doubtable_level(echo, p) else {
             continue;
         };
         // Sounds are in time order: only those within reach before it are looked at.
@@ -182,6 +179,13 @@ pub fn doubts(sounds: &[Sound], p: &PossibleEchoParams) -> Vec<Option<Doubt>> {
     out
 }
 
+/// A sound's level when it may be doubted at all: standing `min_ebr_db` over its background
+/// and not a round held down.
+fn doubtable_level(s: &Sound, p: &PossibleEchoParams) -> Option<f64> {
+    s.level_db
+        .filter(|_| s.ebr_db >= p.min_ebr_db && !s.held_down)
+}
+
 /// The second cue ([`PossibleEchoParams::same_delay_tolerance_s`]): sounds not yet doubted that
 /// lie one delay behind a louder shot, as another sound lies behind another shot.
 fn same_delay(sounds: &[Sound], p: &PossibleEchoParams, out: &mut [Option<Doubt>]) {
@@ -195,10 +199,7 @@ fn same_delay(sounds: &[Sound], p: &PossibleEchoParams, out: &mut [Option<Doubt>
     // (shot, later sound, delay): the later sound `pair_drop_db` below the shot, off any train.
     let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
     for (j, echo) in sounds.iter().enumerate() {
-        let Some(lj) = echo
-            .level_db
-            .filter(|_| echo.ebr_db >= p.min_ebr_db && !echo.held_down)
-        else {
+        let Some(lj) = doubtable_level(echo, p) else {
             continue;
         };
         let lo = onsets.partition_point(|&o| o < echo.onset_s - p.max_delay_s);
