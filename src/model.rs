@@ -271,6 +271,11 @@ pub struct Event {
     /// Absent otherwise, and in reports written before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub possible_echo: Option<PossibleEcho>,
+    /// How the sound reached the recording's first two channels: how much later the second
+    /// heard it, and how clearly (`features::arrival`). Absent for a clip of one channel, one
+    /// whose channels carry one signal, and in reports written before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub arrival: Option<crate::features::arrival::Arrival>,
     /// Id of the burst the event belongs to, if any.
     pub burst: Option<usize>,
 }
@@ -425,4 +430,9 @@ pub struct Burst {
     /// written before it.
     #[serde(default)]
     pub possible_echoes: usize,
+    /// Where two or more of its rounds have a clear arrival at the two channels
+    /// (`Event::arrival`): their delays and whether they come from one direction. Absent
+    /// otherwise, and in reports written before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub arrivals: Option<crate::features::arrival::BurstArrivals>,
 }

@@ -1449,8 +1449,23 @@ fn spaced_microphones_are_analysed_on_the_one_that_hears_first() {
         ("l", [&x[..], &later[..]], 1),
         ("r", [&later[..], &x[..]], 2),
     ] {
-        let stereo = analyze_channels(dir.path(), name, SR as u32, &channels);
+        let mut stereo = analyze_channels(dir.path(), name, SR as u32, &channels);
         assert!(!mono.events.is_empty());
+        // The same events, and each says which microphone heard it first.
+        let sign = if first == 1 { 1.0 } else { -1.0 };
+        for e in &mut stereo.events {
+            let a = e.arrival.take().expect("an arrival");
+            assert!(
+                a.clear && (a.lag_ms - sign * 19.0 / 48.0).abs() < 0.01,
+                "{name}: {a:?}"
+            );
+            let said = format!("reached channel {first} ");
+            assert_eq!(
+                e.reasons.pop().map(|r| r.starts_with(&said)),
+                Some(true),
+                "{name}"
+            );
+        }
         assert_eq!(
             serde_json::to_value(&stereo.events).unwrap(),
             serde_json::to_value(&mono.events).unwrap(),
@@ -1758,6 +1773,101 @@ fn shot_and_returns(sr: usize, returns: &[(usize, f32)], dulled: bool) -> Vec<f3
         }
     }
     x
+}
+
+#[test]
+fn the_side_each_sound_came_from_is_read_from_two_channels() {
+    // Two microphones: the shot reaches channel 2 ten samples (0.21 ms, 7 cm of path) after
+    // channel 1; its façade echo 0.3 s later, 4.4 dB down, comes from the other side (channel 1
+    // twelve samples late). Each channel has its own noise, as each microphone does.
+    const SR: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let shot = demo_shot(SR);
+    let n = 3 * SR;
+    let (mut left, mut right) = (noise(n, 0.003, 4), noise(n, 0.003, 5));
+    let a = (-2.0 * std::f32::consts::PI * 6000.0 / SR as f32).exp();
+    let mut dull = shot.clone();
+    let mut s = 0.0;
+    for v in &mut dull {
+        s = (1.0 - a) * *v + a * s;
+        *v = s;
+    }
+    for (at, x, (l, r), gain) in [
+        (SR, &shot, (0, 10), 0.5f32),
+        (SR + SR * 3 / 10, &dull, (12, 0), 0.3),
+    ] {
+        for (i, v) in x.iter().enumerate() {
+            left[at + l + i] += gain * v;
+            right[at + r + i] += gain * v;
+        }
+    }
+    let wav = dir.path().join("stereo.wav");
+    earwitness::testutil::write_float_wav(&wav, SR as u32, &[&left, &right]);
+    let got = analyze_json(&wav, &dir.path().join("on"), &[]);
+    assert!(got.params.measure.arrival.enabled);
+    assert_eq!(got.events.len(), 2, "{:#?}", got.events);
+    let (first, echo) = (&got.events[0], &got.events[1]);
+    let arrival = first.arrival.expect("the shot's arrival is measured");
+    assert!(arrival.clear, "{arrival:?}");
+    assert!((arrival.lag_ms - 10.0 / 48.0).abs() < 0.01, "{arrival:?}");
+    assert!(
+        first
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("reached channel 1 (left) 0.21 ms before channel 2 (right)")),
+        "{:?}",
+        first.reasons
+    );
+    let back = echo.arrival.expect("the echo's arrival is measured");
+    assert!(
+        back.clear && (back.lag_ms + 12.0 / 48.0).abs() < 0.01,
+        "{back:?}"
+    );
+    assert!(echo.possible_echo.is_some(), "{:?}", echo.reasons);
+    assert!(
+        echo.reasons[0].contains("from another direction"),
+        "{:?}",
+        echo.reasons
+    );
+    let burst = got.bursts[0].arrivals.expect("the two sounds' directions");
+    assert!(!burst.one_direction && burst.clear == 2, "{burst:?}");
+    // The spreadsheet has the delays; the burst line says the directions differ.
+    let out = bin()
+        .arg("analyze")
+        .arg(&wav)
+        .args(["-o", dir.path().join("csv").to_str().unwrap()])
+        .args(["--formats", "csv"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("reach the two channels differently"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("csv/events.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|&h| h == "arrival_lag_ms").unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[col].parse::<f64>().unwrap(), arrival.lag_ms);
+    assert_eq!(row[col + 1], "true");
+
+    // One signal in both channels (a mono recording in a stereo file): no direction to read.
+    let wav = dir.path().join("dual.wav");
+    earwitness::testutil::write_float_wav(&wav, SR as u32, &[&left, &left]);
+    let dual = analyze_json(&wav, &dir.path().join("dual"), &[]);
+    assert!(!dual.events.is_empty());
+    assert!(dual.events.iter().all(|e| e.arrival.is_none()));
+    assert!(dual.bursts.iter().all(|b| b.arrivals.is_none()));
+    // Off, as in reports written before it.
+    let off = analyze_json_with(
+        &dir.path().join("stereo.wav"),
+        &dir.path().join("off"),
+        r#"{"measure": {"arrival": {"enabled": false}}}"#,
+    );
+    assert!(off.events.iter().all(|e| e.arrival.is_none()));
+    assert!(off.events[1].reasons[0].starts_with("may be an echo"));
+    assert!(!off.events[1].reasons[0].contains("direction"));
 }
 
 #[test]

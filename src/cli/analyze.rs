@@ -179,14 +179,17 @@ pub fn render_table(a: &Analysis) -> String {
     for b in &a.bursts {
         let _ = writeln!(
             s,
-            "burst {}: {} shots {}-{}, mean interval {:.3} s ({:.0} rounds/min){}",
+            "burst {}: {} shots {}-{}, mean interval {:.3} s ({:.0} rounds/min){}{}",
             b.id,
             b.count,
             clock(b.first_s),
             clock(b.last_s),
             b.mean_interval_s,
             b.rounds_per_minute,
-            echo_doubt(b.possible_echoes)
+            echo_doubt(b.possible_echoes),
+            b.arrivals
+                .as_ref()
+                .map_or_else(String::new, crate::features::arrival::burst_phrase)
         );
     }
     s

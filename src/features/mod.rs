@@ -1,6 +1,7 @@
 //! Measurements of one event in the waveform: level, rise, decay, crest factor,
 //! event-to-background ratio, spectral shape and clipping. Pure functions over buffers.
 
+pub mod arrival;
 pub mod classify;
 pub mod pace;
 
@@ -124,6 +125,10 @@ pub struct MeasureParams {
     /// +0.016 from its pulse and reverberation (and was warned about and shifted), 0.005 at
     /// 0.22-0.3 s, 0.001 at 0.5 s.
     pub dc_offset_min_clip_s: f64,
+    /// How each event reached the first two channels of a clip of two or more
+    /// (`features::arrival`). Reports and parameter files written before it read as off.
+    #[serde(default = "arrival::ArrivalParams::off")]
+    pub arrival: arrival::ArrivalParams,
 }
 
 impl Default for MeasureParams {
@@ -162,6 +167,7 @@ impl Default for MeasureParams {
             ceiling_min_touches: 3,
             dc_offset_min: 0.01,
             dc_offset_min_clip_s: 0.5,
+            arrival: arrival::ArrivalParams::default(),
         }
     }
 }

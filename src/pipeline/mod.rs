@@ -31,8 +31,8 @@ pub use candidates::{
 use mixdown::decode_mixed;
 pub use sounds::group_bursts;
 use sounds::{
-    add_repeats, drop_flutter_echoes, drop_reflections, later_parts, mark_possible_echoes,
-    one_per_sound, paired_cracks,
+    add_repeats, drop_flutter_echoes, drop_reflections, later_parts, mark_arrivals,
+    mark_possible_echoes, one_per_sound, paired_cracks,
 };
 use stages::{
     clip_warnings, drop_at_edges, drop_resumptions, keep_candidates, measure_candidates,
@@ -379,11 +379,71 @@ pub fn run_speculating(
             (heard, gain),
         )
     })?;
+    let mut analysis = analysis;
+    add_arrivals(path, &mut analysis, &signal, p);
     Ok(Outcome {
         analysis,
         signal,
         overview,
     })
+}
+
+/// Where each event reached the first two channels (`features::arrival`), on a clip of two or
+/// more whose first two channels are not one signal (a mono recording copied or panned to
+/// each has no direction to give, and is not decoded again). A second decoding that fails where the first did not
+/// costs the arrivals only, with a warning: nothing already found is lost.
+fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &AnalyzeParams) {
+    let a = &p.measure.arrival;
+    if !a.enabled
+        || signal.channels < 2
+        || analysis.events.is_empty()
+        || signal
+            .channel_correlation
+            .is_none_or(|r| r.abs() >= features::arrival::ONE_SIGNAL_CORRELATION)
+    {
+        return;
+    }
+    let sr = f64::from(signal.sample_rate);
+    let lead = (a.lead_s * sr).round() as usize;
+    let len = lead + (a.window_s * sr).round() as usize;
+    let starts: Vec<usize> = analysis
+        .events
+        .iter()
+        .map(|e| ((e.onset_s * sr).round() as usize).saturating_sub(lead))
+        .collect();
+    // The stream's coded rate per channel, where the container states it.
+    let per_channel = analysis.input.audio.as_ref().and_then(|au| {
+        let s = analysis
+            .input
+            .streams
+            .iter()
+            .find(|s| s.index == au.stream_index)?;
+        Some(s.bit_rate? as f64 / 1000.0 / s.channels.unwrap_or(au.channels).max(1) as f64)
+    });
+    let low_rate = features::arrival::low_rate_warning(per_channel, a);
+    match mixdown::channel_windows(path, p, &starts, len) {
+        Ok(windows) => {
+            mark_arrivals(
+                &mut analysis.events,
+                &mut analysis.bursts,
+                &windows,
+                signal.sample_rate,
+                &features::arrival::ArrivalParams {
+                    // No delay is clear through such a codec.
+                    min_peak: if low_rate.is_some() {
+                        f64::INFINITY
+                    } else {
+                        a.min_peak
+                    },
+                    ..*a
+                },
+            );
+            analysis.warnings.extend(low_rate);
+        }
+        Err(e) => analysis.warnings.push(format!(
+            "the direction of arrival was not measured: decoding the clip again failed ({e})"
+        )),
+    }
 }
 
 /// Everything after decoding: events, their measurements and classes, the transcript, the

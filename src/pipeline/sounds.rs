@@ -737,6 +737,7 @@ pub fn group_bursts(events: &mut [Event], p: &BurstParams) -> Vec<Burst> {
                 .iter()
                 .filter(|&&i| events[i].possible_echo.is_some())
                 .count(),
+            arrivals: None,
         });
     }
     bursts
@@ -838,5 +839,46 @@ pub(super) fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
         periodicity: e.periodicity.map(r),
         voicing_pitch_hz: e.voicing_pitch_hz.map(|f| round_to(f, 1)),
         contrast_rank: r(e.contrast_rank),
+    }
+}
+
+/// Where each reported event reached the recording's first two channels
+/// (`features::arrival`), from `windows[i]`, the two channels' samples about event `i`'s
+/// onset: `arrival` set, a clear one put in words among its reasons, a possible echo's doubt
+/// told whether it came from its sound's direction, a burst's rounds' directions summed up.
+pub(super) fn mark_arrivals(
+    events: &mut [Event],
+    bursts: &mut [Burst],
+    windows: &[[Vec<f32>; 2]],
+    sample_rate: u32,
+    p: &features::arrival::ArrivalParams,
+) {
+    use features::arrival;
+    for (e, [a, b]) in events.iter_mut().zip(windows) {
+        e.arrival = arrival::measure(a, b, sample_rate, p);
+        if let Some(r) = e.arrival.as_ref().and_then(|x| arrival::reason(x, p)) {
+            e.reasons.push(r);
+        }
+    }
+    let by_id: Vec<(usize, Option<arrival::Arrival>)> =
+        events.iter().map(|e| (e.id, e.arrival)).collect();
+    let of = |id: usize| {
+        by_id
+            .iter()
+            .find(|(i, _)| *i == id)
+            .and_then(|(_, a)| a.as_ref())
+    };
+    for e in events.iter_mut() {
+        let (Some(echo), Some(pe)) = (e.arrival, e.possible_echo.as_ref()) else {
+            continue;
+        };
+        let clause = of(pe.of_id).and_then(|source| arrival::echo_clause(&echo, source, p));
+        if let (Some(c), Some(r)) = (clause, e.reasons.first_mut()) {
+            r.push_str(&c);
+        }
+    }
+    for b in bursts.iter_mut() {
+        let rounds: Vec<Option<&arrival::Arrival>> = b.events.iter().map(|&id| of(id)).collect();
+        b.arrivals = arrival::burst(&rounds, p);
     }
 }

@@ -520,6 +520,7 @@ pub(super) fn report_events(
             speech: None,
             distance: None,
             possible_echo: None,
+            arrival: None,
             burst: None,
         });
     }

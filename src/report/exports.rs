@@ -45,7 +45,7 @@ pub fn events_csv(a: &Analysis) -> String {
         "id,onset_s,peak_s,end_s,class,label,gunshot_score,detection_score,peak_dbfs,clipped,\
          rise_ms,decay_ms,crest_db,ebr_db,centroid_hz,flatness,low_high_db,positive_phase_ms,\
          crack_lead_ms,distance_min_m,distance_max_m,onset_clearance_db,burst,possible_echo_of,\
-         components,nearest_phrase,reasons\n",
+         arrival_lag_ms,arrival_clear,components,nearest_phrase,reasons\n",
     );
     for e in &a.events {
         let f = &e.features;
@@ -65,7 +65,7 @@ pub fn events_csv(a: &Analysis) -> String {
         };
         let _ = writeln!(
             s,
-            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{},{},{},{}",
+            "{},{:.6},{:.6},{:.6},{},{},{:.3},{:.3},{:.2},{},{:.2},{:.1},{:.2},{:.2},{:.0},{:.3},{:.2},{:.1},{},{},{},{},{},{},{},{},{},{},{}",
             e.id,
             e.onset_s,
             e.peak_s,
@@ -97,6 +97,10 @@ pub fn events_csv(a: &Analysis) -> String {
                 .as_ref()
                 .map(|p| p.of_id.to_string())
                 .unwrap_or_default(),
+            e.arrival
+                .map(|x| format!("{:.4}", x.lag_ms))
+                .unwrap_or_default(),
+            e.arrival.map(|x| x.clear.to_string()).unwrap_or_default(),
             csv_text(&components),
             csv_text(&phrase),
             csv_text(&e.reasons.join("; ")),

@@ -91,7 +91,8 @@ pub fn render(a: &Analysis, media: &Media) -> String {
                         li { "Burst " (b.id) ": " (b.count) " shots from " (clock(b.first_s)) " to " (clock(b.last_s))
                             ", " (format!("{:.3}", b.mean_interval_s)) " s apart on average ("
                             (format!("{:.0}", b.rounds_per_minute)) " rounds per minute)"
-                            @if b.possible_echoes > 0 { "; " (b.possible_echoes) " of them may be echoes of an earlier shot (see their reasons)" } }
+                            @if b.possible_echoes > 0 { "; " (b.possible_echoes) " of them may be echoes of an earlier shot (see their reasons)" }
+                            @if let Some(d) = &b.arrivals { (crate::features::arrival::burst_phrase(d)) } }
                     }
                     @if !a.set_aside.is_empty() {
                         li { (a.set_aside.len()) " further sound(s) set aside as the onsets of spoken words (a voice-coloured "

@@ -2,6 +2,7 @@
 //! of them (`Mixed`: the mono mix, the per-sample peak over channels where the channels differ,
 //! and the clipping runs).
 
+pub mod gcc;
 pub mod stft;
 pub mod xcorr;
 
@@ -75,6 +76,9 @@ pub struct Mixed {
     /// in a 5.1 file's centre channel, beside quieter sound in the others, mixes up to 15.6 dB
     /// down).
     pub mono_peak: f32,
+    /// The correlation of the second channel with the first over the whole clip, as recorded
+    /// (whatever went into the mix); `None` for one channel. At 1 the two carry one signal.
+    pub channel_correlation: Option<f64>,
 }
 
 impl Mixed {
@@ -321,6 +325,7 @@ impl Mixer {
                 channels,
                 ceiling: 0.0,
                 mono_peak: 0.0,
+                channel_correlation: None,
             },
             clip_level,
             min_run: min_run.max(1),
@@ -512,6 +517,10 @@ impl Mixer {
             self.close(c);
         }
         self.out.peak.close();
+        if let ([e0, e1, ..], [_, x1, ..]) = (self.energy.as_slice(), self.cross.as_slice()) {
+            let d = (e0 * e1).sqrt();
+            self.out.channel_correlation = Some(if d > 0.0 { x1 / d } else { 0.0 });
+        }
         self.out.clip_runs.sort_by_key(|r| (r.start, r.channel));
         self.out
     }
@@ -717,7 +726,7 @@ mod tests {
         // Split so that both runs cross the block boundary.
         m.push(&[a[..3].to_vec(), b[..3].to_vec()]);
         m.push(&[a[3..].to_vec(), b[3..].to_vec()]);
-        let mixed = m.finish();
+        let mut mixed = m.finish();
         let whole = Mixed::from_signal(
             &Signal {
                 channels: vec![a, b],
@@ -726,6 +735,14 @@ mod tests {
             0.98,
             2,
         );
+        // The channels' correlation is summed block by block, in another order: equal to
+        // rounding.
+        let (r, w) = (
+            mixed.channel_correlation.unwrap(),
+            whole.channel_correlation.unwrap(),
+        );
+        assert!((r - w).abs() < 1e-6 && (r - 0.1114).abs() < 1e-3, "{r} {w}");
+        mixed.channel_correlation = whole.channel_correlation;
         assert_eq!(mixed, whole);
         assert_eq!(mixed.mono, vec![0.0, 0.25, 0.5, 0.995, -0.4, 0.0]);
         assert_eq!(mixed.peak_abs(0, 6), 1.0);
