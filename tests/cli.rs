@@ -1868,6 +1868,29 @@ fn the_side_each_sound_came_from_is_read_from_two_channels() {
     assert!(off.events.iter().all(|e| e.arrival.is_none()));
     assert!(off.events[1].reasons[0].starts_with("may be an echo"));
     assert!(!off.events[1].reasons[0].contains("direction"));
+
+    // A supersonic shot: its crack, 25 ms ahead, reaches channel 1 eight samples late (it comes
+    // from where the bullet passed); its blast reaches channel 2 ten samples late (from the
+    // shooter). The arrival is the blast's.
+    let (mut left, mut right) = (noise(2 * SR, 0.003, 6), noise(2 * SR, 0.003, 7));
+    add_blasts_and_crack(&mut left, &shot, &[SR + SR / 40], SR + 8);
+    add_blasts_and_crack(&mut right, &shot, &[SR + SR / 40 + 10], SR);
+    let wav = dir.path().join("cracked.wav");
+    earwitness::testutil::write_float_wav(&wav, SR as u32, &[&left, &right]);
+    let got = analyze_json(&wav, &dir.path().join("cracked"), &[]);
+    assert_eq!(got.events.len(), 1, "{:#?}", got.events);
+    let e = &got.events[0];
+    assert!(e.features.crack_lead_ms.is_some(), "{e:#?}");
+    let a = e.arrival.expect("the blast's arrival");
+    assert!(a.of_blast && a.clear, "{a:?}");
+    assert!((a.lag_ms - 10.0 / 48.0).abs() < 0.01, "{a:?}");
+    assert!(
+        e.reasons
+            .iter()
+            .any(|r| r.starts_with("its muzzle blast reached channel 1 (left) 0.21 ms")),
+        "{:?}",
+        e.reasons
+    );
 }
 
 #[test]

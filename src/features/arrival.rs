@@ -113,6 +113,11 @@ pub struct Arrival {
     /// Whether the delay is clear: `peak` at or above `min_peak` and the two parts within
     /// `max_band_disagreement_s` of each other. Only a clear arrival is put in words.
     pub clear: bool,
+    /// Whether it was read on the muzzle blast (the `blast` component) rather than the onset:
+    /// a supersonic shot's crack comes first, but from where the bullet passed, and the
+    /// blast after it from the shooter. Absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub of_blast: bool,
 }
 
 /// The warning for a stream coded at `kbps_per_channel` kbit/s per channel, below
@@ -171,6 +176,7 @@ pub fn measure(a: &[f32], b: &[f32], sample_rate: u32, p: &ArrivalParams) -> Opt
         low_band_lag_ms: low.map(ms),
         high_band_lag_ms: high.map(ms),
         clear: whole.peak.abs() >= p.min_peak && agree,
+        of_blast: false,
     })
 }
 
@@ -186,9 +192,10 @@ pub fn reason(a: &Arrival, p: &ArrivalParams) -> Option<String> {
         return None;
     }
     let lag = a.lag_ms.abs();
+    let what = if a.of_blast { "its muzzle blast " } else { "" };
     if lag * 1e-3 <= p.max_band_disagreement_s {
         return Some(format!(
-            "reached both channels together ({lag:.2} ms apart): from straight ahead of or \
+            "{what}reached both channels together ({lag:.2} ms apart): from straight ahead of or \
              behind the two microphones, or the channels carry one recording"
         ));
     }
@@ -197,8 +204,14 @@ pub fn reason(a: &Arrival, p: &ArrivalParams) -> Option<String> {
     } else {
         ("channel 2 (right)", "channel 1 (left)")
     };
+    let crack = if a.of_blast {
+        " (the crack before it comes from where the bullet passed, not from the shooter)"
+    } else {
+        ""
+    };
     Some(format!(
-        "reached {first} {lag:.2} ms before {later} (a path {:.0} cm shorter): from {first}'s side",
+        "{what}reached {first} {lag:.2} ms before {later} (a path {:.0} cm shorter): from the \
+         side of {first}{crack}",
         a.path_difference_m.abs() * 100.0
     ))
 }
@@ -356,6 +369,17 @@ mod tests {
                 .unwrap()
                 .starts_with("reached both channels together")
         );
+        // Read on a shot's muzzle blast, it says so and why.
+        let (a, b) = pair(10, 0.05);
+        let blast = Arrival {
+            of_blast: true,
+            ..measure(&a[150..], &b[150..], 48_000, &p).unwrap()
+        };
+        let r = reason(&blast, &p).unwrap();
+        assert!(
+            r.starts_with("its muzzle blast reached channel 1 (left)") && r.contains("bullet"),
+            "{r}"
+        );
     }
 
     #[test]
@@ -418,6 +442,7 @@ mod tests {
             low_band_lag_ms: Some(lag_ms),
             high_band_lag_ms: Some(lag_ms),
             clear,
+            of_blast: false,
         };
         let shot = at(0.2, true);
         assert!(

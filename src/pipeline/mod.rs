@@ -389,9 +389,9 @@ pub fn run_speculating(
 }
 
 /// Where each event reached the first two channels (`features::arrival`), on a clip of two or
-/// more whose first two channels are not one signal (a mono recording copied or panned to
-/// each has no direction to give, and is not decoded again). A second decoding that fails where the first did not
-/// costs the arrivals only, with a warning: nothing already found is lost.
+/// more whose first two channels are not one signal (a mono recording copied or panned to each
+/// has no direction to give, and is not decoded again). A second decoding that fails where the
+/// first did not costs the arrivals only, with a warning: nothing already found is lost.
 fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &AnalyzeParams) {
     let a = &p.measure.arrival;
     if !a.enabled
@@ -406,11 +406,20 @@ fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &Analyz
     let sr = f64::from(signal.sample_rate);
     let lead = (a.lead_s * sr).round() as usize;
     let len = lead + (a.window_s * sr).round() as usize;
+    // A supersonic shot's crack comes from where the bullet passed: its muzzle blast, from the
+    // shooter, is read instead.
+    let blast = |e: &crate::model::Event| {
+        e.components
+            .iter()
+            .find(|c| c.kind == "blast")
+            .map(|c| c.onset_s)
+    };
     let starts: Vec<usize> = analysis
         .events
         .iter()
-        .map(|e| ((e.onset_s * sr).round() as usize).saturating_sub(lead))
+        .map(|e| ((blast(e).unwrap_or(e.onset_s) * sr).round() as usize).saturating_sub(lead))
         .collect();
+    let of_blast: Vec<bool> = analysis.events.iter().map(|e| blast(e).is_some()).collect();
     // The stream's coded rate per channel, where the container states it.
     let per_channel = analysis.input.audio.as_ref().and_then(|au| {
         let s = analysis
@@ -426,7 +435,7 @@ fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &Analyz
             mark_arrivals(
                 &mut analysis.events,
                 &mut analysis.bursts,
-                &windows,
+                (&windows, &of_blast),
                 signal.sample_rate,
                 &features::arrival::ArrivalParams {
                     // No delay is clear through such a codec.
