@@ -121,6 +121,51 @@ pub(super) fn check(p: &AnalyzeParams) -> Result<(), String> {
             200.0,
             500.0,
         ),
+        // The arrival reads a window about each event in two channels, searched over every
+        // lag up to `max_lag_s`: both bounded so that it stays a read of milliseconds.
+        ("measure.arrival.lead_s", p.measure.arrival.lead_s, 0.0, 0.1),
+        (
+            "measure.arrival.window_s",
+            p.measure.arrival.window_s,
+            0.001,
+            1.0,
+        ),
+        (
+            "measure.arrival.max_lag_s",
+            p.measure.arrival.max_lag_s,
+            0.0,
+            0.01,
+        ),
+        (
+            "measure.arrival.max_band_disagreement_s",
+            p.measure.arrival.max_band_disagreement_s,
+            0.0,
+            0.01,
+        ),
+        (
+            "measure.arrival.same_direction_s",
+            p.measure.arrival.same_direction_s,
+            0.0,
+            0.01,
+        ),
+        (
+            "measure.arrival.min_peak",
+            p.measure.arrival.min_peak,
+            0.0,
+            1.0,
+        ),
+        (
+            "measure.arrival.speed_of_sound_m_s",
+            p.measure.arrival.speed_of_sound_m_s,
+            200.0,
+            500.0,
+        ),
+        (
+            "measure.arrival.min_kbps_per_channel",
+            p.measure.arrival.min_kbps_per_channel,
+            0.0,
+            10_000.0,
+        ),
     ];
     for (name, v, lo, hi) in bounds {
         if !(lo..=hi).contains(&v) {
@@ -290,6 +335,14 @@ mod tests {
                 "burst.possible_echo.same_delay_tolerance_s",
             ),
             (
+                json!({"measure": {"arrival": {"window_s": 3000.0}}}),
+                "measure.arrival.window_s",
+            ),
+            (
+                json!({"measure": {"arrival": {"max_lag_s": 1.0}}}),
+                "measure.arrival.max_lag_s",
+            ),
+            (
                 json!({"burst": {"possible_echo": {"speed_of_sound_m_s": 0.0}}}),
                 "burst.possible_echo.speed_of_sound_m_s",
             ),
@@ -309,6 +362,10 @@ mod tests {
             .unwrap()
             .remove("possible_echo");
         assert!(!from_value(old).unwrap().burst.possible_echo.enabled);
+        // ...and before the arrival, without it.
+        let mut old = serde_json::to_value(AnalyzeParams::default()).unwrap();
+        old["measure"].as_object_mut().unwrap().remove("arrival");
+        assert!(!from_value(old).unwrap().measure.arrival.enabled);
         // A transcript may be early: its offset is the one duration that can be negative.
         let p = from_value(json!({"transcript": {"offset_s": -8.0}})).unwrap();
         check(&p).unwrap();
