@@ -19,11 +19,12 @@ Usage:
 """
 
 import glob
-import importlib.util
 import json
 import os
+import runpy
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import soundfile as sf
@@ -44,14 +45,8 @@ CODECS = {
 }
 
 
-def script(name, path):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scenes = script("scenes", "make-synthetic-scenes.py")
+# The shot model (its functions, without running its main).
+scenes = SimpleNamespace(**runpy.run_path(os.path.join(HERE, "make-synthetic-scenes.py")))
 
 
 def shifted(x, tau, n):
