@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::signal::gcc::PhaseSpectrum;
+use crate::units::round_to;
 
 /// How the arrival at the two channels is measured and read (echoed under
 /// `params.measure.arrival`).
@@ -168,21 +169,16 @@ pub fn measure(a: &[f32], b: &[f32], sample_rate: u32, p: &ArrivalParams) -> Opt
         (Some(l), Some(h)) => (l.lag_s - h.lag_s).abs() <= p.max_band_disagreement_s + 1e-12,
         _ => false,
     };
-    let ms = |d: crate::signal::gcc::Delay| round(d.lag_s * 1e3, 4);
+    let ms = |d: crate::signal::gcc::Delay| round_to(d.lag_s * 1e3, 4);
     Some(Arrival {
         lag_ms: ms(whole),
-        path_difference_m: round(whole.lag_s * p.speed_of_sound_m_s, 4),
-        peak: round(whole.peak.abs(), 3),
+        path_difference_m: round_to(whole.lag_s * p.speed_of_sound_m_s, 4),
+        peak: round_to(whole.peak.abs(), 3),
         low_band_lag_ms: low.map(ms),
         high_band_lag_ms: high.map(ms),
         clear: whole.peak.abs() >= p.min_peak && agree,
         of_blast: false,
     })
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let k = 10f64.powi(places);
-    (x * k).round() / k
 }
 
 /// The arrival in words, for a clear one: which channel heard it first, by how much, over what
@@ -216,21 +212,14 @@ pub fn reason(a: &Arrival, p: &ArrivalParams) -> Option<String> {
     ))
 }
 
-/// Whether two clear arrivals come from one direction as far as the channels tell
-/// (`same_direction_s`); `None` unless both are clear.
-pub fn same_direction(x: Option<&Arrival>, y: Option<&Arrival>, p: &ArrivalParams) -> Option<bool> {
-    match (x, y) {
-        (Some(x), Some(y)) if x.clear && y.clear => {
-            Some((x.lag_ms - y.lag_ms).abs() * 1e-3 <= p.same_direction_s + 1e-12)
-        }
-        _ => None,
-    }
-}
-
-/// What the arrivals say of a possible echo (`echo`) of a sound (`source`): appended to the
-/// doubt's reason.
+/// What the arrivals say of a possible echo (`echo`) of a sound (`source`), appended to the
+/// doubt's reason: whether it came from that sound's direction (their delays within
+/// `same_direction_s`); `None` unless both are clear.
 pub fn echo_clause(echo: &Arrival, source: &Arrival, p: &ArrivalParams) -> Option<String> {
-    let same = same_direction(Some(echo), Some(source), p)?;
+    if !(echo.clear && source.clear) {
+        return None;
+    }
+    let same = (echo.lag_ms - source.lag_ms).abs() * 1e-3 <= p.same_direction_s + 1e-12;
     Some(if same {
         format!(
             "; it reaches the two channels as that sound did ({:+.2} ms against {:+.2} ms): from \

@@ -419,7 +419,6 @@ fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &Analyz
         .iter()
         .map(|e| ((blast(e).unwrap_or(e.onset_s) * sr).round() as usize).saturating_sub(lead))
         .collect();
-    let of_blast: Vec<bool> = analysis.events.iter().map(|e| blast(e).is_some()).collect();
     // The stream's coded rate per channel, where the container states it.
     let per_channel = analysis.input.audio.as_ref().and_then(|au| {
         let s = analysis
@@ -432,21 +431,22 @@ fn add_arrivals(path: &Path, analysis: &mut Analysis, signal: &Mixed, p: &Analyz
     let low_rate = features::arrival::low_rate_warning(per_channel, a);
     match mixdown::channel_windows(path, p, &starts, len) {
         Ok(windows) => {
-            mark_arrivals(
-                &mut analysis.events,
-                &mut analysis.bursts,
-                (&windows, &of_blast),
-                signal.sample_rate,
-                &features::arrival::ArrivalParams {
-                    // No delay is clear through such a codec.
-                    min_peak: if low_rate.is_some() {
-                        f64::INFINITY
-                    } else {
-                        a.min_peak
-                    },
-                    ..*a
-                },
-            );
+            let arrivals: Vec<Option<features::arrival::Arrival>> = analysis
+                .events
+                .iter()
+                .zip(&windows)
+                .map(|(e, [l, r])| {
+                    features::arrival::measure(l, r, signal.sample_rate, a).map(|x| {
+                        features::arrival::Arrival {
+                            of_blast: blast(e).is_some(),
+                            // No delay is clear through such a codec.
+                            clear: x.clear && low_rate.is_none(),
+                            ..x
+                        }
+                    })
+                })
+                .collect();
+            mark_arrivals(&mut analysis.events, &mut analysis.bursts, arrivals, a);
             analysis.warnings.extend(low_rate);
         }
         Err(e) => analysis.warnings.push(format!(

@@ -842,24 +842,19 @@ pub(super) fn rounded(e: &evidence::Evidence) -> evidence::Evidence {
     }
 }
 
-/// Where each reported event reached the recording's first two channels
-/// (`features::arrival`), from `windows[i]`, the two channels' samples about event `i`'s
-/// onset, or its muzzle blast's where `of_blast[i]`: `arrival` set, a clear one put in words
-/// among its reasons, a possible echo's doubt told whether it came from its sound's direction,
-/// a burst's rounds' directions summed up.
+/// Sets each reported event's arrival at the recording's first two channels
+/// (`features::arrival`; `arrivals[i]` is event `i`'s): a clear one put in words among its
+/// reasons, a possible echo's doubt told whether it came from its sound's direction, a burst's
+/// rounds' directions summed up.
 pub(super) fn mark_arrivals(
     events: &mut [Event],
     bursts: &mut [Burst],
-    (windows, of_blast): (&[[Vec<f32>; 2]], &[bool]),
-    sample_rate: u32,
+    arrivals: Vec<Option<features::arrival::Arrival>>,
     p: &features::arrival::ArrivalParams,
 ) {
     use features::arrival;
-    for ((e, [a, b]), &blast) in events.iter_mut().zip(windows).zip(of_blast) {
-        e.arrival = arrival::measure(a, b, sample_rate, p).map(|x| arrival::Arrival {
-            of_blast: blast,
-            ..x
-        });
+    for (e, a) in events.iter_mut().zip(arrivals) {
+        e.arrival = a;
         if let Some(r) = e.arrival.as_ref().and_then(|x| arrival::reason(x, p)) {
             e.reasons.push(r);
         }
