@@ -19,6 +19,9 @@ ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpegts ts_audio.ts
 # MPEG-PS with MP2 audio (a DVD's or an old camcorder's .mpg): symphonia's probe found MPEG
 # audio sync words among its packs, then decoded nothing.
 ff -f lavfi -i sine=f=440:d=0.5 -c:a mp2 -f mpeg ps_audio.mpg
+# MP2 in mono at 384 kbit/s, which the standard does not allow in mono and ffmpeg's encoder
+# writes (its default rate): symphonia's reader refuses every frame, or locks onto a false one.
+ff -f lavfi -i sine=f=440:d=0.5 -ac 1 -c:a mp2 -b:a 384k mono_384k.mp2
 # GSM 6.10 in WAV (a call recorder's format): a WAV symphonia refuses for its codec.
 ff -f lavfi -i sine=f=440:d=1 -ar 8000 -ac 1 -c:a gsm_ms gsm_audio.wav
 ls -l "$out"

@@ -235,6 +235,17 @@ fn unsupported_codec_names_it_and_the_feature() {
     assert_clean_failure(&probe(&p), &p, "MPEG-TS");
     let p = fixture("bad/ps_audio.mpg");
     assert_clean_failure(&probe(&p), &p, "MPEG-PS");
+    // MP2 in mono at 384 kbit/s (ffmpeg's encoder writes it; the standard does not allow it):
+    // symphonia's reader refuses its frames, and was "not a recognised media file" (or, on a
+    // longer file, 0.65 s of MP1 noise at 32 kHz for 3 s at 48 kHz).
+    let p = fixture("bad/mono_384k.mp2");
+    assert_clean_failure(
+        &probe(&p),
+        &p,
+        "its frames are MPEG audio layer 2 at 44100 Hz, but the pure-Rust reader finds no stream \
+         (its first frame's bit rate, 384 kbit/s, is one the MPEG standard does not allow in mono",
+    );
+    assert_clean_failure(&probe(&p), &p, "--features ffmpeg");
     // A call recorder's WAV in GSM 6.10: a WAV, but not one symphonia reads.
     let p = fixture("bad/gsm_audio.wav");
     let dir = tempfile::tempdir().unwrap();
@@ -265,6 +276,7 @@ fn ffmpeg_backend_reads_what_symphonia_cannot() {
         ("bad/ts_audio.ts", "libavcodec mp2"),
         ("bad/ps_audio.mpg", "libavcodec mp2"),
         ("bad/gsm_audio.wav", "libavcodec gsm"),
+        ("bad/mono_384k.mp2", "libavcodec mp2"),
     ] {
         let out = probe(&fixture(file));
         assert_eq!(

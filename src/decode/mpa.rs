@@ -54,6 +54,15 @@ const BITRATES: [[u16; 15]; 5] = [
     [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 ];
 
+/// The row of [`BITRATES`] for an MPEG version (1, 2, 25) and layer (1-3).
+fn bitrate_table(version: u8, layer: u8) -> usize {
+    match (version, layer) {
+        (1, l) => usize::from(l - 1),
+        (_, 1) => 3,
+        _ => 4,
+    }
+}
+
 /// The frame header in `b`, if it is one this walk can follow (not free-format).
 fn header(b: [u8; 4]) -> Option<Header> {
     if b[0] != 0xFF || b[1] & 0xE0 != 0xE0 {
@@ -83,12 +92,7 @@ fn header(b: [u8; 4]) -> Option<Header> {
         2 => base / 2,
         _ => base / 4,
     };
-    let table = match (version, layer) {
-        (1, l) => usize::from(l - 1),
-        (_, 1) => 3,
-        _ => 4,
-    };
-    let bitrate = u32::from(BITRATES[table][rate_index]) * 1000;
+    let bitrate = u32::from(BITRATES[bitrate_table(version, layer)][rate_index]) * 1000;
     let (samples, len) = match layer {
         1 => (384, (12 * bitrate / sample_rate + padding) * 4),
         2 => (1152, 144 * bitrate / sample_rate + padding),
@@ -225,15 +229,9 @@ fn info_frame(b: &[u8], h: &Header) -> Option<InfoFrame> {
 pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
     r.seek(SeekFrom::Start(0)).ok()?;
     let mut r = BufReader::with_capacity(1 << 16, r);
-    let mut pos = 0u64;
     let mut id3 = [0u8; 10];
     r.read_exact(&mut id3).ok()?;
-    if &id3[..3] == b"ID3" {
-        let size = id3[6..10]
-            .iter()
-            .fold(0u64, |s, &b| s << 7 | u64::from(b & 0x7F));
-        pos = 10 + size + if id3[5] & 0x10 != 0 { 10 } else { 0 };
-    }
+    let mut pos = after_id3(&id3);
     // The bytes at `p` into `b`, moving within the reader's buffer where it can.
     let mut cur = 10u64;
     let mut at = |r: &mut BufReader<_>, p: u64, b: &mut [u8]| -> Option<()> {
@@ -380,6 +378,76 @@ pub fn damaged_frames(r: &mut (impl Read + Seek), len: u64) -> Option<Damage> {
     })
 }
 
+/// Where the audio begins in a file whose first ten bytes are `head`: after its ID3v2 tag
+/// (its syncsafe size, and a footer when the flag says so), else at 0.
+fn after_id3(head: &[u8; 10]) -> u64 {
+    if &head[..3] != b"ID3" {
+        return 0;
+    }
+    let size = head[6..10]
+        .iter()
+        .fold(0u64, |s, &b| s << 7 | u64::from(b & 0x7F));
+    10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 }
+}
+
+/// What the opening frames of an MPEG audio file say of its stream: the layer (1-3) and the
+/// sample rate, and whether the first frame's bit rate is one the standard does not allow in
+/// its channel mode (ISO/IEC 11172-3, section 2.4.2.3: layer II in mono above 192 kbit/s, or
+/// two channels at 32, 48, 56 or 80 kbit/s). Such a frame is refused by symphonia's reader,
+/// which then searches on and may lock onto a false header inside the audio data; ffmpeg's
+/// mp2 encoder writes them (a mono stream at its default 384 kbit/s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamStart {
+    pub layer: u8,
+    pub sample_rate: u32,
+    pub disallowed_rate_kbps: Option<u32>,
+    /// Whether the first frame is coded in mono (its channel mode).
+    pub mono: bool,
+}
+
+/// The [`StreamStart`] of the MPEG audio file `r` (`len` bytes), when it opens (after an ID3v2
+/// tag, if any) with a frame that the next frame follows on: `None` otherwise (ADTS, free
+/// format, damage at the start), where nothing can be said.
+pub fn stream_start(r: &mut (impl Read + Seek), len: u64) -> Option<StreamStart> {
+    r.seek(SeekFrom::Start(0)).ok()?;
+    let mut id3 = [0u8; 10];
+    r.read_exact(&mut id3).ok()?;
+    let pos = after_id3(&id3);
+    let mut read = |p: u64| -> Option<[u8; 4]> {
+        if p + 4 > len {
+            return None;
+        }
+        r.seek(SeekFrom::Start(p)).ok()?;
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b).ok()?;
+        Some(b)
+    };
+    let b = read(pos)?;
+    let first = header(b)?;
+    let next = header(read(pos + u64::from(first.len))?)?;
+    if (next.version, next.layer, next.sample_rate)
+        != (first.version, first.layer, first.sample_rate)
+    {
+        return None;
+    }
+    let kbps =
+        u32::from(BITRATES[bitrate_table(first.version, first.layer)][usize::from(b[2] >> 4)]);
+    let mono = b[3] >> 6 == 3;
+    let disallowed = first.version == 1
+        && first.layer == 2
+        && if mono {
+            kbps > 192
+        } else {
+            matches!(kbps, 32 | 48 | 56 | 80)
+        };
+    Some(StreamStart {
+        layer: first.layer,
+        sample_rate: first.sample_rate,
+        disallowed_rate_kbps: disallowed.then_some(kbps),
+        mono,
+    })
+}
+
 /// The damage of the MPEG audio file at `path`, if its chain of frames breaks.
 pub fn damage(path: &std::path::Path) -> Option<Damage> {
     let mut f = std::fs::File::open(path).ok()?;
@@ -485,6 +553,41 @@ mod tests {
         // Free format and reserved fields are not followed.
         assert_eq!(header([0xFF, 0xFB, 0x04, 0x00]), None);
         assert_eq!(header([0xFF, 0xFB, 0x9C, 0x00]), None);
+    }
+
+    #[test]
+    fn a_streams_opening_frames_name_its_layer_rate_and_a_disallowed_bit_rate() {
+        // MPEG-1 layer II, 384 kbit/s at 48 kHz (1,152 bytes a frame), in mono: not allowed.
+        let mut f = vec![0xFF, 0xFD, 0xE4, 0xC4];
+        f.resize(1152, 0x55);
+        let two = [f.clone(), f.clone()].concat();
+        let s = stream_start(&mut Cursor::new(&two), two.len() as u64).unwrap();
+        assert_eq!(
+            s,
+            StreamStart {
+                layer: 2,
+                sample_rate: 48_000,
+                disallowed_rate_kbps: Some(384),
+                mono: true
+            }
+        );
+        // The same in stereo is allowed.
+        let mut st = two.clone();
+        st[3] = 0x04;
+        st[1155] = 0x04;
+        let s = stream_start(&mut Cursor::new(&st), st.len() as u64).unwrap();
+        assert_eq!((s.disallowed_rate_kbps, s.mono), (None, false));
+        // An MP3 behind an ID3v2 tag (10 bytes of header, 5 of body); a lone frame with no
+        // second after it says nothing.
+        let mut tagged = b"ID3\x04\x00\x00\x00\x00\x00\x05hello".to_vec();
+        tagged.extend([frame(), frame()].concat());
+        let s = stream_start(&mut Cursor::new(&tagged), tagged.len() as u64).unwrap();
+        assert_eq!(
+            (s.layer, s.sample_rate, s.disallowed_rate_kbps),
+            (3, 48_000, None)
+        );
+        let one = frame();
+        assert_eq!(stream_start(&mut Cursor::new(&one), one.len() as u64), None);
     }
 
     /// An Info frame (LAME's, for a constant bit rate) for a mono stream of `frames` frames of

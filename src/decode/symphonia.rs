@@ -53,12 +53,16 @@ pub(crate) fn open_format(path: &Path, file: File) -> Result<Opened> {
 /// silence of the frames lost can be put before the packet that follows each break
 /// (`Source::lost`).
 fn open_format_mended(path: &Path, file: File) -> Result<(Opened, Option<super::mpa::Damage>)> {
-    let opened = open_format(path, file)?;
-    if !matches!(
-        opened.format.format_info().short_name,
-        "mp1" | "mp2" | "mp3" | "aac"
-    ) {
+    let opened = match open_format(path, file) {
+        Ok(opened) => opened,
+        Err(e) => return Err(mpeg_start_error(path, None).unwrap_or(e)),
+    };
+    let short = opened.format.format_info().short_name;
+    if !matches!(short, "mp1" | "mp2" | "mp3" | "aac") {
         return Ok((opened, None));
+    }
+    if let Some(e) = mpeg_track(&opened).and_then(|found| mpeg_start_error(path, Some(found))) {
+        return Err(e);
     }
     let Some(d) = super::mpa::damage(path) else {
         return Ok((opened, None));
@@ -66,6 +70,64 @@ fn open_format_mended(path: &Path, file: File) -> Result<(Opened, Option<super::
     let zeros: Vec<_> = d.list.iter().map(|b| (b.at, b.at + b.bytes)).collect();
     let file = File::open(path).map_err(|e| Error::read(path, &e))?;
     Ok((open_format_with(path, file, zeros)?, Some(d)))
+}
+
+/// An MPEG audio file whose opening frames (`mpa::stream_start`) name another layer or sample
+/// rate than the stream symphonia's reader found (`found`: the layer and rate of its first
+/// audio track), or that it could not open at all (`None`) while those frames carry a bit rate
+/// the standard does not allow in their channel mode, was not read from its frames: the reader
+/// refuses such a frame and searches on, and either finds nothing ("not a recognised media
+/// file") or locks onto a false header inside the audio data, giving noise on a wrong clock
+/// (a 3 s mono MP2 at 384 kbit/s, 48 kHz, read as 0.65 s of MP1 at 32 kHz). The error says
+/// what the frames are, and lets the `ffmpeg` backend, which reads such files, have its chance.
+fn mpeg_start_error(path: &Path, found: Option<(u8, Option<u32>)>) -> Option<Error> {
+    let start = File::open(path).ok().and_then(|mut f| {
+        let len = f.metadata().ok()?.len();
+        super::mpa::stream_start(&mut f, len)
+    })?;
+    let finds = match found {
+        Some((layer, rate))
+            if layer == start.layer && rate.is_none_or(|r| r == start.sample_rate) =>
+        {
+            return None;
+        }
+        Some((layer, rate)) => format!("finds layer {layer} at {} Hz", rate.unwrap_or(0)),
+        None if start.disallowed_rate_kbps.is_some() => "finds no stream".to_string(),
+        None => return None,
+    };
+    let why = start.disallowed_rate_kbps.map_or(String::new(), |kbps| {
+        let mode = if start.mono { "mono" } else { "two channels" };
+        format!(
+            " (its first frame's bit rate, {kbps} kbit/s, is one the MPEG standard does not \
+             allow in {mode}, and that reader refuses it)"
+        )
+    });
+    Some(Error::media(
+        path,
+        format!(
+            "its frames are MPEG audio layer {} at {} Hz, but the pure-Rust reader {finds}{why}; \
+             rebuild with `cargo build --release --features ffmpeg` (needs FFmpeg's development \
+             libraries) to read it",
+            start.layer, start.sample_rate,
+        ),
+    ))
+}
+
+/// The layer and sample rate of the first audio track of `opened`, if it is MPEG audio.
+fn mpeg_track(opened: &Opened) -> Option<(u8, Option<u32>)> {
+    opened
+        .format
+        .tracks()
+        .iter()
+        .find_map(|t| match &t.codec_params {
+            Some(CodecParameters::Audio(a)) => match a.codec {
+                wa::CODEC_ID_MP1 => Some((1, a.sample_rate)),
+                wa::CODEC_ID_MP2 => Some((2, a.sample_rate)),
+                wa::CODEC_ID_MP3 => Some((3, a.sample_rate)),
+                _ => None,
+            },
+            _ => None,
+        })
 }
 
 /// Opens the container of `path` as [`open_format`], with the byte stretches `zeros` (start,
