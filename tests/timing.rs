@@ -365,6 +365,55 @@ fn a_wav_whose_header_was_never_finished_is_read_to_its_end() {
     }
 }
 
+/// An RF64 or BW64 file (a WAV whose lengths are 64-bit, in a `ds64` chunk, as field and
+/// broadcast recorders write it) is read sample for sample as the WAV it holds; one cut short
+/// is read to the cut with a warning. symphonia and hound refused both ("file ends before its
+/// header is complete").
+#[test]
+fn an_rf64_wav_is_read_as_the_wav_it_holds() {
+    let wav = std::fs::read(fixture("impulses.wav")).unwrap();
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let at = wav.windows(4).position(|w| w == b"data").unwrap();
+    let data_len = u64::from(u32::from_le_bytes(wav[at + 4..at + 8].try_into().unwrap()));
+    let dir = tempfile::tempdir().unwrap();
+    for (id, cut) in [(b"RF64", 0usize), (b"BW64", 0), (b"RF64", 1000)] {
+        let mut ds64 = b"ds64".to_vec();
+        ds64.extend(28u32.to_le_bytes());
+        ds64.extend((wav.len() as u64 + 28).to_le_bytes());
+        ds64.extend(data_len.to_le_bytes());
+        ds64.extend((data_len / 2).to_le_bytes());
+        ds64.extend(0u32.to_le_bytes());
+        let mut f = id.to_vec();
+        f.extend(u32::MAX.to_le_bytes());
+        f.extend(b"WAVE");
+        f.extend(&ds64);
+        f.extend(&wav[12..at + 4]);
+        f.extend(u32::MAX.to_le_bytes());
+        f.extend(&wav[at + 8..wav.len() - cut]);
+        let path = dir
+            .path()
+            .join(format!("{}-{cut}.wav", String::from_utf8_lossy(id)));
+        std::fs::write(&path, &f).unwrap();
+        let d = decode::decode(&path, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+        let x = d.signal.mixdown();
+        if cut == 0 {
+            assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+            assert!(x == reference, "{}: audio differs", path.display());
+        } else {
+            assert!(
+                d.warnings.iter().any(|w| w.contains("truncated")),
+                "{:?}",
+                d.warnings
+            );
+            assert_eq!(x.len(), reference.len() - cut / 2);
+            assert!(
+                x[..] == reference[..x.len()],
+                "the cut copy's audio differs"
+            );
+        }
+    }
+}
+
 /// A fragmented MP4 (as ffmpeg writes one for streaming, and as many downloads are) has no
 /// edit list: its AAC priming is decoded as audio, as ffmpeg decodes it, so every impulse is
 /// 1024 frames (21.3 ms) late against the original, and a warning says times may be that late

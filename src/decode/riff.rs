@@ -23,11 +23,7 @@ pub const MAX_CHUNK_READ: usize = 64 * 1024;
 /// Empty for any other file, and for what cannot be read.
 pub fn wav_tags(r: &mut (impl Read + Seek), sample_rate: u32) -> BTreeMap<String, String> {
     let mut tags = BTreeMap::new();
-    let mut head = [0u8; 12];
-    if r.seek(SeekFrom::Start(0)).is_err() || r.read_exact(&mut head).is_err() {
-        return tags;
-    }
-    if !matches!(&head[..4], b"RIFF" | b"RF64" | b"BW64") || &head[8..12] != b"WAVE" {
+    if wave(r, &[b"RIFF", b"RF64", b"BW64"]).is_none() {
         return tags;
     }
     let mut at = 12u64;
@@ -57,6 +53,14 @@ pub fn wav_tags(r: &mut (impl Read + Seek), sample_rate: u32) -> BTreeMap<String
     tags
 }
 
+/// Some(()) if `r` opens with one of the RIFF-style `ids` and the form type `WAVE`.
+fn wave(r: &mut (impl Read + Seek), ids: &[&[u8; 4]]) -> Option<()> {
+    let mut head = [0u8; 12];
+    r.seek(SeekFrom::Start(0)).ok()?;
+    r.read_exact(&mut head).ok()?;
+    (ids.iter().any(|id| head[..4] == id[..]) && &head[8..12] == b"WAVE").then_some(())
+}
+
 /// A WAV file whose header was never finished: its `data` chunk's length reads 0 or
 /// 0xFFFFFFFF (the "unknown" a program writing to a pipe puts there) though audio follows.
 /// A recorder that lost power or crashed before it closed the file, or a stream saved to disk,
@@ -77,12 +81,30 @@ pub struct Unfinished {
 /// None for an RF64/BW64 file (its 0xFFFFFFFF means "see `ds64`"), for a `data` chunk whose
 /// length is plausible, and for anything else.
 pub fn unfinished(r: &mut (impl Read + Seek), len: u64) -> Option<Unfinished> {
-    let mut head = [0u8; 12];
-    r.seek(SeekFrom::Start(0)).ok()?;
-    r.read_exact(&mut head).ok()?;
-    if &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+    wave(r, &[b"RIFF"])?;
+    let (at, size, block_align) = find_data(r, |_, _, _| Some(()))?;
+    let body = at + 8;
+    if (size != 0 && size != u32::MAX) || len <= body {
         return None;
     }
+    let whole = (len - body) / block_align * block_align;
+    Some(Unfinished {
+        length_at: at + 4,
+        declared: size,
+        // A RIFF length cannot say more than 4 GiB: past that, what it can.
+        actual: u32::try_from(whole.min(u64::from(u32::MAX) / block_align * block_align))
+            .unwrap_or(0),
+    })
+}
+
+/// The `data` chunk of the WAVE file `r`, whose first 12 bytes were checked: the chunks are
+/// walked from byte 12, each other one's id and length given to `other` with the reader at
+/// its body; returns the `data` chunk's offset and 32-bit length, and the block alignment of
+/// the `fmt ` chunk before it (1 if none). None if the walk ends first.
+fn find_data<R: Read + Seek>(
+    r: &mut R,
+    mut other: impl FnMut(&[u8], u32, &mut R) -> Option<()>,
+) -> Option<(u64, u32, u64)> {
     let mut block_align = 1u64;
     let mut at = 12u64;
     for _ in 0..MAX_CHUNKS {
@@ -96,23 +118,8 @@ pub fn unfinished(r: &mut (impl Read + Seek), len: u64) -> Option<Unfinished> {
                 r.read_exact(&mut fmt).ok()?;
                 block_align = u64::from(u16::from_le_bytes([fmt[12], fmt[13]])).max(1);
             }
-            b"data" => {
-                let body = at + 8;
-                if (size != 0 && size != u32::MAX) || len <= body {
-                    return None;
-                }
-                let whole = (len - body) / block_align * block_align;
-                return Some(Unfinished {
-                    length_at: at + 4,
-                    declared: size,
-                    // A RIFF length cannot say more than 4 GiB: past that, what it can.
-                    actual: u32::try_from(
-                        whole.min(u64::from(u32::MAX) / block_align * block_align),
-                    )
-                    .unwrap_or(0),
-                });
-            }
-            _ => {}
+            b"data" => return Some((at, size, block_align)),
+            id => other(id, size, r)?,
         }
         at += 8 + u64::from(size) + u64::from(size & 1);
     }
@@ -128,6 +135,83 @@ impl Unfinished {
             (4, riff.to_le_bytes().to_vec()),
             (self.length_at, self.actual.to_le_bytes().to_vec()),
         ]
+    }
+}
+
+/// An RF64 or BW64 file (EBU Tech 3306; ITU-R BS.2088): a WAV whose RIFF and `data` lengths
+/// read 0xFFFFFFFF and whose true lengths, 64-bit, are in a `ds64` chunk first after `WAVE`.
+/// Field and broadcast recorders write it (some always, some past 4 GiB); symphonia's RIFF
+/// reader and hound refuse it ("file ends before its header is complete"). Read as a RIFF
+/// WAVE with the lengths put back into the 32-bit fields ([`Ds64::patches`]), it decodes as
+/// any WAV; the `ds64` chunk is skipped as an unknown one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ds64 {
+    /// Byte offset of the `data` chunk's length field.
+    pub length_at: u64,
+    /// The audio's length as `ds64` gives it, and as the file holds it (to its end, in whole
+    /// frames of the `fmt ` chunk's block alignment).
+    pub declared: u64,
+    pub held: u64,
+    /// What a 32-bit length can say of it: the audio read.
+    pub readable: u32,
+}
+
+/// The [`Ds64`] lengths of the RF64/BW64 file `r` (`len` bytes long), if it is one whose
+/// `data` chunk defers its length to `ds64`; None for anything else.
+pub fn ds64(r: &mut (impl Read + Seek), len: u64) -> Option<Ds64> {
+    wave(r, &[b"RF64", b"BW64"])?;
+    let mut declared = None;
+    let (at, size, block_align) = find_data(r, |id, size, r| {
+        // riffSize, dataSize and sampleCount, 64 bits each.
+        if id == b"ds64" && size >= 24 {
+            let mut b = [0u8; 16];
+            r.read_exact(&mut b).ok()?;
+            declared = Some(u64::from_le_bytes(b[8..16].try_into().ok()?));
+        }
+        Some(())
+    })?;
+    let declared = declared.filter(|_| size == u32::MAX)?;
+    let body = at + 8;
+    let held = declared.min(len.saturating_sub(body)) / block_align * block_align;
+    let most = u64::from(u32::MAX) / block_align * block_align;
+    Some(Ds64 {
+        length_at: at + 4,
+        declared,
+        held,
+        readable: u32::try_from(held.min(most)).unwrap_or(0),
+    })
+}
+
+impl Ds64 {
+    /// The bytes to read in place of the header's (offset, bytes): `RIFF` for `RF64`/`BW64`,
+    /// and the RIFF and `data` lengths (in a file of `len` bytes).
+    pub fn patches(&self, len: u64) -> Vec<(u64, Vec<u8>)> {
+        let riff = u32::try_from(len.saturating_sub(8)).unwrap_or(u32::MAX);
+        vec![
+            (0, b"RIFF".to_vec()),
+            (4, riff.to_le_bytes().to_vec()),
+            (self.length_at, self.readable.to_le_bytes().to_vec()),
+        ]
+    }
+
+    /// What a report should say of the lengths, if anything: a file cut short of what `ds64`
+    /// says, or audio past the 4 GiB a RIFF length can say (left unread).
+    pub fn warning(&self) -> Option<String> {
+        if u64::from(self.readable) < self.held {
+            Some(format!(
+                "an RF64 file of {} bytes of audio: only the first {} are read (a RIFF length \
+                 says no more); rebuild with `--features ffmpeg` to read it whole",
+                self.held, self.readable
+            ))
+        } else if self.held < self.declared {
+            Some(format!(
+                "the RF64 header gives {} bytes of audio, the file holds {}: truncated, read \
+                 to its end",
+                self.declared, self.held
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -399,6 +483,53 @@ mod tests {
         empty.extend(b"data\0\0\0\0");
         let len = empty.len() as u64;
         assert_eq!(unfinished(&mut std::io::Cursor::new(empty), len), None);
+    }
+
+    #[test]
+    fn an_rf64_header_gives_its_lengths_from_ds64_up_to_what_riff_can_say() {
+        // 5 GiB of 24-bit stereo (block alignment 6) announced, and held.
+        let big = 5u64 << 30;
+        let mut ds = Vec::new();
+        for v in [big + 100, big, big / 6] {
+            ds.extend(v.to_le_bytes());
+        }
+        ds.extend(0u32.to_le_bytes());
+        let mut fmt = vec![1, 0, 2, 0];
+        fmt.extend(48_000u32.to_le_bytes());
+        fmt.extend(288_000u32.to_le_bytes());
+        fmt.extend([6, 0, 24, 0]);
+        let mut file = b"RF64\xff\xff\xff\xffWAVE".to_vec();
+        file.extend(chunk(b"ds64", &ds));
+        file.extend(chunk(b"fmt ", &fmt));
+        let length_at = file.len() as u64 + 4;
+        file.extend(b"data\xff\xff\xff\xff");
+        let len = length_at + 4 + big;
+        let d = ds64(&mut std::io::Cursor::new(file.clone()), len).unwrap();
+        assert_eq!(
+            (d.length_at, d.declared, d.held),
+            (length_at, big, big / 6 * 6)
+        );
+        assert_eq!(u64::from(d.readable), u64::from(u32::MAX) / 6 * 6);
+        assert!(d.warning().unwrap().contains("only the first"));
+        let p = d.patches(len);
+        assert_eq!(p[0], (0, b"RIFF".to_vec()));
+        assert_eq!(p[2], (length_at, d.readable.to_le_bytes().to_vec()));
+        // Cut short of what ds64 says: read to the cut, in whole frames.
+        let d = ds64(
+            &mut std::io::Cursor::new(file.clone()),
+            length_at + 4 + 1001,
+        )
+        .unwrap();
+        assert_eq!((d.held, d.readable), (996, 996));
+        assert!(d.warning().unwrap().contains("truncated"));
+        // A RIFF WAVE, and an RF64 without ds64: none.
+        let mut riff = file.clone();
+        riff[..4].copy_from_slice(b"RIFF");
+        assert_eq!(ds64(&mut std::io::Cursor::new(riff), len), None);
+        let mut bare = b"RF64\xff\xff\xff\xffWAVE".to_vec();
+        bare.extend(chunk(b"fmt ", &fmt));
+        bare.extend(b"data\xff\xff\xff\xff");
+        assert_eq!(ds64(&mut std::io::Cursor::new(bare), len), None);
     }
 
     #[test]

@@ -6,6 +6,28 @@
 /// ADPCM and the extensible header.
 const WAVE_TAGS_READ: [u16; 7] = [0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0xfffe];
 
+/// An Ogg file whose first stream is in a codec symphonia does not read, named by its first
+/// packet's magic (Xiph's mappings: "Speex   " at the start of the identification header);
+/// none for any other file. symphonia's Ogg reader found no stream it knew and ran to the end
+/// of the file looking for one: "file ends before its header is complete".
+pub fn unread_ogg_codec(head: &[u8]) -> Option<&'static str> {
+    if !head.starts_with(b"OggS") {
+        return None;
+    }
+    let first = 27 + usize::from(*head.get(26)?);
+    let packet = head.get(first..)?;
+    [
+        (
+            &b"Speex   "[..],
+            "Speex audio in Ogg (an old voice-note and VoIP codec)",
+        ),
+        (&b"\x80theora"[..], "Theora video in Ogg"),
+        (&b"CELT    "[..], "CELT audio in Ogg"),
+    ]
+    .into_iter()
+    .find_map(|(magic, name)| packet.starts_with(magic).then_some(name))
+}
+
 /// A WAV file whose audio is in a codec symphonia does not read (GSM 6.10 from a call
 /// recorder, G.722, MP3 inside WAV), named with its format tag; none for any other file. Read
 /// from the `fmt ` chunk among the first bytes: symphonia refuses such a file as "unsupported",
@@ -74,6 +96,11 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     if starts(&[0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11]) {
         return Some("an ASF file (WMA/WMV)");
     }
+    // Sony Wave64: "riff" and the rest of its GUID (a WAV with 64-bit lengths; RF64, the
+    // EBU's, is read).
+    if starts(&[0x72, 0x69, 0x66, 0x66, 0x2e, 0x91, 0xcf, 0x11]) {
+        return Some("a Sony Wave64 file (.w64)");
+    }
     if starts(&[0x0b, 0x77]) {
         return Some("a raw AC-3 stream");
     }
@@ -126,6 +153,20 @@ mod tests {
         m2ts[388] = 0x47;
         assert!(identify(&m2ts).unwrap().contains("M2TS"));
         assert!(identify(b"#!AMR\n\x3c").unwrap().contains("AMR"));
+        // An Ogg page of one segment holding a Speex header; a Vorbis one is read.
+        let mut ogg = b"OggS\0\x02".to_vec();
+        ogg.resize(26, 0);
+        ogg.extend([1, 80]);
+        ogg.extend(b"Speex   1.2");
+        assert!(unread_ogg_codec(&ogg).unwrap().contains("Speex"));
+        ogg[28..35].copy_from_slice(b"\x01vorbis");
+        assert_eq!(unread_ogg_codec(&ogg), None);
+        assert_eq!(unread_ogg_codec(b"OggS"), None);
+        assert!(
+            identify(b"riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb")
+                .unwrap()
+                .contains("Wave64")
+        );
         assert!(
             identify(&[0, 0, 1, 0xba, 0x44, 0, 4, 0])
                 .unwrap()

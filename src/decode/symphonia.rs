@@ -165,11 +165,16 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
     let unfinished = super::wav::is_wav(&head)
         .then(|| super::riff::unfinished(&mut file, len))
         .flatten();
+    let ds64 = super::riff::ds64(&mut file, len);
     std::io::Seek::rewind(&mut file).map_err(|e| Error::read(path, &e))?;
     let mut patches = Vec::new();
     if let Some(u) = unfinished {
         notes.push(unfinished_warning(&u, len));
         patches = u.patches(len);
+    }
+    if let Some(d) = ds64 {
+        notes.extend(d.warning());
+        patches = d.patches(len);
     }
     // An MP4 whose index comes first, cut inside its media data (a partial download):
     // symphonia's reader decoded nothing of it ("no atom pending read") until the `mdat` box
@@ -390,28 +395,26 @@ fn read_head(file: &mut File) -> std::io::Result<Vec<u8>> {
 /// probe's error: an MPEG-TS file made it scan for MP3 frames to the end and report "file ends
 /// before its header is complete (truncated?)".
 fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
-    if let (SymError::Unsupported(_), Some(what)) = (e, super::sniff::unread_wave_codec(head)) {
-        return Error::media(
+    let unread = |what: &str| {
+        Error::media(
             path,
             format!(
                 "this is {what}, which the pure-Rust decoders cannot read; {}",
                 ffmpeg_hint()
             ),
-        );
+        )
+    };
+    if let (SymError::Unsupported(_), Some(what)) = (e, super::sniff::unread_wave_codec(head)) {
+        return unread(&what);
+    }
+    if let Some(what) = super::sniff::unread_ogg_codec(head) {
+        return unread(what);
     }
     match super::sniff::identify(head) {
         Some(what) if what.contains("not media") => {
             return Error::media(path, format!("this is {what}"));
         }
-        Some(what) => {
-            return Error::media(
-                path,
-                format!(
-                    "this is {what}, which the pure-Rust decoders cannot read; {}",
-                    ffmpeg_hint()
-                ),
-            );
-        }
+        Some(what) => return unread(what),
         None => {}
     }
     // A Matroska/WebM file cut short (a partial download): symphonia's reader refuses it
