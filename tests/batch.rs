@@ -78,6 +78,12 @@ fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
     let t = tempfile::tempdir().unwrap();
     let (input, out) = (t.path().join("in"), t.path().join("out"));
     folder(&input);
+    // A second copy of a file that fails: failed once, named as the same content.
+    std::fs::copy(
+        input.join("sub/truncated.mp4"),
+        input.join("sub/truncated_again.mp4"),
+    )
+    .unwrap();
     let o = batch_exits(
         &[
             input.to_str().unwrap(),
@@ -92,7 +98,23 @@ fn a_mixed_folder_gives_one_row_per_clip_and_exit_code_1() {
         "some clips fail",
     );
     let r = rows(&out);
-    assert_eq!(r.len(), 5, "{r:#?}");
+    assert_eq!(r.len(), 6, "{r:#?}");
+    let again = status_of(&r, "sub/truncated_again.mp4");
+    assert_eq!(again["status"], "error");
+    assert!(
+        again["duplicate_of"]
+            .as_str()
+            .unwrap()
+            .ends_with("sub/truncated.mp4")
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.lines().any(
+            |l| l.contains("truncated_again.mp4: error (the same content as")
+                && l.contains("sub/truncated.mp4, which failed)")
+        ),
+        "{stderr}"
+    );
     let demo = status_of(&r, "in/demo.mp4");
     assert_eq!(demo["status"], "ok");
     assert_eq!(demo["gunshot_like"], 1);

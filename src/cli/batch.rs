@@ -96,7 +96,13 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
     });
     let progress = |done: usize, total: usize, r: &batch::Row| {
         let what = match r.status.as_str() {
-            "error" => format!("error: {}", r.error.clone().unwrap_or_default()),
+            "error" => format!(
+                "error{}: {}",
+                r.duplicate_of.as_ref().map_or(String::new(), |d| format!(
+                    " (the same content as {d}, which failed)"
+                )),
+                r.error.clone().unwrap_or_default()
+            ),
             s => format!(
                 "{}{s}, {} events, {} gunshot-like",
                 if r.resumed { "resumed: " } else { "" },
