@@ -506,6 +506,31 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
     )
 }
 
+/// A name for an MP4/MOV/3GP audio sample entry symphonia's reader has no codec for: the
+/// codec in words, with its four-character code.
+fn sample_entry_name(entry: &str) -> String {
+    let known = match entry {
+        "samr" => "AMR-NB",
+        "sawb" => "AMR-WB",
+        "sawp" => "AMR-WB+",
+        "sqcp" | "Qclp" => "QCELP",
+        "sevc" => "EVRC",
+        "ima4" => "IMA ADPCM",
+        "ulaw" => "G.711 mu-law",
+        "alaw" => "G.711 A-law",
+        "ac-3" => "AC-3",
+        "ec-3" => "E-AC-3",
+        "ac-4" => "AC-4",
+        "mha1" | "mhm1" => "MPEG-H 3D Audio",
+        "apac" => "Apple Positional Audio (APAC)",
+        "dtsc" | "dtsh" | "dtsl" | "dtse" => "DTS",
+        "MAC3" | "MAC6" => "MACE",
+        "QDM2" | "QDMC" => "QDesign Music",
+        _ => return entry.to_string(),
+    };
+    format!("{known} ({entry})")
+}
+
 /// ffprobe's name for a symphonia video codec id.
 pub(crate) fn video_codec_name(id: VideoCodecId) -> String {
     let table: &[(VideoCodecId, &str)] = &[
@@ -731,12 +756,31 @@ pub(crate) fn open(
         }))
     };
     let index = match stream {
-        None => tracks.iter().position(is_audio).ok_or_else(|| {
-            Error::media(
-                path,
-                format!("no audio track (streams: {})", listing(false)),
-            )
-        })?,
+        None => match tracks.iter().position(is_audio) {
+            Some(i) => i,
+            // An MP4/MOV sound track whose sample entry symphonia's reader does not know
+            // (AMR in a phone's 3GP, IMA ADPCM in an old QuickTime file) is listed as data:
+            // it is named as the unsupported codec it is, not "no audio track".
+            None => {
+                let sound = mp4.as_ref().and_then(|m| {
+                    m.tracks
+                        .iter()
+                        .find(|t| t.handler_type == "soun")
+                        .and_then(|t| t.sample_entry.as_deref())
+                });
+                return Err(match sound {
+                    Some(entry) => Error::UnsupportedCodec {
+                        path: path.to_path_buf(),
+                        codec: sample_entry_name(entry),
+                        hint: unsupported_hint(),
+                    },
+                    None => Error::media(
+                        path,
+                        format!("no audio track (streams: {})", listing(false)),
+                    ),
+                });
+            }
+        },
         Some(n) if tracks.get(n).is_some_and(is_audio) => n,
         Some(n) => {
             return Err(Error::media(
@@ -749,8 +793,16 @@ pub(crate) fn open(
     let Some(CodecParameters::Audio(params)) = &track.codec_params else {
         unreachable!("the index was checked to be an audio track")
     };
-    let codec = audio_codec_name(params.codec);
     let mp4_trak = mp4.as_ref().and_then(|m| mp4_track(m, &tracks, index));
+    // A codec symphonia's MP4 reader has no id for (µ-law in a MOV) is named by its sample
+    // entry.
+    let codec = match (
+        audio_codec_name(params.codec),
+        mp4_trak.and_then(|t| t.sample_entry.as_deref()),
+    ) {
+        (name, Some(entry)) if name.starts_with("unknown") => sample_entry_name(entry),
+        (name, _) => name,
+    };
     // MP3 in MP4 (`mp4a` with object type 0x6B): the demuxer leaves the channels unset, and
     // the sample entry's count is a placeholder (ffmpeg writes 2 for a mono stream); the
     // frames themselves say, so the first one is decoded to learn it.
