@@ -1409,6 +1409,17 @@ fn a_channel_that_carries_nothing_is_left_out_of_the_mix() {
         );
     }
     assert!(mono.warnings.iter().all(|w| !w.contains("carry nothing")));
+    // A four-channel recorder with one input used: the one reason said once.
+    let zeros = vec![0.0f32; x.len()];
+    let four = analyze_channels(dir.path(), "four", SR, &[&zeros, &x, &zeros, &zeros]);
+    heard_alike(&mono, &four, "four");
+    assert!(
+        four.warnings.iter().any(|w| w.starts_with(
+            "channel(s) 1, 3, 4 carry nothing (digital silence, every one): left out"
+        )),
+        "{:?}",
+        four.warnings
+    );
 }
 
 #[test]

@@ -593,7 +593,7 @@ pub fn decode(path: &Path, params: &DecodeParams) -> Result<Decoded> {
     if channels.first().is_none_or(Vec::is_empty) {
         return Err(Error::media(
             path,
-            "no audio could be decoded (truncated or corrupt stream)",
+            "no audio could be decoded (the stream is empty, truncated or corrupt)",
         ));
     }
     let warnings = stream.warnings();

@@ -16,6 +16,14 @@ pub fn unread_ogg_codec(head: &[u8]) -> Option<&'static str> {
     }
     let first = 27 + usize::from(*head.get(26)?);
     let packet = head.get(first..)?;
+    // Opus with a channel mapping family past 1 (2 and 3: ambisonics, as 360-degree videos
+    // carry it; 255: channels without a defined layout), byte 18 of OpusHead.
+    if packet.starts_with(b"OpusHead") && packet.get(18).is_some_and(|&f| f >= 2) {
+        return Some(match packet[18] {
+            2 | 3 => "ambisonic Opus in Ogg (channel mapping family 2 or 3)",
+            _ => "Opus in Ogg with channels of no defined layout (channel mapping family 255)",
+        });
+    }
     [
         (
             &b"Speex   "[..],
@@ -162,6 +170,12 @@ mod tests {
         ogg[28..35].copy_from_slice(b"\x01vorbis");
         assert_eq!(unread_ogg_codec(&ogg), None);
         assert_eq!(unread_ogg_codec(b"OggS"), None);
+        // Opus: mapping families 0 and 1 are read, 2 (ambisonics) is named.
+        ogg.truncate(28);
+        ogg.extend(b"OpusHead\x01\x04\x38\x01\x80\xbb\x00\x00\x00\x00\x02");
+        assert!(unread_ogg_codec(&ogg).unwrap().contains("ambisonic"));
+        *ogg.last_mut().unwrap() = 1;
+        assert_eq!(unread_ogg_codec(&ogg), None);
         assert!(
             identify(b"riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb")
                 .unwrap()

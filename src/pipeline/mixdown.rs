@@ -134,17 +134,27 @@ pub(super) fn decode_mixed(
         if !silent.is_empty() {
             said.push(format!(
                 "channel(s) {} carry nothing ({}): left out of the mix, which would otherwise \
-                 halve every level",
+                 lower every level",
                 channel_list(&silent),
-                silent
-                    .iter()
-                    .map(|(_, db)| if db.is_finite() {
-                        format!("{db:.0} dB below the loudest channel")
+                {
+                    let each: Vec<String> = silent
+                        .iter()
+                        .map(|(_, db)| {
+                            if db.is_finite() {
+                                format!("{db:.0} dB below the loudest channel")
+                            } else {
+                                "digital silence".to_string()
+                            }
+                        })
+                        .collect();
+                    // One reason for all (a 16-channel recorder with one input used) is said
+                    // once.
+                    if each.len() > 1 && each.iter().all(|e| *e == each[0]) {
+                        format!("{}, every one", each[0])
                     } else {
-                        "digital silence".to_string()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                        each.join(", ")
+                    }
+                }
             ));
         }
         let mut sign = vec![1.0f32; mixed.channels];
@@ -170,7 +180,7 @@ pub(super) fn decode_mixed(
     if mixed.frames() == 0 {
         return Err(crate::error::Error::media(
             path,
-            "no audio could be decoded (truncated or corrupt stream)",
+            "no audio could be decoded (the stream is empty, truncated or corrupt)",
         ));
     }
     let dc = remove_dc(&mut mixed.mono, mixed.sample_rate, &p.measure);
