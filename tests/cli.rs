@@ -824,6 +824,21 @@ fn analyze_fails_fast_on_an_unwritable_output_folder() {
         .output()
         .unwrap();
     assert_clean_failure(&out, p, "cannot write");
+    // An output path that is a file (it said "File exists (os error 17)").
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"field notes\n").unwrap();
+    for command in ["analyze", "batch"] {
+        let out = bin()
+            .arg(command)
+            .arg(root().join("samples/demo.mp4"))
+            .arg("-o")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_clean_failure(&out, &file, "cannot write: exists and is not a folder");
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"field notes\n");
 }
 
 #[test]

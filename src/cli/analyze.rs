@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::AnalyzeArgs;
-use crate::error::Error;
 use crate::model::Analysis;
 use crate::pipeline::{self, AnalyzeParams};
 use crate::report::plot::clock;
@@ -20,14 +19,10 @@ pub(super) fn run(args: &AnalyzeArgs) -> i32 {
         PathBuf::from("reports").join(stem)
     });
     // Fail on an unwritable output before the analysis, not after it.
-    if let Err(e) = std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::write(&dir, e.to_string()))
-        .and_then(|()| atomic::write(&dir.join(".write-test"), b""))
-    {
+    if let Err(e) = atomic::output_dir(&dir) {
         eprintln!("earwitness: {e}");
         return e.exit_code();
     }
-    let _ = std::fs::remove_file(dir.join(".write-test"));
     if let Some(o) = args.transcript_offset.filter(|o| !o.is_finite()) {
         eprintln!("earwitness: --transcript-offset must be a number of seconds, not {o}");
         return 2;

@@ -35,13 +35,9 @@ pub(super) fn run(args: &BatchArgs) -> i32 {
         None => None,
     };
     let out = &args.output;
-    if let Err(e) = std::fs::create_dir_all(out)
-        .map_err(|e| Error::write(out, e.to_string()))
-        .and_then(|()| atomic::write(&out.join(".write-test"), b""))
-    {
+    if let Err(e) = atomic::output_dir(out) {
         return fail(&e);
     }
-    let _ = std::fs::remove_file(out.join(".write-test"));
     let inputs = match batch::gather(&args.inputs, &args.manifest) {
         Ok(i) => i,
         Err(e) => return fail(&e),
@@ -163,9 +159,7 @@ fn write_summaries(
 
 /// `merge`: the summaries of several batch folders (or shards) as one.
 pub(super) fn merge(args: &super::MergeArgs) -> i32 {
-    if let Err(e) =
-        std::fs::create_dir_all(&args.output).map_err(|e| Error::write(&args.output, e.to_string()))
-    {
+    if let Err(e) = atomic::output_dir(&args.output) {
         return fail(&e);
     }
     let rows = match batch::merge(&args.dirs, &args.output) {

@@ -6,6 +6,22 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// Makes the output folder `dir` (and its parents) and checks that a file can be written in
+/// it, so that an unwritable output fails before an analysis, not after it.
+///
+/// # Errors
+/// [`Error::Write`] when `dir` exists and is not a folder, or cannot be made or written in.
+pub fn output_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::write(dir, "exists and is not a folder"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e.to_string()))?;
+    let probe = dir.join(".write-test");
+    write(&probe, b"")?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
 /// A file being written; it appears at its final path only when [`AtomicFile::commit`] is
 /// called, and is removed if dropped before that.
 pub struct AtomicFile {
