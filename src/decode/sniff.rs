@@ -29,7 +29,6 @@ pub fn unread_ogg_codec(head: &[u8]) -> Option<&'static str> {
             &b"Speex   "[..],
             "Speex audio in Ogg (an old voice-note and VoIP codec)",
         ),
-        (&b"\x80theora"[..], "Theora video in Ogg"),
         (&b"CELT    "[..], "CELT audio in Ogg"),
     ]
     .into_iter()
