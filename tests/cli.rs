@@ -97,6 +97,18 @@ fn directory() {
 }
 
 #[test]
+fn a_pipe_or_a_device_is_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stream.mp4");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Nothing writes to the pipe: the check must not open it (that would wait for a writer).
+    assert_clean_failure(&probe(&fifo), &fifo, "is not a regular file (a pipe");
+    let null = Path::new("/dev/null");
+    assert_clean_failure(&probe(null), null, "is not a regular file");
+}
+
+#[test]
 fn empty_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = temp_file(&dir, "empty.wav", b"");

@@ -320,6 +320,16 @@ pub fn check_input(path: &Path) -> Result<File> {
             problem: "is a directory, not a media file".into(),
         });
     }
+    // A pipe or a device has no length to read and no start to seek back to (it read as
+    // "file is empty (0 bytes)").
+    if !meta.is_file() {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            problem: "is not a regular file (a pipe, socket or device): save the stream to a \
+                      file first"
+                .into(),
+        });
+    }
     if meta.len() == 0 {
         return Err(Error::media(path, "file is empty (0 bytes)"));
     }
