@@ -259,16 +259,14 @@ fn unsupported_codec_names_it_and_the_feature() {
     );
     assert_clean_failure(&probe(&p), &p, "--features ffmpeg");
     // Sound tracks of a MOV whose sample entries symphonia's reader has no codec for: named by
-    // them (they were "no audio track (streams: data)" and "unknown audio codec 0x0").
+    // them as ffprobe names them (they were "no audio track (streams: data)" and "unknown
+    // audio codec 0x0").
     for (file, codec) in [
         (
             "bad/ima4_audio.mov",
-            "unsupported audio codec 'IMA ADPCM (ima4)'",
+            "unsupported audio codec 'adpcm_ima_qt'",
         ),
-        (
-            "bad/ulaw_audio.mov",
-            "unsupported audio codec 'G.711 mu-law (ulaw)'",
-        ),
+        ("bad/ulaw_audio.mov", "unsupported audio codec 'pcm_mulaw'"),
     ] {
         let p = fixture(file);
         assert_clean_failure(&probe(&p), &p, codec);

@@ -506,31 +506,6 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
     )
 }
 
-/// A name for an MP4/MOV/3GP audio sample entry symphonia's reader has no codec for: the
-/// codec in words, with its four-character code.
-fn sample_entry_name(entry: &str) -> String {
-    let known = match entry {
-        "samr" => "AMR-NB",
-        "sawb" => "AMR-WB",
-        "sawp" => "AMR-WB+",
-        "sqcp" | "Qclp" => "QCELP",
-        "sevc" => "EVRC",
-        "ima4" => "IMA ADPCM",
-        "ulaw" => "G.711 mu-law",
-        "alaw" => "G.711 A-law",
-        "ac-3" => "AC-3",
-        "ec-3" => "E-AC-3",
-        "ac-4" => "AC-4",
-        "mha1" | "mhm1" => "MPEG-H 3D Audio",
-        "apac" => "Apple Positional Audio (APAC)",
-        "dtsc" | "dtsh" | "dtsl" | "dtse" => "DTS",
-        "MAC3" | "MAC6" => "MACE",
-        "QDM2" | "QDMC" => "QDesign Music",
-        _ => return entry.to_string(),
-    };
-    format!("{known} ({entry})")
-}
-
 /// ffprobe's name for a symphonia video codec id.
 pub(crate) fn video_codec_name(id: VideoCodecId) -> String {
     let table: &[(VideoCodecId, &str)] = &[
@@ -771,7 +746,7 @@ pub(crate) fn open(
                 return Err(match sound {
                     Some(entry) => Error::UnsupportedCodec {
                         path: path.to_path_buf(),
-                        codec: sample_entry_name(entry),
+                        codec: mp4_sample_entry_codec(entry),
                         hint: unsupported_hint(),
                     },
                     None => Error::media(
@@ -800,7 +775,7 @@ pub(crate) fn open(
         audio_codec_name(params.codec),
         mp4_trak.and_then(|t| t.sample_entry.as_deref()),
     ) {
-        (name, Some(entry)) if name.starts_with("unknown") => sample_entry_name(entry),
+        (name, Some(entry)) if name.starts_with("unknown") => mp4_sample_entry_codec(entry),
         (name, _) => name,
     };
     // MP3 in MP4 (`mp4a` with object type 0x6B): the demuxer leaves the channels unset, and
@@ -1733,13 +1708,26 @@ fn merge_mp4_container(tags: &mut BTreeMap<String, String>, m: &isobmff::Mp4Meta
     }
 }
 
-/// ffprobe's codec name for an MP4 sample entry symphonia does not know.
+/// ffprobe's codec name for an MP4/MOV/3GP sample entry symphonia does not know (probe's
+/// listing, and the unsupported codec an analysis names).
 fn mp4_sample_entry_codec(entry: &str) -> String {
     match entry {
         "ac-3" => "ac3",
         "ec-3" => "eac3",
+        "ac-4" => "ac4",
         "samr" => "amr_nb",
         "sawb" => "amr_wb",
+        "sqcp" | "Qclp" => "qcelp",
+        "sevc" => "evrc",
+        "ima4" => "adpcm_ima_qt",
+        "ulaw" => "pcm_mulaw",
+        "alaw" => "pcm_alaw",
+        "mha1" | "mhm1" => "mpegh_3d_audio",
+        "dtsc" | "dtsh" | "dtsl" | "dtse" => "dts",
+        "MAC3" => "mace3",
+        "MAC6" => "mace6",
+        "QDM2" => "qdm2",
+        "QDMC" => "qdmc",
         "avc1" | "avc3" => "h264",
         "hvc1" | "hev1" => "hevc",
         "mp4v" => "mpeg4",
