@@ -59,6 +59,10 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k -write_xing 0 impulses_noxing.mp3
 # have no length.
 ff -f lavfi -i testsrc=size=64x48:rate=30 -i impulses.wav -shortest -c:v libvpx-vp9 -b:v 20k \
    -c:a libopus -b:a 64k -live 1 -f webm impulses_live.webm
+# AAC that symphonia's AAC-LC decoder refuses: six channels (5.1, the impulses in every one)
+# and the Main profile. (HE-AAC, which Debian's ffmpeg cannot encode: make-heaac-fixtures.sh.)
+ff -i impulses.wav -af "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" -c:a aac -b:a 256k impulses_51.m4a
+ff -i impulses.wav -c:a aac -profile:a aac_main -b:a 96k impulses_main.m4a
 # The M4A with its index first, as web servers deliver MP4 (the test cuts it short, as an
 # interrupted download leaves it).
 ff -i impulses.m4a -c copy -movflags +faststart impulses_faststart.m4a

@@ -156,6 +156,10 @@ struct FirstFrame {
     /// Whether the container is MP4/MOV, or Matroska/WebM.
     mp4: bool,
     matroska: bool,
+    /// The first decoded frame's rate and channels, which the stream's parameters may not
+    /// state: HE-AAC signalled implicitly doubles its core's rate, and with parametric stereo
+    /// (or a mono core that may carry it) gives two channels where one is stated.
+    shape: Option<(u32, usize)>,
 }
 
 /// Reads the first packets of stream `index` (the file opened a second time) for
@@ -215,6 +219,8 @@ fn first_frame(path: &Path, index: usize) -> FirstFrame {
                 if decoder.send_packet(&packet).is_ok() {
                     while decoder.receive_frame(&mut frame).is_ok() {
                         if frame.samples() > 0 {
+                            out.shape = Some((frame.rate(), usize::from(frame.channels())))
+                                .filter(|&(r, c)| r > 0 && c > 0);
                             out.start_s = frame.pts().or(frame.timestamp()).map(to_s);
                             return out;
                         }
@@ -302,8 +308,11 @@ pub(crate) fn open(
     } else {
         f64::INFINITY
     };
-    let sample_rate = super::check_sample_rate(path, &codec, decoder.rate())?;
-    let channels = usize::from(decoder.channels());
+    let first = first_frame(path, stream_index);
+    let (rate, channels) = first
+        .shape
+        .unwrap_or((decoder.rate(), usize::from(decoder.channels())));
+    let sample_rate = super::check_sample_rate(path, &codec, rate)?;
     if channels == 0 {
         return Err(Error::media(
             path,
@@ -313,7 +322,7 @@ pub(crate) fn open(
     let decoder_name = decoder
         .codec()
         .map_or_else(|| codec.clone(), |c| c.name().to_string());
-    let first = first_frame(path, stream_index);
+    let profile = decoder.profile();
     let opus = codec == "opus";
     let info = AudioInfo {
         backend: "ffmpeg".into(),
@@ -344,10 +353,25 @@ pub(crate) fn open(
         // libavformat stops at the cut without a word.
         health.warn(super::symphonia::TRUNCATED);
     }
+    let sbr = info.codec == "aac"
+        && matches!(
+            profile,
+            ff::codec::Profile::AAC(
+                ff::codec::profile::AAC::HE
+                    | ff::codec::profile::AAC::HEv2
+                    | ff::codec::profile::AAC::MPEG2HE
+            )
+        );
     if info.codec == "aac" && !first.priming_marked {
         // MPEG-TS, ADTS and Matroska carry no priming figure for AAC, nor does an MP4
         // without an edit list that skips it: the other backend's words.
-        health.warn(super::aac_priming_unknown(first.mp4));
+        health.warn(super::aac_priming_unknown(first.mp4, sbr));
+    }
+    if sbr && first.priming_marked {
+        // Measured on tests/fixtures/timing/impulses_he*.m4a (fdk-aac, the edit list skipping
+        // exactly the encoder's delay): libavcodec 5.1 put every impulse 1863 samples early
+        // (HE-AAC) and 886 late (v2); rusty_aac, following the edit list, to the sample.
+        health.warn(HE_AAC_SKIP);
     }
     if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1") && !first.priming_marked && !first.mp4 {
         health.warn(super::mpeg_audio_priming_unknown(&info.codec));
@@ -370,6 +394,13 @@ pub(crate) fn open(
     };
     Ok((info, Box::new(source)))
 }
+
+/// The warning for HE-AAC whose priming libavformat marks to skip, which libavcodec does not
+/// skip exactly.
+const HE_AAC_SKIP: &str = "libavcodec does not skip the encoder delay of HE-AAC exactly as the \
+     MP4 edit list gives it: on test files it put the audio 39 ms early (HE-AAC) and 18 ms late \
+     (HE-AAC v2), so times may be off by tens of milliseconds; the default backend (without \
+     `--backend ffmpeg`) follows the edit list to the sample";
 
 /// Converts one decoded frame to planar f32 in `out`.
 fn frame_to_planar(

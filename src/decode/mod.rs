@@ -36,6 +36,7 @@ pub struct Still {
     /// RGB24 pixels, row-major, no padding.
     pub rgb: Vec<u8>,
 }
+mod aac;
 mod ebml;
 pub mod isobmff;
 mod mpa;
@@ -143,17 +144,22 @@ pub const MATROSKA_START_TOLERANCE_S: f64 = 0.002;
 /// container field gives, so that it is decoded as audio: `in_mp4` when the file is an MP4
 /// whose edit list (if any) skips none and that has no iTunSMPB tag, as ffmpeg's fragmented
 /// MP4s and many streamed downloads are.
-pub(crate) fn aac_priming_unknown(in_mp4: bool) -> String {
+pub(crate) fn aac_priming_unknown(in_mp4: bool, sbr: bool) -> String {
     let what = if in_mp4 {
         "AAC in an MP4 without an edit list or iTunSMPB tag that skips its encoder delay \
          (fragmented and streamed MP4s often have neither)"
     } else {
         "AAC outside MP4 carries no encoder-delay information"
     };
-    format!(
-        "{what}: times may be up to 1024 samples late against the original recording (as in \
-         ffmpeg)"
-    )
+    // HE-AAC's delay is its core's, its SBR filter banks' and the encoder's look-ahead: fdk-aac
+    // at 44.1 kHz put the impulses of a test file 114 ms late (HE-AAC, 48 kbit/s stereo) and
+    // 160 ms late (HE-AAC v2, 32 kbit/s), as ffmpeg decodes them and as here.
+    let late = if sbr {
+        "more than 100 ms late against the original recording (HE-AAC's delay; as in ffmpeg)"
+    } else {
+        "up to 1024 samples late against the original recording (as in ffmpeg)"
+    };
+    format!("{what}: times may be {late}")
 }
 
 /// The warning for MPEG audio (MP3, MP2) with no LAME/Xing tag giving its encoder delay,

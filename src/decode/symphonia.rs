@@ -293,6 +293,22 @@ fn first_packet_channels(
     None
 }
 
+/// What the first decodable packet of track `track_id` of `path` gives with `rusty_aac`
+/// (reading the file again, as [`first_packet_channels`] does).
+fn first_aac_shape(
+    path: &Path,
+    track_id: u32,
+    config: &super::aac::Config,
+) -> Option<super::aac::Shape> {
+    let file = File::open(path).ok()?;
+    let Opened { mut format, .. } = open_format(path, file).ok()?;
+    let packets = std::iter::from_fn(|| format.next_packet().ok().flatten())
+        .take(PROBE_PACKETS)
+        .filter(|p| p.track_id == track_id)
+        .map(|p| p.data);
+    super::aac::shape(config, packets)
+}
+
 /// How far into a Matroska or WebM file (s, on its other tracks' packets) [`first_packet_s`]
 /// looks for the audio track's first packet. Blocks are interleaved by time, so the audio's
 /// first comes about where it is stamped; a fixed count of packets (64, before) stopped 2 s
@@ -585,6 +601,7 @@ fn opus_head(extra: Option<&[u8]>) -> std::result::Result<OpusHead, String> {
 
 enum Dec {
     Symphonia(Box<dyn AudioDecoder>),
+    Aac(Box<super::aac::RustyAac>),
     Opus {
         dec: Box<DefaultOpus>,
         gain: f32,
@@ -701,7 +718,7 @@ pub(crate) fn open(
         },
         mpa_damage,
     ) = open_format_mended(path, file)?;
-    let lost: std::collections::VecDeque<_> = mpa_damage
+    let mut lost: std::collections::VecDeque<_> = mpa_damage
         .as_ref()
         .map(super::mpa::fills)
         .unwrap_or_default()
@@ -798,6 +815,8 @@ pub(crate) fn open(
     let mut edited = Ok(None);
     let mut priming_source = None;
     let mut priming_frames = 0u64;
+    // The rate the decoder chosen gives, where it may not be the container's (AAC).
+    let mut out_rate = None;
 
     let (dec, decoder_name, channels) = if params.codec == wa::CODEC_ID_OPUS {
         let head = opus_head(params.extra_data.as_deref())
@@ -822,12 +841,48 @@ pub(crate) fn open(
         )
     } else {
         let opts = AudioDecoderOptions::default();
-        match symphonia::default::get_codecs().make_audio_decoder(params, &opts) {
-            Ok(d) => {
+        let made = symphonia::default::get_codecs().make_audio_decoder(params, &opts);
+        // AAC that symphonia cannot read, or reads only the half-rate core of, goes to
+        // rusty_aac (`aac.rs`), told by what its first packet decodes to.
+        let rusty = if params.codec == wa::CODEC_ID_AAC {
+            let config = super::aac::Config::of(params);
+            first_aac_shape(path, track.id, &config)
+                .filter(|&shape| match &made {
+                    Ok(d) => {
+                        let p = d.codec_params();
+                        !super::aac::symphonia_reads(p.sample_rate.unwrap_or(0), channels, shape)
+                    }
+                    Err(_) => true,
+                })
+                .and_then(|shape| {
+                    super::aac::RustyAac::new(config, shape)
+                        .ok()
+                        .map(|r| (r, shape))
+                })
+        } else {
+            None
+        };
+        match (made, rusty) {
+            (_, Some((r, shape))) => {
+                let name = format!("rusty_aac {}", r.profile().name());
+                out_rate = Some(shape.rate);
+                if r.profile().doubles_rate() {
+                    // An ADTS stream's lost frames were counted at the coded rate.
+                    let k = u64::from(shape.rate / r.core_rate().max(1)).max(1);
+                    for (_, n) in &mut lost {
+                        *n *= k;
+                    }
+                }
+                (Dec::Aac(Box::new(r)), name, shape.channels)
+            }
+            (Ok(d), None) => {
+                if params.codec == wa::CODEC_ID_AAC {
+                    out_rate = d.codec_params().sample_rate;
+                }
                 let name = format!("symphonia {}", d.codec_info().short_name);
                 (Dec::Symphonia(d), name, channels)
             }
-            Err(SymError::Unsupported(what)) => {
+            (Err(SymError::Unsupported(what)), None) => {
                 // Symphonia's AAC decoder reads mono and stereo only: a 5.1 track is a known
                 // codec in an unsupported layout, and saying "unsupported codec 'aac'" alone
                 // misleads.
@@ -845,11 +900,14 @@ pub(crate) fn open(
                     hint,
                 });
             }
-            Err(e) => return Err(Error::media(path, format!("{codec} decoder: {e}"))),
+            (Err(e), None) => return Err(Error::media(path, format!("{codec} decoder: {e}"))),
         }
     };
     // Header sanity after the codec question: an unsupported codec is the clearer message.
-    let sample_rate = super::check_sample_rate(path, &codec, params.sample_rate.unwrap_or(0))?;
+    // AAC runs at its decoder's rate: the container's can be the coded core's (ADTS HE-AAC)
+    // or twice it (an MP4 remuxed from one, read by a decoder of the core).
+    let sample_rate =
+        super::check_sample_rate(path, &codec, out_rate.or(params.sample_rate).unwrap_or(0))?;
     if channels == 0 {
         return Err(Error::media(
             path,
@@ -938,7 +996,8 @@ pub(crate) fn open(
         // Matroska and ADTS carry no priming figure for AAC, nor does an MP4 without an edit
         // list or iTunSMPB (ffmpeg's fragmented MP4s); ffmpeg decodes such files the same
         // way, so times agree with it but may be late against the original recording.
-        health.warn(super::aac_priming_unknown(mp4_trak.is_some()));
+        let sbr = matches!(&dec, Dec::Aac(d) if d.profile().doubles_rate());
+        health.warn(super::aac_priming_unknown(mp4_trak.is_some(), sbr));
     }
     if matches!(
         params.codec,
@@ -1066,6 +1125,7 @@ impl Source {
                 }
                 head.channels
             }
+            Dec::Aac(_) => return Err("a chained AAC stream is not followed".into()),
             Dec::Symphonia(d) => {
                 let n = params.channels.as_ref().map_or(0, |c| c.count());
                 if n == self.channels {
@@ -1126,20 +1186,11 @@ impl Source {
                     ));
                 }
                 buf.copy_to_vecs_planar::<f32>(&mut self.chunk);
-                // Decoders that do not trim priming themselves produce the whole block:
-                // apply the packet's trims here (those that trim produce exactly `dur`).
-                let n = self.chunk.first().map_or(0, Vec::len) as u64;
-                let (ts, te, dur) = (
-                    packet.trim_start.get(),
-                    packet.trim_end.get(),
-                    packet.dur.get(),
-                );
-                if ts + te > 0 && n == dur + ts + te {
-                    for c in &mut self.chunk {
-                        c.truncate((n - te) as usize);
-                        c.drain(..ts as usize);
-                    }
-                }
+                trim(&mut self.chunk, packet);
+            }
+            Dec::Aac(d) => {
+                d.decode(&packet.data, &mut self.chunk)?;
+                trim(&mut self.chunk, packet);
             }
             Dec::Opus {
                 dec,
@@ -1169,6 +1220,23 @@ impl Source {
             }
         }
         Ok(true)
+    }
+}
+
+/// Applies a packet's trims to its decoded `planes`: decoders that do not trim priming
+/// themselves produce the whole block (those that trim produce exactly `dur`).
+fn trim(planes: &mut [Vec<f32>], packet: &symphonia::core::packet::Packet) {
+    let n = planes.first().map_or(0, Vec::len) as u64;
+    let (ts, te, dur) = (
+        packet.trim_start.get(),
+        packet.trim_end.get(),
+        packet.dur.get(),
+    );
+    if ts + te > 0 && n == dur + ts + te {
+        for c in planes {
+            c.truncate((n - te) as usize);
+            c.drain(..ts as usize);
+        }
     }
 }
 
@@ -1246,8 +1314,10 @@ impl BlockSource for Source {
                 // before, they came out as loud garbage (a burst 16 dB over the background,
                 // reported as an impulsive sound). Reset, the decoder zeroes what it cannot
                 // reach, as when a stream is joined part-way.
-                if let Dec::Symphonia(d) = &mut self.dec {
-                    d.reset();
+                match &mut self.dec {
+                    Dec::Symphonia(d) => d.reset(),
+                    Dec::Aac(d) => d.reset(),
+                    Dec::Opus { .. } => {}
                 }
             }
             match self.decode_packet(&packet) {
