@@ -8,6 +8,7 @@
 #   impulses_he_explicit.m4a  the same, signalled explicitly (object type 5, as YouTube's and
 #                             Apple's HE-AAC are)
 #   impulses_he2.m4a          HE-AAC v2 (SBR and parametric stereo), 32 kbit/s, implicitly
+#   impulses_he.aac           the HE-AAC stream as fdk-aac wrote it (ADTS: no delay marked)
 # Needs: cargo (builds the `fdk-aac` crate, C sources included), ffmpeg, python3.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,6 +37,7 @@ ff -i "$out/impulses.wav" -ac 2 -af apad=pad_dur=0.5 "$work/stereo.wav"
 mux() { ff -itsoffset "-$(python3 -c "print($2 / 48000)")" -i "$1" -c copy "$3"; }
 delay=$("$encode" "$work/stereo.wav" "$work/he.aac" he 48)
 mux "$work/he.aac" "$delay" "$out/impulses_he.m4a"
+cp "$work/he.aac" "$out/impulses_he.aac"
 python3 "$here/heaac/explicit-sbr.py" "$out/impulses_he.m4a" "$out/impulses_he_explicit.m4a"
 delay=$("$encode" "$work/stereo.wav" "$work/he2.aac" he2 32)
 mux "$work/he2.aac" "$delay" "$out/impulses_he2.m4a"

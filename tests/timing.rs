@@ -563,6 +563,37 @@ fn audio_lost_inside_a_stream_leaves_the_times_after_it_in_place() {
     }
 }
 
+/// An HE-AAC stream in ADTS with 1,000 bytes overwritten: its reader counts the frames lost
+/// at the coded (core) rate, 1,024 samples each, and the stream's length so, where the decoder
+/// gives 2,048 at twice the rate: the silence put in their place was half what was lost, and
+/// the audio stopped at half the stream's length (here 1.237 of 2.475 s: 59,392 samples of
+/// 118,784; with the length mended alone, 115,712, the silence 3,072 samples short), every
+/// impulse after the damage lost. The damaged copy now decodes to the undamaged one's length,
+/// the impulses away from the damage where they were.
+#[test]
+fn a_damaged_he_aac_stream_keeps_its_length_and_times() {
+    let (_dir, damaged) = overwritten_copy_n("impulses_he.aac", 1000);
+    let d = decode::decode(&damaged, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("the AAC stream is damaged in 1 place(s)")),
+        "{:?}",
+        d.warnings
+    );
+    let (whole, sr) = decode_mono(&fixture("impulses_he.aac"), Backend::Symphonia);
+    assert_eq!(sr, 48_000.0);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), whole.len());
+    // ADTS marks no delay: the impulses are where the undamaged stream has them (fdk-aac's
+    // 5,058 samples late), the one just after the damage aside.
+    let delay = 5058;
+    for o in [ONSETS[0], ONSETS[1], ONSETS[3], ONSETS[4]] {
+        let lag = lag_samples(&whole, &x, o as usize + delay, 48);
+        assert_eq!(lag, 0, "impulse at sample {o}");
+    }
+}
+
 /// An Opus note with one byte flipped: in its last full page (the reader skips it, and joins
 /// the audio on either side, so the note reads 1.014 s of its 2 s), the report says a page is
 /// damaged and where on the clock, so that the times after it are known to be in doubt (it

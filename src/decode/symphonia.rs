@@ -867,11 +867,13 @@ pub(crate) fn open(
                 let name = format!("rusty_aac {}", r.profile().name());
                 out_rate = Some(shape.rate);
                 if r.profile().doubles_rate() {
-                    // An ADTS stream's lost frames were counted at the coded rate.
+                    // A damaged ADTS stream's lost frames and length were counted at the
+                    // coded rate.
                     let k = u64::from(shape.rate / r.core_rate().max(1)).max(1);
                     for (_, n) in &mut lost {
                         *n *= k;
                     }
+                    limit = limit.map(|n| n * k);
                 }
                 (Dec::Aac(Box::new(r)), name, shape.channels)
             }
