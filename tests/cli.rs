@@ -386,7 +386,7 @@ fn probe_json_describes_the_demo_clip() {
 }
 
 #[test]
-fn probe_says_when_the_decoded_channels_are_not_the_containers() {
+fn probe_says_when_the_decoded_channels_or_rate_are_not_the_containers() {
     // MP3 in MP4: ffmpeg's sample entry states 2 channels for this mono stream.
     let clip = root().join("tests/fixtures/timing/impulses_mp3.mp4");
     let out = probe(&clip);
@@ -395,6 +395,18 @@ fn probe_says_when_the_decoded_channels_are_not_the_containers() {
     assert!(text.contains("audio mp3 48000 Hz 2 ch"), "{text}");
     assert!(
         text.contains("(48000 Hz, 1 ch, not the 2 the container states)"),
+        "{text}"
+    );
+    // HE-AAC in ADTS: the header states the coded core's rate, SBR gives twice it; the
+    // decoder and the profile are named.
+    let out = probe(&root().join("tests/fixtures/timing/impulses_he.aac"));
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "rusty_aac HE-AAC (SBR) on stream 0 (48000 Hz, 2 ch, not the 24000 Hz the \
+             container states)"
+        ),
         "{text}"
     );
     // Where they agree, nothing is added.

@@ -107,15 +107,21 @@ pub fn render_text(p: &MediaProbe) -> String {
                 None => String::new(),
             };
             // A container's channel count can be a placeholder (MP3 in MP4: 2 for a mono
-            // stream); the decoded frames are what the analysis reads, so say where they differ.
-            let header = p
-                .streams
-                .iter()
-                .find(|st| st.index == a.stream_index)
+            // stream), its rate the coded one (HE-AAC in ADTS: half what SBR gives); the decoded
+            // frames are what the analysis reads, so say where they differ.
+            let stream = p.streams.iter().find(|st| st.index == a.stream_index);
+            let rate = stream
+                .and_then(|st| st.sample_rate)
+                .filter(|&r| r != a.sample_rate);
+            let channels = stream
                 .and_then(|st| st.channels)
-                .filter(|&n| n != a.channels)
-                .map(|n| format!(", not the {n} the container states"))
-                .unwrap_or_default();
+                .filter(|&n| n != a.channels);
+            let header = match (rate, channels) {
+                (None, None) => String::new(),
+                (Some(r), None) => format!(", not the {r} Hz the container states"),
+                (None, Some(n)) => format!(", not the {n} the container states"),
+                (Some(r), Some(n)) => format!(", not the {r} Hz and {n} ch the container states"),
+            };
             let start = if a.start_s > 0.0 {
                 format!(
                     ", presented from {:.3} s on the container's timeline",
