@@ -59,6 +59,9 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k -write_xing 0 impulses_noxing.mp3
 # have no length.
 ff -f lavfi -i testsrc=size=64x48:rate=30 -i impulses.wav -shortest -c:v libvpx-vp9 -b:v 20k \
    -c:a libopus -b:a 64k -live 1 -f webm impulses_live.webm
+# Opus in WebM from a 16 kHz recording: ffmpeg states the input's rate (16000) in the track's
+# SamplingFrequency; Opus decodes at 48 kHz whatever it was.
+ff -i impulses.wav -ar 16000 -c:a libopus -b:a 32k impulses_16k.webm
 # AAC that symphonia's AAC-LC decoder refuses: six channels (5.1, the impulses in every one)
 # and the Main profile. (HE-AAC, which Debian's ffmpeg cannot encode: make-heaac-fixtures.sh.)
 ff -i impulses.wav -af "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" -c:a aac -b:a 256k impulses_51.m4a

@@ -823,6 +823,11 @@ pub(crate) fn open(
             .map_err(|m| Error::media(path, format!("Opus stream: {m}")))?;
         let dec = DefaultOpus::new(&head).map_err(|m| Error::media(path, format!("Opus: {m}")))?;
         let name = format!("{} via symphonia demuxer", dec.name());
+        // Opus decodes at 48 kHz whatever the rate the recording was made at (RFC 7845, 5.1:
+        // OpusHead's input sample rate is "metadata only"); Matroska's SamplingFrequency,
+        // which ffmpeg sets to that input rate (16000 for a 16 kHz source), made such a WebM's
+        // timeline three times its length.
+        out_rate = Some(super::opus::OPUS_RATE_HZ);
         if mp4_trak.is_none() {
             skip = u64::from(head.pre_skip);
             priming_frames = skip;
