@@ -302,9 +302,11 @@ fn first_aac_shape(
 ) -> Option<super::aac::Shape> {
     let file = File::open(path).ok()?;
     let Opened { mut format, .. } = open_format(path, file).ok()?;
+    // A video's packets may come a second or more ahead of its audio's: counted apart.
     let packets = std::iter::from_fn(|| format.next_packet().ok().flatten())
-        .take(PROBE_PACKETS)
+        .take(FIRST_PACKET_MAX_PACKETS)
         .filter(|p| p.track_id == track_id)
+        .take(PROBE_PACKETS)
         .map(|p| p.data);
     super::aac::shape(config, packets)
 }
