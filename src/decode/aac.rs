@@ -97,6 +97,37 @@ impl Profile {
     }
 }
 
+/// The audio object type an `AudioSpecificConfig` opens with (ISO/IEC 14496-3, 1.6.2.1: five
+/// bits, 31 escaping to 32 plus six more).
+fn object_type(asc: &[u8]) -> Option<u8> {
+    let first = asc.first()? >> 3;
+    if first < 31 {
+        return Some(first);
+    }
+    let next = u16::from(*asc.first()? & 7) << 3 | u16::from(*asc.get(1)? >> 5);
+    u8::try_from(32 + next).ok()
+}
+
+/// Why a stream neither AAC decoder reads (`symphonia` said `what`), for the error.
+pub(super) fn unread(config: &Config, what: &str) -> String {
+    let aot = config.asc.as_deref().and_then(object_type);
+    let named = match aot {
+        // USAC (ISO/IEC 23003-3): a codec of its own that rusty_aac and libavcodec 5.1 do not
+        // decode.
+        Some(42) => "it is xHE-AAC (USAC), which neither decodes".to_string(),
+        Some(n) => format!(
+            "symphonia reads AAC-LC in mono and stereo only ({what}), and rusty_aac decoded none \
+             of the first packets of this {} stream: damaged, or a kind it does not read",
+            Profile::Plain(n).name()
+        ),
+        None => format!(
+            "symphonia refused it ({what}), and rusty_aac decoded none of its first packets: \
+             damaged, or a kind it does not read"
+        ),
+    };
+    format!("neither pure-Rust AAC decoder reads it: {named}")
+}
+
 /// A `rusty_aac` decoder with the configuration to build it again after a loss.
 pub(super) struct RustyAac {
     dec: AacDecoder,
@@ -245,6 +276,31 @@ mod tests {
             channels: 1,
         };
         assert!(adts.decoder().is_ok());
+    }
+
+    #[test]
+    fn the_object_type_is_read_escaped_or_not_and_usac_named() {
+        // AAC-LC at 44.1 kHz stereo; HE-AAC signalled explicitly; USAC (31, escape 10).
+        assert_eq!(object_type(&[0x12, 0x10]), Some(2));
+        assert_eq!(object_type(&[0x2B, 0x92, 0x08, 0x00]), Some(5));
+        assert_eq!(object_type(&[0xF9, 0x46]), Some(42));
+        assert_eq!(object_type(&[0xF8]), None);
+        let usac = Config {
+            asc: Some(vec![0xF9, 0x46, 0x00]),
+            rate: 48_000,
+            channels: 2,
+        };
+        assert!(unread(&usac, "x").contains("xHE-AAC (USAC)"));
+        let lc = Config {
+            asc: Some(vec![0x12, 0x10]),
+            rate: 44_100,
+            channels: 6,
+        };
+        let why = unread(&lc, "aac: aac too complex");
+        assert!(
+            why.contains("this AAC-LC stream") && why.contains("too complex"),
+            "{why}"
+        );
     }
 
     #[test]

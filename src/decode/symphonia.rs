@@ -892,12 +892,12 @@ pub(crate) fn open(
                 (Dec::Symphonia(d), name, channels)
             }
             (Err(SymError::Unsupported(what)), None) => {
-                // Symphonia's AAC decoder reads mono and stereo only: a 5.1 track is a known
-                // codec in an unsupported layout, and saying "unsupported codec 'aac'" alone
-                // misleads.
-                let hint = if params.codec == wa::CODEC_ID_AAC && channels > 2 {
+                // AAC that neither decoder reads: saying "unsupported codec 'aac'" alone
+                // misleads, the codec being one this build reads.
+                let hint = if params.codec == wa::CODEC_ID_AAC {
                     format!(
-                        "the pure-Rust decoder cannot read it with {channels} channels ({what}); {}",
+                        "{}; {}",
+                        super::aac::unread(&super::aac::Config::of(params), what),
                         unsupported_hint()
                     )
                 } else {
