@@ -55,7 +55,6 @@ impl Config {
 pub(super) struct Shape {
     pub rate: u32,
     pub channels: usize,
-    pub frames: usize,
 }
 
 /// The profile a stream was found to be, in the words `probe` and the report use.
@@ -222,7 +221,6 @@ pub(super) fn shape<P: AsRef<[u8]>>(
         (f.channels > 0 && f.sample_rate > 0).then(|| Shape {
             rate: f.sample_rate,
             channels: usize::from(f.channels),
-            frames: f.frames(),
         })
     })
 }
@@ -253,7 +251,6 @@ mod tests {
         let he = Shape {
             rate: 44_100,
             channels: 2,
-            frames: 2048,
         };
         assert!(!symphonia_reads(22_050, 2, he));
         assert!(!symphonia_reads(44_100, 1, he), "parametric stereo");
