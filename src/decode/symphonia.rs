@@ -268,47 +268,46 @@ impl symphonia::core::io::MediaSource for PatchedFile {
     }
 }
 
-/// The channel count of the first decodable packet of track `track_id`, from a second reader
-/// of `path` (the first has not been read yet and stays at the start); `None` when none of
-/// its first packets decodes.
+/// The first [`PROBE_PACKETS`] packets of track `track_id`, from a second reader of `path` (the
+/// first has not been read yet and stays at the start). A video's packets may come a second or
+/// more ahead of its audio's: they are passed over, up to [`FIRST_PACKET_MAX_PACKETS`] in all.
+fn first_packets(
+    path: &Path,
+    track_id: u32,
+) -> Option<impl Iterator<Item = symphonia::core::packet::Packet>> {
+    let file = File::open(path).ok()?;
+    let Opened { mut format, .. } = open_format(path, file).ok()?;
+    Some(
+        std::iter::from_fn(move || format.next_packet().ok().flatten())
+            .take(FIRST_PACKET_MAX_PACKETS)
+            .filter(move |p| p.track_id == track_id)
+            .take(PROBE_PACKETS),
+    )
+}
+
+/// The channel count of the first decodable packet of track `track_id` of `path`; `None` when
+/// none of its first packets decodes.
 fn first_packet_channels(
     path: &Path,
     track_id: u32,
     params: &symphonia::core::codecs::audio::AudioCodecParameters,
 ) -> Option<usize> {
-    let file = File::open(path).ok()?;
-    let Opened { mut format, .. } = open_format(path, file).ok()?;
     let mut dec = symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .ok()?;
-    for _ in 0..PROBE_PACKETS {
-        let packet = format.next_packet().ok()??;
-        if packet.track_id != track_id {
-            continue;
-        }
-        if let Ok(buf) = dec.decode(&packet) {
-            return Some(buf.num_planes()).filter(|&n| n > 0);
-        }
-    }
-    None
+    first_packets(path, track_id)?.find_map(|packet| {
+        let buf = dec.decode(&packet).ok()?;
+        Some(buf.num_planes()).filter(|&n| n > 0)
+    })
 }
 
-/// What the first decodable packet of track `track_id` of `path` gives with `rusty_aac`
-/// (reading the file again, as [`first_packet_channels`] does).
+/// What the first decodable packet of track `track_id` of `path` gives with `rusty_aac`.
 fn first_aac_shape(
     path: &Path,
     track_id: u32,
     config: &super::aac::Config,
 ) -> Option<super::aac::Shape> {
-    let file = File::open(path).ok()?;
-    let Opened { mut format, .. } = open_format(path, file).ok()?;
-    // A video's packets may come a second or more ahead of its audio's: counted apart.
-    let packets = std::iter::from_fn(|| format.next_packet().ok().flatten())
-        .take(FIRST_PACKET_MAX_PACKETS)
-        .filter(|p| p.track_id == track_id)
-        .take(PROBE_PACKETS)
-        .map(|p| p.data);
-    super::aac::shape(config, packets)
+    super::aac::shape(config, first_packets(path, track_id)?.map(|p| p.data))
 }
 
 /// How far into a Matroska or WebM file (s, on its other tracks' packets) [`first_packet_s`]
