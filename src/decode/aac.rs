@@ -86,6 +86,11 @@ impl Profile {
             Profile::Plain(1) => "AAC Main".into(),
             Profile::Plain(2) => "AAC-LC".into(),
             Profile::Plain(4) => "AAC LTP".into(),
+            // Met only in the object type a configuration names, for an error.
+            Profile::Plain(5) => "HE-AAC".into(),
+            Profile::Plain(29) => "HE-AAC v2".into(),
+            Profile::Plain(23) => "AAC-LD".into(),
+            Profile::Plain(39) => "AAC-ELD".into(),
             Profile::Plain(n) => format!("AAC (object type {n})"),
         }
     }
@@ -306,6 +311,8 @@ mod tests {
         assert!(Profile::HeMono.doubles_rate());
         assert!(!Profile::CoreOnly.doubles_rate() && !Profile::Plain(2).doubles_rate());
         assert_eq!(Profile::Plain(4).name(), "AAC LTP");
+        assert_eq!(Profile::Plain(5).name(), "HE-AAC");
+        assert_eq!(Profile::Plain(17).name(), "AAC (object type 17)");
         assert!(Profile::HeV2.name().contains("parametric stereo"));
     }
 }
