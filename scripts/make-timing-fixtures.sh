@@ -2,8 +2,8 @@
 # Regenerates tests/fixtures/timing/: one 2 s, 48 kHz mono impulse train (decaying noise
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
-# AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis) and MP4 (MP3: the sample entry's channel count is
-# a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
+# AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC) and
+# MP4 (MP3: the sample entry's channel count is a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
 # Ogg Opus in pages of 0.25 s.
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
 set -euo pipefail
@@ -72,6 +72,12 @@ ff -i impulses.m4a -c copy -movflags +faststart impulses_faststart.m4a
 # The same in MPEG-TS (only the ffmpeg backend reads it): symphonia's probe would find the
 # ADTS headers inside its packets and read it as raw AAC.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.ts
+# AVI, as dashcams, CCTV recorders and older body cameras write it: MJPEG video with PCM, IMA
+# ADPCM, MP3 or AAC audio (AVI marks no encoder delay: the MP3's and AAC's is decoded as audio).
+for a in pcm:pcm_s16le adpcm:adpcm_ima_wav mp3:libmp3lame aac:aac; do
+  ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mjpeg -q:v 31 \
+     -c:a "${a#*:}" -b:a 64k "impulses_${a%%:*}.avi"
+done
 # Chained Ogg streams: the same recording twice, joined end to end as `cat` joins them.
 cat impulses.opus impulses.opus > impulses_chained.opus
 cat impulses.ogg impulses.ogg > impulses_chained.ogg

@@ -111,6 +111,8 @@ timing_tests! { Backend::Symphonia,
     m4a_he_aac_v2: "impulses_he2.m4a",
     m4a_aac_5_1: "impulses_51.m4a",
     m4a_aac_main: "impulses_main.m4a",
+    avi_mjpeg_pcm: "impulses_pcm.avi",
+    avi_mjpeg_ima_adpcm: "impulses_adpcm.avi",
 }
 
 /// Audio the container presents 0.5 s into the file (`scripts/make-timing-fixtures.sh`'s
@@ -178,13 +180,18 @@ fn presented_late_plays_where_it_says(backend: Backend, files: &[(&str, f64)]) {
 /// `file` decoded with the default parameters, asserting that one of its warnings holds every
 /// one of `words`.
 fn decoded_warning(file: &str, words: &[&str]) -> decode::Decoded {
-    let d =
-        decode::decode(&fixture(file), &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    decoded_warning_at(&fixture(file), words)
+}
+
+/// As [`decoded_warning`], the file at `path`.
+fn decoded_warning_at(path: &Path, words: &[&str]) -> decode::Decoded {
+    let d = decode::decode(path, &DecodeParams::default()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         d.warnings
             .iter()
             .any(|w| words.iter().all(|word| w.contains(word))),
-        "{file}: {:?}",
+        "{}: {:?}",
+        path.display(),
         d.warnings
     );
     d
@@ -369,6 +376,8 @@ mod ffmpeg_backend {
         mp4_mp3: "impulses_mp3.mp4",
         m4a_aac_5_1: "impulses_51.m4a",
         m4a_aac_main: "impulses_main.m4a",
+        avi_mjpeg_pcm: "impulses_pcm.avi",
+        avi_mjpeg_ima_adpcm: "impulses_adpcm.avi",
     }
 }
 
@@ -467,6 +476,17 @@ fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
             ["without a LAME/Xing tag", "1105 samples"],
             1105,
         ),
+        // AVI marks no encoder delay either.
+        (
+            "impulses_aac.avi",
+            ["AAC outside MP4", "1024 samples late"],
+            1024,
+        ),
+        (
+            "impulses_mp3.avi",
+            ["without a LAME/Xing tag", "1105 samples"],
+            1105,
+        ),
     ] {
         let d = decoded_warning(file, &words);
         let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
@@ -479,6 +499,82 @@ fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
             );
         }
     }
+}
+
+/// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value
+/// lives).
+fn edited_avi(edit: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut b = std::fs::read(fixture("impulses_pcm.avi")).unwrap();
+    edit(&mut b);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edited.avi");
+    std::fs::write(&path, &b).unwrap();
+    (dir, path)
+}
+
+/// Where `needle` occurs in `b` for the `n`th time (from 1).
+fn nth(b: &[u8], needle: &[u8], n: usize) -> usize {
+    b.windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .nth(n - 1)
+        .unwrap()
+        .0
+}
+
+/// The AVI a camera or recorder leaves: one that lost power (no lengths in its headers, no
+/// index) is read whole, sample for sample as the intact file; one cut short is read to the
+/// cut; one whose chunk headers are damaged is read past the damage, the audio its index lists
+/// there put back as silence, so every impulse after it stays where the WAV has it (without
+/// the silence they would come 2048 samples early); a stream header's `dwStart` places the
+/// audio on the file's timeline, as ffmpeg places it (`start_s`). The first three are said in
+/// a warning.
+#[test]
+fn an_avi_unfinished_cut_damaged_or_starting_late_keeps_its_times() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let (_d1, unfinished) = edited_avi(|b| {
+        b.truncate(nth(b, b"idx1", 1));
+        b[4..8].fill(0);
+        let movi = nth(b, b"movi", 1);
+        b[movi - 4..movi].fill(0);
+    });
+    let d = decoded_warning_at(&unfinished, &["never finished", "no index"]);
+    assert!(
+        d.signal.mixdown() == reference,
+        "the unfinished AVI's audio differs"
+    );
+
+    let (_d2, cut) = edited_avi(|b| b.truncate(b.len() * 3 / 5));
+    let d = decoded_warning_at(&cut, &["truncated", "read to the cut"]);
+    let x = d.signal.mixdown();
+    assert!(x.len() > reference.len() / 2 && x.len() < reference.len());
+    assert!(x[..] == reference[..x.len()], "the cut AVI's audio differs");
+
+    let (_d3, damaged) = edited_avi(|b| {
+        let at = nth(b, b"01wb", 8);
+        b[at - 50..at + 100].fill(0xEE);
+    });
+    let d = decoded_warning_at(&damaged, &["damaged in 1 place(s)", "put back as silence"]);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), reference.len());
+    for o in ONSETS {
+        assert_eq!(
+            lag_samples(&reference, &x, o as usize, 2880),
+            0,
+            "impulse at {o}"
+        );
+    }
+
+    let (_d4, late) = edited_avi(|b| {
+        let strh = nth(b, b"strh", 2) + 8;
+        assert_eq!(&b[strh..strh + 4], b"auds");
+        let rate = u32::from_le_bytes(b[strh + 24..strh + 28].try_into().unwrap());
+        let scale = u32::from_le_bytes(b[strh + 20..strh + 24].try_into().unwrap());
+        b[strh + 28..strh + 32].copy_from_slice(&(rate / scale / 2).to_le_bytes());
+    });
+    let d = decode::decode(&late, &DecodeParams::default()).unwrap();
+    assert_eq!(d.info.start_s, 0.5);
+    assert!(d.signal.mixdown() == reference);
 }
 
 /// The fixture `file` cut to its first `keep(length)` bytes, as an interrupted download or

@@ -37,6 +37,7 @@ pub struct Still {
     pub rgb: Vec<u8>,
 }
 mod aac;
+mod avi;
 mod ebml;
 pub mod isobmff;
 mod mpa;

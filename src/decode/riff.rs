@@ -42,7 +42,7 @@ pub fn wav_tags(r: &mut (impl Read + Seek), sample_rate: u32) -> BTreeMap<String
             if &id == b"bext" {
                 bext(&body, sample_rate, &mut tags);
             } else {
-                info(&body, &mut tags);
+                info_fields(&body, &mut tags);
             }
         } else if len == u64::from(u32::MAX) {
             // An RF64 data chunk sized in `ds64`: what follows it is not reached.
@@ -327,8 +327,8 @@ fn clock(samples: u64, sample_rate: u32) -> String {
     )
 }
 
-/// The `LIST`/`INFO` fields, under ffprobe's names.
-fn info(b: &[u8], tags: &mut BTreeMap<String, String>) {
+/// The `LIST`/`INFO` fields, under ffprobe's names (a WAV's or an AVI's).
+pub(crate) fn info_fields(b: &[u8], tags: &mut BTreeMap<String, String>) {
     if b.get(..4) != Some(b"INFO") {
         return;
     }

@@ -117,9 +117,6 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     if starts(b".RMF") {
         return Some("a RealMedia file");
     }
-    if starts(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
-        return Some("an AVI file");
-    }
     if starts(b"%PDF") {
         return Some("a PDF document, not media");
     }

@@ -136,6 +136,16 @@ fn mpeg_track(opened: &Opened) -> Option<(u8, Option<u32>)> {
 /// frames of the chain.
 fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Result<Opened> {
     let head = read_head(&mut file).map_err(|e| Error::read(path, &e))?;
+    // AVI (dashcams, CCTV, older body cameras), which symphonia does not read: `avi.rs`.
+    if super::avi::is_avi(&head) {
+        let (format, notes) = super::avi::open(path, file)?;
+        return Ok(Opened {
+            format,
+            mp4: None,
+            head,
+            notes,
+        });
+    }
     // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
     // decoding, but a hostile `moov` is refused outright.
     let mp4 = match isobmff::read(&mut file) {
@@ -966,6 +976,14 @@ pub(crate) fn open(
     let matroska = format.format_info().short_name == "matroska";
     let start_s = if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
         t.start_delay_s(m.movie_timescale)
+    } else if format.format_info().short_name == "avi" {
+        // The stream's `dwStart`, which `avi.rs` gives as the track's start.
+        track
+            .time_base
+            .map_or(0.0, |tb| {
+                track.start_ts.get() as f64 * f64::from(tb.numer.get()) / f64::from(tb.denom.get())
+            })
+            .max(0.0)
     } else if matroska {
         first_packet_s(path, track.id, track.time_base)
             .map(|first| first + skip as f64 / f64::from(sample_rate))
@@ -1071,7 +1089,7 @@ pub(crate) fn open(
     Ok((info, Box::new(source)))
 }
 
-fn unsupported_hint() -> String {
+pub(super) fn unsupported_hint() -> String {
     if cfg!(feature = "ffmpeg") {
         "ffmpeg could not decode it either".into()
     } else {
@@ -1617,11 +1635,23 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
                 if let Some(d) = census_dur.filter(|d| *d > 0.0) {
                     s.frame_rate = Some(round_to(c.packets as f64 / d, 3));
                 }
+                // An AVI's video is listed, not demuxed: its time unit is a frame.
+                if short == "avi"
+                    && let Some(tb) = t.time_base
+                {
+                    s.frame_rate = Some(round_to(
+                        f64::from(tb.denom.get()) / f64::from(tb.numer.get()),
+                        3,
+                    ));
+                }
             }
             Some(CodecParameters::Subtitle(_)) => s.kind = "subtitle".into(),
             _ => {}
         }
-        if let Some(d) = census_dur.or(s.duration_s).filter(|d| *d > 0.0) {
+        if let Some(d) = census_dur
+            .or(s.duration_s)
+            .filter(|d| *d > 0.0 && c.packets > 0)
+        {
             s.bit_rate = Some((c.bytes as f64 * 8.0 / d).round() as u64);
         }
         if let Some(lang) = &t.language {
