@@ -414,6 +414,31 @@ fn probe_says_when_the_decoded_channels_or_rate_are_not_the_containers() {
     assert!(!String::from_utf8_lossy(&demo.stdout).contains("the container states"));
 }
 
+/// An AVI (MJPEG + PCM, as a dashcam writes it) is probed and analysed by the pure-Rust
+/// build, which refused it: the container, both streams, and the five impulses at their times.
+#[test]
+fn an_avi_is_probed_and_analysed() {
+    let clip = root().join("tests/fixtures/timing/impulses_pcm.avi");
+    let out = probe(&clip);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for words in [
+        "avi (AVI (Audio Video Interleaved)), 2.",
+        "stream 0   video mjpeg 32x24 5 fps",
+        "stream 1   audio pcm_s16le 48000 Hz 1 ch, 2.000 s, 768 kb/s",
+        "symphonia pcm_s16le on stream 1",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze_json(&clip, dir.path(), &[]);
+    let onsets: Vec<f64> = a.events.iter().map(|e| e.onset_s).collect();
+    assert_eq!(onsets.len(), 5, "{onsets:?}");
+    for (got, want) in onsets.iter().zip([0.25, 0.6, 1.0, 1.37, 1.8]) {
+        assert!((got - want).abs() <= 0.001, "{onsets:?}");
+    }
+}
+
 #[test]
 fn probe_json_is_byte_identical_across_runs() {
     let demo = root().join("samples/demo.mp4");

@@ -61,7 +61,7 @@ pub const MAX_CHUNK_BYTES: u32 = 64 << 20;
 /// `RIFF` chunks followed (the first `AVI ` and OpenDML's `AVIX`, about one a gigabyte).
 const MAX_RIFFS: usize = 4096;
 /// `idx1` entries read.
-const MAX_INDEX_ENTRIES: u64 = 20_000_000;
+const MAX_INDEX_ENTRIES: u64 = 4_000_000;
 
 /// Whether `head` opens an AVI file.
 pub(crate) fn is_avi(head: &[u8]) -> bool {
