@@ -50,6 +50,13 @@ fn assert_clean_failure(out: &Output, path: &Path, expect: &str) {
 
 /// Writes `bytes` to `name` in a fresh temporary directory.
 /// The command succeeded; its error output is shown when it did not.
+/// `probe` of `path`, which must succeed: what it prints.
+fn probe_text(path: &Path) -> String {
+    let out = probe(path);
+    assert_success(&out);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn assert_success(out: &Output) {
     assert_eq!(
         out.status.code(),
@@ -389,9 +396,7 @@ fn probe_json_describes_the_demo_clip() {
 fn probe_says_when_the_decoded_channels_or_rate_are_not_the_containers() {
     // MP3 in MP4: ffmpeg's sample entry states 2 channels for this mono stream.
     let clip = root().join("tests/fixtures/timing/impulses_mp3.mp4");
-    let out = probe(&clip);
-    assert_success(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = probe_text(&clip);
     assert!(text.contains("audio mp3 48000 Hz 2 ch"), "{text}");
     assert!(
         text.contains("(48000 Hz, 1 ch, not the 2 the container states)"),
@@ -399,9 +404,7 @@ fn probe_says_when_the_decoded_channels_or_rate_are_not_the_containers() {
     );
     // HE-AAC in ADTS: the header states the coded core's rate, SBR gives twice it; the
     // decoder and the profile are named.
-    let out = probe(&root().join("tests/fixtures/timing/impulses_he.aac"));
-    assert_success(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = probe_text(&root().join("tests/fixtures/timing/impulses_he.aac"));
     assert!(
         text.contains(
             "rusty_aac HE-AAC (SBR) on stream 0 (48000 Hz, 2 ch, not the 24000 Hz the \
@@ -419,9 +422,7 @@ fn probe_says_when_the_decoded_channels_or_rate_are_not_the_containers() {
 #[test]
 fn an_avi_is_probed_and_analysed() {
     let clip = root().join("tests/fixtures/timing/impulses_pcm.avi");
-    let out = probe(&clip);
-    assert_success(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = probe_text(&clip);
     for words in [
         "avi (AVI (Audio Video Interleaved)), 2.",
         "stream 0   video mjpeg 32x24 5 fps",
@@ -1621,9 +1622,7 @@ fn a_wav_with_more_channels_than_a_channel_mask_names_is_analysed() {
     assert!(!mono.events.is_empty());
     assert_eq!(onsets(&array), onsets(&mono));
     assert_eq!(array.input.streams[0].channels, Some(24));
-    let out = probe(&path);
-    assert_success(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = probe_text(&path);
     assert!(text.contains("decoder    hound"), "{text}");
 }
 
