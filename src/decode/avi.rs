@@ -34,20 +34,13 @@ use symphonia::core::codecs::audio::well_known as wa;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, CODEC_ID_NULL_AUDIO};
 use symphonia::core::codecs::video::well_known as wv;
 use symphonia::core::codecs::video::{CODEC_ID_NULL_VIDEO, VideoCodecId, VideoCodecParameters};
-use symphonia::core::errors::{Error as SymError, Result as SymResult};
-use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::well_known::FORMAT_ID_AVI;
-use symphonia::core::formats::{
-    FormatInfo, FormatOptions, FormatReader, MediaInfo, SeekMode, SeekTo, SeekedTo, Track,
-};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::formats::{FormatInfo, FormatReader, MediaInfo, Track};
 use symphonia::core::meta::well_known::METADATA_ID_WAVE;
-use symphonia::core::meta::{
-    Metadata, MetadataBuilder, MetadataInfo, MetadataLog, MetadataOptions, RawTag, Tag,
-};
-use symphonia::core::packet::Packet;
+use symphonia::core::meta::{MetadataBuilder, MetadataInfo, MetadataLog, RawTag, Tag};
 use symphonia::core::units::{Duration, TimeBase, Timestamp};
 
+use super::splice::{Feed, Listed, Piece, Spliced, inner_reader};
 use crate::error::{Error, Result};
 
 /// Bytes of an `hdrl` or `INFO` list read into memory (a stream's OpenDML super index is a
@@ -584,96 +577,6 @@ impl Layout {
     }
 }
 
-/// One piece of a virtual file.
-#[derive(Debug, Clone)]
-enum Piece {
-    Bytes(Vec<u8>),
-    File { at: u64, len: u64 },
-    Fill { byte: u8, len: u64 },
-}
-
-impl Piece {
-    fn len(&self) -> u64 {
-        match self {
-            Piece::Bytes(b) => b.len() as u64,
-            Piece::File { len, .. } | Piece::Fill { len, .. } => *len,
-        }
-    }
-}
-
-/// A file made of pieces of another, of bytes and of runs of one byte: a stream's payloads
-/// read as one, behind the header of the format that reads them.
-pub(crate) struct Spliced {
-    file: File,
-    pieces: Vec<Piece>,
-    /// Where each piece starts.
-    starts: Vec<u64>,
-    pos: u64,
-    len: u64,
-}
-
-impl Spliced {
-    fn new(file: File, pieces: Vec<Piece>) -> Self {
-        let mut starts = Vec::with_capacity(pieces.len());
-        let mut len = 0u64;
-        for p in &pieces {
-            starts.push(len);
-            len += p.len();
-        }
-        Spliced {
-            file,
-            pieces,
-            starts,
-            pos: 0,
-            len,
-        }
-    }
-}
-
-impl Read for Spliced {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos >= self.len || buf.is_empty() {
-            return Ok(0);
-        }
-        let i = self.starts.partition_point(|&s| s <= self.pos) - 1;
-        let into = self.pos - self.starts[i];
-        let piece = &self.pieces[i];
-        let n = usize::try_from((piece.len() - into).min(buf.len() as u64)).unwrap_or(buf.len());
-        match piece {
-            Piece::Bytes(b) => buf[..n].copy_from_slice(&b[into as usize..into as usize + n]),
-            Piece::Fill { byte, .. } => buf[..n].fill(*byte),
-            Piece::File { at, .. } => {
-                self.file.seek(SeekFrom::Start(at + into))?;
-                self.file.read_exact(&mut buf[..n])?;
-            }
-        }
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Spliced {
-    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        let p = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = p.ok_or_else(|| std::io::Error::other("seek before the start"))?;
-        Ok(self.pos)
-    }
-}
-
-impl symphonia::core::io::MediaSource for Spliced {
-    fn is_seekable(&self) -> bool {
-        true
-    }
-
-    fn byte_len(&self) -> Option<u64> {
-        Some(self.len)
-    }
-}
-
 /// The pieces of a WAV file whose `fmt ` is `format` and whose data is `chunks`, with `fills`
 /// ((chunk index, bytes) of silence `silence`) before the chunks named.
 fn wave_pieces(
@@ -829,34 +732,6 @@ const METADATA_INFO: MetadataInfo = MetadataInfo {
     long_name: "RIFF INFO",
 };
 
-/// Where an AVI's audio packets come from.
-enum Audio {
-    /// No audio stream this build reads.
-    None,
-    /// A reader of the stream's payloads as one file (WAV or MPEG audio); its packets are
-    /// given as track `id`'s.
-    Inner {
-        reader: Box<dyn FormatReader>,
-        id: u32,
-    },
-    /// AAC: a chunk a packet of 1024 frames.
-    Chunks {
-        file: File,
-        chunks: Vec<(u64, u32)>,
-        next: usize,
-        id: u32,
-    },
-}
-
-/// A symphonia [`FormatReader`] over an AVI file: every stream listed as a track (numbered as
-/// the file numbers them), the packets of its first audio stream this build reads.
-pub(crate) struct AviReader {
-    tracks: Vec<Track>,
-    media: MediaInfo,
-    metadata: MetadataLog,
-    audio: Audio,
-}
-
 /// The AAC frames in a chunk (one, as AVI writers put it).
 const AAC_FRAMES: u64 = 1024;
 
@@ -917,19 +792,6 @@ fn audio_params(s: &StreamHead) -> AudioCodecParameters {
     a
 }
 
-/// A reader of `source` (a WAV or MPEG audio file), with symphonia's probe.
-fn inner_reader(source: Spliced, hint_ext: &str) -> SymResult<Box<dyn FormatReader>> {
-    let mut hint = Hint::new();
-    hint.with_extension(hint_ext);
-    let mss = MediaSourceStream::new(Box::new(source), Default::default());
-    symphonia::default::get_probe().probe(
-        &hint,
-        mss,
-        FormatOptions::default(),
-        MetadataOptions::default(),
-    )
-}
-
 /// Why symphonia's MPEG audio reader found no stream in audio stream `stream` of `layout`: the
 /// first frame's bit rate, where the standard does not allow it in its channel mode (ffmpeg's
 /// MP2 encoder writes 384 kbit/s mono by default, and that reader refuses such frames).
@@ -961,7 +823,7 @@ pub(crate) fn open(path: &Path, mut file: File) -> Result<(Box<dyn FormatReader>
     let layout = layout(&mut file, len)
         .ok_or_else(|| Error::media(path, "corrupt AVI header: no stream headers (`hdrl`)"))?;
     let mut tracks = Vec::with_capacity(layout.streams.len());
-    let mut audio = Audio::None;
+    let mut audio = Feed::None;
     let mut filled_s = 0.0;
     let mut chosen = None;
     let mut refusal = None;
@@ -1003,11 +865,12 @@ pub(crate) fn open(path: &Path, mut file: File) -> Result<(Box<dyn FormatReader>
                     t.with_num_frames(frames)
                         .with_duration(Duration::new(frames));
                     let f = File::open(path).map_err(|e| Error::read(path, &e))?;
-                    audio = Audio::Chunks {
+                    audio = Feed::Chunks {
                         file: f,
                         chunks: layout.chunks[i].clone(),
                         next: 0,
                         id,
+                        frames: AAC_FRAMES,
                     };
                     chosen = Some(i);
                     None
@@ -1047,7 +910,7 @@ pub(crate) fn open(path: &Path, mut file: File) -> Result<(Box<dyn FormatReader>
                         let mut inner_track = first.clone();
                         inner_track.id = id;
                         t = inner_track;
-                        audio = Audio::Inner { reader, id };
+                        audio = Feed::Inner { reader, id };
                         filled_s = fill;
                         chosen = Some(i);
                     }
@@ -1092,79 +955,14 @@ pub(crate) fn open(path: &Path, mut file: File) -> Result<(Box<dyn FormatReader>
         metadata.push(b.build());
     }
     let notes = notes(&layout, chosen, filled_s);
-    let reader = AviReader {
+    let reader = Listed {
+        info: FORMAT_INFO,
         media: MediaInfo::from_tracks(&tracks),
         tracks,
         metadata,
-        audio,
+        feed: audio,
     };
     Ok((Box::new(reader), notes))
-}
-
-impl FormatReader for AviReader {
-    fn format_info(&self) -> &FormatInfo {
-        &FORMAT_INFO
-    }
-
-    fn media_info(&self) -> &MediaInfo {
-        &self.media
-    }
-
-    fn metadata(&mut self) -> Metadata<'_> {
-        self.metadata.metadata()
-    }
-
-    fn seek(&mut self, _mode: SeekMode, _to: SeekTo) -> SymResult<SeekedTo> {
-        Err(SymError::Unsupported("seeking in an AVI file"))
-    }
-
-    fn tracks(&self) -> &[Track] {
-        &self.tracks
-    }
-
-    fn next_packet(&mut self) -> SymResult<Option<Packet>> {
-        match &mut self.audio {
-            Audio::None => Ok(None),
-            Audio::Inner { reader, id } => Ok(reader.next_packet()?.map(|mut p| {
-                p.track_id = *id;
-                p
-            })),
-            Audio::Chunks {
-                file,
-                chunks,
-                next,
-                id,
-            } => {
-                let Some(&(at, len)) = chunks.get(*next) else {
-                    return Ok(None);
-                };
-                let mut data = vec![0u8; len as usize];
-                file.seek(SeekFrom::Start(at))?;
-                file.read_exact(&mut data)?;
-                let pts = *next as u64 * AAC_FRAMES;
-                *next += 1;
-                Ok(Some(Packet::new(
-                    *id,
-                    Timestamp::new(pts as i64),
-                    Duration::new(AAC_FRAMES),
-                    data,
-                )))
-            }
-        }
-    }
-
-    fn into_inner<'s>(self: Box<Self>) -> MediaSourceStream<'s>
-    where
-        Self: 's,
-    {
-        match self.audio {
-            Audio::Inner { reader, .. } => reader.into_inner(),
-            _ => MediaSourceStream::new(
-                Box::new(std::io::Cursor::new(Vec::<u8>::new())),
-                Default::default(),
-            ),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ mod ogg;
 pub mod opus;
 mod riff;
 pub mod sniff;
+mod splice;
 mod symphonia;
 mod wav;
 

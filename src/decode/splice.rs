@@ -1,0 +1,217 @@
+//! A virtual file made of byte ranges of another (and of bytes and runs of one byte), and a
+//! symphonia reader that lists a container's streams and gives the packets of one audio
+//! stream read from such a file: how the containers symphonia does not read (AVI) have their
+//! audio read by symphonia's own readers and decoders, as a WAV or an MPEG audio stream.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use symphonia::core::errors::{Error as SymError, Result as SymResult};
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{
+    FormatInfo, FormatOptions, FormatReader, MediaInfo, SeekMode, SeekTo, SeekedTo, Track,
+};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::{Metadata, MetadataLog, MetadataOptions};
+use symphonia::core::packet::Packet;
+use symphonia::core::units::{Duration, Timestamp};
+
+/// One piece of a virtual file.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Bytes(Vec<u8>),
+    File { at: u64, len: u64 },
+    Fill { byte: u8, len: u64 },
+}
+
+impl Piece {
+    pub fn len(&self) -> u64 {
+        match self {
+            Piece::Bytes(b) => b.len() as u64,
+            Piece::File { len, .. } | Piece::Fill { len, .. } => *len,
+        }
+    }
+}
+
+/// A file made of pieces of another, of bytes and of runs of one byte: a stream's payloads
+/// read as one, behind the header of the format that reads them.
+pub(crate) struct Spliced {
+    file: File,
+    pieces: Vec<Piece>,
+    /// Where each piece starts.
+    starts: Vec<u64>,
+    pos: u64,
+    pub len: u64,
+}
+
+impl Spliced {
+    pub fn new(file: File, pieces: Vec<Piece>) -> Self {
+        let mut starts = Vec::with_capacity(pieces.len());
+        let mut len = 0u64;
+        for p in &pieces {
+            starts.push(len);
+            len += p.len();
+        }
+        Spliced {
+            file,
+            pieces,
+            starts,
+            pos: 0,
+            len,
+        }
+    }
+}
+
+impl Read for Spliced {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.len || buf.is_empty() {
+            return Ok(0);
+        }
+        let i = self.starts.partition_point(|&s| s <= self.pos) - 1;
+        let into = self.pos - self.starts[i];
+        let piece = &self.pieces[i];
+        let n = usize::try_from((piece.len() - into).min(buf.len() as u64)).unwrap_or(buf.len());
+        match piece {
+            Piece::Bytes(b) => buf[..n].copy_from_slice(&b[into as usize..into as usize + n]),
+            Piece::Fill { byte, .. } => buf[..n].fill(*byte),
+            Piece::File { at, .. } => {
+                self.file.seek(SeekFrom::Start(at + into))?;
+                self.file.read_exact(&mut buf[..n])?;
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Spliced {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let p = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = p.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+impl symphonia::core::io::MediaSource for Spliced {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
+}
+
+/// Where a [`Listed`] reader's audio packets come from.
+pub(crate) enum Feed {
+    /// No audio stream this build reads.
+    None,
+    /// A reader of the stream's payloads as one file (WAV or MPEG audio); its packets are
+    /// given as track `id`'s.
+    Inner {
+        reader: Box<dyn FormatReader>,
+        id: u32,
+    },
+    /// Byte ranges of the file, each a packet of `frames` frames (AAC in AVI).
+    Chunks {
+        file: File,
+        chunks: Vec<(u64, u32)>,
+        next: usize,
+        id: u32,
+        frames: u64,
+    },
+}
+
+/// A symphonia [`FormatReader`] over a container it does not read: every stream listed as a
+/// track (numbered as the file numbers them), the packets of one audio stream.
+pub(crate) struct Listed {
+    pub info: FormatInfo,
+    pub tracks: Vec<Track>,
+    pub media: MediaInfo,
+    pub metadata: MetadataLog,
+    pub feed: Feed,
+}
+
+/// A reader of `source` (a WAV or MPEG audio file), with symphonia's probe.
+pub(crate) fn inner_reader(source: Spliced, hint_ext: &str) -> SymResult<Box<dyn FormatReader>> {
+    let mut hint = Hint::new();
+    hint.with_extension(hint_ext);
+    let mss = MediaSourceStream::new(Box::new(source), Default::default());
+    symphonia::default::get_probe().probe(
+        &hint,
+        mss,
+        FormatOptions::default(),
+        MetadataOptions::default(),
+    )
+}
+
+impl FormatReader for Listed {
+    fn format_info(&self) -> &FormatInfo {
+        &self.info
+    }
+
+    fn media_info(&self) -> &MediaInfo {
+        &self.media
+    }
+
+    fn metadata(&mut self) -> Metadata<'_> {
+        self.metadata.metadata()
+    }
+
+    fn seek(&mut self, _mode: SeekMode, _to: SeekTo) -> SymResult<SeekedTo> {
+        Err(SymError::Unsupported("seeking in a listed container"))
+    }
+
+    fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+
+    fn next_packet(&mut self) -> SymResult<Option<Packet>> {
+        match &mut self.feed {
+            Feed::None => Ok(None),
+            Feed::Inner { reader, id } => Ok(reader.next_packet()?.map(|mut p| {
+                p.track_id = *id;
+                p
+            })),
+            Feed::Chunks {
+                file,
+                chunks,
+                next,
+                id,
+                frames,
+            } => {
+                let Some(&(at, len)) = chunks.get(*next) else {
+                    return Ok(None);
+                };
+                let mut data = vec![0u8; len as usize];
+                file.seek(SeekFrom::Start(at))?;
+                file.read_exact(&mut data)?;
+                let pts = *next as u64 * *frames;
+                *next += 1;
+                Ok(Some(Packet::new(
+                    *id,
+                    Timestamp::new(pts as i64),
+                    Duration::new(*frames),
+                    data,
+                )))
+            }
+        }
+    }
+
+    fn into_inner<'s>(self: Box<Self>) -> MediaSourceStream<'s>
+    where
+        Self: 's,
+    {
+        match self.feed {
+            Feed::Inner { reader, .. } => reader.into_inner(),
+            _ => MediaSourceStream::new(
+                Box::new(std::io::Cursor::new(Vec::<u8>::new())),
+                Default::default(),
+            ),
+        }
+    }
+}
