@@ -1,4 +1,5 @@
-//! Atomic file output: write beside the target under a temporary name, then rename.
+//! Atomic file output: write beside the target under a temporary name, then rename (a
+//! device or pipe named as the output, `/dev/null` or `/dev/stdout`, is written in place).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -26,7 +27,8 @@ pub fn output_dir(dir: &Path) -> Result<()> {
 /// called, and is removed if dropped before that.
 pub struct AtomicFile {
     target: PathBuf,
-    tmp: PathBuf,
+    /// The temporary file; `None` when the target is a device or pipe, written in place.
+    tmp: Option<PathBuf>,
     writer: Option<BufWriter<File>>,
 }
 
@@ -43,6 +45,20 @@ impl AtomicFile {
         if target.is_dir() {
             return Err(Error::write(target, "is a directory"));
         }
+        // A device or pipe (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written to:
+        // renaming a file onto it would replace the device node itself (as root, `/dev/null`
+        // became an ordinary file), or fail for want of a writable `/dev`.
+        if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(target)
+                .map_err(|e| Error::write(target, e.to_string()))?;
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                tmp: None,
+                writer: Some(BufWriter::new(file)),
+            });
+        }
         let name = target
             .file_name()
             .ok_or_else(|| Error::write(target, "no file name"))?;
@@ -54,7 +70,7 @@ impl AtomicFile {
         let file = File::create(&tmp).map_err(|e| Error::write(target, e.to_string()))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            tmp,
+            tmp: Some(tmp),
             writer: Some(BufWriter::new(file)),
         })
     }
@@ -75,17 +91,21 @@ impl AtomicFile {
         let file = writer
             .into_inner()
             .map_err(|e| Error::write(&self.target, e.to_string()))?;
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
         file.sync_all()
             .map_err(|e| Error::write(&self.target, e.to_string()))?;
-        std::fs::rename(&self.tmp, &self.target)
-            .map_err(|e| Error::write(&self.target, e.to_string()))
+        std::fs::rename(&tmp, &self.target).map_err(|e| Error::write(&self.target, e.to_string()))
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
+        if self.writer.take().is_some()
+            && let Some(tmp) = &self.tmp
+        {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }
@@ -105,6 +125,26 @@ pub fn write(target: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_named_as_the_output_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let reader = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || std::fs::read(fifo).unwrap()
+        });
+        write(&fifo, b"through the pipe").unwrap();
+        // Checked before the join: a pipe renamed over would leave the reader waiting.
+        let kind = std::fs::metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced");
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     #[test]
     fn replaces_only_on_commit_and_cleans_up_on_drop() {
