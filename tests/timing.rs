@@ -129,6 +129,7 @@ fn audio_a_container_presents_late_says_where_it_plays() {
             ("impulses_late.mp4", 0.5),
             ("impulses_late.webm", 0.5),
             ("impulses_late3.webm", 3.0),
+            ("impulses_late.ts", 0.5),
         ],
     );
 }
@@ -326,9 +327,10 @@ mod ffmpeg_backend {
                 "{file}"
             );
         }
-        // Auto hands the MPEG-TS file to ffmpeg rather than to symphonia's ADTS reader.
+        // Auto reads the MPEG-TS file with earwitness's own reader (`mpegts.rs`), not with
+        // symphonia's probe, which took its ADTS headers for a raw AAC file.
         let d = decode::decode(&fixture("impulses_late.ts"), &DecodeParams::default()).unwrap();
-        assert_eq!(d.info.backend, "ffmpeg");
+        assert_eq!(d.info.backend, "symphonia");
     }
 
     /// HE-AAC through libavcodec: read at the rate and in the channels its frames have (the
@@ -499,6 +501,78 @@ fn a_codec_delay_no_field_gives_is_named_in_a_warning() {
             );
         }
     }
+}
+
+/// An MPEG-TS file (HLS segments, broadcast captures) is read by earwitness's own reader
+/// (`mpegts.rs`): the same audio from its M2TS form (each packet behind a 4-byte time code, as
+/// camcorders write it); and with one of its audio PES packets lost (a dropped HLS segment, a
+/// reception dropout), the time stamps after the loss put the audio back in place: silence
+/// stands in for what was lost, the decoded audio keeps its length and every impulse outside
+/// the loss stays where it was (without the silence they came 0.363 s early).
+#[test]
+fn an_mpeg_ts_with_audio_lost_keeps_its_times_and_m2ts_reads_alike() {
+    let ts = std::fs::read(fixture("impulses_late.ts")).unwrap();
+    let whole = decode::decode(&fixture("impulses_late.ts"), &DecodeParams::default()).unwrap();
+    assert_eq!(whole.info.backend, "symphonia");
+    let x = whole.signal.mixdown();
+    let dir = tempfile::tempdir().unwrap();
+
+    let m2ts: Vec<u8> = ts
+        .chunks(188)
+        .flat_map(|p| [0u8; 4].into_iter().chain(p.iter().copied()))
+        .collect();
+    let path = dir.path().join("a.m2ts");
+    std::fs::write(&path, &m2ts).unwrap();
+    let d = decode::decode(&path, &DecodeParams::default()).unwrap();
+    assert!(d.signal.mixdown() == x, "the M2TS form's audio differs");
+    assert_eq!(d.info.start_s, whole.info.start_s);
+
+    // The packets of the third audio PES packet (the audio is the PID whose packets open PES
+    // packets of stream id 0xC0), cut out.
+    let pid = |p: &[u8]| u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+    let payload = |p: &[u8]| {
+        if p[3] & 0x20 != 0 {
+            5 + usize::from(p[4])
+        } else {
+            4
+        }
+    };
+    let audio = ts
+        .chunks(188)
+        .find(|p| p[1] & 0x40 != 0 && p[payload(p)..].starts_with(&[0, 0, 1, 0xC0]))
+        .map(pid)
+        .unwrap();
+    let mut pes = 0;
+    let mut cut = Vec::new();
+    for p in ts.chunks(188) {
+        if pid(p) == audio && p[1] & 0x40 != 0 {
+            pes += 1;
+        }
+        if pid(p) != audio || pes != 3 {
+            cut.extend_from_slice(p);
+        }
+    }
+    let path = dir.path().join("cut.ts");
+    std::fs::write(&path, &cut).unwrap();
+    let d = decoded_warning_at(&path, &["run ahead of its frames in 1 place(s)", "silence"]);
+    let y = d.signal.mixdown();
+    assert_eq!(y.len(), x.len());
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let mut compared = 0;
+    for o in ONSETS {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        let at = (o as i64 + lag) as usize;
+        if y[at..at + 480].iter().all(|v| v.abs() < 1e-6) {
+            continue; // in the silence put for what was lost
+        }
+        assert_eq!(
+            lag_samples(&reference, &y, o as usize, 2880),
+            lag,
+            "impulse at {o}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 3, "{compared}");
 }
 
 /// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value

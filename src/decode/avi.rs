@@ -792,25 +792,16 @@ fn audio_params(s: &StreamHead) -> AudioCodecParameters {
     a
 }
 
-/// Why symphonia's MPEG audio reader found no stream in audio stream `stream` of `layout`: the
-/// first frame's bit rate, where the standard does not allow it in its channel mode (ffmpeg's
-/// MP2 encoder writes 384 kbit/s mono by default, and that reader refuses such frames).
+/// Why symphonia's MPEG audio reader found no stream in audio stream `stream` of `layout`
+/// ([`super::splice::mpeg_refusal`]).
 fn mpeg_refusal(path: &Path, layout: &Layout, stream: usize) -> String {
-    let start = File::open(path)
+    File::open(path)
         .ok()
         .and_then(|f| audio_source(f, layout, stream))
-        .and_then(|(mut src, _)| {
-            let len = src.len;
-            super::mpa::stream_start(&mut src, len)
-        });
-    match start.and_then(|s| s.disallowed_rate_kbps.map(|k| (k, s.mono))) {
-        Some((kbps, mono)) => format!(
-            "its first frame's bit rate, {kbps} kbit/s, is one the MPEG standard does not allow \
-             in {}, and the pure-Rust reader refuses it",
-            if mono { "mono" } else { "two channels" }
-        ),
-        None => "the pure-Rust MPEG audio reader finds no stream in it".into(),
-    }
+        .map_or_else(
+            || "the pure-Rust MPEG audio reader finds no stream in it".into(),
+            |(mut src, _)| super::splice::mpeg_refusal(&mut src),
+        )
 }
 
 /// Opens the AVI file `path`: its reader, and the warnings its ending and damage call for.

@@ -41,6 +41,7 @@ mod avi;
 mod ebml;
 pub mod isobmff;
 mod mpa;
+mod mpegts;
 mod ogg;
 pub mod opus;
 mod riff;

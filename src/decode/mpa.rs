@@ -131,6 +131,13 @@ fn adts_header(b: [u8; 7]) -> Option<Header> {
     })
 }
 
+/// The length in bytes, the samples and the sample rate of the MPEG audio or ADTS frame whose
+/// header opens `b` (at least 7 bytes).
+pub(super) fn frame_facts(b: &[u8]) -> Option<(u32, u32, u32)> {
+    let h = frame(b.get(..7)?.try_into().ok()?)?;
+    Some((h.len, h.samples, h.sample_rate))
+}
+
 /// The frame header in the first bytes of `b`: MPEG audio, else ADTS.
 fn frame(b: [u8; 7]) -> Option<Header> {
     header([b[0], b[1], b[2], b[3]]).or_else(|| adts_header(b))

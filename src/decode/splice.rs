@@ -215,3 +215,20 @@ impl FormatReader for Listed {
         }
     }
 }
+
+/// Why symphonia's MPEG audio reader found no stream in the MPEG audio stream `src`: the first
+/// frame's bit rate, where the standard does not allow it in its channel mode (ffmpeg's MP2
+/// encoder writes 384 kbit/s mono by default, and that reader refuses such frames).
+pub(crate) fn mpeg_refusal(src: &mut Spliced) -> String {
+    let len = src.len;
+    match super::mpa::stream_start(src, len)
+        .and_then(|s| s.disallowed_rate_kbps.map(|k| (k, s.mono)))
+    {
+        Some((kbps, mono)) => format!(
+            "its first frame's bit rate, {kbps} kbit/s, is one the MPEG standard does not allow \
+             in {}, and the pure-Rust reader refuses it",
+            if mono { "mono" } else { "two channels" }
+        ),
+        None => "the pure-Rust MPEG audio reader finds no stream in it".into(),
+    }
+}

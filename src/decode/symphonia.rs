@@ -32,6 +32,9 @@ pub(crate) struct Opened {
     /// What the decoder's warnings should say of how the file was opened (a WAV header
     /// never finished, read to the end of the file).
     pub notes: Vec<String>,
+    /// Silence the container's time stamps call for in the audio (an MPEG-TS stream's gaps):
+    /// (the index of the packet it goes before, samples at the stream's coded rate).
+    pub fills: Vec<(u64, u64)>,
 }
 
 /// Bytes read from the start of a file to recognise its type.
@@ -144,6 +147,18 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
             mp4: None,
             head,
             notes,
+            fills: Vec::new(),
+        });
+    }
+    // MPEG-TS and M2TS (HLS segments, broadcast, camcorders): `mpegts.rs`.
+    if let Some(framing) = super::mpegts::framing(&head) {
+        let (format, notes, fills) = super::mpegts::open(path, file, framing)?;
+        return Ok(Opened {
+            format,
+            mp4: None,
+            head,
+            notes,
+            fills,
         });
     }
     // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
@@ -230,6 +245,7 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
         mp4,
         head,
         notes,
+        fills: Vec::new(),
     })
 }
 
@@ -725,14 +741,18 @@ pub(crate) fn open(
 ) -> Result<(AudioInfo, Box<dyn BlockSource>)> {
     let (
         Opened {
-            format, mp4, notes, ..
+            format,
+            mp4,
+            notes,
+            fills,
+            ..
         },
         mpa_damage,
     ) = open_format_mended(path, file)?;
     let mut lost: std::collections::VecDeque<_> = mpa_damage
         .as_ref()
         .map(super::mpa::fills)
-        .unwrap_or_default()
+        .unwrap_or(fills)
         .into();
     // An Ogg stream's damaged pages, each run bounded by good pages of the one stream.
     let mend: std::collections::VecDeque<(u64, u64)> = if format.format_info().short_name == "ogg" {
@@ -976,8 +996,9 @@ pub(crate) fn open(
     let matroska = format.format_info().short_name == "matroska";
     let start_s = if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
         t.start_delay_s(m.movie_timescale)
-    } else if format.format_info().short_name == "avi" {
-        // The stream's `dwStart`, which `avi.rs` gives as the track's start.
+    } else if matches!(format.format_info().short_name, "avi" | "mpegts") {
+        // An AVI stream's `dwStart`, an MPEG-TS stream's first time stamp against the file's
+        // earliest, which `avi.rs` and `mpegts.rs` give as the track's start.
         track
             .time_base
             .map_or(0.0, |tb| {
@@ -1478,6 +1499,7 @@ pub(crate) fn describe(path: &Path, file: File) -> Result<Described> {
             mp4,
             head,
             notes,
+            ..
         },
         mpa_damage,
     ) = open_format_mended(path, file)?;
