@@ -342,12 +342,19 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64, size: u64, sync_at: u
         if pid == 0 {
             if let Some(s) = pat_section.add(payload, start) {
                 pmt_pid = pat(s);
+                // A table that names no program (damaged) is read again from its next copy.
+                if pmt_pid.is_none() {
+                    pat_section = Section::default();
+                }
             }
             continue;
         }
         if Some(pid) == pmt_pid && out.streams.is_empty() {
             if let Some(s) = pmt_section.add(payload, start) {
                 out.streams = pmt(s);
+                if out.streams.is_empty() {
+                    pmt_section = Section::default();
+                }
                 out.first_pts = vec![None; out.streams.len()];
                 pes_counts = vec![0; out.streams.len()];
                 out.audio = out
@@ -950,6 +957,17 @@ mod tests {
         let t = timing(&l.pes, &frames(&mut l.source(File::open(&path).unwrap())));
         assert!(t.fills.is_empty());
         assert_eq!(t.unfilled.len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_first_table_is_read_from_its_next_copy() {
+        let good = stream(0, &[(0, 3)], None);
+        // A PAT copy whose section names no program, then the stream (its own PAT first).
+        let mut b = packet(0, true, 0, &section(vec![0, 0, 0, 0, 1, 0xC1, 0, 0]));
+        b.extend(&good);
+        let l = walk(&b);
+        assert_eq!(l.streams.len(), 2);
+        assert_eq!(l.pieces.len(), 1);
     }
 
     #[test]
