@@ -18,9 +18,9 @@ use crate::report::{self, Format};
 
 /// Extensions of media files, for files whose first bytes are not recognised (a truncated or
 /// empty clip still deserves a row).
-const MEDIA_EXTENSIONS: [&str; 22] = [
+const MEDIA_EXTENSIONS: [&str; 24] = [
     "mp4", "m4a", "m4v", "mov", "3gp", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg", "oga",
-    "opus", "aac", "aif", "aiff", "caf", "amr", "wma", "ts", "avi",
+    "opus", "aac", "aif", "aiff", "caf", "amr", "wma", "ts", "m2ts", "mts", "avi",
 ];
 
 /// Whether the first bytes of a file say it is audio or video.
@@ -39,6 +39,7 @@ pub fn looks_like_media(head: &[u8]) -> bool {
         || at(0, b"FLV")
         || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0)
         || (head.len() > 376 && head[0] == 0x47 && head[188] == 0x47 && head[376] == 0x47)
+        || (head.len() > 388 && head[4] == 0x47 && head[196] == 0x47 && head[388] == 0x47)
 }
 
 fn has_media_extension(p: &Path) -> bool {
@@ -821,6 +822,12 @@ mod tests {
         assert!(looks_like_media(b"RIFF\0\0\0\0WAVEfmt "));
         assert!(looks_like_media(b"OggS\0\x02"));
         assert!(looks_like_media(&[0xff, 0xfb, 0x90, 0x64]));
+        // M2TS: 192-byte packets, each behind a 4-byte time code.
+        let mut m2ts = vec![0u8; 400];
+        for k in 0..3 {
+            m2ts[4 + 192 * k] = 0x47;
+        }
+        assert!(looks_like_media(&m2ts));
         assert!(!looks_like_media(b"hello world"));
         assert!(!looks_like_media(b"%PDF-1.7"));
     }
