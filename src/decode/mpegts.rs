@@ -599,13 +599,17 @@ fn frames(src: &mut Spliced) -> Vec<(u64, u32, u32)> {
     let mut at = 0u64;
     let mut h = [0u8; 7];
     while at + 7 <= len {
-        if r.seek(SeekFrom::Start(at)).is_err() || r.read_exact(&mut h).is_err() {
+        // From one frame's header to the next: within the reader's buffer, most of the time.
+        if r.read_exact(&mut h).is_err() {
             break;
         }
         match super::mpa::frame_facts(&h) {
             Some((flen, samples, rate)) if flen >= 7 => {
                 out.push((at, samples, rate));
                 at += u64::from(flen);
+                if r.seek_relative(i64::from(flen) - 7).is_err() {
+                    break;
+                }
             }
             _ => break,
         }

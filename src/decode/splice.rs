@@ -4,7 +4,7 @@
 //! audio read by symphonia's own readers and decoders, as a WAV or an MPEG audio stream.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use symphonia::core::errors::{Error as SymError, Result as SymResult};
 use symphonia::core::formats::probe::Hint;
@@ -36,7 +36,11 @@ impl Piece {
 /// A file made of pieces of another, of bytes and of runs of one byte: a stream's payloads
 /// read as one, behind the header of the format that reads them.
 pub(crate) struct Spliced {
-    file: File,
+    /// The file, buffered: a stream's payloads lie a few bytes apart (a TS packet's header,
+    /// an AVI chunk's), so most moves to the next piece stay inside the buffer.
+    file: BufReader<File>,
+    /// Where `file` stands.
+    file_pos: Option<u64>,
     pieces: Vec<Piece>,
     /// Where each piece starts.
     starts: Vec<u64>,
@@ -53,7 +57,8 @@ impl Spliced {
             len += p.len();
         }
         Spliced {
-            file,
+            file: BufReader::with_capacity(1 << 16, file),
+            file_pos: None,
             pieces,
             starts,
             pos: 0,
@@ -75,8 +80,17 @@ impl Read for Spliced {
             Piece::Bytes(b) => buf[..n].copy_from_slice(&b[into as usize..into as usize + n]),
             Piece::Fill { byte, .. } => buf[..n].fill(*byte),
             Piece::File { at, .. } => {
-                self.file.seek(SeekFrom::Start(at + into))?;
+                let want = at + into;
+                match self.file_pos {
+                    Some(p) if p != want => self.file.seek_relative(want as i64 - p as i64)?,
+                    Some(_) => {}
+                    None => {
+                        self.file.seek(SeekFrom::Start(want))?;
+                    }
+                }
+                self.file_pos = None;
                 self.file.read_exact(&mut buf[..n])?;
+                self.file_pos = Some(want + n as u64);
             }
         }
         self.pos += n as u64;
