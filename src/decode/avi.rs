@@ -661,10 +661,7 @@ pub(crate) fn audio_source(file: File, layout: &Layout, stream: usize) -> Option
 /// An `AudioSpecificConfig` for AAC-LC at `rate` with `channels`, for a stream whose format
 /// carries none; `None` for a rate with no index (ISO/IEC 14496-3, 1.6.3.4).
 pub(crate) fn lc_config(rate: u32, channels: u16) -> Option<Vec<u8>> {
-    const RATES: [u32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
-    let i = RATES.iter().position(|&r| r == rate)? as u16;
+    let i = super::mpa::ADTS_RATES.iter().position(|&r| r == rate)? as u16;
     let ch = channels.min(7);
     let v: u16 = (2 << 11) | (i << 7) | (ch << 3);
     Some(v.to_be_bytes().to_vec())

@@ -108,8 +108,9 @@ fn header(b: [u8; 4]) -> Option<Header> {
     })
 }
 
-/// AAC sample rates by an ADTS header's sampling-frequency index.
-const ADTS_RATES: [u32; 13] = [
+/// AAC sample rates by an ADTS header's (or an `AudioSpecificConfig`'s) sampling-frequency
+/// index (ISO/IEC 14496-3, 1.6.3.4).
+pub(super) const ADTS_RATES: [u32; 13] = [
     96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000,
     7_350,
 ];
