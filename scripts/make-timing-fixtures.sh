@@ -2,10 +2,12 @@
 # Regenerates tests/fixtures/timing/: one 2 s, 48 kHz mono impulse train (decaying noise
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
-# AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC) and
+# AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC), AMR-NB
+# and AMR-WB (`.amr`, `.awb`, 3GP) and
 # MP4 (MP3: the sample entry's channel count is a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
 # Ogg Opus in pages of 0.25 s.
-# Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx).
+# Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx),
+# sox (with libsox-fmt-all's AMR-NB encoder) and cargo.
 set -euo pipefail
 out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/timing"
 mkdir -p "$out"
@@ -78,6 +80,18 @@ for a in pcm:pcm_s16le adpcm:adpcm_ima_wav mp3:libmp3lame aac:aac; do
   ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mjpeg -q:v 31 \
      -c:a "${a#*:}" -b:a 64k "impulses_${a%%:*}.avi"
 done
+# AMR, as call recorders, older phones' voice recorders and their 3GP videos write it: AMR-NB
+# at 12.2 kbit/s with discontinuous transmission (sox, through libopencore-amrnb) as `.amr`
+# and in a 3GP with H.263 video; AMR-WB at 23.85 kbit/s (examples/amr_encode.rs: Debian's
+# ffmpeg and sox have no AMR-WB encoder) as `.awb` and in a 3GP.
+sox impulses.wav -r 8000 -t amr-nb -C 7 impulses_nb.amr
+ff -f lavfi -i testsrc=size=128x96:rate=5 -i impulses_nb.amr -shortest -c:v h263 -q:v 31 \
+   -c:a copy impulses_amr.3gp
+tmp16k="$(mktemp --suffix .wav)"
+sox impulses.wav -r 16000 -b 16 "$tmp16k"
+(cd "$out/../../.." && cargo run -q --release --example amr_encode -- "$tmp16k" "$out/impulses_wb.awb" wb)
+rm -f "$tmp16k"
+ff -i impulses_wb.awb -c copy impulses_wb.3gp
 # Chained Ogg streams: the same recording twice, joined end to end as `cat` joins them.
 cat impulses.opus impulses.opus > impulses_chained.opus
 cat impulses.ogg impulses.ogg > impulses_chained.ogg

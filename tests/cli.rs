@@ -442,6 +442,40 @@ fn an_avi_is_probed_and_analysed() {
     }
 }
 
+/// A phone's 3GP video with AMR-NB sound and an AMR-WB recording are read without FFmpeg, their
+/// codec's delay taken off, and every impulse found where the WAV has it (within 2 ms: the
+/// speech codec smears an impulse's first milliseconds).
+#[test]
+fn amr_in_a_3gp_video_and_an_awb_file_is_probed_and_analysed() {
+    let fixtures = root().join("tests/fixtures/timing");
+    let text = probe_text(&fixtures.join("impulses_amr.3gp"));
+    for words in [
+        "stream 0   video h263 128x96 5 fps",
+        "stream 1   audio amr_nb 8000 Hz 1 ch, 2.000 s",
+        "rvoip-codec-core AMR-NB on stream 1 (8000 Hz, 1 ch), 40 priming frames removed (the \
+         AMR-NB codec's delay, its encoder's look-ahead)",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let text = probe_text(&fixtures.join("impulses_wb.awb"));
+    for words in [
+        "container  amr (3GPP AMR (RFC 4867 storage format)), 2.000 s",
+        "stream 0   audio amr_wb 16000 Hz 1 ch, 2.000 s",
+        "95 priming frames removed",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    for clip in ["impulses_amr.3gp", "impulses_wb.awb"] {
+        let dir = tempfile::tempdir().unwrap();
+        let a = analyze_json(&fixtures.join(clip), dir.path(), &[]);
+        let onsets: Vec<f64> = a.events.iter().map(|e| e.onset_s).collect();
+        assert_eq!(onsets.len(), 5, "{clip}: {onsets:?}");
+        for (got, want) in onsets.iter().zip([0.25, 0.6, 1.0, 1.37, 1.8]) {
+            assert!((got - want).abs() <= 0.002, "{clip}: {onsets:?}");
+        }
+    }
+}
+
 #[test]
 fn probe_json_is_byte_identical_across_runs() {
     let demo = root().join("samples/demo.mp4");

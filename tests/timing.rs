@@ -115,6 +115,77 @@ timing_tests! { Backend::Symphonia,
     avi_mjpeg_ima_adpcm: "impulses_adpcm.avi",
 }
 
+/// AMR (8 kHz AMR-NB, 16 kHz AMR-WB) decoded in pure Rust, its codec's delay (40 and 95
+/// samples, 5 and 5.9 ms: more than the tolerance) taken off: the decoded audio, brought to
+/// 48 kHz by linear interpolation (enough to place an impulse within the 1 ms tolerance), has
+/// every impulse where the WAV has it.
+fn check_resampled(file: &str, rate: f64) {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let (x, sr) = decode_mono(&fixture(file), Backend::Auto);
+    assert_eq!(sr, rate, "{file}");
+    let up = upsampled(&x, 48_000.0 / sr);
+    let max_lag = (MAX_LAG_S * 48_000.0) as usize;
+    for o in ONSETS {
+        let lag = lag_samples(&reference, &up, o as usize, max_lag);
+        assert!(
+            lag.abs() as f64 / 48_000.0 <= TOLERANCE_S,
+            "{file}: impulse at {:.4} s is {lag:+} samples at 48 kHz off",
+            o as f64 / 48_000.0
+        );
+    }
+}
+
+/// `x` at `k` times its rate, by linear interpolation.
+fn upsampled(x: &[f32], k: f64) -> Vec<f32> {
+    (0..(x.len() as f64 * k) as usize)
+        .map(|i| {
+            let t = i as f64 / k;
+            let j = t.floor() as usize;
+            let f = (t - j as f64) as f32;
+            let a = x[j];
+            a + (x.get(j + 1).copied().unwrap_or(a) - a) * f
+        })
+        .collect()
+}
+
+#[test]
+fn amr_nb_with_dtx_in_an_amr_file_and_a_3gp_video() {
+    check_resampled("impulses_nb.amr", 8_000.0);
+    check_resampled("impulses_amr.3gp", 8_000.0);
+}
+
+#[test]
+fn amr_wb_in_an_awb_file_and_a_3gp() {
+    check_resampled("impulses_wb.awb", 16_000.0);
+    check_resampled("impulses_wb.3gp", 16_000.0);
+}
+
+/// An AMR-WB file with 150 bytes overwritten (two and a half records) and one cut short: the
+/// damaged records are passed over and their frames put back as silence, so the file decodes
+/// to its whole length with the impulses after the damage in place (without the silence,
+/// 60 ms early); the cut one is read to the cut, and both say so.
+#[test]
+fn a_damaged_or_cut_amr_file_keeps_its_times() {
+    let (whole, sr) = decode_mono(&fixture("impulses_wb.awb"), Backend::Auto);
+    let (dir, damaged) = overwritten_copy_n("impulses_wb.awb", 150);
+    let d = decoded_warning_at(
+        &damaged,
+        &["damaged AMR-WB records", "so that the times after"],
+    );
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), whole.len());
+    for o in [65_760u64, 86_400] {
+        let at = (o as f64 / 48_000.0 * sr) as usize;
+        let lag = lag_samples(&whole, &x, at, 2_000);
+        assert_eq!(lag, 0, "impulse at {at} after the damage");
+    }
+    drop(dir);
+    let (_dir, cut) = cut_copy("impulses_wb.awb", |n| n * 3 / 4 + 7);
+    let d = decoded_warning_at(&cut, &["ends inside an AMR-WB record", "truncated"]);
+    let n = d.signal.mixdown().len();
+    assert!(n > whole.len() * 7 / 10 && n < whole.len() * 8 / 10, "{n}");
+}
+
 /// Audio the container presents 0.5 s into the file (`scripts/make-timing-fixtures.sh`'s
 /// remuxes; 3 s in a WebM whose video has 90 blocks before the first audio block) is decoded
 /// from its first sample, as ffmpeg decodes it, and `start_s` says where that sample plays:

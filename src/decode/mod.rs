@@ -37,6 +37,7 @@ pub struct Still {
     pub rgb: Vec<u8>,
 }
 mod aac;
+mod amr;
 mod avi;
 mod ebml;
 pub mod isobmff;

@@ -30,11 +30,11 @@ use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, CODEC_I
 use symphonia::core::codecs::video::well_known as wv;
 use symphonia::core::codecs::video::{VideoCodecId, VideoCodecParameters};
 use symphonia::core::common::FourCc;
-use symphonia::core::formats::{FormatId, FormatInfo, FormatReader, MediaInfo, Track};
+use symphonia::core::formats::{FormatId, FormatInfo, MediaInfo, Track};
 use symphonia::core::meta::MetadataLog;
 use symphonia::core::units::{TimeBase, Timestamp};
 
-use super::splice::{Feed, Listed, Piece, Spliced, inner_reader};
+use super::splice::{Feed, Listed, Opened, Piece, Spliced, inner_reader};
 use crate::error::{Error, Result};
 
 /// Packets read before the walk stops (18.8 GB of 188-byte packets).
@@ -616,10 +616,6 @@ fn frames(src: &mut Spliced) -> Vec<(u64, u32, u32)> {
     }
     out
 }
-
-/// A transport stream opened: its reader, the warnings its damage and time stamps call for,
-/// and the silence to put in its audio ([`Timing::fills`]).
-pub(crate) type Opened = (Box<dyn FormatReader>, Vec<String>, Vec<(u64, u64)>);
 
 /// ffprobe's container name and long name.
 const FORMAT_INFO: FormatInfo = FormatInfo {

@@ -120,6 +120,11 @@ impl symphonia::core::io::MediaSource for Spliced {
     }
 }
 
+/// A container opened by one of the readers here: its reader, the warnings its damage and
+/// time stamps call for, and the silence to put in its audio: (the index of the packet it goes
+/// before, samples).
+pub(crate) type Opened = (Box<dyn FormatReader>, Vec<String>, Vec<(u64, u64)>);
+
 /// Where a [`Listed`] reader's audio packets come from.
 pub(crate) enum Feed {
     /// No audio stream this build reads.

@@ -133,34 +133,45 @@ fn mpeg_track(opened: &Opened) -> Option<(u8, Option<u32>)> {
         })
 }
 
+/// The containers symphonia does not read, read here: AVI (dashcams, CCTV, older body cameras:
+/// `avi.rs`), AMR storage files (`.amr`, `.awb`: call recorders, older phones: `amr.rs`),
+/// MPEG-TS and M2TS (HLS segments, broadcast, camcorders: `mpegts.rs`); `file` back when it is
+/// none of them.
+fn open_ours(
+    path: &Path,
+    file: File,
+    head: &[u8],
+) -> Result<std::result::Result<super::splice::Opened, File>> {
+    Ok(Ok(if super::avi::is_avi(head) {
+        let (format, notes) = super::avi::open(path, file)?;
+        (format, notes, Vec::new())
+    } else if let Some(v) = super::amr::storage_variant(head) {
+        super::amr::open(path, file, v)?
+    } else if let Some(framing) = super::mpegts::framing(head) {
+        super::mpegts::open(path, file, framing)?
+    } else {
+        return Ok(Err(file));
+    }))
+}
+
 /// Opens the container of `path` as [`open_format`], with the byte stretches `zeros` (start,
 /// end; in order and apart) read as zeros: the damage between an MPEG audio file's frames
 /// (`mpa::Damage`), so that the reader finds no false frame in it and gives exactly the
 /// frames of the chain.
 fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Result<Opened> {
     let head = read_head(&mut file).map_err(|e| Error::read(path, &e))?;
-    // AVI (dashcams, CCTV, older body cameras), which symphonia does not read: `avi.rs`.
-    if super::avi::is_avi(&head) {
-        let (format, notes) = super::avi::open(path, file)?;
-        return Ok(Opened {
-            format,
-            mp4: None,
-            head,
-            notes,
-            fills: Vec::new(),
-        });
-    }
-    // MPEG-TS and M2TS (HLS segments, broadcast, camcorders): `mpegts.rs`.
-    if let Some(framing) = super::mpegts::framing(&head) {
-        let (format, notes, fills) = super::mpegts::open(path, file, framing)?;
-        return Ok(Opened {
-            format,
-            mp4: None,
-            head,
-            notes,
-            fills,
-        });
-    }
+    let mut file = match open_ours(path, file, &head)? {
+        Ok((format, notes, fills)) => {
+            return Ok(Opened {
+                format,
+                mp4: None,
+                head,
+                notes,
+                fills,
+            });
+        }
+        Err(file) => file,
+    };
     // The ISO BMFF walker reads only box headers and `moov`; errors there are not fatal for
     // decoding, but a hostile `moov` is refused outright.
     let mp4 = match isobmff::read(&mut file) {
@@ -240,6 +251,11 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
             MetadataOptions::default(),
         )
         .map_err(|e| open_error(path, &e, &head))?;
+    // AMR in a 3GP/MP4 (phone videos), whose sample entry symphonia's reader does not know.
+    let format = match &mp4 {
+        Some(m) => super::amr::amend_mp4(format, m),
+        None => format,
+    };
     Ok(Opened {
         format,
         mp4,
@@ -511,6 +527,8 @@ fn open_error(path: &Path, e: &SymError, head: &[u8]) -> Error {
 pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
     let table: &[(AudioCodecId, &str)] = &[
         (wa::CODEC_ID_AAC, "aac"),
+        (super::amr::CODEC_ID_AMR_NB, "amr_nb"),
+        (super::amr::CODEC_ID_AMR_WB, "amr_wb"),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
         (wa::CODEC_ID_MP1, "mp1"),
@@ -629,6 +647,7 @@ fn opus_head(extra: Option<&[u8]>) -> std::result::Result<OpusHead, String> {
 enum Dec {
     Symphonia(Box<dyn AudioDecoder>),
     Aac(Box<super::aac::RustyAac>),
+    Amr(Box<super::amr::AmrDecoder>),
     Opus {
         dec: Box<DefaultOpus>,
         gain: f32,
@@ -849,7 +868,12 @@ pub(crate) fn open(
     // The rate the decoder chosen gives, where it may not be the container's (AAC).
     let mut out_rate = None;
 
-    let (dec, decoder_name, channels) = if params.codec == wa::CODEC_ID_OPUS {
+    let amr = super::amr::Variant::of_codec(params.codec);
+    let (dec, decoder_name, channels) = if let Some(v) = amr {
+        let d = super::amr::AmrDecoder::new(v).map_err(|m| Error::media(path, m))?;
+        let name = d.name();
+        (Dec::Amr(Box::new(d)), name, 1)
+    } else if params.codec == wa::CODEC_ID_OPUS {
         let head = opus_head(params.extra_data.as_deref())
             .map_err(|m| Error::media(path, format!("Opus stream: {m}")))?;
         let dec = DefaultOpus::new(&head).map_err(|m| Error::media(path, format!("Opus: {m}")))?;
@@ -989,6 +1013,22 @@ pub(crate) fn open(
                 wa::CODEC_ID_VORBIS | wa::CODEC_ID_FLAC => "Ogg granule positions".into(),
                 _ => "container delay field".into(),
             });
+        }
+    }
+
+    // AMR's codec delay, which no container states (`amr.rs`).
+    if let Some(v) = amr {
+        let delay = v.codec_delay();
+        priming_source = Some(match priming_source {
+            Some(s) if priming_frames > 0 => format!("{s}, and the {} codec's delay", v.name()),
+            _ => format!("the {} codec's delay, its encoder's look-ahead", v.name()),
+        });
+        skip += delay;
+        priming_frames += delay;
+        if let Ok(Some(pieces)) = &mut edited {
+            for (first, _) in pieces.iter_mut() {
+                *first += delay;
+            }
         }
     }
 
@@ -1173,6 +1213,7 @@ impl Source {
                 head.channels
             }
             Dec::Aac(_) => return Err("a chained AAC stream is not followed".into()),
+            Dec::Amr(_) => return Err("a chained AMR stream is not followed".into()),
             Dec::Symphonia(d) => {
                 let n = params.channels.as_ref().map_or(0, |c| c.count());
                 if n == self.channels {
@@ -1239,6 +1280,7 @@ impl Source {
                 d.decode(&packet.data, &mut self.chunk)?;
                 trim(&mut self.chunk, packet);
             }
+            Dec::Amr(d) => d.decode(&packet.data, &mut self.chunk[0])?,
             Dec::Opus {
                 dec,
                 gain,
@@ -1364,6 +1406,7 @@ impl BlockSource for Source {
                 match &mut self.dec {
                     Dec::Symphonia(d) => d.reset(),
                     Dec::Aac(d) => d.reset(),
+                    Dec::Amr(d) => d.reset(),
                     Dec::Opus { .. } => {}
                 }
             }
@@ -1859,6 +1902,7 @@ fn mp4_sample_entry_codec(entry: &str) -> String {
         "QDM2" => "qdm2",
         "QDMC" => "qdmc",
         "avc1" | "avc3" => "h264",
+        "s263" | "h263" => "h263",
         "hvc1" | "hev1" => "hevc",
         "mp4v" => "mpeg4",
         "tx3g" => "mov_text",
