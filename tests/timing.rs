@@ -119,9 +119,9 @@ timing_tests! { Backend::Symphonia,
 /// samples, 5 and 5.9 ms: more than the tolerance) taken off: the decoded audio, brought to
 /// 48 kHz by linear interpolation (enough to place an impulse within the 1 ms tolerance), has
 /// every impulse where the WAV has it.
-fn check_resampled(file: &str, rate: f64) {
+fn check_resampled(file: &str, rate: f64, backend: Backend) {
     let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
-    let (x, sr) = decode_mono(&fixture(file), Backend::Auto);
+    let (x, sr) = decode_mono(&fixture(file), backend);
     assert_eq!(sr, rate, "{file}");
     let up = upsampled(&x, 48_000.0 / sr);
     let max_lag = (MAX_LAG_S * 48_000.0) as usize;
@@ -129,7 +129,7 @@ fn check_resampled(file: &str, rate: f64) {
         let lag = lag_samples(&reference, &up, o as usize, max_lag);
         assert!(
             lag.abs() as f64 / 48_000.0 <= TOLERANCE_S,
-            "{file}: impulse at {:.4} s is {lag:+} samples at 48 kHz off",
+            "{file} ({backend:?}): impulse at {:.4} s is {lag:+} samples at 48 kHz off",
             o as f64 / 48_000.0
         );
     }
@@ -150,14 +150,14 @@ fn upsampled(x: &[f32], k: f64) -> Vec<f32> {
 
 #[test]
 fn amr_nb_with_dtx_in_an_amr_file_and_a_3gp_video() {
-    check_resampled("impulses_nb.amr", 8_000.0);
-    check_resampled("impulses_amr.3gp", 8_000.0);
+    check_resampled("impulses_nb.amr", 8_000.0, Backend::Auto);
+    check_resampled("impulses_amr.3gp", 8_000.0, Backend::Auto);
 }
 
 #[test]
 fn amr_wb_in_an_awb_file_and_a_3gp() {
-    check_resampled("impulses_wb.awb", 16_000.0);
-    check_resampled("impulses_wb.3gp", 16_000.0);
+    check_resampled("impulses_wb.awb", 16_000.0, Backend::Auto);
+    check_resampled("impulses_wb.3gp", 16_000.0, Backend::Auto);
 }
 
 /// An AMR-WB file with 150 bytes overwritten (two and a half records) and one cut short: the
@@ -366,6 +366,27 @@ fn a_voice_note_is_named_as_speech_coded() {
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_backend {
     use super::*;
+
+    /// libavcodec's AMR decoders (`--backend ffmpeg`), the codec's delay dropped as the other
+    /// backend drops it: in place where the stream has no comfort noise (the AMR-WB fixture);
+    /// the AMR-NB one, coded with discontinuous transmission, is warned of.
+    #[test]
+    fn amr_through_libavcodec_drops_the_codec_delay_and_names_its_comfort_noise() {
+        check_resampled("impulses_wb.awb", 16_000.0, Backend::Ffmpeg);
+        check_resampled("impulses_wb.3gp", 16_000.0, Backend::Ffmpeg);
+        let params = DecodeParams {
+            backend: Backend::Ffmpeg,
+            ..DecodeParams::default()
+        };
+        let d = decode::decode(&fixture("impulses_nb.amr"), &params).unwrap();
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("do not decode comfort noise")),
+            "{:?}",
+            d.warnings
+        );
+    }
 
     /// The ffmpeg backend measures `start_s` too (from the first decoded frame), and reads
     /// the MPEG-TS remux, whose timeline starts at 1.48 s (its video's first frame).

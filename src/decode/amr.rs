@@ -74,6 +74,15 @@ impl Variant {
         }
     }
 
+    /// The variant of ffprobe's codec name (`amr_nb`, `amr_wb`).
+    pub fn of_name(name: &str) -> Option<Self> {
+        match name {
+            "amr_nb" => Some(Variant::Nb),
+            "amr_wb" => Some(Variant::Wb),
+            _ => None,
+        }
+    }
+
     pub fn codec(self) -> AudioCodecId {
         match self {
             Variant::Nb => CODEC_ID_AMR_NB,
@@ -130,6 +139,16 @@ impl Variant {
         }
     }
 }
+
+/// What the ffmpeg backend says when it decodes AMR (with `--backend ffmpeg`; `auto` decodes
+/// AMR here): measured on `tests/fixtures/timing/impulses_nb.amr`, libavcodec 5.1 refused its
+/// 86 comfort-noise frames ("not yet implemented"), which the backend then filled with silence
+/// from the stream's clock, and the file's last 0.18 s of them was lost.
+pub(crate) const FFMPEG_WARNING: &str = "libavcodec's AMR decoders do not decode comfort noise \
+    (the SID frames of discontinuous transmission, which phones send between words): such \
+    frames are skipped, and silence stands in their place where the stream's clock tells it; \
+    the pure-Rust decoder (`--backend auto` or `symphonia`) decodes them as the 3GPP reference \
+    does";
 
 /// The variant of an AMR storage file that `head` opens; the multi-channel forms
 /// (`#!AMR_MC1.0`), which no recorder is known to write, are not read.

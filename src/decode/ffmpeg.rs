@@ -324,6 +324,10 @@ pub(crate) fn open(
         .map_or_else(|| codec.clone(), |c| c.name().to_string());
     let profile = decoder.profile();
     let opus = codec == "opus";
+    // AMR's codec delay, which no container states (`amr.rs`), dropped as the other backend
+    // drops it.
+    let amr = super::amr::Variant::of_name(&codec);
+    let amr_delay = amr.map_or(0, super::amr::Variant::codec_delay);
     let info = AudioInfo {
         backend: "ffmpeg".into(),
         decoder: format!("libavcodec {decoder_name}"),
@@ -332,9 +336,14 @@ pub(crate) fn open(
         sample_rate,
         channels,
         // libavcodec trims the priming itself; the demuxer says how much when it marks it.
-        priming_frames: first.priming_frames,
+        priming_frames: first.priming_frames + amr_delay,
         priming_source: if first.priming_marked {
             Some("skip-samples side data, removed by libavcodec".into())
+        } else if let Some(v) = amr {
+            Some(format!(
+                "the {} codec's delay, its encoder's look-ahead",
+                v.name()
+            ))
         } else if opus {
             Some("OpusHead pre-skip, removed by libavcodec (not counted here)".into())
         } else {
@@ -376,12 +385,15 @@ pub(crate) fn open(
     if matches!(info.codec.as_str(), "mp3" | "mp2" | "mp1") && !first.priming_marked && !first.mp4 {
         health.warn(super::mpeg_audio_priming_unknown(&info.codec));
     }
+    if amr.is_some() {
+        health.warn(super::amr::FFMPEG_WARNING);
+    }
     let source = Source {
         ictx,
         decoder,
         stream_index,
         channels,
-        timeline: Timeline::new(channels, 0, None, block_frames),
+        timeline: Timeline::new(channels, amr_delay, None, block_frames),
         frame: ff::frame::Audio::empty(),
         chunk: vec![Vec::new(); channels],
         eof_sent: false,

@@ -1,5 +1,5 @@
 //! Recognises file types by their first bytes, to name what a file is when no decoder in
-//! this build can open it ("MPEG-TS", "AMR voice note", "an HTML page") instead of only
+//! this build can open it ("an MPEG program stream", "an ASF file", "an HTML page") instead of only
 //! saying "not media".
 
 /// WAVE format tags symphonia decodes: PCM, Microsoft ADPCM, IEEE float, A-law, mu-law, IMA
@@ -94,11 +94,10 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     if starts(&[0x06, 0x0e, 0x2b, 0x34]) {
         return Some("an MXF file (broadcast or professional camera)");
     }
-    if starts(b"#!AMR-WB") {
-        return Some("an AMR-WB voice recording");
-    }
-    if starts(b"#!AMR") {
-        return Some("an AMR voice recording");
+    // Single-channel AMR files (`#!AMR\n`, `#!AMR-WB\n`) are read (`amr.rs`); RFC 4867's
+    // multi-channel form, which no recorder is known to write, is not.
+    if starts(b"#!AMR_MC1.0") || starts(b"#!AMR-WB_MC1.0") {
+        return Some("a multi-channel AMR file (RFC 4867's multi-channel storage format)");
     }
     if starts(&[0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11]) {
         return Some("an ASF file (WMA/WMV)");
@@ -156,7 +155,11 @@ mod tests {
         m2ts[196] = 0x47;
         m2ts[388] = 0x47;
         assert!(identify(&m2ts).unwrap().contains("M2TS"));
-        assert!(identify(b"#!AMR\n\x3c").unwrap().contains("AMR"));
+        assert!(
+            identify(b"#!AMR_MC1.0\n\0\0\0\x01")
+                .unwrap()
+                .contains("multi-channel AMR")
+        );
         // An Ogg page of one segment holding a Speex header; a Vorbis one is read.
         let mut ogg = b"OggS\0\x02".to_vec();
         ogg.resize(26, 0);
