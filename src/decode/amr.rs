@@ -75,6 +75,7 @@ impl Variant {
     }
 
     /// The variant of ffprobe's codec name (`amr_nb`, `amr_wb`).
+    #[cfg(feature = "ffmpeg")]
     pub fn of_name(name: &str) -> Option<Self> {
         match name {
             "amr_nb" => Some(Variant::Nb),
@@ -144,6 +145,7 @@ impl Variant {
 /// AMR here): measured on `tests/fixtures/timing/impulses_nb.amr`, libavcodec 5.1 refused its
 /// 86 comfort-noise frames ("not yet implemented"), which the backend then filled with silence
 /// from the stream's clock, and the file's last 0.18 s of them was lost.
+#[cfg(feature = "ffmpeg")]
 pub(crate) const FFMPEG_WARNING: &str = "libavcodec's AMR decoders do not decode comfort noise \
     (the SID frames of discontinuous transmission, which phones send between words): such \
     frames are skipped, and silence stands in their place where the stream's clock tells it; \
