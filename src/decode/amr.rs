@@ -142,9 +142,9 @@ impl Variant {
 }
 
 /// What the ffmpeg backend says when it decodes AMR (with `--backend ffmpeg`; `auto` decodes
-/// AMR here): measured on `tests/fixtures/timing/impulses_nb.amr`, libavcodec 5.1 refused its
-/// 86 comfort-noise frames ("not yet implemented"), which the backend then filled with silence
-/// from the stream's clock, and the file's last 0.18 s of them was lost.
+/// AMR here): measured on `tests/fixtures/timing/impulses_nb.amr`, libavcodec 5.1 refused all
+/// 86 of its discontinuous-transmission records (17 SID, 69 NO_DATA), which the backend
+/// filled with silence from the stream's clock, and the file's last 0.18 s of them was lost.
 #[cfg(feature = "ffmpeg")]
 pub(crate) const FFMPEG_WARNING: &str = "libavcodec's AMR decoders do not decode comfort noise \
     (the SID frames of discontinuous transmission, which phones send between words): such \
