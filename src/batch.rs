@@ -18,9 +18,9 @@ use crate::report::{self, Format};
 
 /// Extensions of media files, for files whose first bytes are not recognised (a truncated or
 /// empty clip still deserves a row).
-const MEDIA_EXTENSIONS: [&str; 24] = [
-    "mp4", "m4a", "m4v", "mov", "3gp", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg", "oga",
-    "opus", "aac", "aif", "aiff", "caf", "amr", "wma", "ts", "m2ts", "mts", "avi",
+const MEDIA_EXTENSIONS: [&str; 26] = [
+    "mp4", "m4a", "m4v", "mov", "3gp", "3g2", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg",
+    "oga", "opus", "aac", "aif", "aiff", "caf", "amr", "awb", "wma", "ts", "m2ts", "mts", "avi",
 ];
 
 /// Whether the first bytes of a file say it is audio or video.
@@ -828,6 +828,9 @@ mod tests {
             m2ts[4 + 192 * k] = 0x47;
         }
         assert!(looks_like_media(&m2ts));
+        assert!(looks_like_media(b"#!AMR-WB\n\x44"));
+        // An AMR-WB file cut before its first bytes were written is still listed by its name.
+        assert!(has_media_extension(Path::new("call/0412.awb")));
         assert!(!looks_like_media(b"hello world"));
         assert!(!looks_like_media(b"%PDF-1.7"));
     }
