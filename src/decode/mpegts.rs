@@ -26,7 +26,7 @@ use std::path::Path;
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known as wa;
-use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, CODEC_ID_NULL_AUDIO};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters};
 use symphonia::core::codecs::video::well_known as wv;
 use symphonia::core::codecs::video::{VideoCodecId, VideoCodecParameters};
 use symphonia::core::common::FourCc;
@@ -89,7 +89,7 @@ pub(crate) enum Kind {
     Adts,
     /// MPEG-1/2 audio (MP1, MP2, MP3).
     Mpeg,
-    /// Audio this build does not read: ffprobe's name and symphonia's id (if it has one).
+    /// Audio this build does not read: ffprobe's name and symphonia's id (or one made here).
     OtherAudio(&'static str, AudioCodecId),
     Data,
 }
@@ -108,8 +108,8 @@ impl Es {
             (0x33, ..) => Kind::Video(wv::CODEC_ID_VVC),
             (0x03 | 0x04, ..) => Kind::Mpeg,
             (0x0F, ..) => Kind::Adts,
-            (0x11, ..) => Kind::OtherAudio("aac_latm", CODEC_ID_NULL_AUDIO),
-            (0x80, ..) => Kind::OtherAudio("pcm_bluray", CODEC_ID_NULL_AUDIO),
+            (0x11, ..) => Kind::OtherAudio("aac_latm", CODEC_ID_LATM),
+            (0x80, ..) => Kind::OtherAudio("pcm_bluray", CODEC_ID_PCM_BLURAY),
             (0x81, ..) | (0x06, Some(b"AC-3"), _) | (0x06, _, Some(0x6A)) => {
                 Kind::OtherAudio("ac3", wa::CODEC_ID_AC3)
             }
@@ -119,11 +119,20 @@ impl Es {
             (0x82 | 0x85 | 0x86, ..) | (0x06, Some(b"DTS1" | b"DTS2" | b"DTS3"), _) => {
                 Kind::OtherAudio("dts", wa::CODEC_ID_DCA)
             }
-            (0x06, Some(b"Opus"), _) => Kind::OtherAudio("opus", CODEC_ID_NULL_AUDIO),
+            (0x06, Some(b"Opus"), _) => Kind::OtherAudio("opus", CODEC_ID_TS_OPUS),
             _ => Kind::Data,
         }
     }
 }
+
+/// Ids for the audio a transport stream may carry that symphonia has no id for, so that such
+/// a stream is named (ffprobe's names, in `symphonia::audio_codec_name`) where another is
+/// analysed in its place; Opus has its own, but a TS's Opus is framed as no decoder here reads.
+pub(crate) const CODEC_ID_LATM: AudioCodecId = AudioCodecId::new(FourCc::new(*b"latm"));
+pub(crate) const CODEC_ID_PCM_BLURAY: AudioCodecId = AudioCodecId::new(FourCc::new(*b"bdpc"));
+pub(crate) const CODEC_ID_TS_OPUS: AudioCodecId = AudioCodecId::new(FourCc::new(*b"tsop"));
+const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 3] =
+    [CODEC_ID_LATM, CODEC_ID_PCM_BLURAY, CODEC_ID_TS_OPUS];
 
 /// One PES packet of the audio stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -709,7 +718,7 @@ pub(crate) fn open(path: &Path, mut file: File, (size, sync_at): (u64, u64)) -> 
                 t.with_codec_params(CodecParameters::Audio(a));
             }
             Kind::OtherAudio(name, codec) => {
-                if layout.audio.is_none() && codec == CODEC_ID_NULL_AUDIO {
+                if layout.audio.is_none() && UNNAMED_BY_SYMPHONIA.contains(&codec) {
                     return Err(Error::UnsupportedCodec {
                         path: path.to_path_buf(),
                         codec: name.to_string(),

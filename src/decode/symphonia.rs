@@ -529,6 +529,9 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (wa::CODEC_ID_AAC, "aac"),
         (super::amr::CODEC_ID_AMR_NB, "amr_nb"),
         (super::amr::CODEC_ID_AMR_WB, "amr_wb"),
+        (super::mpegts::CODEC_ID_LATM, "aac_latm"),
+        (super::mpegts::CODEC_ID_PCM_BLURAY, "pcm_bluray"),
+        (super::mpegts::CODEC_ID_TS_OPUS, "opus"),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
         (wa::CODEC_ID_MP1, "mp1"),
@@ -1518,6 +1521,10 @@ mod tests {
     fn codec_names() {
         assert_eq!(audio_codec_name(wa::CODEC_ID_AAC), "aac");
         assert_eq!(video_codec_name(wv::CODEC_ID_H264), "h264");
+        // The ids made here for codecs symphonia has none for are named as ffprobe names them.
+        assert_eq!(audio_codec_name(super::super::amr::CODEC_ID_AMR_NB), "amr_nb");
+        assert_eq!(audio_codec_name(super::super::mpegts::CODEC_ID_TS_OPUS), "opus");
+        assert_eq!(audio_codec_name(super::super::mpegts::CODEC_ID_LATM), "aac_latm");
     }
 }
 
