@@ -3,7 +3,7 @@
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
 # AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC), AMR-NB
-# and AMR-WB (`.amr`, `.awb`, 3GP) and
+# and AMR-WB (`.amr`, `.awb`, 3GP), MPEG-PS (DVD: MPEG-2 with MP2) and
 # MP4 (MP3: the sample entry's channel count is a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
 # Ogg Opus in pages of 0.25 s.
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx),
@@ -80,6 +80,10 @@ for a in pcm:pcm_s16le adpcm:adpcm_ima_wav mp3:libmp3lame aac:aac; do
   ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mjpeg -q:v 31 \
      -c:a "${a#*:}" -b:a 64k "impulses_${a%%:*}.avi"
 done
+# An MPEG program stream as DVD video writes it (MPEG-2 video, MP2 audio split across
+# 2 KB packs).
+ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mpeg2video -q:v 31 \
+   -c:a mp2 -b:a 64k -f vob impulses_mp2.vob
 # AMR, as call recorders, older phones' voice recorders and their 3GP videos write it: AMR-NB
 # at 12.2 kbit/s with discontinuous transmission (sox, through libopencore-amrnb) as `.amr`
 # and in a 3GP with H.263 video; AMR-WB at 23.85 kbit/s (examples/amr_encode.rs: Debian's

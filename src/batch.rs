@@ -18,9 +18,10 @@ use crate::report::{self, Format};
 
 /// Extensions of media files, for files whose first bytes are not recognised (a truncated or
 /// empty clip still deserves a row).
-const MEDIA_EXTENSIONS: [&str; 26] = [
+const MEDIA_EXTENSIONS: [&str; 31] = [
     "mp4", "m4a", "m4v", "mov", "3gp", "3g2", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg",
     "oga", "opus", "aac", "aif", "aiff", "caf", "amr", "awb", "wma", "ts", "m2ts", "mts", "avi",
+    "mpg", "mpeg", "vob", "mod", "tod",
 ];
 
 /// Whether the first bytes of a file say it is audio or video.
@@ -35,6 +36,7 @@ pub fn looks_like_media(head: &[u8]) -> bool {
         || (at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")))
         || at(0, b"caff")
         || at(0, b"#!AMR")
+        || at(0, &[0, 0, 1, 0xba])
         || at(0, &[0x30, 0x26, 0xb2, 0x75])
         || at(0, b"FLV")
         || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0)
@@ -829,6 +831,7 @@ mod tests {
         }
         assert!(looks_like_media(&m2ts));
         assert!(looks_like_media(b"#!AMR-WB\n\x44"));
+        assert!(looks_like_media(&[0, 0, 1, 0xba, 0x44, 0, 4, 0]));
         // An AMR-WB file cut before its first bytes were written is still listed by its name.
         assert!(has_media_extension(Path::new("call/0412.awb")));
         assert!(!looks_like_media(b"hello world"));

@@ -254,8 +254,13 @@ fn unsupported_codec_names_it_and_the_feature() {
         &p,
         "384 kbit/s, is one the MPEG standard does not allow",
     );
+    // The same in an MPEG program stream, read by earwitness's program-stream reader.
     let p = fixture("bad/ps_audio.mpg");
-    assert_clean_failure(&probe(&p), &p, "MPEG-PS");
+    assert_clean_failure(
+        &probe(&p),
+        &p,
+        "384 kbit/s, is one the MPEG standard does not allow",
+    );
     // MP2 in mono at 384 kbit/s (ffmpeg's encoder writes it; the standard does not allow it):
     // symphonia's reader refuses its frames, and was "not a recognised media file" (or, on a
     // longer file, 0.65 s of MP1 noise at 32 kHz for 3 s at 48 kHz).

@@ -667,6 +667,30 @@ fn an_mpeg_ts_with_audio_lost_keeps_its_times_and_m2ts_reads_alike() {
     assert!(compared >= 3, "{compared}");
 }
 
+/// An MPEG program stream (DVD video, MPEG-2 with MP2, as `-f vob` writes it) is read in pure
+/// Rust, as the ffmpeg CLI reads it: every impulse 481 samples late of the WAV, the MP2
+/// encoder's delay, which no field gives (warned of). Cut short, it is read to the cut, and
+/// said to be truncated.
+#[test]
+fn an_mpeg_program_stream_is_read_to_the_sample() {
+    const MP2_DELAY: i64 = 481;
+    let d = decoded_warning("impulses_mp2.vob", &["MP2", "encoder-delay"]);
+    assert_eq!(d.info.backend, "symphonia");
+    assert_eq!(d.info.codec, "mp2");
+    assert_eq!(d.info.start_s, 0.0);
+    let x = d.signal.mixdown();
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    for o in ONSETS {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        assert!((lag - MP2_DELAY).abs() <= 48, "impulse at {o}: {lag}");
+    }
+    let (_dir, cut) = cut_copy("impulses_mp2.vob", |n| n * 2 / 3 + 5);
+    let d = decoded_warning_at(&cut, &["truncated", "PES packet"]);
+    let y = d.signal.mixdown();
+    assert!(y.len() < x.len() && y.len() > x.len() / 3, "{}", y.len());
+    assert!(y == x[..y.len()], "the audio before the cut differs");
+}
+
 /// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value
 /// lives).
 fn edited_avi(edit: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::PathBuf) {

@@ -42,6 +42,7 @@ mod avi;
 mod ebml;
 pub mod isobmff;
 mod mpa;
+mod mpegps;
 mod mpegts;
 mod ogg;
 pub mod opus;

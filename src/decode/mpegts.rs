@@ -131,27 +131,33 @@ impl Es {
 pub(crate) const CODEC_ID_LATM: AudioCodecId = AudioCodecId::new(FourCc::new(*b"latm"));
 pub(crate) const CODEC_ID_PCM_BLURAY: AudioCodecId = AudioCodecId::new(FourCc::new(*b"bdpc"));
 pub(crate) const CODEC_ID_TS_OPUS: AudioCodecId = AudioCodecId::new(FourCc::new(*b"tsop"));
-const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 3] =
-    [CODEC_ID_LATM, CODEC_ID_PCM_BLURAY, CODEC_ID_TS_OPUS];
+/// DVD's LPCM, in a program stream's private stream 1 (`mpegps.rs`).
+pub(crate) const CODEC_ID_PCM_DVD: AudioCodecId = AudioCodecId::new(FourCc::new(*b"dvdp"));
+const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 4] = [
+    CODEC_ID_LATM,
+    CODEC_ID_PCM_BLURAY,
+    CODEC_ID_TS_OPUS,
+    CODEC_ID_PCM_DVD,
+];
 
 /// One PES packet of the audio stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Pes {
+pub(crate) struct Pes {
     /// Its presentation time stamp, unwrapped (33-bit stamps counted on past a wrap).
-    pts: Option<i64>,
+    pub pts: Option<i64>,
     /// Where its payload starts in the audio stream's bytes.
-    at: u64,
+    pub at: u64,
     /// Whether none of its packets was lost inside it or came in error.
-    intact: bool,
+    pub intact: bool,
     /// The payload bytes its header gives (`PES_packet_length`; audio writers give it), and
     /// the bytes that came: a packet lost at its end shows only in these.
-    expected: Option<u64>,
-    got: u64,
+    pub expected: Option<u64>,
+    pub got: u64,
 }
 
 impl Pes {
     /// Whether all of it came.
-    fn whole(&self) -> bool {
+    pub fn whole(&self) -> bool {
         self.intact && self.expected.is_none_or(|e| e == self.got)
     }
 }
@@ -166,7 +172,7 @@ pub(crate) struct Layout {
     /// and its PES packets.
     pub audio: Option<usize>,
     pub pieces: Vec<(u64, u32)>,
-    pes: Vec<Pes>,
+    pub pes: Vec<Pes>,
     /// Packets of the audio stream lost (continuity counter breaks) or marked in error.
     pub lost_packets: u64,
     pub error_packets: u64,
@@ -174,6 +180,8 @@ pub(crate) struct Layout {
     pub sync_damage: Vec<(u64, u64)>,
     /// Whether the last packet was cut short.
     pub cut: bool,
+    /// Whether the walk was over an MPEG program stream (`mpegps.rs`), not a transport stream.
+    pub program_stream: bool,
 }
 
 /// A PSI section being gathered from a PID's packets.
@@ -281,7 +289,7 @@ fn pes_header(b: &[u8]) -> Option<(Option<i64>, usize, Option<u64>)> {
 }
 
 /// `pts` counted on past 33-bit wraps from `last`.
-fn unwrap_pts(pts: i64, last: Option<i64>) -> i64 {
+pub(crate) fn unwrap_pts(pts: i64, last: Option<i64>) -> i64 {
     const WRAP: i64 = 1 << 33;
     let Some(last) = last else { return pts };
     let mut p = pts + (last.div_euclid(WRAP)) * WRAP;
@@ -648,6 +656,15 @@ pub(crate) fn open(path: &Path, mut file: File, (size, sync_at): (u64, u64)) -> 
             "corrupt MPEG-TS: no program map table (PAT/PMT) was found",
         ));
     }
+    open_layout(path, &layout, FORMAT_INFO)
+}
+
+/// The reader of an MPEG transport or program stream walked as `layout`, with the warnings
+/// and silence of [`open`].
+///
+/// # Errors
+/// An audio stream no pure-Rust decoder reads (named); the audio stream unreadable.
+pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Result<Opened> {
     let mut tracks = Vec::with_capacity(layout.streams.len());
     let mut feed = Feed::None;
     let mut notes = Vec::new();
@@ -742,9 +759,9 @@ pub(crate) fn open(path: &Path, mut file: File, (size, sync_at): (u64, u64)) -> 
         }
         tracks.push(t);
     }
-    notes.extend(damage_notes(&layout));
+    notes.extend(damage_notes(layout));
     let reader = Listed {
-        info: FORMAT_INFO,
+        info,
         media: MediaInfo::from_tracks(&tracks),
         tracks,
         metadata: MetadataLog::default(),
@@ -796,16 +813,21 @@ fn damage_notes(l: &Layout) -> Vec<String> {
             l.lost_packets, l.error_packets
         ));
     }
+    let (stream, packet) = if l.program_stream {
+        ("program stream", "PES packet")
+    } else {
+        ("transport stream", "transport packet")
+    };
     if let Some(&(first, _)) = l.sync_damage.first() {
         let bytes: u64 = l.sync_damage.iter().map(|d| d.1 - d.0).sum();
         out.push(format!(
-            "the transport stream loses its packet sync in {} place(s), {bytes} bytes, the \
-             first at byte {first}: the packets there are lost",
+            "the {stream} loses its packet sync in {} place(s), {bytes} bytes, the first at \
+             byte {first}: the packets there are lost",
             l.sync_damage.len()
         ));
     }
     if l.cut {
-        out.push("the file is truncated: it ends inside a transport packet".into());
+        out.push(format!("the file is truncated: it ends inside a {packet}"));
     }
     out
 }

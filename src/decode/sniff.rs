@@ -1,5 +1,5 @@
 //! Recognises file types by their first bytes, to name what a file is when no decoder in
-//! this build can open it ("an MPEG program stream", "an ASF file", "an HTML page") instead of only
+//! this build can open it ("an MXF file", "an ASF file", "an HTML page") instead of only
 //! saying "not media".
 
 /// WAVE format tags symphonia decodes: PCM, Microsoft ADPCM, IEEE float, A-law, mu-law, IMA
@@ -84,11 +84,6 @@ pub fn identify(head: &[u8]) -> Option<&'static str> {
     // 188-byte TS packet.
     if head.len() >= 389 && head[4] == 0x47 && head[196] == 0x47 && head[388] == 0x47 {
         return Some("an MPEG transport stream with 192-byte packets (M2TS/AVCHD)");
-    }
-    // A pack header: DVD video (.vob), MPEG-1/2 files (.mpg), some camcorders. symphonia's
-    // probe found MPEG audio sync words among its packs and then decoded nothing.
-    if starts(&[0x00, 0x00, 0x01, 0xba]) {
-        return Some("an MPEG program stream (MPEG-PS: .mpg, .vob)");
     }
     // The SMPTE universal label every MXF partition pack begins with.
     if starts(&[0x06, 0x0e, 0x2b, 0x34]) {
@@ -179,11 +174,6 @@ mod tests {
             identify(b"riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb")
                 .unwrap()
                 .contains("Wave64")
-        );
-        assert!(
-            identify(&[0, 0, 1, 0xba, 0x44, 0, 4, 0])
-                .unwrap()
-                .contains("MPEG-PS")
         );
         assert!(
             identify(&[6, 0x0e, 0x2b, 0x34, 2, 5, 1, 1])

@@ -149,6 +149,8 @@ fn open_ours(
         super::amr::open(path, file, v)?
     } else if let Some(framing) = super::mpegts::framing(head) {
         super::mpegts::open(path, file, framing)?
+    } else if super::mpegps::is_program_stream(head) {
+        super::mpegps::open(path, file)?
     } else {
         return Ok(Err(file));
     }))
@@ -532,6 +534,7 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (super::mpegts::CODEC_ID_LATM, "aac_latm"),
         (super::mpegts::CODEC_ID_PCM_BLURAY, "pcm_bluray"),
         (super::mpegts::CODEC_ID_TS_OPUS, "opus"),
+        (super::mpegts::CODEC_ID_PCM_DVD, "pcm_dvd"),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
         (wa::CODEC_ID_MP1, "mp1"),
@@ -1039,7 +1042,7 @@ pub(crate) fn open(
     let matroska = format.format_info().short_name == "matroska";
     let start_s = if let (Some(t), Some(m)) = (mp4_trak, mp4.as_ref()) {
         t.start_delay_s(m.movie_timescale)
-    } else if matches!(format.format_info().short_name, "avi" | "mpegts") {
+    } else if matches!(format.format_info().short_name, "avi" | "mpegts" | "mpeg") {
         // An AVI stream's `dwStart`, an MPEG-TS stream's first time stamp against the file's
         // earliest, which `avi.rs` and `mpegts.rs` give as the track's start.
         track
@@ -1522,9 +1525,18 @@ mod tests {
         assert_eq!(audio_codec_name(wa::CODEC_ID_AAC), "aac");
         assert_eq!(video_codec_name(wv::CODEC_ID_H264), "h264");
         // The ids made here for codecs symphonia has none for are named as ffprobe names them.
-        assert_eq!(audio_codec_name(super::super::amr::CODEC_ID_AMR_NB), "amr_nb");
-        assert_eq!(audio_codec_name(super::super::mpegts::CODEC_ID_TS_OPUS), "opus");
-        assert_eq!(audio_codec_name(super::super::mpegts::CODEC_ID_LATM), "aac_latm");
+        assert_eq!(
+            audio_codec_name(super::super::amr::CODEC_ID_AMR_NB),
+            "amr_nb"
+        );
+        assert_eq!(
+            audio_codec_name(super::super::mpegts::CODEC_ID_TS_OPUS),
+            "opus"
+        );
+        assert_eq!(
+            audio_codec_name(super::super::mpegts::CODEC_ID_LATM),
+            "aac_latm"
+        );
     }
 }
 
