@@ -670,7 +670,7 @@ fn an_mpeg_ts_with_audio_lost_keeps_its_times_and_m2ts_reads_alike() {
 /// An MPEG program stream (DVD video, MPEG-2 with MP2, as `-f vob` writes it) is read in pure
 /// Rust, as the ffmpeg CLI reads it: every impulse 481 samples late of the WAV, the MP2
 /// encoder's delay, which no field gives (warned of). Cut short, it is read to the cut, and
-/// said to be truncated.
+/// said to be truncated; a packet lost inside it is put back as silence.
 #[test]
 fn an_mpeg_program_stream_is_read_to_the_sample() {
     const MP2_DELAY: i64 = 481;
@@ -689,6 +689,25 @@ fn an_mpeg_program_stream_is_read_to_the_sample() {
     let y = d.signal.mixdown();
     assert!(y.len() < x.len() && y.len() > x.len() / 3, "{}", y.len());
     assert!(y == x[..y.len()], "the audio before the cut differs");
+
+    // Its third audio PES packet (0.25 s of MP2, frames running across its edges) cut out:
+    // the time stamps put that much silence in, so the file keeps its length and the impulses
+    // after the next packet's first frame their places (without the silence, 0.25 s early).
+    let vob = std::fs::read(fixture("impulses_mp2.vob")).unwrap();
+    let at = nth(&vob, &[0, 0, 1, 0xC0], 3);
+    let len = 6 + usize::from(u16::from_be_bytes([vob[at + 4], vob[at + 5]]));
+    let mut lost = vob.clone();
+    lost.drain(at..at + len);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lost.vob");
+    std::fs::write(&path, &lost).unwrap();
+    let d = decoded_warning_at(&path, &["time stamps run ahead of its frames", "silence"]);
+    let y = d.signal.mixdown();
+    assert_eq!(y.len(), x.len());
+    for o in &ONSETS[3..] {
+        let lag = lag_samples(&reference, &y, *o as usize, 2880);
+        assert!((lag - MP2_DELAY).abs() <= 48, "impulse at {o}: {lag}");
+    }
 }
 
 /// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value

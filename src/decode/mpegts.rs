@@ -608,8 +608,11 @@ fn timing(pes: &[Pes], frames: &[(u64, u32, u32)]) -> Timing {
 }
 
 /// Every frame of the elementary stream `src` (MPEG audio or ADTS): (offset, samples, rate).
-/// The walk stops where the chain breaks; the gaps after it are not looked for.
-fn frames(src: &mut Spliced) -> Vec<(u64, u32, u32)> {
+/// Where the chain breaks the walk stops, and the gaps after it are not looked for; or, with
+/// `resync` (a program stream, whose frames run across PES packets, so that a packet lost
+/// breaks the chain), it takes the chain up again at the next two frames in step
+/// ([`next_frame_at`]), as symphonia's reader does.
+fn frames(src: &mut Spliced, resync: bool) -> Vec<(u64, u32, u32)> {
     let len = src.len;
     let mut out = Vec::new();
     let mut r = BufReader::with_capacity(1 << 16, src);
@@ -628,10 +631,53 @@ fn frames(src: &mut Spliced) -> Vec<(u64, u32, u32)> {
                     break;
                 }
             }
-            _ => break,
+            _ => {
+                let next = resync.then(|| next_frame_at(&mut r, at + 1, len)).flatten();
+                match next {
+                    Some(p) if r.seek(SeekFrom::Start(p)).is_ok() => at = p,
+                    _ => break,
+                }
+            }
         }
     }
     out
+}
+
+/// Bytes searched for the next frame after a break in the chain.
+const MAX_FRAME_SEARCH: u64 = 1 << 20;
+
+/// The first place at or after `from` (within [`MAX_FRAME_SEARCH`] bytes) where a frame header
+/// opens a frame followed by another at the same rate (or by the end of the stream).
+fn next_frame_at(r: &mut BufReader<&mut Spliced>, from: u64, len: u64) -> Option<u64> {
+    let stop = len.min(from + MAX_FRAME_SEARCH);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut pos = from;
+    while pos + 7 <= stop {
+        r.seek(SeekFrom::Start(pos)).ok()?;
+        let n = r.read(&mut buf).ok()?;
+        if n < 7 {
+            return None;
+        }
+        for i in 0..n - 6 {
+            let Some((flen, _, rate)) = super::mpa::frame_facts(&buf[i..i + 7]) else {
+                continue;
+            };
+            let p = pos + i as u64;
+            let next = p + u64::from(flen);
+            if next + 7 > len {
+                return Some(p);
+            }
+            let mut h2 = [0u8; 7];
+            r.seek(SeekFrom::Start(next)).ok()?;
+            if r.read_exact(&mut h2).is_ok()
+                && super::mpa::frame_facts(&h2).is_some_and(|(_, _, r2)| r2 == rate)
+            {
+                return Some(p);
+            }
+        }
+        pos += (n - 6) as u64;
+    }
+    None
 }
 
 /// ffprobe's container name and long name.
@@ -720,7 +766,10 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
                     );
                 }
                 let f = File::open(path).map_err(|e| Error::read(path, &e))?;
-                let timing = timing(&layout.pes, &frames(&mut layout.source(f)));
+                let timing = timing(
+                    &layout.pes,
+                    &frames(&mut layout.source(f), layout.program_stream),
+                );
                 notes.extend(timing_notes(&timing));
                 fills = timing.fills;
                 feed = Feed::Inner { reader, id };
@@ -948,7 +997,7 @@ mod tests {
         let path = dir.path().join("a.ts");
         std::fs::write(&path, &b).unwrap();
         let mut src = l.source(File::open(&path).unwrap());
-        let f = frames(&mut src);
+        let f = frames(&mut src, false);
         assert_eq!(f.len(), 6);
         assert_eq!(f[3], (60, 1024, 48_000));
         assert_eq!(timing(&l.pes, &f), Timing::default());
@@ -969,7 +1018,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.ts");
         std::fs::write(&path, &b).unwrap();
-        let t = timing(&l.pes, &frames(&mut l.source(File::open(&path).unwrap())));
+        let t = timing(
+            &l.pes,
+            &frames(&mut l.source(File::open(&path).unwrap()), false),
+        );
         assert_eq!(t.fills, vec![(6, 24_000)]);
         assert!((t.filled_s - 0.5).abs() < 1e-9);
         assert_eq!(t.back.len(), 1);
@@ -985,7 +1037,10 @@ mod tests {
         let l = walk(&b);
         assert_eq!(l.lost_packets, 1);
         std::fs::write(&path, &b).unwrap();
-        let t = timing(&l.pes, &frames(&mut l.source(File::open(&path).unwrap())));
+        let t = timing(
+            &l.pes,
+            &frames(&mut l.source(File::open(&path).unwrap()), false),
+        );
         assert!(t.fills.is_empty());
         assert_eq!(t.unfilled.len(), 1);
     }

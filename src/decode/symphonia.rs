@@ -135,8 +135,8 @@ fn mpeg_track(opened: &Opened) -> Option<(u8, Option<u32>)> {
 
 /// The containers symphonia does not read, read here: AVI (dashcams, CCTV, older body cameras:
 /// `avi.rs`), AMR storage files (`.amr`, `.awb`: call recorders, older phones: `amr.rs`),
-/// MPEG-TS and M2TS (HLS segments, broadcast, camcorders: `mpegts.rs`); `file` back when it is
-/// none of them.
+/// MPEG-TS and M2TS (HLS segments, broadcast, camcorders: `mpegts.rs`), MPEG-PS (`.mpg`, DVD
+/// `.vob`: `mpegps.rs`); `file` back when it is none of them.
 fn open_ours(
     path: &Path,
     file: File,
