@@ -160,11 +160,11 @@ pub(crate) fn storage_variant(head: &[u8]) -> Option<Variant> {
         .find(|v| head.starts_with(v.magic()))
 }
 
-/// The bytes of a record whose header byte is `h` (the header included), if `h` names a frame
-/// type of `v`; `strict` also asks for the padding bits clear and the quality bit set, as an
-/// encoder writes them (RFC 4867, 5.3).
-fn record_len(v: Variant, h: u8, strict: bool) -> Option<usize> {
-    if strict && (h & 0x83 != 0 || h & 0x04 == 0) {
+/// The bytes of a record whose header byte is `h` (the header included), if `h` is as an
+/// encoder writes it (RFC 4867, 5.3): a frame type of `v`, the padding bits clear, the quality
+/// bit set.
+fn record_len(v: Variant, h: u8) -> Option<usize> {
+    if h & 0x83 != 0 || h & 0x04 == 0 {
         return None;
     }
     let ft = AmrFrameType::from_index(v.rvoip(), (h >> 3) & 0x0f).ok()?;
@@ -174,8 +174,9 @@ fn record_len(v: Variant, h: u8, strict: bool) -> Option<usize> {
 /// A break in a storage file's chain of records.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Break {
-    /// Where the record that does not parse begins.
+    /// Where the record that does not parse begins, and the records read before it.
     pub at: u64,
+    pub records_before: u64,
     /// Where the chain is taken up again; none when it is not before the end of the file.
     pub resumed: Option<u64>,
     /// Frames put back as silence in place of the bytes passed over.
@@ -187,22 +188,31 @@ pub(crate) struct Break {
 pub(crate) struct Walk {
     /// Each record read: its offset in the file and length (its header byte included).
     pub records: Vec<(u64, u32)>,
-    /// Silence in place of damaged records: (the index of the record it goes before, samples).
-    pub fills: Vec<(u64, u64)>,
     pub breaks: Vec<Break>,
     /// Where a last record the file ends inside begins.
     pub cut_at: Option<u64>,
 }
 
+impl Walk {
+    /// Silence in place of damaged records: (the index of the record it goes before, samples).
+    pub fn fills(&self, v: Variant) -> Vec<(u64, u64)> {
+        self.breaks
+            .iter()
+            .filter(|b| b.resumed.is_some())
+            .map(|b| (b.records_before, b.frames * v.frame_len()))
+            .collect()
+    }
+}
+
 /// Whether [`RESYNC_RECORDS`] records in a row (or as many as there are to the end of `b`)
-/// parse strictly from `at`.
+/// parse from `at`.
 fn chain_from(b: &[u8], v: Variant, at: usize) -> bool {
     let mut p = at;
     for k in 0..RESYNC_RECORDS {
         if p == b.len() && k > 0 {
             return true;
         }
-        match b.get(p).and_then(|&h| record_len(v, h, true)) {
+        match b.get(p).and_then(|&h| record_len(v, h)) {
             Some(n) if p + n <= b.len() => p += n,
             _ => return false,
         }
@@ -222,7 +232,7 @@ pub(crate) fn walk(b: &[u8], v: Variant) -> Walk {
     let mut at = v.magic().len();
     let mut bytes_read = 0u64;
     while at < b.len() {
-        match record_len(v, b[at], true) {
+        match record_len(v, b[at]) {
             Some(n) if at + n <= b.len() => {
                 w.records.push((at as u64, n as u32));
                 bytes_read += n as u64;
@@ -237,18 +247,15 @@ pub(crate) fn walk(b: &[u8], v: Variant) -> Walk {
         }
         let resumed = (at + 1..b.len()).find(|&o| chain_from(b, v, o));
         let mean = if w.records.is_empty() {
-            resumed.and_then(|o| record_len(v, b[o], true)).unwrap_or(1) as f64
+            resumed.and_then(|o| record_len(v, b[o])).unwrap_or(1) as f64
         } else {
             bytes_read as f64 / w.records.len() as f64
         };
         let end = resumed.unwrap_or(b.len());
         let frames = ((end - at) as f64 / mean).round().max(1.0) as u64;
-        if resumed.is_some() {
-            w.fills
-                .push((w.records.len() as u64, frames * v.frame_len()));
-        }
         w.breaks.push(Break {
             at: at as u64,
+            records_before: w.records.len() as u64,
             resumed: resumed.map(|o| o as u64),
             frames: if resumed.is_some() { frames } else { 0 },
         });
@@ -264,11 +271,10 @@ pub(crate) fn walk(b: &[u8], v: Variant) -> Walk {
 fn walk_notes(w: &Walk, v: Variant) -> Vec<String> {
     let mut notes = Vec::new();
     let rate = f64::from(v.rate());
-    let t = |records: usize, lost: u64| (records as u64 * v.frame_len() + lost) as f64 / rate;
+    let t = |records: u64, lost: u64| (records * v.frame_len() + lost) as f64 / rate;
     let mut lost = 0u64;
-    let mut before = 0usize;
     for b in &w.breaks {
-        before = w.records.partition_point(|&(o, _)| o < b.at).max(before);
+        let before = b.records_before;
         match b.resumed {
             Some(r) => {
                 notes.push(format!(
@@ -343,7 +349,8 @@ pub(crate) fn open(path: &Path, mut file: File, v: Variant) -> Result<Opened> {
             format!("an {} file with no readable frame", v.name()),
         ));
     }
-    let frames = w.records.len() as u64 * v.frame_len() + w.fills.iter().map(|f| f.1).sum::<u64>();
+    let fills = w.fills(v);
+    let frames = w.records.len() as u64 * v.frame_len() + fills.iter().map(|f| f.1).sum::<u64>();
     let mut t = Track::new(0);
     t.with_codec_params(CodecParameters::Audio(params(v)))
         .with_num_frames(frames)
@@ -366,7 +373,7 @@ pub(crate) fn open(path: &Path, mut file: File, v: Variant) -> Result<Opened> {
             frames: v.frame_len(),
         },
     };
-    Ok((Box::new(reader), notes, w.fills))
+    Ok((Box::new(reader), notes, fills))
 }
 
 /// A reader of an MP4/3GP file whose AMR tracks symphonia's reader lists without codec
@@ -581,7 +588,7 @@ mod tests {
         assert_eq!(w.records.len(), 10);
         assert_eq!(w.records[0], (6, 32));
         assert_eq!(w.records[9], (6 + 9 * 32, 32));
-        assert!(w.breaks.is_empty() && w.fills.is_empty() && w.cut_at.is_none());
+        assert!(w.breaks.is_empty() && w.cut_at.is_none());
         // NO_DATA (one byte) and SID (6 bytes) records between speech ones.
         let mut d = b"#!AMR\n".to_vec();
         d.extend([0x7c, 0x44, 1, 2, 3, 4, 5, 0x7c]);
@@ -605,7 +612,7 @@ mod tests {
         b[6 + 12 * 32] = 9 << 3 | 0x04;
         let w = walk(&b, Variant::Nb);
         assert_eq!(w.records.len(), 16);
-        assert_eq!(w.fills, vec![(5, 3 * 160), (9, 160)]);
+        assert_eq!(w.fills(Variant::Nb), vec![(5, 3 * 160), (9, 160)]);
         assert_eq!(w.breaks[0].at, z as u64);
         assert_eq!(w.breaks[0].resumed, Some((z + 96) as u64));
         let notes = walk_notes(&w, Variant::Nb);
@@ -618,7 +625,7 @@ mod tests {
         let w = walk(&e, Variant::Nb);
         // The fifth record's header is whole (its last 8 bytes are not); the sixth is gone.
         assert_eq!(w.records.len(), 5);
-        assert!(w.fills.is_empty());
+        assert!(w.fills(Variant::Nb).is_empty());
         assert_eq!(w.breaks[0].resumed, None);
     }
 
