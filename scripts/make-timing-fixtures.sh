@@ -3,7 +3,7 @@
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
 # AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC), AMR-NB
-# and AMR-WB (`.amr`, `.awb`, 3GP), MPEG-PS (DVD: MPEG-2 with MP2) and
+# and AMR-WB (`.amr`, `.awb`, 3GP), MPEG-PS (DVD: MPEG-2 with MP2; CCTV: G.711) and
 # MP4 (MP3: the sample entry's channel count is a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
 # Ogg Opus in pages of 0.25 s.
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx),
@@ -84,6 +84,53 @@ done
 # 2 KB packs).
 ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mpeg2video -q:v 31 \
    -c:a mp2 -b:a 64k -f vob impulses_mp2.vob
+# G.711 in program streams as CCTV recorders and cameras write them (GB/T 28181's stream
+# types): A-law (0x90) behind Hikvision's 40-byte `IMKH` header, named `.mp4` as their exports
+# are, with a private-data packet in private stream 1; and µ-law (0x91) without it. H.264
+# video at 25 fps (each packet an access unit delimiter: the reader looks only at its time
+# stamps), the audio in packets of 40 ms (320 bytes), both stamped from 1.4 s.
+sox impulses.wav -r 8000 -e a-law -t al impulses_8k.al
+sox impulses.wav -r 8000 -e u-law -t ul impulses_8k.ul
+python3 - <<'PY'
+import struct, zlib
+def stamp(pts):
+    return bytes([0x21 | ((pts >> 29) & 0x0E), (pts >> 22) & 0xFF, ((pts >> 14) & 0xFE) | 1,
+                  (pts >> 7) & 0xFF, ((pts << 1) & 0xFE) | 1])
+def pes(sid, pts, payload):
+    body = bytes([0x80, 0x80, 5]) + stamp(pts) + payload
+    return b"\0\0\1" + bytes([sid]) + struct.pack(">H", len(body)) + body
+def pack(scr):
+    base = scr & ((1 << 33) - 1)
+    return b"\0\0\1\xba" + bytes([
+        0x44 | ((base >> 27) & 0x38) | ((base >> 28) & 3), (base >> 20) & 0xFF,
+        ((base >> 12) & 0xF8) | 4 | ((base >> 13) & 3), (base >> 5) & 0xFF,
+        ((base << 3) & 0xF8) | 4, 1, 0x01, 0x89, 0xC3, 0xF8])
+def psm(audio_type):
+    es = bytes([0x1B, 0xE0, 0, 0, audio_type, 0xC0, 0, 0])
+    body = bytes([0x80, 0x01, 0, 0]) + struct.pack(">H", len(es)) + es
+    crc = zlib.crc32(b"\0\0\1\xbc" + body)  # a placeholder: readers do not check it
+    body += struct.pack(">I", crc)
+    return b"\0\0\1\xbc" + struct.pack(">H", len(body)) + body
+def write(name, raw, audio_type, hikvision):
+    start = 126000
+    out = bytearray()
+    if hikvision:
+        out += b"IMKH" + bytes([1, 1, 0, 0, 2, 0, 0, 1, 0x10, 0x71, 1, 8, 0x40, 0x1F]) + bytes(22)
+    for k, at in enumerate(range(0, len(raw), 320)):
+        pts = start + k * 3600
+        out += pack(pts)
+        if k % 25 == 0:
+            out += psm(audio_type)
+            if hikvision:
+                out += pes(0xBD, pts, bytes([0x81, 0x20, 0, 0x0B, 0x77]) + bytes(11))
+        out += pes(0xE0, pts, bytes([0, 0, 0, 1, 9, 0xF0]))
+        out += pes(0xC0, pts, raw[at:at + 320])
+    out += b"\0\0\1\xb9"
+    open(name, "wb").write(out)
+write("impulses_g711a.mp4", open("impulses_8k.al", "rb").read(), 0x90, True)
+write("impulses_g711u.mpg", open("impulses_8k.ul", "rb").read(), 0x91, False)
+PY
+rm -f impulses_8k.al impulses_8k.ul
 # AMR, as call recorders, older phones' voice recorders and their 3GP videos write it: AMR-NB
 # at 12.2 kbit/s with discontinuous transmission (sox, through libopencore-amrnb) as `.amr`
 # and in a 3GP with H.263 video; AMR-WB at 23.85 kbit/s (examples/amr_encode.rs: Debian's

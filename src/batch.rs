@@ -37,6 +37,7 @@ pub fn looks_like_media(head: &[u8]) -> bool {
         || at(0, b"caff")
         || at(0, b"#!AMR")
         || at(0, &[0, 0, 1, 0xba])
+        || at(0, b"IMKH")
         || at(0, &[0x30, 0x26, 0xb2, 0x75])
         || at(0, b"FLV")
         || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0)
@@ -832,6 +833,7 @@ mod tests {
         assert!(looks_like_media(&m2ts));
         assert!(looks_like_media(b"#!AMR-WB\n\x44"));
         assert!(looks_like_media(&[0, 0, 1, 0xba, 0x44, 0, 4, 0]));
+        assert!(looks_like_media(b"IMKH\x01\x01\0\0\x02\0"));
         // An AMR-WB file cut before its first bytes were written is still listed by its name.
         assert!(has_media_extension(Path::new("call/0412.awb")));
         assert!(!looks_like_media(b"hello world"));

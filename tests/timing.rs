@@ -367,6 +367,23 @@ fn a_voice_note_is_named_as_speech_coded() {
 mod ffmpeg_backend {
     use super::*;
 
+    /// Hikvision's A-law program stream through libavformat, which reads it by its `IMKH`
+    /// header: sample for sample the pure-Rust reading.
+    #[test]
+    fn g711_in_a_hikvision_file_reads_as_libavformat_reads_it() {
+        let path = fixture("impulses_g711a.mp4");
+        let (ours, _) = decode_mono(&path, Backend::Symphonia);
+        let (theirs, sr) = decode_mono(&path, Backend::Ffmpeg);
+        assert_eq!(sr, 8_000.0);
+        assert_eq!(ours.len(), theirs.len());
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "{worst}");
+    }
+
     /// libavcodec's AMR decoders (`--backend ffmpeg`), the codec's delay dropped as the other
     /// backend drops it: in place where the stream has no comfort noise (the AMR-WB fixture);
     /// the AMR-NB one, coded with discontinuous transmission, is warned of.
@@ -693,14 +710,7 @@ fn an_mpeg_program_stream_is_read_to_the_sample() {
     // Its third audio PES packet (0.25 s of MP2, frames running across its edges) cut out:
     // the time stamps put that much silence in, so the file keeps its length and the impulses
     // after the next packet's first frame their places (without the silence, 0.25 s early).
-    let vob = std::fs::read(fixture("impulses_mp2.vob")).unwrap();
-    let at = nth(&vob, &[0, 0, 1, 0xC0], 3);
-    let len = 6 + usize::from(u16::from_be_bytes([vob[at + 4], vob[at + 5]]));
-    let mut lost = vob.clone();
-    lost.drain(at..at + len);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lost.vob");
-    std::fs::write(&path, &lost).unwrap();
+    let (_dir, path) = without_audio_pes("impulses_mp2.vob", 3);
     let d = decoded_warning_at(&path, &["time stamps run ahead of its frames", "silence"]);
     let y = d.signal.mixdown();
     assert_eq!(y.len(), x.len());
@@ -710,6 +720,34 @@ fn an_mpeg_program_stream_is_read_to_the_sample() {
     }
 }
 
+/// G.711 in a program stream as CCTV recorders write it (`scripts/make-timing-fixtures.sh`):
+/// A-law behind Hikvision's `IMKH` header (a `.mp4` that is no MP4), and µ-law without it, by
+/// GB/T 28181's stream types; every impulse in place at 8 kHz. An audio packet lost (40 ms)
+/// is put back as silence from the time stamps, so the impulses after it keep their places
+/// (without it, 40 ms early: the test fails so).
+#[test]
+fn g711_in_a_cctv_program_stream_is_read_to_the_sample() {
+    check_resampled("impulses_g711a.mp4", 8_000.0, Backend::Symphonia);
+    check_resampled("impulses_g711u.mpg", 8_000.0, Backend::Symphonia);
+    let d = decode::decode(&fixture("impulses_g711a.mp4"), &DecodeParams::default()).unwrap();
+    assert_eq!(d.info.codec, "pcm_alaw");
+    assert_eq!(d.info.start_s, 0.0);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), 16_000);
+
+    // The audio packet holding the impulse at 0.6 s (the sixteenth, 0.60-0.64 s) cut out.
+    let (_dir, path) = without_audio_pes("impulses_g711a.mp4", 16);
+    let d = decoded_warning_at(&path, &["time stamps run ahead of its frames", "silence"]);
+    let y = d.signal.mixdown();
+    assert_eq!(y.len(), x.len());
+    assert!(
+        y[4_800..5_120].iter().all(|&v| v.abs() < 1e-3),
+        "silence in its place"
+    );
+    assert!(y[..4_800] == x[..4_800] && y[5_120..] == x[5_120..]);
+}
+
 /// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value
 /// lives).
 fn edited_avi(edit: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -717,6 +755,19 @@ fn edited_avi(edit: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::Pat
     edit(&mut b);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("edited.avi");
+    std::fs::write(&path, &b).unwrap();
+    (dir, path)
+}
+
+/// A copy of the program stream `file` without its `n`th (from 1) PES packet of stream 0xC0,
+/// in a new folder (kept while the first value lives).
+fn without_audio_pes(file: &str, n: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut b = std::fs::read(fixture(file)).unwrap();
+    let at = nth(&b, &[0, 0, 1, 0xC0], n);
+    let len = 6 + usize::from(u16::from_be_bytes([b[at + 4], b[at + 5]]));
+    b.drain(at..at + len);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
     std::fs::write(&path, &b).unwrap();
     (dir, path)
 }

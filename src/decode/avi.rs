@@ -40,7 +40,7 @@ use symphonia::core::meta::well_known::METADATA_ID_WAVE;
 use symphonia::core::meta::{MetadataBuilder, MetadataInfo, MetadataLog, RawTag, Tag};
 use symphonia::core::units::{Duration, TimeBase, Timestamp};
 
-use super::splice::{Feed, Listed, Piece, Spliced, inner_reader};
+use super::splice::{Feed, Listed, Piece, Spliced, inner_reader, wave_pieces};
 use crate::error::{Error, Result};
 
 /// Bytes of an `hdrl` or `INFO` list read into memory (a stream's OpenDML super index is a
@@ -575,55 +575,6 @@ impl Layout {
             })
             .collect()
     }
-}
-
-/// The pieces of a WAV file whose `fmt ` is `format` and whose data is `chunks`, with `fills`
-/// ((chunk index, bytes) of silence `silence`) before the chunks named.
-fn wave_pieces(
-    format: &[u8],
-    chunks: &[(u64, u32)],
-    fills: &[(usize, u64)],
-    silence: u8,
-) -> Vec<Piece> {
-    let mut data = Vec::with_capacity(chunks.len() + fills.len());
-    let mut f = fills.iter().peekable();
-    for (i, &(at, len)) in chunks.iter().enumerate() {
-        while let Some(&&(_, n)) = f.peek().filter(|x| x.0 == i) {
-            data.push(Piece::Fill {
-                byte: silence,
-                len: n,
-            });
-            f.next();
-        }
-        data.push(Piece::File {
-            at,
-            len: u64::from(len),
-        });
-    }
-    for &(_, n) in f {
-        data.push(Piece::Fill {
-            byte: silence,
-            len: n,
-        });
-    }
-    let data_len: u64 = data.iter().map(Piece::len).sum();
-    let fmt_len = format.len() + (format.len() & 1);
-    // Lengths past what RIFF can say are given as unknown, which the reader reads to the end.
-    let total = 4 + 8 + fmt_len as u64 + 8 + data_len;
-    let riff_len = u32::try_from(total).unwrap_or(u32::MAX);
-    let data_len32 = u32::try_from(data_len).ok().filter(|_| riff_len < u32::MAX);
-    let mut head = Vec::with_capacity(44 + format.len());
-    head.extend(b"RIFF");
-    head.extend(riff_len.to_le_bytes());
-    head.extend(b"WAVEfmt ");
-    head.extend((format.len() as u32).to_le_bytes());
-    head.extend(format);
-    head.resize(20 + fmt_len, 0);
-    head.extend(b"data");
-    head.extend(data_len32.unwrap_or(u32::MAX).to_le_bytes());
-    let mut pieces = vec![Piece::Bytes(head)];
-    pieces.extend(data);
-    pieces
 }
 
 /// The pieces of an elementary stream: `chunks` end to end.

@@ -38,9 +38,44 @@ const PROGRAM_STREAM_MAP: u8 = 0xBC;
 const PRIVATE_STREAM_1: u8 = 0xBD;
 const END: u8 = 0xB9;
 
-/// Whether `head` opens an MPEG program stream (a pack header).
+/// How far into the file the first pack header is looked for behind Hikvision's header (40
+/// bytes in the files seen; ffmpeg too looks for the pack rather than trusting a length).
+const HIKVISION_HEADER_MAX: usize = 512;
+
+/// Where the program stream that `head` opens starts: at 0 (a pack header), or behind the
+/// `IMKH` header that Hikvision's recorders and cameras put before the program stream of the
+/// files they export (often named `.mp4`).
+pub(crate) fn program_stream_start(head: &[u8]) -> Option<u64> {
+    let pack = [0, 0, 1, PACK];
+    if head.starts_with(&pack) {
+        return Some(0);
+    }
+    if !head.starts_with(b"IMKH") {
+        return None;
+    }
+    let within = head.get(..HIKVISION_HEADER_MAX + 4).unwrap_or(head);
+    within.windows(4).position(|w| w == pack).map(|p| p as u64)
+}
+
+/// Whether `head` opens an MPEG program stream (a pack header), Hikvision's header allowed.
 pub(crate) fn is_program_stream(head: &[u8]) -> bool {
-    head.starts_with(&[0, 0, 1, PACK])
+    program_stream_start(head).is_some()
+}
+
+/// What the audio stream types of GB/T 28181 (the Chinese standard for video surveillance
+/// networks, whose program streams CCTV recorders and cameras write, Hikvision's and Dahua's
+/// among them) say: G.711 (0x90, A-law), µ-law G.711 (0x91, as Hikvision and ffmpeg read it),
+/// G.722.1, G.723.1, G.729 and SVAC audio. `None` for the types of ISO/IEC 13818-1.
+fn surveillance_kind(stream_type: u8) -> Option<Kind> {
+    Some(match stream_type {
+        0x90 => Kind::G711 { mulaw: false },
+        0x91 => Kind::G711 { mulaw: true },
+        0x92 => Kind::OtherAudio("g722_1", super::mpegts::CODEC_ID_G722_1),
+        0x93 => Kind::OtherAudio("g723_1", super::mpegts::CODEC_ID_G723_1),
+        0x99 => Kind::OtherAudio("g729", super::mpegts::CODEC_ID_G729),
+        0x9B => Kind::OtherAudio("svac_audio", super::mpegts::CODEC_ID_SVAC_AUDIO),
+        _ => return None,
+    })
 }
 
 /// What DVD's private stream 1 carries, by its first payload byte (the sub-stream id).
@@ -143,7 +178,17 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
         program_stream: true,
         ..Layout::default()
     };
-    if r.seek(SeekFrom::Start(0)).is_err() {
+    let mut head = Vec::with_capacity(HIKVISION_HEADER_MAX + 4);
+    if r.seek(SeekFrom::Start(0)).is_err()
+        || (&mut *r)
+            .take(HIKVISION_HEADER_MAX as u64 + 4)
+            .read_to_end(&mut head)
+            .is_err()
+    {
+        return out;
+    }
+    let start = program_stream_start(&head).unwrap_or(0);
+    if r.seek(SeekFrom::Start(start)).is_err() {
         return out;
     }
     let mut r = BufReader::with_capacity(1 << 20, r);
@@ -154,7 +199,7 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
     let mut pes_counts: Vec<usize> = Vec::new();
     let mut last_pts = None;
     let mut audio_bytes = 0u64;
-    let mut pos = 0u64;
+    let mut pos = start;
     let mut packets = 0u64;
     let mut buf = vec![0u8; 6 + 0xFFFF];
     // An MPEG-1 system stream's video is MPEG-1 video, unless a stream map says otherwise.
@@ -187,7 +232,7 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
             let n = if buf[4] & 0xC0 == 0x40 {
                 14 + u64::from(buf[13] & 7)
             } else {
-                mpeg1 |= pos == 0;
+                mpeg1 |= pos == start;
                 12
             };
             pos += n;
@@ -246,9 +291,17 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
                 match id {
                     PRIVATE_STREAM_1 => {
                         es.stream_type = 0x06;
-                        es.sniffed = Some(private_kind(key as u8));
+                        // Hikvision's files carry their own data there, not DVD's audio.
+                        es.sniffed = Some(if start == 0 {
+                            private_kind(key as u8)
+                        } else {
+                            Kind::Data
+                        });
                     }
-                    0xC0..=0xDF => es.stream_type = types[usize::from(id)].unwrap_or(0x03),
+                    0xC0..=0xDF => {
+                        es.stream_type = types[usize::from(id)].unwrap_or(0x03);
+                        es.sniffed = surveillance_kind(es.stream_type);
+                    }
                     _ => {
                         es.stream_type =
                             types[usize::from(id)].unwrap_or(if mpeg1 { 0x01 } else { 0x02 });
@@ -268,7 +321,12 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
             let first = &mut out.first_pts[i];
             *first = Some(first.map_or(p, |f: i64| f.min(p)));
         }
-        if out.audio.is_none() && matches!(out.streams[i].kind(), Kind::Adts | Kind::Mpeg) {
+        if out.audio.is_none()
+            && matches!(
+                out.streams[i].kind(),
+                Kind::Adts | Kind::Mpeg | Kind::G711 { .. }
+            )
+        {
             out.audio = Some(i);
         }
         if out.audio != Some(i) {
@@ -439,5 +497,54 @@ mod tests {
         assert!(!l.pes[1].whole());
         // Nothing but bytes that are no stream.
         assert!(walk(&[0u8, 0, 1, PACK, 0x12, 0x34]).streams.is_empty());
+    }
+
+    /// A program stream map giving `(stream type, stream id)`s.
+    fn map(entries: &[(u8, u8)]) -> Vec<u8> {
+        let es: Vec<u8> = entries.iter().flat_map(|&(t, id)| [t, id, 0, 0]).collect();
+        let mut body = vec![0x80, 0x01, 0, 0, 0, es.len() as u8];
+        body.extend(es);
+        body.extend([0; 4]);
+        let mut b = vec![0, 0, 1, PROGRAM_STREAM_MAP, 0, body.len() as u8];
+        b.extend(body);
+        b
+    }
+
+    #[test]
+    fn a_cctv_stream_behind_hikvisions_header_is_found_and_its_g711_read() {
+        let mut b = b"IMKH".to_vec();
+        b.extend([1u8; 36]);
+        let start = b.len() as u64;
+        b.extend(pack2());
+        b.extend(map(&[(0x1B, 0xE0), (0x90, 0xC0)]));
+        // Hikvision's own data in private stream 1, whose first byte would say AC-3 on a DVD.
+        b.extend(pes2(PRIVATE_STREAM_1, Some(0), &[0x81, 0, 0, 0]));
+        b.extend(pes2(0xE0, Some(0), &[0, 0, 0, 1, 9, 0xF0]));
+        b.extend(pes2(0xC0, Some(0), &[0xD5; 320]));
+        assert_eq!(program_stream_start(&b), Some(start));
+        assert_eq!(program_stream_start(&b[..30]), None);
+        assert_eq!(program_stream_start(b"IMKH and no stream"), None);
+        let l = walk(&b);
+        assert!(l.sync_damage.is_empty(), "{:?}", l.sync_damage);
+        let kinds: Vec<Kind> = l.streams.iter().map(Es::kind).collect();
+        assert_eq!(kinds[0], Kind::Data);
+        assert_eq!(kinds[2], Kind::G711 { mulaw: false });
+        assert_eq!(l.audio, Some(2));
+        assert_eq!(l.pieces.len(), 1);
+        assert_eq!(l.pieces[0].1, 320);
+        // GB/T 28181's other types: µ-law, and the speech codecs named.
+        for (t, kind) in [
+            (0x91, Kind::G711 { mulaw: true }),
+            (
+                0x99,
+                Kind::OtherAudio("g729", super::super::mpegts::CODEC_ID_G729),
+            ),
+            (0x03, Kind::Mpeg),
+        ] {
+            let mut m = pack2();
+            m.extend(map(&[(t, 0xC0)]));
+            m.extend(pes2(0xC0, Some(0), &[0xFF; 8]));
+            assert_eq!(walk(&m).streams[0].kind(), kind, "type {t:#x}");
+        }
     }
 }

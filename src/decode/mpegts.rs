@@ -30,11 +30,11 @@ use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters};
 use symphonia::core::codecs::video::well_known as wv;
 use symphonia::core::codecs::video::{VideoCodecId, VideoCodecParameters};
 use symphonia::core::common::FourCc;
-use symphonia::core::formats::{FormatId, FormatInfo, MediaInfo, Track};
+use symphonia::core::formats::{FormatId, FormatInfo, FormatReader, MediaInfo, Track};
 use symphonia::core::meta::MetadataLog;
 use symphonia::core::units::{TimeBase, Timestamp};
 
-use super::splice::{Feed, Listed, Opened, Piece, Spliced, inner_reader};
+use super::splice::{Feed, Listed, Opened, Piece, Spliced, inner_reader, wave_pieces};
 use crate::error::{Error, Result};
 
 /// Packets read before the walk stops (18.8 GB of 188-byte packets).
@@ -89,6 +89,12 @@ pub(crate) enum Kind {
     Adts,
     /// MPEG-1/2 audio (MP1, MP2, MP3).
     Mpeg,
+    /// G.711 at 8 kHz, a byte a sample: A-law, or µ-law (`mulaw`). Found only in program
+    /// streams (GB/T 28181's stream types, CCTV recorders'; `mpegps.rs`): in a transport
+    /// stream the same types are Blu-ray's subtitles.
+    G711 {
+        mulaw: bool,
+    },
     /// Audio this build does not read: ffprobe's name and symphonia's id (or one made here).
     OtherAudio(&'static str, AudioCodecId),
     Data,
@@ -133,11 +139,20 @@ pub(crate) const CODEC_ID_PCM_BLURAY: AudioCodecId = AudioCodecId::new(FourCc::n
 pub(crate) const CODEC_ID_TS_OPUS: AudioCodecId = AudioCodecId::new(FourCc::new(*b"tsop"));
 /// DVD's LPCM, in a program stream's private stream 1 (`mpegps.rs`).
 pub(crate) const CODEC_ID_PCM_DVD: AudioCodecId = AudioCodecId::new(FourCc::new(*b"dvdp"));
-const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 4] = [
+/// The speech codecs of GB/T 28181's program streams (`mpegps.rs`) other than G.711.
+pub(crate) const CODEC_ID_G722_1: AudioCodecId = AudioCodecId::new(FourCc::new(*b"g721"));
+pub(crate) const CODEC_ID_G723_1: AudioCodecId = AudioCodecId::new(FourCc::new(*b"g723"));
+pub(crate) const CODEC_ID_G729: AudioCodecId = AudioCodecId::new(FourCc::new(*b"g729"));
+pub(crate) const CODEC_ID_SVAC_AUDIO: AudioCodecId = AudioCodecId::new(FourCc::new(*b"svac"));
+const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 8] = [
     CODEC_ID_LATM,
     CODEC_ID_PCM_BLURAY,
     CODEC_ID_TS_OPUS,
     CODEC_ID_PCM_DVD,
+    CODEC_ID_G722_1,
+    CODEC_ID_G723_1,
+    CODEC_ID_G729,
+    CODEC_ID_SVAC_AUDIO,
 ];
 
 /// One PES packet of the audio stream.
@@ -748,23 +763,7 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
                         ),
                     )
                 })?;
-                let Some(first) = reader.tracks().first() else {
-                    return Err(Error::media(
-                        path,
-                        format!("its audio stream (stream {i}) holds no audio"),
-                    ));
-                };
-                t = first.clone();
-                t.id = id;
-                // The reader's length is an estimate from the bytes; the census counts.
-                t.num_frames = None;
-                t.duration = None;
-                if let Some(tb) = t.time_base {
-                    let s = layout.audio_start_s();
-                    t.start_ts = Timestamp::new(
-                        (s * f64::from(tb.denom.get()) / f64::from(tb.numer.get())).round() as i64,
-                    );
-                }
+                t = audio_track(path, reader.as_ref(), layout, i)?;
                 let f = File::open(path).map_err(|e| Error::read(path, &e))?;
                 let timing = timing(
                     &layout.pes,
@@ -773,6 +772,54 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
                 notes.extend(timing_notes(&timing));
                 fills = timing.fills;
                 feed = Feed::Inner { reader, id };
+            }
+            Kind::G711 { mulaw } if layout.audio == Some(i) => {
+                let (rate, note) = g711_rate(&layout.pes);
+                notes.extend(note);
+                // A byte a sample: each payload is a "frame" of as many samples.
+                let frames: Vec<(u64, u32, u32)> = layout
+                    .pes
+                    .iter()
+                    .filter(|p| p.got > 0)
+                    .map(|p| (p.at, u32::try_from(p.got).unwrap_or(u32::MAX), rate))
+                    .collect();
+                let timing = timing(&layout.pes, &frames);
+                notes.extend(timing_notes(&timing));
+                // The silence goes into the WAV read, before the payload it precedes.
+                let gaps: Vec<(usize, u64)> = timing
+                    .fills
+                    .iter()
+                    .map(|&(k, n)| (usize::try_from(k).unwrap_or(usize::MAX), n))
+                    .collect();
+                let (tag, silence) = if mulaw { (7u16, 0xFF) } else { (6, 0xD5) };
+                let mut format = Vec::with_capacity(18);
+                format.extend(tag.to_le_bytes());
+                format.extend(1u16.to_le_bytes());
+                format.extend(rate.to_le_bytes());
+                format.extend(rate.to_le_bytes());
+                format.extend(1u16.to_le_bytes());
+                format.extend(8u16.to_le_bytes());
+                // cbSize: symphonia's reader takes only the 18-byte form for G.711.
+                format.extend(0u16.to_le_bytes());
+                let f = File::open(path).map_err(|e| Error::read(path, &e))?;
+                let pieces = wave_pieces(&format, &layout.pieces, &gaps, silence);
+                let reader = inner_reader(Spliced::new(f, pieces), "wav").map_err(|e| {
+                    Error::media(
+                        path,
+                        format!("its G.711 audio stream (stream {i}) cannot be read: {e}"),
+                    )
+                })?;
+                t = audio_track(path, reader.as_ref(), layout, i)?;
+                feed = Feed::Inner { reader, id };
+            }
+            Kind::G711 { mulaw } => {
+                let mut a = AudioCodecParameters::new();
+                a.for_codec(if mulaw {
+                    wa::CODEC_ID_PCM_MULAW
+                } else {
+                    wa::CODEC_ID_PCM_ALAW
+                });
+                t.with_codec_params(CodecParameters::Audio(a));
             }
             Kind::Adts | Kind::Mpeg => {
                 let mut a = AudioCodecParameters::new();
@@ -817,6 +864,72 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
         feed,
     };
     Ok((Box::new(reader), notes, fills))
+}
+
+/// Track `i` of a transport or program stream: the first track of `reader`, its audio
+/// stream's reader, numbered `i` and starting where the stream's time stamps put it.
+fn audio_track(path: &Path, reader: &dyn FormatReader, layout: &Layout, i: usize) -> Result<Track> {
+    let Some(first) = reader.tracks().first() else {
+        return Err(Error::media(
+            path,
+            format!("its audio stream (stream {i}) holds no audio"),
+        ));
+    };
+    let mut t = first.clone();
+    t.id = u32::try_from(i).unwrap_or(u32::MAX);
+    // The reader's length is an estimate from the bytes; the census counts.
+    t.num_frames = None;
+    t.duration = None;
+    if let Some(tb) = t.time_base {
+        let s = layout.audio_start_s();
+        t.start_ts = Timestamp::new(
+            (s * f64::from(tb.denom.get()) / f64::from(tb.numer.get())).round() as i64,
+        );
+    }
+    Ok(t)
+}
+
+/// G.711's sample rates: the standard's, and the wideband rate some cameras use.
+const G711_RATES: [u32; 2] = [8000, 16_000];
+/// How far (as a fraction) the rate the time stamps give may lie from a G.711 rate and be
+/// taken for it.
+const G711_RATE_TOLERANCE: f64 = 0.1;
+
+/// The sample rate of a G.711 stream (a byte a sample) of PES packets `pes`: the rate among
+/// [`G711_RATES`] its time stamps give (the median of bytes over time between consecutive
+/// stamped packets that came whole, so a gap does not count); 8 kHz, with a warning, when
+/// they give neither, or none.
+fn g711_rate(pes: &[Pes]) -> (u32, Option<String>) {
+    let stamped: Vec<&Pes> = pes
+        .iter()
+        .filter(|p| p.pts.is_some() && p.whole())
+        .collect();
+    let mut rates: Vec<f64> = stamped
+        .windows(2)
+        .filter_map(|w| {
+            let dt = (w[1].pts? - w[0].pts?) as f64 / PTS_HZ;
+            (dt > 0.0 && w[1].at > w[0].at).then(|| (w[1].at - w[0].at) as f64 / dt)
+        })
+        .collect();
+    if rates.is_empty() {
+        return (G711_RATES[0], None);
+    }
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    match G711_RATES
+        .iter()
+        .find(|&&r| (median / f64::from(r) - 1.0).abs() <= G711_RATE_TOLERANCE)
+    {
+        Some(&r) => (r, None),
+        None => (
+            G711_RATES[0],
+            Some(format!(
+                "the G.711 audio's time stamps give {median:.0} samples a second, no rate \
+                 G.711 is sent at: it is read at {} Hz, and its times may be off by that ratio",
+                G711_RATES[0]
+            )),
+        ),
+    }
 }
 
 /// The warnings for the audio's time stamps.
@@ -1080,5 +1193,30 @@ mod tests {
         assert_eq!(l.sync_damage, vec![(4 * 188, 4 * 188 + 50)]);
         assert_eq!(l.pieces.len(), 3);
         assert!(damage_notes(&l)[0].contains("50 bytes"));
+    }
+
+    #[test]
+    fn g711_rate_is_what_the_stamps_give() {
+        // Packets of `n` bytes stamped every 40 ms, the third lost (its stamp's gap not
+        // counted against the rate, being one interval of several).
+        let stream = |n: u64| -> Vec<Pes> {
+            (0..8u64)
+                .filter(|&k| k != 3)
+                .enumerate()
+                .map(|(i, k)| Pes {
+                    pts: Some(1_000 + k as i64 * 3_600),
+                    at: i as u64 * n,
+                    intact: true,
+                    expected: Some(n),
+                    got: n,
+                })
+                .collect()
+        };
+        assert_eq!(g711_rate(&stream(320)), (8_000, None));
+        assert_eq!(g711_rate(&stream(640)), (16_000, None));
+        let (rate, note) = g711_rate(&stream(480));
+        assert_eq!(rate, 8_000);
+        assert!(note.unwrap().contains("12000 samples a second"));
+        assert_eq!(g711_rate(&[]), (8_000, None));
     }
 }

@@ -535,6 +535,10 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (super::mpegts::CODEC_ID_PCM_BLURAY, "pcm_bluray"),
         (super::mpegts::CODEC_ID_TS_OPUS, "opus"),
         (super::mpegts::CODEC_ID_PCM_DVD, "pcm_dvd"),
+        (super::mpegts::CODEC_ID_G722_1, "g722_1"),
+        (super::mpegts::CODEC_ID_G723_1, "g723_1"),
+        (super::mpegts::CODEC_ID_G729, "g729"),
+        (super::mpegts::CODEC_ID_SVAC_AUDIO, "svac_audio"),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
         (wa::CODEC_ID_MP1, "mp1"),
@@ -1536,6 +1540,10 @@ mod tests {
         assert_eq!(
             audio_codec_name(super::super::mpegts::CODEC_ID_LATM),
             "aac_latm"
+        );
+        assert_eq!(
+            audio_codec_name(super::super::mpegts::CODEC_ID_G729),
+            "g729"
         );
     }
 }
