@@ -3,7 +3,8 @@
 # bursts at samples 12000, 28800, 48000, 65760, 86400) as WAV, then encoded by ffmpeg into
 # FLAC, MP3 (LAME), M4A (AAC), Ogg Vorbis, Ogg Opus, MP4 (H.264 + AAC), WebM (VP9 + Opus),
 # AIFF, CAF (ALAC), M4A (ALAC), MKV (Vorbis), AVI (MJPEG with PCM, IMA ADPCM, MP3, AAC), AMR-NB
-# and AMR-WB (`.amr`, `.awb`, 3GP), MPEG-PS (DVD: MPEG-2 with MP2; CCTV: G.711) and
+# and AMR-WB (`.amr`, `.awb`, 3GP), MPEG-PS (DVD: MPEG-2 with MP2; CCTV: G.711), Dahua DAV
+# (G.711, PCM) and
 # MP4 (MP3: the sample entry's channel count is a placeholder), Ogg Opus as a voice note (the SILK speech coder, 16 kbit/s from 16 kHz), and
 # Ogg Opus in pages of 0.25 s.
 # Needs: python3, ffmpeg (Debian 12's 5.1 with libmp3lame, libvorbis, libopus, libx264, libvpx),
@@ -89,8 +90,8 @@ ff -f lavfi -i testsrc=size=32x24:rate=5 -i impulses.wav -shortest -c:v mpeg2vid
 # are, with a private-data packet in private stream 1; and µ-law (0x91) without it. H.264
 # video at 25 fps (each packet an access unit delimiter: the reader looks only at its time
 # stamps), the audio in packets of 40 ms (320 bytes), both stamped from 1.4 s.
-sox impulses.wav -r 8000 -e a-law -t al impulses_8k.al
-sox impulses.wav -r 8000 -e u-law -t ul impulses_8k.ul
+sox impulses.wav -D -r 8000 -e a-law -t al impulses_8k.al
+sox impulses.wav -D -r 8000 -e u-law -t ul impulses_8k.ul
 python3 - <<'PY'
 import struct, zlib
 def stamp(pts):
@@ -130,7 +131,37 @@ def write(name, raw, audio_type, hikvision):
 write("impulses_g711a.mp4", open("impulses_8k.al", "rb").read(), 0x90, True)
 write("impulses_g711u.mpg", open("impulses_8k.ul", "rb").read(), 0x91, False)
 PY
-rm -f impulses_8k.al impulses_8k.ul
+# Dahua's DAV (no encoder writes it but their recorders; laid out as ffmpeg's demuxer reads
+# it): A-law at 8 kHz in 40 ms frames beside H.264 at 25 fps, the recorder's clock from
+# 2024-05-17 14:03:58.700 and its millisecond counter turning over (65,536) 0.8 s in; and
+# 16-bit PCM at 16 kHz behind the 1 KB `DAHUA` header some exports have.
+sox impulses.wav -D -r 16000 -b 16 -e signed -t raw impulses_16k.s16
+python3 - <<'PY'
+import struct
+def date(t):
+    s = 14 * 3600 + 3 * 60 + 58 + int(t)
+    return (24 << 26) | (5 << 22) | (17 << 17) | (s // 3600 << 12) | (s // 60 % 60 << 6) | s % 60
+def frame(kind, n, t, ext, payload):
+    length = 24 + len(ext) + len(payload) + 8
+    ms = (64_736 + round(t * 1000)) % 65_536
+    h = b"DHAV" + bytes([kind, 0, 0, 0]) + struct.pack("<III", n, length, date(t + 0.7))
+    h += struct.pack("<H", ms) + bytes([len(ext), sum(h) & 0xFF])
+    return h + ext + payload + b"dhav" + struct.pack("<I", length)
+def write(name, raw, codec, rate_index, step, head=b""):
+    out = bytearray(head)
+    n = 0
+    for k, at in enumerate(range(0, len(raw), step)):
+        t = k * 0.04
+        video_ext = bytes([0x80, 0, 20, 15, 0x81, 0, 8, 25])
+        out += frame(0xFD if k % 25 == 0 else 0xFC, n, t, video_ext, bytes([0, 0, 0, 1, 9, 0xF0]))
+        out += frame(0xF0, n + 1, t, bytes([0x83, 1, codec, rate_index]), raw[at:at + step])
+        n += 2
+    open(name, "wb").write(out)
+write("impulses_g711a.dav", open("impulses_8k.al", "rb").read(), 0x0E, 0, 320)
+write("impulses_pcm16k.dav", open("impulses_16k.s16", "rb").read(), 0x10, 4, 1280,
+      b"DAHUA" + bytes(0x400 - 5))
+PY
+rm -f impulses_8k.al impulses_8k.ul impulses_16k.s16
 # AMR, as call recorders, older phones' voice recorders and their 3GP videos write it: AMR-NB
 # at 12.2 kbit/s with discontinuous transmission (sox, through libopencore-amrnb) as `.amr`
 # and in a 3GP with H.263 video; AMR-WB at 23.85 kbit/s (examples/amr_encode.rs: Debian's

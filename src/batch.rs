@@ -18,10 +18,10 @@ use crate::report::{self, Format};
 
 /// Extensions of media files, for files whose first bytes are not recognised (a truncated or
 /// empty clip still deserves a row).
-const MEDIA_EXTENSIONS: [&str; 31] = [
+const MEDIA_EXTENSIONS: [&str; 32] = [
     "mp4", "m4a", "m4v", "mov", "3gp", "3g2", "mkv", "webm", "mka", "mp3", "wav", "flac", "ogg",
     "oga", "opus", "aac", "aif", "aiff", "caf", "amr", "awb", "wma", "ts", "m2ts", "mts", "avi",
-    "mpg", "mpeg", "vob", "mod", "tod",
+    "mpg", "mpeg", "vob", "mod", "tod", "dav",
 ];
 
 /// Whether the first bytes of a file say it is audio or video.
@@ -38,6 +38,8 @@ pub fn looks_like_media(head: &[u8]) -> bool {
         || at(0, b"#!AMR")
         || at(0, &[0, 0, 1, 0xba])
         || at(0, b"IMKH")
+        || at(0, b"DHAV")
+        || at(0, b"DAHUA")
         || at(0, &[0x30, 0x26, 0xb2, 0x75])
         || at(0, b"FLV")
         || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0)
@@ -834,6 +836,8 @@ mod tests {
         assert!(looks_like_media(b"#!AMR-WB\n\x44"));
         assert!(looks_like_media(&[0, 0, 1, 0xba, 0x44, 0, 4, 0]));
         assert!(looks_like_media(b"IMKH\x01\x01\0\0\x02\0"));
+        assert!(looks_like_media(b"DHAV\xfd\0\0\0"));
+        assert!(has_media_extension(Path::new("export/ch01.DAV")));
         // An AMR-WB file cut before its first bytes were written is still listed by its name.
         assert!(has_media_extension(Path::new("call/0412.awb")));
         assert!(!looks_like_media(b"hello world"));

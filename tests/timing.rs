@@ -384,6 +384,37 @@ mod ffmpeg_backend {
         assert!(worst < 1e-6, "{worst}");
     }
 
+    /// Dahua's DAV files through libavformat's demuxer, the one this reader follows: sample
+    /// for sample the pure-Rust reading, read end to end (libavformat's stamps jump 0.68 s
+    /// at the fixture's first whole second: followed, they put that much silence in), and
+    /// said.
+    #[test]
+    fn dahua_dav_reads_as_libavformat_reads_it() {
+        let params = DecodeParams {
+            backend: Backend::Ffmpeg,
+            ..DecodeParams::default()
+        };
+        let d = decode::decode(&fixture("impulses_g711a.dav"), &params).unwrap();
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("recorder's whole second")),
+            "{:?}",
+            d.warnings
+        );
+        for (file, rate) in [
+            ("impulses_g711a.dav", 8_000.0),
+            ("impulses_pcm16k.dav", 16_000.0),
+        ] {
+            let path = fixture(file);
+            let (ours, _) = decode_mono(&path, Backend::Symphonia);
+            let (theirs, sr) = decode_mono(&path, Backend::Ffmpeg);
+            assert_eq!(sr, rate);
+            assert_eq!(ours.len(), theirs.len(), "{file}");
+            assert!(ours == theirs, "{file}");
+        }
+    }
+
     /// libavcodec's AMR decoders (`--backend ffmpeg`), the codec's delay dropped as the other
     /// backend drops it: in place where the stream has no comfort noise (the AMR-WB fixture);
     /// the AMR-NB one, coded with discontinuous transmission, is warned of.
@@ -740,12 +771,55 @@ fn g711_in_a_cctv_program_stream_is_read_to_the_sample() {
     let (_dir, path) = without_audio_pes("impulses_g711a.mp4", 16);
     let d = decoded_warning_at(&path, &["time stamps run ahead of its frames", "silence"]);
     let y = d.signal.mixdown();
-    assert_eq!(y.len(), x.len());
-    assert!(
-        y[4_800..5_120].iter().all(|&v| v.abs() < 1e-3),
-        "silence in its place"
+    silence_in_place(&y, &x, 4_800..5_120);
+}
+
+/// Dahua's DAV files (`scripts/make-timing-fixtures.sh`: A-law at 8 kHz, the recorder's
+/// millisecond counter turning over inside; 16-bit PCM at 16 kHz behind the `DAHUA` header):
+/// every impulse in place, the recorder's clock given as tags. An audio frame lost (40 ms) is
+/// put back as silence from the counter, so the audio after it keeps its place (without it,
+/// 40 ms early: the test fails so); a file cut short is read to the cut and says so.
+#[test]
+fn dahua_dav_is_read_to_the_sample() {
+    check_resampled("impulses_g711a.dav", 8_000.0, Backend::Symphonia);
+    check_resampled("impulses_pcm16k.dav", 16_000.0, Backend::Symphonia);
+    let path = fixture("impulses_g711a.dav");
+    let d = decode::decode(&path, &DecodeParams::default()).unwrap();
+    assert_eq!(d.info.codec, "pcm_alaw");
+    assert_eq!(d.info.start_s, 0.0);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let x = d.signal.mixdown();
+    assert_eq!(x.len(), 16_000);
+    let p = earwitness::probe::probe(&path, &DecodeParams::default()).unwrap();
+    assert_eq!(
+        p.container
+            .tags
+            .get("recorder_clock_start")
+            .map(String::as_str),
+        Some("2024-05-17 14:03:58")
     );
-    assert!(y[..4_800] == x[..4_800] && y[5_120..] == x[5_120..]);
+
+    // The audio frame holding the impulse at 0.6 s (the sixteenth, 0.60-0.64 s) cut out.
+    let mut b = std::fs::read(&path).unwrap();
+    let at = nth(&b, b"DHAV\xF0", 16);
+    let len = u32::from_le_bytes(b[at + 12..at + 16].try_into().unwrap()) as usize;
+    b.drain(at..at + len);
+    let dir = tempfile::tempdir().unwrap();
+    let lost = dir.path().join("lost.dav");
+    std::fs::write(&lost, &b).unwrap();
+    let d = decoded_warning_at(&lost, &["time stamps run ahead of its frames", "silence"]);
+    let y = d.signal.mixdown();
+    silence_in_place(&y, &x, 4_800..5_120);
+
+    let (_dir, cut) = cut_copy("impulses_g711a.dav", |n| n * 2 / 3 + 5);
+    let d = decoded_warning_at(&cut, &["truncated", "DAV frame"]);
+    let y = d.signal.mixdown();
+    assert!(
+        y.len() > x.len() * 6 / 10 && y.len() < x.len() * 7 / 10,
+        "{}",
+        y.len()
+    );
+    assert!(y == x[..y.len()], "the audio before the cut differs");
 }
 
 /// A copy of `impulses_pcm.avi` changed by `edit`, in a new folder (kept while the first value
@@ -757,6 +831,16 @@ fn edited_avi(edit: impl Fn(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::Pat
     let path = dir.path().join("edited.avi");
     std::fs::write(&path, &b).unwrap();
     (dir, path)
+}
+
+/// That `y` is `x` but for silence over `lost`, the same length.
+fn silence_in_place(y: &[f32], x: &[f32], lost: std::ops::Range<usize>) {
+    assert_eq!(y.len(), x.len());
+    assert!(
+        y[lost.clone()].iter().all(|&v| v.abs() < 1e-3),
+        "silence in its place"
+    );
+    assert!(y[..lost.start] == x[..lost.start] && y[lost.end..] == x[lost.end..]);
 }
 
 /// A copy of the program stream `file` without its `n`th (from 1) PES packet of stream 0xC0,

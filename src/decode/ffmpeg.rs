@@ -303,7 +303,10 @@ pub(crate) fn open(
     // (`Gaps`); not for Vorbis, whose frames libavcodec stamps at their packets' times, not at
     // the audio they give. Without a clock, no gap can be told.
     decoder.set_packet_time_base(tb);
-    let tick_s = if tb.numerator() > 0 && tb.denominator() > 0 && codec != "vorbis" {
+    // Nor for a DAV file's: libavformat stamps its frames on the recorder's whole seconds
+    // (`dhav.rs` reads its millisecond counter instead), so they jump where a second begins.
+    let dav = ictx.format().name() == "dhav";
+    let tick_s = if tb.numerator() > 0 && tb.denominator() > 0 && codec != "vorbis" && !dav {
         f64::from(tb.numerator()) / f64::from(tb.denominator())
     } else {
         f64::INFINITY
@@ -387,6 +390,9 @@ pub(crate) fn open(
     }
     if amr.is_some() {
         health.warn(super::amr::FFMPEG_WARNING);
+    }
+    if dav {
+        health.warn(super::dhav::FFMPEG_WARNING);
     }
     let source = Source {
         ictx,

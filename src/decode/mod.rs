@@ -39,6 +39,7 @@ pub struct Still {
 mod aac;
 mod amr;
 mod avi;
+mod dhav;
 mod ebml;
 pub mod isobmff;
 mod mpa;

@@ -24,9 +24,9 @@ use symphonia::core::codecs::audio::well_known as wa;
 use symphonia::core::common::FourCc;
 use symphonia::core::formats::{FormatId, FormatInfo};
 
-use super::mpegts::{Es, Kind, Layout, Pes, START_PES, unwrap_pts};
+use super::mpegts::{Es, Kind, Layout, Pes, unwrap_pts};
 use super::splice::Opened;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Start codes read before the walk stops (a two-hour DVD has about two million packets).
 pub const MAX_PACKETS: u64 = 100_000_000;
@@ -68,8 +68,14 @@ pub(crate) fn is_program_stream(head: &[u8]) -> bool {
 /// G.722.1, G.723.1, G.729 and SVAC audio. `None` for the types of ISO/IEC 13818-1.
 fn surveillance_kind(stream_type: u8) -> Option<Kind> {
     Some(match stream_type {
-        0x90 => Kind::G711 { mulaw: false },
-        0x91 => Kind::G711 { mulaw: true },
+        0x90 => Kind::Wave {
+            tag: super::mpegts::WAVE_ALAW,
+            bits: 8,
+        },
+        0x91 => Kind::Wave {
+            tag: super::mpegts::WAVE_MULAW,
+            bits: 8,
+        },
         0x92 => Kind::OtherAudio("g722_1", super::mpegts::CODEC_ID_G722_1),
         0x93 => Kind::OtherAudio("g723_1", super::mpegts::CODEC_ID_G723_1),
         0x99 => Kind::OtherAudio("g729", super::mpegts::CODEC_ID_G729),
@@ -175,7 +181,7 @@ fn resync(r: &mut BufReader<impl Read + Seek>, from: u64, len: u64) -> Option<u6
 /// Walks the program stream `r` of `len` bytes.
 pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
     let mut out = Layout {
-        program_stream: true,
+        walked: super::mpegts::Walked::Program,
         ..Layout::default()
     };
     let mut head = Vec::with_capacity(HIKVISION_HEADER_MAX + 4);
@@ -314,22 +320,10 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
                 keys.len() - 1
             }
         };
-        if let Some(p) = pts
-            && pes_counts[i] < START_PES
-        {
-            pes_counts[i] += 1;
-            let first = &mut out.first_pts[i];
-            *first = Some(first.map_or(p, |f: i64| f.min(p)));
+        if let Some(p) = pts {
+            out.note_start(i, p, &mut pes_counts);
         }
-        if out.audio.is_none()
-            && matches!(
-                out.streams[i].kind(),
-                Kind::Adts | Kind::Mpeg | Kind::G711 { .. }
-            )
-        {
-            out.audio = Some(i);
-        }
-        if out.audio != Some(i) {
+        if !out.is_audio_read(i) {
             continue;
         }
         let pts = pts.map(|p| unwrap_pts(p, last_pts));
@@ -363,16 +357,14 @@ const FORMAT_INFO: FormatInfo = FormatInfo {
 ///
 /// # Errors
 /// No stream found; an audio stream no pure-Rust decoder reads (named); no audio stream.
-pub(crate) fn open(path: &Path, mut file: File) -> Result<Opened> {
-    let len = file.metadata().map_err(|e| Error::read(path, &e))?.len();
-    let layout = layout(&mut file, len);
-    if layout.streams.is_empty() {
-        return Err(Error::media(
-            path,
-            "corrupt MPEG program stream: no audio or video packet was found",
-        ));
-    }
-    super::mpegts::open_layout(path, &layout, FORMAT_INFO)
+pub(crate) fn open(path: &Path, file: File) -> Result<Opened> {
+    super::mpegts::open_walked(
+        path,
+        file,
+        layout,
+        "corrupt MPEG program stream: no audio or video packet was found",
+        FORMAT_INFO,
+    )
 }
 
 #[cfg(test)]
@@ -528,13 +520,25 @@ mod tests {
         assert!(l.sync_damage.is_empty(), "{:?}", l.sync_damage);
         let kinds: Vec<Kind> = l.streams.iter().map(Es::kind).collect();
         assert_eq!(kinds[0], Kind::Data);
-        assert_eq!(kinds[2], Kind::G711 { mulaw: false });
+        assert_eq!(
+            kinds[2],
+            Kind::Wave {
+                tag: super::super::mpegts::WAVE_ALAW,
+                bits: 8
+            }
+        );
         assert_eq!(l.audio, Some(2));
         assert_eq!(l.pieces.len(), 1);
         assert_eq!(l.pieces[0].1, 320);
         // GB/T 28181's other types: µ-law, and the speech codecs named.
         for (t, kind) in [
-            (0x91, Kind::G711 { mulaw: true }),
+            (
+                0x91,
+                Kind::Wave {
+                    tag: super::super::mpegts::WAVE_MULAW,
+                    bits: 8,
+                },
+            ),
             (
                 0x99,
                 Kind::OtherAudio("g729", super::super::mpegts::CODEC_ID_G729),

@@ -31,7 +31,7 @@ use symphonia::core::codecs::video::well_known as wv;
 use symphonia::core::codecs::video::{VideoCodecId, VideoCodecParameters};
 use symphonia::core::common::FourCc;
 use symphonia::core::formats::{FormatId, FormatInfo, FormatReader, MediaInfo, Track};
-use symphonia::core::meta::MetadataLog;
+use symphonia::core::meta::{MetadataBuilder, MetadataId, MetadataInfo, MetadataLog, RawTag, Tag};
 use symphonia::core::units::{TimeBase, Timestamp};
 
 use super::splice::{Feed, Listed, Opened, Piece, Spliced, inner_reader, wave_pieces};
@@ -65,6 +65,11 @@ pub(crate) fn framing(head: &[u8]) -> Option<(u64, u64)> {
     }
 }
 
+/// WAV format tags of the audio read as a WAV (`Kind::Wave`).
+pub(crate) const WAVE_PCM: u16 = 1;
+pub(crate) const WAVE_ALAW: u16 = 6;
+pub(crate) const WAVE_MULAW: u16 = 7;
+
 /// One elementary stream of the program.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Es {
@@ -79,6 +84,9 @@ pub(crate) struct Es {
     /// What a private stream (type 0x06 without a descriptor that says) was found to be by
     /// its first payload's frame header (ffmpeg's M2TS writer puts AAC there).
     pub sniffed: Option<Kind>,
+    /// The sample rate and channels the container states (DAV's frame headers), where it
+    /// states them.
+    pub audio_format: Option<(u32, u16)>,
 }
 
 /// What an elementary stream is.
@@ -89,11 +97,13 @@ pub(crate) enum Kind {
     Adts,
     /// MPEG-1/2 audio (MP1, MP2, MP3).
     Mpeg,
-    /// G.711 at 8 kHz, a byte a sample: A-law, or µ-law (`mulaw`). Found only in program
-    /// streams (GB/T 28181's stream types, CCTV recorders'; `mpegps.rs`): in a transport
-    /// stream the same types are Blu-ray's subtitles.
-    G711 {
-        mulaw: bool,
+    /// Audio read as a WAV file's data, by its format tag and bits a sample: G.711
+    /// ([`WAVE_ALAW`], [`WAVE_MULAW`]; 8 bits) or 16-bit PCM ([`WAVE_PCM`]). Found only in
+    /// program streams (GB/T 28181's G.711, CCTV recorders'; `mpegps.rs`: in a transport
+    /// stream the same types are Blu-ray's subtitles) and DAV files (`dhav.rs`).
+    Wave {
+        tag: u16,
+        bits: u16,
     },
     /// Audio this build does not read: ffprobe's name and symphonia's id (or one made here).
     OtherAudio(&'static str, AudioCodecId),
@@ -144,7 +154,10 @@ pub(crate) const CODEC_ID_G722_1: AudioCodecId = AudioCodecId::new(FourCc::new(*
 pub(crate) const CODEC_ID_G723_1: AudioCodecId = AudioCodecId::new(FourCc::new(*b"g723"));
 pub(crate) const CODEC_ID_G729: AudioCodecId = AudioCodecId::new(FourCc::new(*b"g729"));
 pub(crate) const CODEC_ID_SVAC_AUDIO: AudioCodecId = AudioCodecId::new(FourCc::new(*b"svac"));
-const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 8] = [
+/// A DAV file's audio whose codec byte no reader knows (`dhav.rs`).
+pub(crate) const CODEC_ID_DAV_UNKNOWN: AudioCodecId = AudioCodecId::new(FourCc::new(*b"dav?"));
+const UNNAMED_BY_SYMPHONIA: [AudioCodecId; 9] = [
+    CODEC_ID_DAV_UNKNOWN,
     CODEC_ID_LATM,
     CODEC_ID_PCM_BLURAY,
     CODEC_ID_TS_OPUS,
@@ -195,8 +208,39 @@ pub(crate) struct Layout {
     pub sync_damage: Vec<(u64, u64)>,
     /// Whether the last packet was cut short.
     pub cut: bool,
-    /// Whether the walk was over an MPEG program stream (`mpegps.rs`), not a transport stream.
-    pub program_stream: bool,
+    /// What the walk was over.
+    pub walked: Walked,
+    /// Tags the file states (a DAV file's recorder clock), as (key, value).
+    pub tags: Vec<(String, String)>,
+}
+
+/// The kind of file a [`Layout`] was walked from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walked {
+    #[default]
+    Transport,
+    /// An MPEG program stream (`mpegps.rs`).
+    Program,
+    /// A Dahua DAV file (`dhav.rs`).
+    Dav,
+}
+
+impl Walked {
+    /// Whether the audio's frames may run across its packets, so that one lost breaks their
+    /// chain ([`frames`] then takes it up again); a transport stream's writers start a PES
+    /// packet on a frame.
+    fn frames_cross_packets(self) -> bool {
+        self != Walked::Transport
+    }
+
+    /// What the warnings call the file and its packets.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Walked::Transport => ("transport stream", "transport packet"),
+            Walked::Program => ("program stream", "PES packet"),
+            Walked::Dav => ("DAV file", "DAV frame"),
+        }
+    }
 }
 
 /// A PSI section being gathered from a PID's packets.
@@ -431,12 +475,8 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64, size: u64, sync_at: u
             let Some((pts, header, expected)) = pes_header(payload) else {
                 continue;
             };
-            if let Some(pts) = pts
-                && pes_counts[i] < START_PES
-            {
-                pes_counts[i] += 1;
-                let first = &mut out.first_pts[i];
-                *first = Some(first.map_or(pts, |f: i64| f.min(pts)));
+            if let Some(pts) = pts {
+                out.note_start(i, pts, &mut pes_counts);
             }
             if audio {
                 let pts = pts.map(|p| unwrap_pts(p, last_pts));
@@ -531,6 +571,30 @@ fn resync(
 }
 
 impl Layout {
+    /// Counts `pts`, a time stamp of stream `i`, toward where the stream starts if it is among
+    /// the stream's first [`START_PES`] (`seen[i]` counts them).
+    pub fn note_start(&mut self, i: usize, pts: i64, seen: &mut [usize]) {
+        if seen[i] < START_PES {
+            seen[i] += 1;
+            let first = &mut self.first_pts[i];
+            *first = Some(first.map_or(pts, |f: i64| f.min(pts)));
+        }
+    }
+
+    /// Whether stream `i` is the audio read: the first that a pure-Rust reader reads, in a
+    /// program stream or a DAV file, whose streams are found as their packets come.
+    pub fn is_audio_read(&mut self, i: usize) -> bool {
+        if self.audio.is_none()
+            && matches!(
+                self.streams[i].kind(),
+                Kind::Adts | Kind::Mpeg | Kind::Wave { .. }
+            )
+        {
+            self.audio = Some(i);
+        }
+        self.audio == Some(i)
+    }
+
     /// The audio stream's bytes, read as one.
     fn source(&self, file: File) -> Spliced {
         let pieces = self
@@ -708,16 +772,34 @@ const FORMAT_INFO: FormatInfo = FormatInfo {
 ///
 /// # Errors
 /// No program map; an audio stream no pure-Rust decoder reads (named); no audio stream.
-pub(crate) fn open(path: &Path, mut file: File, (size, sync_at): (u64, u64)) -> Result<Opened> {
+pub(crate) fn open(path: &Path, file: File, (size, sync_at): (u64, u64)) -> Result<Opened> {
+    open_walked(
+        path,
+        file,
+        |f, len| layout(f, len, size, sync_at),
+        "corrupt MPEG-TS: no program map table (PAT/PMT) was found",
+        FORMAT_INFO,
+    )
+}
+
+/// Opens `path` walked by `walk` (given the file and its length) as [`open_layout`] does;
+/// `none_found` is the error when the walk finds no stream.
+///
+/// # Errors
+/// No stream found; those of [`open_layout`].
+pub(crate) fn open_walked(
+    path: &Path,
+    mut file: File,
+    walk: impl FnOnce(&mut File, u64) -> Layout,
+    none_found: &str,
+    info: FormatInfo,
+) -> Result<Opened> {
     let len = file.metadata().map_err(|e| Error::read(path, &e))?.len();
-    let layout = layout(&mut file, len, size, sync_at);
+    let layout = walk(&mut file, len);
     if layout.streams.is_empty() {
-        return Err(Error::media(
-            path,
-            "corrupt MPEG-TS: no program map table (PAT/PMT) was found",
-        ));
+        return Err(Error::media(path, none_found));
     }
-    open_layout(path, &layout, FORMAT_INFO)
+    open_layout(path, &layout, info)
 }
 
 /// The reader of an MPEG transport or program stream walked as `layout`, with the warnings
@@ -767,57 +849,24 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
                 let f = File::open(path).map_err(|e| Error::read(path, &e))?;
                 let timing = timing(
                     &layout.pes,
-                    &frames(&mut layout.source(f), layout.program_stream),
+                    &frames(&mut layout.source(f), layout.walked.frames_cross_packets()),
                 );
                 notes.extend(timing_notes(&timing));
                 fills = timing.fills;
                 feed = Feed::Inner { reader, id };
             }
-            Kind::G711 { mulaw } if layout.audio == Some(i) => {
-                let (rate, note) = g711_rate(&layout.pes);
-                notes.extend(note);
-                // A byte a sample: each payload is a "frame" of as many samples.
-                let frames: Vec<(u64, u32, u32)> = layout
-                    .pes
-                    .iter()
-                    .filter(|p| p.got > 0)
-                    .map(|p| (p.at, u32::try_from(p.got).unwrap_or(u32::MAX), rate))
-                    .collect();
-                let timing = timing(&layout.pes, &frames);
-                notes.extend(timing_notes(&timing));
-                // The silence goes into the WAV read, before the payload it precedes.
-                let gaps: Vec<(usize, u64)> = timing
-                    .fills
-                    .iter()
-                    .map(|&(k, n)| (usize::try_from(k).unwrap_or(usize::MAX), n))
-                    .collect();
-                let (tag, silence) = if mulaw { (7u16, 0xFF) } else { (6, 0xD5) };
-                let mut format = Vec::with_capacity(18);
-                format.extend(tag.to_le_bytes());
-                format.extend(1u16.to_le_bytes());
-                format.extend(rate.to_le_bytes());
-                format.extend(rate.to_le_bytes());
-                format.extend(1u16.to_le_bytes());
-                format.extend(8u16.to_le_bytes());
-                // cbSize: symphonia's reader takes only the 18-byte form for G.711.
-                format.extend(0u16.to_le_bytes());
-                let f = File::open(path).map_err(|e| Error::read(path, &e))?;
-                let pieces = wave_pieces(&format, &layout.pieces, &gaps, silence);
-                let reader = inner_reader(Spliced::new(f, pieces), "wav").map_err(|e| {
-                    Error::media(
-                        path,
-                        format!("its G.711 audio stream (stream {i}) cannot be read: {e}"),
-                    )
-                })?;
+            Kind::Wave { tag, bits } if layout.audio == Some(i) => {
+                let (reader, wave_notes) = wave_reader(path, layout, es, i, (tag, bits))?;
+                notes.extend(wave_notes);
                 t = audio_track(path, reader.as_ref(), layout, i)?;
                 feed = Feed::Inner { reader, id };
             }
-            Kind::G711 { mulaw } => {
+            Kind::Wave { tag, .. } => {
                 let mut a = AudioCodecParameters::new();
-                a.for_codec(if mulaw {
-                    wa::CODEC_ID_PCM_MULAW
-                } else {
-                    wa::CODEC_ID_PCM_ALAW
+                a.for_codec(match tag {
+                    WAVE_MULAW => wa::CODEC_ID_PCM_MULAW,
+                    WAVE_ALAW => wa::CODEC_ID_PCM_ALAW,
+                    _ => wa::CODEC_ID_PCM_S16LE,
                 });
                 t.with_codec_params(CodecParameters::Audio(a));
             }
@@ -860,10 +909,27 @@ pub(crate) fn open_layout(path: &Path, layout: &Layout, info: FormatInfo) -> Res
         info,
         media: MediaInfo::from_tracks(&tracks),
         tracks,
-        metadata: MetadataLog::default(),
+        metadata: tag_log(&layout.tags),
         feed,
     };
     Ok((Box::new(reader), notes, fills))
+}
+
+/// The tags `tags` as symphonia's metadata.
+fn tag_log(tags: &[(String, String)]) -> MetadataLog {
+    let mut log = MetadataLog::default();
+    if !tags.is_empty() {
+        let mut b = MetadataBuilder::new(MetadataInfo {
+            metadata: MetadataId::new(FourCc::new(*b"tags")),
+            short_name: "tags",
+            long_name: "tags the container states",
+        });
+        for (k, v) in tags {
+            b.add_tag(Tag::new(RawTag::new(k.clone(), v.clone())));
+        }
+        log.push(b.build());
+    }
+    log
 }
 
 /// Track `i` of a transport or program stream: the first track of `reader`, its audio
@@ -887,6 +953,80 @@ fn audio_track(path: &Path, reader: &dyn FormatReader, layout: &Layout, i: usize
         );
     }
     Ok(t)
+}
+
+/// The reader of audio stream `i` of `layout`, `es`, as a WAV of format `tag` and `bits` a
+/// sample over its payloads, the gaps its time stamps show filled with the codec's silence;
+/// and the warnings its stamps call for. The rate and channels are the container's where it
+/// states them; G.711's otherwise come from the stamps ([`g711_rate`]), mono.
+fn wave_reader(
+    path: &Path,
+    layout: &Layout,
+    es: &Es,
+    i: usize,
+    (tag, bits): (u16, u16),
+) -> Result<(Box<dyn FormatReader>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let (rate, channels) = match es.audio_format {
+        Some(f) => f,
+        None => {
+            let (rate, note) = g711_rate(&layout.pes);
+            notes.extend(note);
+            (rate, 1)
+        }
+    };
+    let align = u32::from(channels.max(1)) * u32::from(bits / 8).max(1);
+    // Each payload is a "frame" of as many samples as it holds whole.
+    let frames: Vec<(u64, u32, u32)> = layout
+        .pes
+        .iter()
+        .filter(|p| p.got > 0)
+        .map(|p| {
+            (
+                p.at,
+                u32::try_from(p.got / u64::from(align)).unwrap_or(u32::MAX),
+                rate,
+            )
+        })
+        .collect();
+    let timing = timing(&layout.pes, &frames);
+    notes.extend(timing_notes(&timing));
+    // The silence goes into the WAV read, before the payload it precedes.
+    let gaps: Vec<(usize, u64)> = timing
+        .fills
+        .iter()
+        .map(|&(k, n)| {
+            (
+                usize::try_from(k).unwrap_or(usize::MAX),
+                n * u64::from(align),
+            )
+        })
+        .collect();
+    let silence = match tag {
+        WAVE_ALAW => 0xD5,
+        WAVE_MULAW => 0xFF,
+        _ => 0,
+    };
+    let mut format = Vec::with_capacity(18);
+    format.extend(tag.to_le_bytes());
+    format.extend(channels.to_le_bytes());
+    format.extend(rate.to_le_bytes());
+    format.extend((rate * align).to_le_bytes());
+    format.extend(u16::try_from(align).unwrap_or(u16::MAX).to_le_bytes());
+    format.extend(bits.to_le_bytes());
+    if tag != WAVE_PCM {
+        // cbSize: symphonia's reader takes only the 18-byte form for G.711.
+        format.extend(0u16.to_le_bytes());
+    }
+    let f = File::open(path).map_err(|e| Error::read(path, &e))?;
+    let pieces = wave_pieces(&format, &layout.pieces, &gaps, silence);
+    let reader = inner_reader(Spliced::new(f, pieces), "wav").map_err(|e| {
+        Error::media(
+            path,
+            format!("its audio stream (stream {i}) cannot be read: {e}"),
+        )
+    })?;
+    Ok((reader, notes))
 }
 
 /// G.711's sample rates: the standard's, and the wideband rate some cameras use.
@@ -975,11 +1115,7 @@ fn damage_notes(l: &Layout) -> Vec<String> {
             l.lost_packets, l.error_packets
         ));
     }
-    let (stream, packet) = if l.program_stream {
-        ("program stream", "PES packet")
-    } else {
-        ("transport stream", "transport packet")
-    };
+    let (stream, packet) = l.walked.names();
     if let Some(&(first, _)) = l.sync_damage.first() {
         let bytes: u64 = l.sync_damage.iter().map(|d| d.1 - d.0).sum();
         out.push(format!(

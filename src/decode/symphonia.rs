@@ -151,6 +151,8 @@ fn open_ours(
         super::mpegts::open(path, file, framing)?
     } else if super::mpegps::is_program_stream(head) {
         super::mpegps::open(path, file)?
+    } else if super::dhav::dav_start(head).is_some() {
+        super::dhav::open(path, file)?
     } else {
         return Ok(Err(file));
     }))
@@ -539,6 +541,10 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (super::mpegts::CODEC_ID_G723_1, "g723_1"),
         (super::mpegts::CODEC_ID_G729, "g729"),
         (super::mpegts::CODEC_ID_SVAC_AUDIO, "svac_audio"),
+        (
+            super::mpegts::CODEC_ID_DAV_UNKNOWN,
+            "an audio codec DAV files are not known to carry",
+        ),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
         (wa::CODEC_ID_MP1, "mp1"),
