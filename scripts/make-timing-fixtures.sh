@@ -44,6 +44,11 @@ ff -i impulses.wav -c:a alac impulses.caf
 ff -i impulses.wav -c:a alac impulses_alac.m4a
 ff -i impulses.wav -c:a libvorbis impulses_vorbis.mkv
 ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
+# G.711 A-law at 8 kHz and IMA ADPCM (Apple's `ima4`) in QuickTime MOV, as IP cameras and call
+# recorders, and older Macs, write them: sample entries symphonia's MP4 reader lists without a
+# codec (`mp4amend.rs` gives them theirs).
+ff -i impulses.wav -ar 8000 -c:a pcm_alaw impulses_alaw.mov
+ff -i impulses.wav -c:a adpcm_ima_qt impulses_ima4.mov
 # The same video and audio with the audio placed 0.5 s into the file (a leading empty edit in
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4

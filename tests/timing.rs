@@ -113,6 +113,7 @@ timing_tests! { Backend::Symphonia,
     m4a_aac_main: "impulses_main.m4a",
     avi_mjpeg_pcm: "impulses_pcm.avi",
     avi_mjpeg_ima_adpcm: "impulses_adpcm.avi",
+    mov_ima4: "impulses_ima4.mov",
 }
 
 /// AMR (8 kHz AMR-NB, 16 kHz AMR-WB) decoded in pure Rust, its codec's delay (40 and 95
@@ -146,6 +147,15 @@ fn upsampled(x: &[f32], k: f64) -> Vec<f32> {
             a + (x.get(j + 1).copied().unwrap_or(a) - a) * f
         })
         .collect()
+}
+
+/// G.711 A-law in a QuickTime MOV (8 kHz), its sample entry given its codec by `mp4amend.rs`,
+/// with both backends.
+#[test]
+fn mov_alaw() {
+    check_resampled("impulses_alaw.mov", 8_000.0, Backend::Symphonia);
+    #[cfg(feature = "ffmpeg")]
+    check_resampled("impulses_alaw.mov", 8_000.0, Backend::Ffmpeg);
 }
 
 #[test]
@@ -520,6 +530,7 @@ mod ffmpeg_backend {
         m4a_aac_main: "impulses_main.m4a",
         avi_mjpeg_pcm: "impulses_pcm.avi",
         avi_mjpeg_ima_adpcm: "impulses_adpcm.avi",
+        mov_ima4: "impulses_ima4.mov",
     }
 }
 
@@ -810,6 +821,12 @@ fn dahua_dav_is_read_to_the_sample() {
     let d = decoded_warning_at(&lost, &["time stamps run ahead of its frames", "silence"]);
     let y = d.signal.mixdown();
     silence_in_place(&y, &x, 4_800..5_120);
+
+    // 600 bytes overwritten (two frames' headers among them): passed over, said, and the
+    // audio lost there put back from the counter, so the file keeps its length.
+    let (_dir, damaged) = overwritten_copy_n("impulses_g711a.dav", 600);
+    let d = decoded_warning_at(&damaged, &["loses its sync", "DAV frames there are lost"]);
+    assert_eq!(d.signal.mixdown().len(), x.len());
 
     let (_dir, cut) = cut_copy("impulses_g711a.dav", |n| n * 2 / 3 + 5);
     let d = decoded_warning_at(&cut, &["truncated", "DAV frame"]);

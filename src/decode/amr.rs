@@ -31,16 +31,10 @@ use symphonia::core::audio::Channels;
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters};
 use symphonia::core::common::FourCc;
-use symphonia::core::errors::Result as SymResult;
-use symphonia::core::formats::{
-    FormatId, FormatInfo, FormatReader, MediaInfo, SeekMode, SeekTo, SeekedTo, Track,
-};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::{Metadata, MetadataLog};
-use symphonia::core::packet::Packet;
+use symphonia::core::formats::{FormatId, FormatInfo, MediaInfo, Track};
+use symphonia::core::meta::MetadataLog;
 use symphonia::core::units::{Duration, TimeBase};
 
-use super::isobmff::Mp4Meta;
 use super::splice::{Feed, Listed, Opened};
 use crate::error::{Error, Result};
 
@@ -315,7 +309,7 @@ const FORMAT_INFO: FormatInfo = FormatInfo {
 };
 
 /// Codec parameters of an AMR stream: one channel at the variant's rate.
-fn params(v: Variant) -> AudioCodecParameters {
+pub(crate) fn params(v: Variant) -> AudioCodecParameters {
     let mut a = AudioCodecParameters::new();
     a.for_codec(v.codec())
         .with_sample_rate(v.rate())
@@ -374,88 +368,6 @@ pub(crate) fn open(path: &Path, mut file: File, v: Variant) -> Result<Opened> {
         },
     };
     Ok((Box::new(reader), notes, fills))
-}
-
-/// A reader of an MP4/3GP file whose AMR tracks symphonia's reader lists without codec
-/// parameters (it knows no `samr` or `sawb` sample entry, but gives their packets): the same
-/// reader, with those tracks given theirs.
-struct Amended {
-    inner: Box<dyn FormatReader>,
-    tracks: Vec<Track>,
-}
-
-impl FormatReader for Amended {
-    fn format_info(&self) -> &FormatInfo {
-        self.inner.format_info()
-    }
-
-    fn media_info(&self) -> &MediaInfo {
-        self.inner.media_info()
-    }
-
-    fn metadata(&mut self) -> Metadata<'_> {
-        self.inner.metadata()
-    }
-
-    fn seek(&mut self, mode: SeekMode, to: SeekTo) -> SymResult<SeekedTo> {
-        self.inner.seek(mode, to)
-    }
-
-    fn tracks(&self) -> &[Track] {
-        &self.tracks
-    }
-
-    fn next_packet(&mut self) -> SymResult<Option<Packet>> {
-        self.inner.next_packet()
-    }
-
-    fn into_inner<'s>(self: Box<Self>) -> MediaSourceStream<'s>
-    where
-        Self: 's,
-    {
-        self.inner.into_inner()
-    }
-}
-
-/// `format` (an MP4/3GP file's reader) with its AMR sound tracks given codec parameters, as
-/// the file's own `stsd` boxes (`mp4`) name them; `format` itself when it has none.
-pub(crate) fn amend_mp4(format: Box<dyn FormatReader>, mp4: &Mp4Meta) -> Box<dyn FormatReader> {
-    let variant_of = |t: &Track| {
-        if t.codec_params.is_some() {
-            return None;
-        }
-        let m = mp4.tracks.iter().find(|m| m.track_id == t.id)?;
-        match (m.handler_type.as_str(), m.sample_entry.as_deref()) {
-            ("soun", Some("samr")) => Some(Variant::Nb),
-            ("soun", Some("sawb")) => Some(Variant::Wb),
-            _ => None,
-        }
-    };
-    if !format.tracks().iter().any(|t| variant_of(t).is_some()) {
-        return format;
-    }
-    let tracks = format
-        .tracks()
-        .iter()
-        .map(|t| {
-            let mut t = t.clone();
-            if let Some(v) = variant_of(&t) {
-                t.with_codec_params(CodecParameters::Audio(params(v)));
-                // The track's clock is usually the sample rate, its duration then in frames.
-                if let (Some(tb), Some(d)) = (t.time_base, t.duration)
-                    && tb.numer.get() == 1
-                    && tb.denom.get() == v.rate()
-                {
-                    t.with_num_frames(d.get());
-                }
-            }
-            t
-        })
-        .collect();
-    Box::new(Amended {
-        inner: format,
-        tracks,
-    })
 }
 
 /// An AMR decoder for the packets of one stream: a storage record, or a 3GP sample of one or

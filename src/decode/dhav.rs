@@ -228,25 +228,27 @@ fn frame_header(h: &[u8; HEADER]) -> Option<Frame> {
 fn resync(r: &mut BufReader<impl Read + Seek>, from: u64, len: u64) -> Option<u64> {
     r.seek(SeekFrom::Start(from)).ok()?;
     let stop = len.min(from.saturating_add(MAX_RESYNC_BYTES));
-    let mut window = [0u8; HEADER];
-    let mut have = 0usize;
+    let mut window = [0u8; 4];
     let mut pos = from;
     let mut byte = [0u8; 1];
     while pos < stop {
         r.read_exact(&mut byte).ok()?;
+        window = [window[1], window[2], window[3], byte[0]];
         pos += 1;
-        if have < HEADER {
-            window[have] = byte[0];
-            have += 1;
-        } else {
-            window.copy_within(1.., 0);
-            window[HEADER - 1] = byte[0];
+        if &window != b"DHAV" {
+            continue;
         }
-        if have == HEADER && frame_header(&window).is_some() {
-            let at = pos - HEADER as u64;
+        // A magic: whether a frame header follows it; if not, on from the next byte.
+        let at = pos - 4;
+        let mut h = [0u8; HEADER];
+        h[..4].copy_from_slice(b"DHAV");
+        let read = r.read_exact(&mut h[4..]).is_ok();
+        if read && frame_header(&h).is_some() {
             r.seek(SeekFrom::Start(at)).ok()?;
             return Some(at);
         }
+        r.seek(SeekFrom::Start(pos)).ok()?;
+        window = [0; 4];
     }
     None
 }

@@ -1119,8 +1119,8 @@ fn damage_notes(l: &Layout) -> Vec<String> {
     if let Some(&(first, _)) = l.sync_damage.first() {
         let bytes: u64 = l.sync_damage.iter().map(|d| d.1 - d.0).sum();
         out.push(format!(
-            "the {stream} loses its packet sync in {} place(s), {bytes} bytes, the first at \
-             byte {first}: the packets there are lost",
+            "the {stream} loses its sync in {} place(s), {bytes} bytes, the first at byte \
+             {first}: bytes that are no {packet}, passed over (the {packet}s there are lost)",
             l.sync_damage.len()
         ));
     }

@@ -255,9 +255,10 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
             MetadataOptions::default(),
         )
         .map_err(|e| open_error(path, &e, &head))?;
-    // AMR in a 3GP/MP4 (phone videos), whose sample entry symphonia's reader does not know.
+    // AMR in a 3GP/MP4 (phone videos), G.711 and IMA ADPCM in MOV/MP4, whose sample entries
+    // symphonia's reader does not know.
     let format = match &mp4 {
-        Some(m) => super::amr::amend_mp4(format, m),
+        Some(m) => super::mp4amend::amend_mp4(format, m),
         None => format,
     };
     Ok(Opened {
