@@ -49,6 +49,9 @@ ff -i impulses.wav -c:a libmp3lame -b:a 128k impulses_mp3.mp4
 # codec (`mp4amend.rs` gives them theirs).
 ff -i impulses.wav -ar 8000 -c:a pcm_alaw impulses_alaw.mov
 ff -i impulses.wav -c:a adpcm_ima_qt impulses_ima4.mov
+# 24-bit big-endian PCM in MOV (`in24` without an `enda` box, QuickTime's default byte order,
+# as professional cameras and recorders write it), at 16 kHz to keep it small.
+ff -i impulses.wav -ar 16000 -c:a pcm_s24be impulses_s24be.mov
 # The same video and audio with the audio placed 0.5 s into the file (a leading empty edit in
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4

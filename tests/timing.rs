@@ -150,12 +150,24 @@ fn upsampled(x: &[f32], k: f64) -> Vec<f32> {
 }
 
 /// G.711 A-law in a QuickTime MOV (8 kHz), its sample entry given its codec by `mp4amend.rs`,
-/// with both backends.
+/// and 24-bit big-endian PCM (16 kHz), its byte order put right there (symphonia's reader took
+/// it for little-endian: full-scale noise, and this test failed), with both backends.
 #[test]
-fn mov_alaw() {
-    check_resampled("impulses_alaw.mov", 8_000.0, Backend::Symphonia);
-    #[cfg(feature = "ffmpeg")]
-    check_resampled("impulses_alaw.mov", 8_000.0, Backend::Ffmpeg);
+fn mov_alaw_and_big_endian_pcm() {
+    for (file, rate) in [
+        ("impulses_alaw.mov", 8_000.0),
+        ("impulses_s24be.mov", 16_000.0),
+    ] {
+        check_resampled(file, rate, Backend::Symphonia);
+        #[cfg(feature = "ffmpeg")]
+        check_resampled(file, rate, Backend::Ffmpeg);
+    }
+    let (x, _) = decode_mono(&fixture("impulses_s24be.mov"), Backend::Symphonia);
+    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        peak < 0.81,
+        "peak {peak}: the bytes read in the wrong order"
+    );
 }
 
 #[test]

@@ -101,6 +101,10 @@ pub struct Mp4Track {
     pub channels: Option<u32>,
     /// Audio sample rate in Hz (from the sample entry).
     pub sample_rate: Option<u32>,
+    /// What the QuickTime `enda` box in the sound sample entry says of its PCM's byte order:
+    /// little-endian (`true`), big-endian (`false`); `None` without one (QuickTime's `in24`,
+    /// `in32`, `fl32` and `fl64` are then big-endian).
+    pub little_endian: Option<bool>,
     /// Number of samples (packets) in `stsz`.
     pub sample_count: u64,
     /// Sum of all sample sizes in bytes (for the average bit rate).
@@ -520,6 +524,21 @@ fn parse_stbl(buf: &[u8], t: &mut Mp4Track) {
     }
 }
 
+/// A sound track whose `stsd` box body is `stsd`, as the walk reads it (for tests of the
+/// readers built on it).
+#[cfg(test)]
+pub(crate) fn sound_track_from_stsd(stsd: &[u8]) -> Mp4Track {
+    let mut t = Mp4Track {
+        handler_type: "soun".into(),
+        ..Mp4Track::default()
+    };
+    let mut b = (8 + stsd.len() as u32).to_be_bytes().to_vec();
+    b.extend(b"stsd");
+    b.extend(stsd);
+    parse_stbl(&b, &mut t);
+    t
+}
+
 fn parse_sample_entry(e: &[u8], t: &mut Mp4Track) {
     // Sample entry: 6 reserved bytes + data reference index (2), then the media-specific part.
     match t.handler_type.as_str() {
@@ -536,6 +555,14 @@ fn parse_sample_entry(e: &[u8], t: &mut Mp4Track) {
             if version == 2 {
                 t.channels = be_u32(e, 40).filter(|&c| c > 0);
             }
+            // `enda` (a 10-byte box, in the entry's `wave` box or beside it): found by its
+            // name and size rather than by walking the version's fixed fields and `wave`.
+            t.little_endian = e.windows(4).enumerate().skip(4).find_map(|(p, w)| {
+                (w == b"enda" && be_u32(e, p - 4) == Some(10))
+                    .then(|| be_u16(e, p + 4))
+                    .flatten()
+                    .map(|v| v != 0)
+            });
         }
         "vide" => {
             if let (Some(w), Some(h)) = (be_u16(e, 24), be_u16(e, 26))
