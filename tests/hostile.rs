@@ -130,6 +130,9 @@ fuzz_tests! {
     ogg_opus: "impulses.opus", 6;
     mp4: "impulses.mp4", 7;
     webm: "impulses.webm", 8;
+    dahua_dav: "impulses_g711a.dav", 9;
+    hikvision_program_stream: "impulses_g711a.mp4", 10;
+    mov_ima4: "impulses_ima4.mov", 11;
 }
 
 #[test]
