@@ -52,6 +52,9 @@ ff -i impulses.wav -c:a adpcm_ima_qt impulses_ima4.mov
 # 24-bit big-endian PCM in MOV (`in24` without an `enda` box, QuickTime's default byte order,
 # as professional cameras and recorders write it), at 16 kHz to keep it small.
 ff -i impulses.wav -ar 16000 -c:a pcm_s24be impulses_s24be.mov
+# µ-law at 8 kHz in CAF (iOS and macOS recording apps' container), whose reader states 8 bits a
+# sample, which symphonia's G.711 decoder refused.
+ff -i impulses.wav -ar 8000 -c:a pcm_mulaw impulses_ulaw.caf
 # The same video and audio with the audio placed 0.5 s into the file (a leading empty edit in
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4

@@ -150,13 +150,16 @@ fn upsampled(x: &[f32], k: f64) -> Vec<f32> {
 }
 
 /// G.711 A-law in a QuickTime MOV (8 kHz), its sample entry given its codec by `mp4amend.rs`,
-/// and 24-bit big-endian PCM (16 kHz), its byte order put right there (symphonia's reader took
-/// it for little-endian: full-scale noise, and this test failed), with both backends.
+/// 24-bit big-endian PCM (16 kHz), its byte order put right there (symphonia's reader took it
+/// for little-endian: full-scale noise, and this test failed), and µ-law in CAF (8 kHz, which
+/// symphonia's decoder refused for the 8 bits a sample its CAF reader states), with both
+/// backends.
 #[test]
-fn mov_alaw_and_big_endian_pcm() {
+fn g711_and_big_endian_pcm_in_mov_and_caf() {
     for (file, rate) in [
         ("impulses_alaw.mov", 8_000.0),
         ("impulses_s24be.mov", 16_000.0),
+        ("impulses_ulaw.caf", 8_000.0),
     ] {
         check_resampled(file, rate, Backend::Symphonia);
         #[cfg(feature = "ffmpeg")]

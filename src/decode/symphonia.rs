@@ -918,6 +918,18 @@ pub(crate) fn open(
         )
     } else {
         let opts = AudioDecoderOptions::default();
+        // G.711's coded width is fixed (8 bits, decoded to 16); symphonia's CAF reader states
+        // 8 bits a sample, which its decoder refuses ("unexpected bits per sample").
+        let g711 = matches!(params.codec, wa::CODEC_ID_PCM_ALAW | wa::CODEC_ID_PCM_MULAW);
+        let mut fixed;
+        let params = if g711 && params.bits_per_sample.is_some() {
+            fixed = params.clone();
+            fixed.bits_per_sample = None;
+            fixed.bits_per_coded_sample = None;
+            &fixed
+        } else {
+            params
+        };
         let made = symphonia::default::get_codecs().make_audio_decoder(params, &opts);
         // AAC that symphonia cannot read, or reads only the half-rate core of, goes to
         // rusty_aac (`aac.rs`), told by what its first packet decodes to.
