@@ -55,6 +55,9 @@ ff -i impulses.wav -ar 16000 -c:a pcm_s24be impulses_s24be.mov
 # µ-law at 8 kHz in CAF (iOS and macOS recording apps' container), whose reader states 8 bits a
 # sample, which symphonia's G.711 decoder refused.
 ff -i impulses.wav -ar 8000 -c:a pcm_mulaw impulses_ulaw.caf
+# Opus in CAF (as Apple's recent devices keep audio messages): ffmpeg writes no Opus header
+# (magic cookie) and no priming in the packet table.
+ff -i impulses.wav -c:a libopus -b:a 32k impulses_opus.caf
 # The same video and audio with the audio placed 0.5 s into the file (a leading empty edit in
 # MP4; the first audio block stamped 0.5 s in WebM), as editors and remuxers leave them.
 ff -i impulses.mp4 -itsoffset 0.5 -i impulses.mp4 -map 0:v -map 1:a -c copy impulses_late.mp4

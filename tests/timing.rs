@@ -173,6 +173,34 @@ fn g711_and_big_endian_pcm_in_mov_and_caf() {
     );
 }
 
+/// Opus in CAF, whose container states no Opus header: one is made from its description,
+/// and its packet table's priming is dropped. ffmpeg's file states none (0): the encoder's
+/// 312 samples stay, as in ffmpeg, and are warned of; the same file with the packet table
+/// saying 312 has every impulse in place (the test fails if that priming is not dropped).
+#[test]
+fn opus_in_caf_is_read_with_its_packet_tables_priming() {
+    let (reference, _) = decode_mono(&fixture("impulses.wav"), Backend::Symphonia);
+    let d = decoded_warning("impulses_opus.caf", &["no Opus header", "312 samples"]);
+    let x = d.signal.mixdown();
+    for o in ONSETS {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        assert!((lag - 312).abs() <= 48, "impulse at {o}: {lag}");
+    }
+    let mut b = std::fs::read(fixture("impulses_opus.caf")).unwrap();
+    let pakt = nth(&b, b"pakt", 1) + 12;
+    // Valid frames, priming 312, remainder: as an encoder that states its priming writes them.
+    b[pakt + 8..pakt + 16].copy_from_slice(&96_000i64.to_be_bytes());
+    b[pakt + 16..pakt + 20].copy_from_slice(&312i32.to_be_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("primed.caf");
+    std::fs::write(&path, &b).unwrap();
+    let (x, _) = decode_mono(&path, Backend::Symphonia);
+    for o in ONSETS {
+        let lag = lag_samples(&reference, &x, o as usize, 2880);
+        assert!(lag.abs() <= 48, "impulse at {o}: {lag}");
+    }
+}
+
 #[test]
 fn amr_nb_with_dtx_in_an_amr_file_and_a_3gp_video() {
     check_resampled("impulses_nb.amr", 8_000.0, Backend::Auto);

@@ -641,6 +641,31 @@ fn parse_itunsmpb(v: &str) -> Option<(u64, u64, u64)> {
 }
 
 /// Opus header from Ogg/Matroska (`OpusHead`) or MP4 (`dOps`, big-endian) extra data.
+/// What is said of an Opus stream whose container states neither a header nor a priming
+/// figure (ffmpeg's CAF files): its encoder's pre-skip is left in.
+const OPUS_PRIMING_UNKNOWN: &str = "the container states no Opus header and no priming: the \
+     encoder's pre-skip (312 samples, 6.5 ms, from libopus) is left at the start, so times may \
+     be that much late against the original recording (as in ffmpeg)";
+
+/// The Opus header of a stream whose container states none (CAF): mono or stereo at the
+/// container's rate, `pre_skip` samples of priming (its packet table's), no gain.
+fn unstated_opus_head(
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    channels: usize,
+    pre_skip: u32,
+) -> std::result::Result<OpusHead, String> {
+    let ch = u8::try_from(channels)
+        .ok()
+        .filter(|c| (1..=2).contains(c))
+        .ok_or_else(|| format!("no Opus header in the container, and {channels} channels"))?;
+    let mut h = b"OpusHead".to_vec();
+    h.extend([1, ch]);
+    h.extend(u16::try_from(pre_skip).unwrap_or(u16::MAX).to_le_bytes());
+    h.extend(params.sample_rate.unwrap_or(48_000).to_le_bytes());
+    h.extend([0, 0, 0]);
+    OpusHead::parse(&h)
+}
+
 fn opus_head(extra: Option<&[u8]>) -> std::result::Result<OpusHead, String> {
     let b = extra.ok_or("no Opus header in the container")?;
     if b.starts_with(b"OpusHead") {
@@ -891,8 +916,15 @@ pub(crate) fn open(
         let name = d.name();
         (Dec::Amr(Box::new(d)), name, 1)
     } else if params.codec == wa::CODEC_ID_OPUS {
-        let head = opus_head(params.extra_data.as_deref())
-            .map_err(|m| Error::media(path, format!("Opus stream: {m}")))?;
+        // A CAF file states no Opus header (ffmpeg's writes no magic cookie): one is made from
+        // its description and the priming its packet table gives.
+        let unstated = params.extra_data.is_none();
+        let head = if unstated {
+            unstated_opus_head(params, channels, track.delay.unwrap_or(0))
+        } else {
+            opus_head(params.extra_data.as_deref())
+        }
+        .map_err(|m| Error::media(path, format!("Opus stream: {m}")))?;
         let dec = DefaultOpus::new(&head).map_err(|m| Error::media(path, format!("Opus: {m}")))?;
         let name = format!("{} via symphonia demuxer", dec.name());
         // Opus decodes at 48 kHz whatever the rate the recording was made at (RFC 7845, 5.1:
@@ -903,7 +935,11 @@ pub(crate) fn open(
         if mp4_trak.is_none() {
             skip = u64::from(head.pre_skip);
             priming_frames = skip;
-            priming_source = Some("OpusHead pre-skip".into());
+            priming_source = match (unstated, skip) {
+                (false, _) => Some("OpusHead pre-skip".into()),
+                (true, 0) => None,
+                (true, _) => Some("the container's priming (CAF packet table)".into()),
+            };
         }
         let scratch = vec![0.0; MAX_FRAMES_PER_PACKET * head.channels];
         (
@@ -1114,6 +1150,9 @@ pub(crate) fn open(
         // way, so times agree with it but may be late against the original recording.
         let sbr = matches!(&dec, Dec::Aac(d) if d.profile().doubles_rate());
         health.warn(super::aac_priming_unknown(mp4_trak.is_some(), sbr));
+    }
+    if params.codec == wa::CODEC_ID_OPUS && info.priming_source.is_none() && mp4_trak.is_none() {
+        health.warn(OPUS_PRIMING_UNKNOWN);
     }
     if matches!(
         params.codec,
