@@ -10,8 +10,10 @@
 //! start against the earliest stamp). A program stream map (`0xBC`), where there is one, says
 //! what each stream is (AAC, H.264, ...); without one, the stream ids say (0xC0-0xDF MPEG
 //! audio, 0xE0-0xEF video), and DVD's private stream 1 is told by its sub-stream byte (AC-3,
-//! DTS, LPCM: named, and left to the ffmpeg backend). Damaged bytes between packets are
-//! searched past for the next pack or audio packet.
+//! DTS, LPCM: named, and left to the ffmpeg backend). CCTV recorders' and cameras' program
+//! streams (GB/T 28181's stream types; Hikvision's exports behind their `IMKH` header) carry
+//! G.711, read as a WAV's data. Damaged bytes between packets are searched past for the next
+//! pack or audio packet.
 //!
 //! Written by hand for the reason `mpegts.rs` gives: symphonia 0.6 reads no program stream
 //! (its probe found MPEG audio sync words among the packs and then decoded nothing).

@@ -190,7 +190,8 @@ impl Pes {
     }
 }
 
-/// What a walk over a transport stream finds.
+/// What a walk over a transport stream (or a program stream, `mpegps.rs`, or a DAV file,
+/// `dhav.rs`) finds.
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
     pub streams: Vec<Es>,
