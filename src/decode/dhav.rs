@@ -130,6 +130,11 @@ fn video_kind(codec: Option<u8>) -> Kind {
     }
 }
 
+/// ffprobe-style name of audio whose codec byte (or its absence) no reader here knows.
+pub(crate) const UNKNOWN_AUDIO_NAME: &str = "unknown DAV audio codec";
+const UNKNOWN_AUDIO: Kind =
+    Kind::OtherAudio(UNKNOWN_AUDIO_NAME, super::mpegts::CODEC_ID_DAV_UNKNOWN);
+
 /// What an audio codec byte says (ffmpeg's mapping), given the first payload (AAC is read
 /// only in ADTS frames).
 fn audio_kind(codec: u8, payload: &[u8]) -> Kind {
@@ -151,7 +156,7 @@ fn audio_kind(codec: u8, payload: &[u8]) -> Kind {
         0x1F | 0x21 => Kind::Mpeg,
         0x07 => Kind::OtherAudio("pcm_s8", wa::CODEC_ID_PCM_S8),
         0x0D => Kind::OtherAudio("adpcm_ms", wa::CODEC_ID_ADPCM_MS),
-        _ => Kind::OtherAudio("unknown DAV audio", super::mpegts::CODEC_ID_DAV_UNKNOWN),
+        _ => UNKNOWN_AUDIO,
     }
 }
 
@@ -320,7 +325,9 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
                     out.cut = true;
                     break;
                 }
-                r.seek_relative(-(n as i64)).ok();
+                if r.seek_relative(-(n as i64)).is_err() {
+                    break;
+                }
                 let mut es = Es {
                     pid: u16::from(f.channel),
                     ..Es::default()
@@ -330,12 +337,7 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
                         es.sniffed = Some(audio_kind(codec, &first_payload[..n]));
                         es.audio_format = Some((rate, channels.max(1)));
                     }
-                    _ if audio => {
-                        es.sniffed = Some(Kind::OtherAudio(
-                            "unknown DAV audio",
-                            super::mpegts::CODEC_ID_DAV_UNKNOWN,
-                        ));
-                    }
+                    _ if audio => es.sniffed = Some(UNKNOWN_AUDIO),
                     _ => es.sniffed = Some(video_kind(e.video_codec)),
                 }
                 keys.push(key);

@@ -196,6 +196,8 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
         return out;
     }
     let start = program_stream_start(&head).unwrap_or(0);
+    // Behind Hikvision's header (the only one a program stream is found behind).
+    let hikvision = start != 0;
     if r.seek(SeekFrom::Start(start)).is_err() {
         return out;
     }
@@ -300,10 +302,10 @@ pub(crate) fn layout(r: &mut (impl Read + Seek), len: u64) -> Layout {
                     PRIVATE_STREAM_1 => {
                         es.stream_type = 0x06;
                         // Hikvision's files carry their own data there, not DVD's audio.
-                        es.sniffed = Some(if start == 0 {
-                            private_kind(key as u8)
-                        } else {
+                        es.sniffed = Some(if hikvision {
                             Kind::Data
+                        } else {
+                            private_kind(key as u8)
                         });
                     }
                     0xC0..=0xDF => {

@@ -544,7 +544,7 @@ pub(crate) fn audio_codec_name(id: AudioCodecId) -> String {
         (super::mpegts::CODEC_ID_SVAC_AUDIO, "svac_audio"),
         (
             super::mpegts::CODEC_ID_DAV_UNKNOWN,
-            "an audio codec DAV files are not known to carry",
+            super::dhav::UNKNOWN_AUDIO_NAME,
         ),
         (wa::CODEC_ID_MP3, "mp3"),
         (wa::CODEC_ID_MP2, "mp2"),
