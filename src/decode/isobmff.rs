@@ -207,6 +207,15 @@ impl Mp4Track {
     }
 }
 
+/// The error [`read`] gives for an ISO BMFF file without `moov`.
+pub const NO_MOOV: &str =
+    "MP4/MOV file without a 'moov' index box (truncated, or a recording that was never finalised)";
+
+/// Whether `e`, from [`read`], says the file has no `moov`.
+pub fn lacks_moov(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::InvalidData && e.to_string() == NO_MOOV
+}
+
 /// Reads the ISO BMFF metadata of `reader`, or `None` when it is not an ISO BMFF file.
 ///
 /// # Errors
@@ -284,10 +293,7 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
     if !saw_moov {
         // An ISO BMFF file without `moov` cannot be played: it was cut short, or the recorder
         // stopped before it wrote the index (a crashed phone recording looks like this).
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "MP4/MOV file without a 'moov' index box (truncated, or a recording that was never finalised)",
-        ));
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, NO_MOOV));
     }
     Ok(Some(meta))
 }

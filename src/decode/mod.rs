@@ -42,6 +42,7 @@ mod avi;
 mod dhav;
 mod ebml;
 pub mod isobmff;
+mod moovless;
 mod mp4amend;
 mod mpa;
 mod mpegps;

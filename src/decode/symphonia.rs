@@ -180,6 +180,17 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
     // decoding, but a hostile `moov` is refused outright.
     let mp4 = match isobmff::read(&mut file) {
         Ok(m) => m,
+        // A recording never finalised: its audio looked for frame by frame.
+        Err(e) if isobmff::lacks_moov(&e) => {
+            let (format, notes) = super::moovless::open(path, file)?;
+            return Ok(Opened {
+                format,
+                mp4: None,
+                head,
+                notes,
+                fills: Vec::new(),
+            });
+        }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
             return Err(Error::media(path, e.to_string()));
         }
@@ -1144,7 +1155,10 @@ pub(crate) fn open(
     if let Some(w) = damage {
         health.warn(w);
     }
-    if params.codec == wa::CODEC_ID_AAC && info.priming_source.is_none() {
+    if params.codec == wa::CODEC_ID_AAC
+        && info.priming_source.is_none()
+        && format.format_info().short_name != super::moovless::SHORT_NAME
+    {
         // Matroska and ADTS carry no priming figure for AAC, nor does an MP4 without an edit
         // list or iTunSMPB (ffmpeg's fragmented MP4s); ffmpeg decodes such files the same
         // way, so times agree with it but may be late against the original recording.
