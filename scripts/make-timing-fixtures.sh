@@ -217,4 +217,11 @@ for p in [(b"moov",), (b"moov", b"trak"), (b"moov", b"trak", b"edts")]:
 assert found[(b"mdat",)][0] < found[(b"moov",)][0], "chunk offsets would move"
 open("impulses_cut.m4a", "wb").write(b[:elst_at] + elst + b[elst_at + elst_size:])
 PY
+# Finished files whose unfinished copies tests/timing.rs makes (cut before `moov`, the `mdat`
+# size never written, as a phone that lost power leaves a recording): HEVC with stereo AAC at
+# 44.1 kHz in QuickTime (as Apple's phones record), and AAC at 16 kHz alone (a voice recorder).
+ff -f lavfi -i testsrc=size=160x120:rate=30 -i impulses.wav -shortest \
+   -c:v libx265 -x265-params log-level=error -pix_fmt yuv420p -tag:v hvc1 \
+   -c:a aac -b:a 96k -ar 44100 -ac 2 impulses_hevc.mov
+ff -i impulses.wav -c:a aac -b:a 32k -ar 16000 impulses_16k.m4a
 ls -l "$out"

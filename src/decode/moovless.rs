@@ -272,18 +272,16 @@ impl Walk {
             return None;
         }
         let dec = self.dec.as_mut()?;
-        let mut decoded = dec.decode_block(data, None);
-        if matches!(&decoded, Ok((out, _)) if out.channels != u16::from(channels)) {
-            // Bytes that were no frame (a video NAL unit) decoded as one with a program config
-            // element, which set the decoder to another layout: made again, it reads the
-            // frame (or not) as the stream's.
+        let decoded = dec.decode_block(data, None);
+        let want = u16::from(channels);
+        let ok = matches!(&decoded, Ok((out, n)) if out.channels == want && out.frames() > 0 && *n > 0);
+        if !ok && dec.channels() != usize::from(channels) {
+            // Bytes that were no frame (a video NAL unit) held a program config element and
+            // set the decoder to another layout; made again, it reads the stream's.
             *dec = Decoder::with_stream_config(StreamConfig::lc(2, rate, channels)).ok()?;
-            decoded = dec.decode_block(data, None);
         }
         match decoded {
-            Ok((out, n)) if out.channels == u16::from(channels) && out.frames() > 0 && n > 0 => {
-                Some(p + n as u64)
-            }
+            Ok((_, n)) if ok => Some(p + n as u64),
             _ => None,
         }
     }
@@ -377,15 +375,12 @@ impl Walk {
     fn settle_video(&mut self, mut p: u64) {
         let (mut avc, mut hevc) = (true, true);
         for _ in 0..CHAIN {
-            let Some(b) = self.bytes.peek::<6>(p) else {
+            let (Some(b), Some(q)) = (self.bytes.peek::<6>(p), self.nal(p)) else {
                 break;
             };
             avc &= avc_header(b[4]);
             hevc &= hevc_header([b[4], b[5]]);
-            match self.nal(p) {
-                Some(q) => p = q,
-                None => break,
-            }
+            p = q;
         }
         self.video = match (avc, hevc) {
             (true, false) => Video::Avc,
@@ -838,3 +833,4 @@ mod tests {
         assert_eq!(found.gave_up_at, None);
     }
 }
+
