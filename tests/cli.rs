@@ -184,8 +184,33 @@ fn truncated_mp3() {
 
 #[test]
 fn truncated_mp4_without_its_index() {
-    // ffmpeg writes `moov` at the end without +faststart: cutting the file loses it.
-    truncated("impulses.mp4", 12_000, "without a 'moov' index box");
+    // ffmpeg writes `moov` at the end without +faststart: cutting the file loses it. The audio
+    // before the cut is found in the media data and read, and probe says how.
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(fixture("timing/impulses.mp4")).unwrap();
+    let p = temp_file(&dir, "impulses.mp4", &full[..12_000]);
+    let a = analyze_json(&p, &dir.path().join("cut"), &[]);
+    for words in [
+        &["no 'moov' index box", "69 AAC frames"][..],
+        &["48 kHz is assumed"],
+        &["ends inside a frame or video unit", "cut short"],
+    ] {
+        assert!(
+            a.warnings
+                .iter()
+                .any(|w| words.iter().all(|word| w.contains(word))),
+            "{words:?}: {:?}",
+            a.warnings
+        );
+    }
+    assert_eq!(a.input.container.format, "mp4_unfinished");
+    // Cut before any audio: nothing to read, and said so.
+    truncated("impulses.mp4", 600, "without a 'moov' index box");
+    truncated(
+        "impulses.mp4",
+        600,
+        "no AAC audio was found in its media data",
+    );
 }
 
 #[test]

@@ -1411,3 +1411,121 @@ fn the_first_audio_stream_that_decodes_is_taken() {
         .any(|w| w.contains("first audio stream is ac3") && w.contains("stream 1 (aac)"));
     assert_eq!(noted, !ffmpeg, "{:?}", d.warnings);
 }
+
+/// HEVC from x265 (ffmpeg's libx265, HandBrake) in MOV: x265 writes its settings into the
+/// `hvcC` box, about 2 KB, and symphonia's reader refused every such file ("corrupt container
+/// header: atom size is greater than 1 kb"); the box is passed over and the audio, stereo at
+/// 44.1 kHz, has every impulse in place, with both backends.
+#[test]
+fn an_x265_video_is_read_past_its_large_hevc_configuration() {
+    check_resampled("impulses_hevc.mov", 44_100.0, Backend::Symphonia);
+    #[cfg(feature = "ffmpeg")]
+    check_resampled("impulses_hevc.mov", 44_100.0, Backend::Ffmpeg);
+}
+
+/// `file` as a recorder that never finished it leaves it (the phone lost power, the app was
+/// killed): no `moov` box, and the `mdat` box's size never written (0), in a new folder (kept
+/// while the first value lives).
+fn unfinalised_copy(file: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut b = std::fs::read(fixture(file)).unwrap();
+    let mut pos = 0usize;
+    while pos + 8 <= b.len() {
+        let size = u32::from_be_bytes(b[pos..pos + 4].try_into().unwrap()) as usize;
+        match &b[pos + 4..pos + 8] {
+            b"moov" => {
+                b.drain(pos..pos + size);
+                continue;
+            }
+            b"mdat" => b[pos..pos + 4].copy_from_slice(&[0; 4]),
+            _ => {}
+        }
+        pos += size;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
+    std::fs::write(&path, &b).unwrap();
+    (dir, path)
+}
+
+/// An MP4/MOV never finalised: its AAC frames are found in the media data between the video's
+/// NAL units (H.264 and HEVC, interleaved packet by packet as ffmpeg writes them, the harder
+/// case: a phone writes runs of a second or so) or alone (M4A), and decode sample for sample
+/// as the finished file's do, but for the encoder's 1024 priming samples that only the lost
+/// index says to skip. The rate comes from the frames' coding (its family) and the brand, the
+/// channels from the frames, and the warnings say what the index alone knew.
+#[test]
+fn a_recording_never_finalised_is_read_from_its_media_data() {
+    for (file, rate, channels, family) in [
+        (
+            "impulses.mp4",
+            48_000,
+            1,
+            "fits 48 kHz or 44.1 kHz alike: 48 kHz is assumed",
+        ),
+        (
+            "impulses_hevc.mov",
+            44_100,
+            2,
+            "44.1 kHz is assumed (a QuickTime file",
+        ),
+        ("impulses.m4a", 48_000, 1, "48 kHz is assumed"),
+        (
+            "impulses_16k.m4a",
+            16_000,
+            1,
+            "fits 16 kHz or 12 kHz or 11.025 kHz alike",
+        ),
+    ] {
+        let whole = decode::decode(&fixture(file), &DecodeParams::default()).unwrap();
+        let (_dir, path) = unfinalised_copy(file);
+        let cut = decoded_warning_at(&path, &["no 'moov' index box", "AAC frames"]);
+        decoded_warning_at(&path, &[family]);
+        decoded_warning_at(&path, &["priming", "stated only in the missing index"]);
+        assert!(
+            !cut.warnings.iter().any(|w| w.contains("passed over")),
+            "{file}: {:?}",
+            cut.warnings
+        );
+        assert_eq!(cut.signal.sample_rate, rate, "{file}");
+        assert_eq!(cut.signal.sample_rate, whole.signal.sample_rate, "{file}");
+        assert_eq!(cut.signal.channels.len(), channels, "{file}");
+        for (c, w) in cut.signal.channels.iter().zip(&whole.signal.channels) {
+            assert!(
+                c.len() >= 1024 + w.len(),
+                "{file}: {} < 1024 + {}",
+                c.len(),
+                w.len()
+            );
+            let worst = c[1024..1024 + w.len()]
+                .iter()
+                .zip(w)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-6, "{file}: {worst}");
+        }
+    }
+}
+
+/// A never-finalised recording with damage in its media data: the bytes that are neither
+/// frames nor NAL units are passed over and said, and the walk finds the audio after them.
+#[test]
+fn damage_in_a_recording_never_finalised_is_passed_over() {
+    let (dir, path) = unfinalised_copy("impulses.mp4");
+    let mut b = std::fs::read(&path).unwrap();
+    let at = b.len() / 2;
+    for (i, v) in b[at..at + 200].iter_mut().enumerate() {
+        *v = if i % 2 == 0 { 0xFF } else { 0x00 };
+    }
+    let damaged = dir.path().join("damaged.mp4");
+    std::fs::write(&damaged, &b).unwrap();
+    let whole = decoded_warning_at(&path, &["AAC frames"]);
+    let d = decoded_warning_at(&damaged, &["were neither AAC frames nor video NAL units"]);
+    // A frame or two lost in the damage (the walk does not know their length): the audio is
+    // shorter by whole frames, at most a few, and its start is as before.
+    let (n, m) = (whole.signal.channels[0].len(), d.signal.channels[0].len());
+    assert!(m < n && n - m <= 4 * 1024 && (n - m) % 1024 == 0, "{n} {m}");
+    assert_eq!(
+        &whole.signal.channels[0][..4096],
+        &d.signal.channels[0][..4096]
+    );
+}

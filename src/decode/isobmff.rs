@@ -47,7 +47,16 @@ pub struct Mp4Meta {
     /// The final `mdat` box when the file ends inside it (a partial download of a file whose
     /// index comes first): where its size field is, and the size that the bytes present make.
     pub cut_mdat: Option<CutBox>,
+    /// File offsets of the type fields of video configuration boxes (`avcC`, `hvcC`) larger
+    /// than symphonia's reader takes ([`MAX_VIDEO_CONFIG_BYTES`]).
+    pub oversized_video_configs: Vec<u64>,
 }
+
+/// The largest `avcC`/`hvcC` payload symphonia 0.6's MP4 reader takes: it refuses the file
+/// ("atom size is greater than 1 kb") past it. x265 writes its whole settings string into the
+/// `hvcC` as an SEI message, about 2 KB: every MP4/MOV encoded by ffmpeg's libx265 or HandBrake
+/// was refused as a "corrupt container header".
+pub const MAX_VIDEO_CONFIG_BYTES: usize = 1024;
 
 /// A box the file ends inside: the byte offset of its size field, whether that is the 64-bit
 /// `largesize` (at `at + 8`) or the 32-bit size, and the box's size as far as the file goes.
@@ -283,6 +292,11 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
                 }
                 let body = read_body(reader, body_len)?;
                 parse_moov(&body, &mut meta);
+                meta.oversized_video_configs.extend(
+                    oversized_video_configs(&body)
+                        .into_iter()
+                        .map(|at| pos + header_len + at as u64),
+                );
                 saw_moov = true;
             }
             b"moof" => meta.fragmented = true,
@@ -293,7 +307,10 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<Mp4Meta>> 
     if !saw_moov {
         // An ISO BMFF file without `moov` cannot be played: it was cut short, or the recorder
         // stopped before it wrote the index (a crashed phone recording looks like this).
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, NO_MOOV));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            NO_MOOV,
+        ));
     }
     Ok(Some(meta))
 }
@@ -327,6 +344,42 @@ fn boxes(buf: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
         pos += size as usize;
         Some((kind, &rest[header as usize..size as usize]))
     })
+}
+
+/// The body of the first child box of `buf` of type `want`.
+fn child<'a>(buf: &'a [u8], want: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(buf).find(|(k, _)| k == want).map(|(_, b)| b)
+}
+
+/// Where in `moov` (its body) the type fields of the `avcC`/`hvcC` boxes larger than
+/// [`MAX_VIDEO_CONFIG_BYTES`] are: inside each video sample entry of each track's `stsd`.
+fn oversized_video_configs(moov: &[u8]) -> Vec<usize> {
+    let offset = |b: &[u8]| b.as_ptr() as usize - moov.as_ptr() as usize;
+    let mut out = Vec::new();
+    for (kind, trak) in boxes(moov) {
+        if &kind != b"trak" {
+            continue;
+        }
+        let Some(stsd) = child(trak, b"mdia")
+            .and_then(|b| child(b, b"minf"))
+            .and_then(|b| child(b, b"stbl"))
+            .and_then(|b| child(b, b"stsd"))
+        else {
+            continue;
+        };
+        for (_, entry) in boxes(stsd.get(8..).unwrap_or_default()) {
+            // A visual sample entry's boxes follow its 78 bytes of fields (ISO/IEC 14496-12,
+            // 12.1.3).
+            for (k, body) in boxes(entry.get(78..).unwrap_or_default()) {
+                if matches!(&k, b"avcC" | b"hvcC") && body.len() > MAX_VIDEO_CONFIG_BYTES {
+                    // The type field sits 4 bytes before the body (8 with a 64-bit size is
+                    // not written for boxes this small).
+                    out.push(offset(body) - 4);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn be_u16(b: &[u8], at: usize) -> Option<u16> {

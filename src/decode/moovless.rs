@@ -96,6 +96,8 @@ pub(crate) struct Found {
     pub video: Video,
     /// Stretches (start, end) that were neither, passed over.
     pub skipped: Vec<(u64, u64)>,
+    /// Where the file ends inside a unit (it was cut short there).
+    pub cut_at: Option<u64>,
     /// Where the walk gave up looking (more than [`MAX_RESYNC_BYTES`] without a unit).
     pub gave_up_at: Option<u64>,
     /// The media data's extent, and the file's major brand.
@@ -130,10 +132,7 @@ fn avc_header(h: u8) -> bool {
 fn hevc_header(h: [u8; 2]) -> bool {
     let kind = (h[0] >> 1) & 0x3F;
     let layer = ((h[0] & 1) << 5) | (h[1] >> 3);
-    h[0] & 0x80 == 0
-        && layer == 0
-        && h[1] & 7 != 0
-        && matches!(kind, 0..=9 | 16..=21 | 32..=40)
+    h[0] & 0x80 == 0 && layer == 0 && h[1] & 7 != 0 && matches!(kind, 0..=9 | 16..=21 | 32..=40)
 }
 
 /// The channels of the AAC frame (`raw_data_block`, ISO/IEC 14496-3, 4.4.2.1) that `data`
@@ -196,9 +195,7 @@ impl Bytes {
             let len = usize::try_from((self.end - at).min(WINDOW.max(n) as u64)).unwrap_or(n);
             self.buf.clear();
             if self.file.seek(SeekFrom::Start(at)).is_ok() {
-                let _ = (&mut self.file)
-                    .take(len as u64)
-                    .read_to_end(&mut self.buf);
+                let _ = (&mut self.file).take(len as u64).read_to_end(&mut self.buf);
             }
             self.base = at;
         }
@@ -274,7 +271,8 @@ impl Walk {
         let dec = self.dec.as_mut()?;
         let decoded = dec.decode_block(data, None);
         let want = u16::from(channels);
-        let ok = matches!(&decoded, Ok((out, n)) if out.channels == want && out.frames() > 0 && *n > 0);
+        let ok =
+            matches!(&decoded, Ok((out, n)) if out.channels == want && out.frames() > 0 && *n > 0);
         if !ok && dec.channels() != usize::from(channels) {
             // Bytes that were no frame (a video NAL unit) held a program config element and
             // set the decoder to another layout; made again, it reads the stream's.
@@ -523,7 +521,17 @@ pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
         }
     }
     if let Some(s) = lost_since {
-        found.skipped.push((s, end));
+        // A file cut inside its last unit: too few bytes left for a frame, or a NAL unit whose
+        // length runs past the end.
+        let nal_past_end = w.bytes.peek::<6>(s).is_some_and(|b| {
+            let len = u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            (avc_header(b[4]) || hevc_header([b[4], b[5]])) && s + 4 + len > end
+        });
+        if end - s <= MAX_AAC_FRAME as u64 || nal_past_end {
+            found.cut_at = Some(s);
+        } else {
+            found.skipped.push((s, end));
+        }
     }
     if let Some(f) = w.family {
         (found.rate, found.family) = RATE_FAMILIES[f];
@@ -726,6 +734,13 @@ fn notes(found: &Found, rate: u32, len: u64) -> Vec<String> {
             found.skipped.len()
         ));
     }
+    if let Some(at) = found.cut_at {
+        out.push(format!(
+            "the file ends inside a frame or video unit at byte {at} (it was cut short): its \
+             last {} bytes are not read",
+            found.mdat.1 - at
+        ));
+    }
     if let Some(at) = found.gave_up_at {
         out.push(format!(
             "no audio or video unit was found in the {MAX_RESYNC_BYTES} bytes after byte {at}; \
@@ -799,7 +814,10 @@ mod tests {
         bytes.extend(boxed(b"mdat", 1, &[0u8; 8]));
         bytes.extend_from_slice(&body);
         let (_d, mut f) = temp(&bytes);
-        assert_eq!(media_data(&mut f, bytes.len() as u64), Some(((40, 140), Some(*b"qt  "))));
+        assert_eq!(
+            media_data(&mut f, bytes.len() as u64),
+            Some(((40, 140), Some(*b"qt  ")))
+        );
         // Not ISO BMFF, or no media data.
         let (_d, mut f) = temp(b"RIFF\0\0\0\0WAVEfmt ");
         assert_eq!(media_data(&mut f, 16), None);
@@ -833,4 +851,3 @@ mod tests {
         assert_eq!(found.gave_up_at, None);
     }
 }
-

@@ -233,6 +233,15 @@ fn open_format_with(path: &Path, mut file: File, zeros: Vec<(u64, u64)>) -> Resu
     if let Some(cut) = mp4.as_ref().and_then(|m| m.cut_mdat) {
         patches.push(cut.patch());
     }
+    // A video configuration box larger than symphonia's reader takes (x265's `hvcC`) is made a
+    // `free` box, which it passes over: the audio does not need it.
+    if let Some(m) = &mp4 {
+        patches.extend(
+            m.oversized_video_configs
+                .iter()
+                .map(|&at| (at, b"free".to_vec())),
+        );
+    }
     // A Matroska/WebM file cut short (a partial download): symphonia's reader refused it (its
     // Segment runs past the end of the file, and its SeekHead points at Cues that are not
     // there) until the Segment and the cut Cluster are given the unknown length a live writer
