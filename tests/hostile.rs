@@ -133,6 +133,43 @@ fuzz_tests! {
     dahua_dav: "impulses_g711a.dav", 9;
     hikvision_program_stream: "impulses_g711a.mp4", 10;
     mov_ima4: "impulses_ima4.mov", 11;
+    mov_x265: "impulses_hevc.mov", 12;
+}
+
+/// `data`, an MP4/MOV, as a recorder that never finished it leaves it: no `moov`, the `mdat`
+/// size never written.
+fn unfinalised(mut b: Vec<u8>) -> Vec<u8> {
+    let mut pos = 0usize;
+    while pos + 8 <= b.len() {
+        let size = u32::from_be_bytes(b[pos..pos + 4].try_into().unwrap()) as usize;
+        match &b[pos + 4..pos + 8] {
+            b"moov" => {
+                b.drain(pos..pos + size);
+                continue;
+            }
+            b"mdat" => b[pos..pos + 4].copy_from_slice(&[0; 4]),
+            _ => {}
+        }
+        pos += size;
+    }
+    b
+}
+
+/// Recordings never finalised, their audio found frame by frame between the video's NAL units
+/// (`decode::moovless`): H.264 with mono AAC, HEVC with stereo AAC.
+#[test]
+fn mp4_and_mov_never_finalised() {
+    for (name, seed) in [("impulses.mp4", 13), ("impulses_hevc.mov", 14)] {
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/timing")
+            .join(name);
+        let data = unfinalised(std::fs::read(&src).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let clean = dir.path().join(name);
+        std::fs::write(&clean, &data).unwrap();
+        assert!(run(&clean) > 0, "{name}: the clean copy decodes");
+        fuzz_bytes(&format!("unfinalised_{name}"), &data, seed);
+    }
 }
 
 #[test]

@@ -64,7 +64,14 @@ const MAX_AAC_FRAME: usize = 6144;
 
 /// How far the walk looks for the next unit past bytes that are neither (other tracks'
 /// samples, damage) before it stops.
-pub const MAX_RESYNC_BYTES: u64 = 32 << 20;
+pub const MAX_RESYNC_BYTES: u64 = 8 << 20;
+
+/// How far the walk looks for the first AAC frame past bytes that are neither (the search
+/// tries every rate family at every byte) before it stops.
+pub const MAX_SEARCH_FOR_AUDIO: u64 = 1 << 20;
+
+/// Zero bytes in a row that are passed over at once where the walk has lost its way.
+const ZERO_RUN: usize = 16;
 
 /// AAC frames hold 1024 samples (at the core rate).
 const AAC_FRAMES: u64 = 1024;
@@ -231,6 +238,49 @@ enum Unit {
     Nal,
 }
 
+/// Where the units looked at end, by kind and start (`None`: not such a unit), for the last
+/// positions looked at: a direct-mapped table, as the walk looks at a few units ahead and moves
+/// on. Entries carry the generation of their kind, which [`Seen::forget`] moves on.
+struct Seen {
+    slots: Vec<(u64, u32, Option<u64>)>,
+    generation: [u32; 2],
+}
+
+/// Entries of [`Seen`] for each kind.
+const SEEN_SLOTS: usize = 4096;
+
+impl Seen {
+    fn new() -> Self {
+        Seen {
+            slots: vec![(u64::MAX, 0, None); 2 * SEEN_SLOTS],
+            generation: [0; 2],
+        }
+    }
+
+    fn kind(kind: Unit) -> usize {
+        usize::from(kind == Unit::Nal)
+    }
+
+    fn slot(kind: Unit, p: u64) -> usize {
+        (p as usize % SEEN_SLOTS) + Seen::kind(kind) * SEEN_SLOTS
+    }
+
+    fn get(&self, kind: Unit, p: u64) -> Option<Option<u64>> {
+        let (at, g, r) = self.slots[Seen::slot(kind, p)];
+        (at == p && g == self.generation[Seen::kind(kind)]).then_some(r)
+    }
+
+    fn put(&mut self, kind: Unit, p: u64, r: Option<u64>) {
+        self.slots[Seen::slot(kind, p)] = (p, self.generation[Seen::kind(kind)], r);
+    }
+
+    /// Forgets the units of `kind` (their reading has changed).
+    fn forget(&mut self, kind: Unit) {
+        let g = &mut self.generation[Seen::kind(kind)];
+        *g = g.wrapping_add(1);
+    }
+}
+
 struct Walk {
     bytes: Bytes,
     /// The AAC decoder the walk reads frames with (its output is not used), and its
@@ -241,7 +291,12 @@ struct Walk {
     channels: u8,
     video: Video,
     /// Where each unit looked at ends, by its start (`None`: not such a unit).
-    seen: HashMap<(Unit, u64), Option<u64>>,
+    seen: Seen,
+    /// Decoders for the configurations tried before the audio is met, by (rate family,
+    /// channels).
+    trials: HashMap<(usize, u8), Decoder>,
+    /// The units seen while trying them.
+    trial_seen: Seen,
 }
 
 impl Walk {
@@ -287,14 +342,14 @@ impl Walk {
 
     /// Where the unit of `kind` at `p` ends, remembered.
     fn unit(&mut self, kind: Unit, p: u64) -> Option<u64> {
-        if let Some(&r) = self.seen.get(&(kind, p)) {
+        if let Some(r) = self.seen.get(kind, p) {
             return r;
         }
         let r = match kind {
             Unit::Aac => self.aac(p),
             Unit::Nal => self.nal(p),
         };
-        self.seen.insert((kind, p), r);
+        self.seen.put(kind, p, r);
         r
     }
 
@@ -319,17 +374,91 @@ impl Walk {
         false
     }
 
-    /// Whether an AAC stream starts at `p` ([`find_config`]); if so the walk reads AAC in its
-    /// configuration from now on.
+    /// Whether an AAC stream starts at `p` ([`Walk::find_config`]); if so the walk reads AAC
+    /// in its configuration from now on.
     fn start_audio(&mut self, p: u64) -> bool {
-        let Some((family, channels, dec)) = find_config(&mut self.bytes, p) else {
+        let Some((family, channels)) = self.find_config(p) else {
+            return false;
+        };
+        let rate = RATE_FAMILIES[family].0;
+        let Ok(dec) = Decoder::with_stream_config(StreamConfig::lc(2, rate, channels)) else {
             return false;
         };
         self.family = Some(family);
         self.channels = channels;
         self.dec = Some(dec);
-        self.seen.retain(|&(k, _), _| k == Unit::Nal);
+        self.seen.forget(Unit::Aac);
         true
+    }
+
+    /// The AAC configuration the units from `p` (an AAC frame first) decode under: (index
+    /// into [`RATE_FAMILIES`], channels). Each family follows the units (as the walk takes
+    /// them) for [`CONFIG_UNITS`] units or until [`CONFIG_CHAIN`] frames with spectral data
+    /// ([`INFORMATIVE_FRAME`]) have decoded; the first, in the order of [`RATE_FAMILIES`], to
+    /// get there unbroken is taken. The trial decoders are kept for the next position looked
+    /// at (making one takes about 0.1 ms).
+    fn find_config(&mut self, p: u64) -> Option<(usize, u8)> {
+        let cc = first_channel_element(self.bytes.at(p, MAX_AAC_FRAME))?;
+        let saved = (self.dec.take(), self.family, self.channels);
+        std::mem::swap(&mut self.seen, &mut self.trial_seen);
+        let mut best: Option<((usize, usize), usize)> = None;
+        for fi in 0..RATE_FAMILIES.len() {
+            let dec = match self.trials.remove(&(fi, cc)) {
+                Some(d) => d,
+                None => {
+                    match Decoder::with_stream_config(StreamConfig::lc(2, RATE_FAMILIES[fi].0, cc))
+                    {
+                        Ok(d) => d,
+                        Err(_) => continue,
+                    }
+                }
+            };
+            self.dec = Some(dec);
+            self.family = Some(fi);
+            self.channels = cc;
+            self.seen.forget(Unit::Aac);
+            self.seen.forget(Unit::Nal);
+            let score = if self.aac(p).is_some() {
+                self.frames_in_a_row(p)
+            } else {
+                (0, 0)
+            };
+            if let Some(d) = self.dec.take() {
+                self.trials.insert((fi, cc), d);
+            }
+            if score.1 >= CHAIN && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, fi));
+            }
+            if score.0 == CONFIG_CHAIN {
+                break;
+            }
+        }
+        std::mem::swap(&mut self.seen, &mut self.trial_seen);
+        (self.dec, self.family, self.channels) = saved;
+        best.map(|(_, fi)| (fi, cc))
+    }
+
+    /// How the units from `p` follow one another, as the walk takes them, for up to
+    /// [`CONFIG_UNITS`] units or until [`CONFIG_CHAIN`] AAC frames with spectral data have
+    /// come: (frames with spectral data, AAC frames).
+    fn frames_in_a_row(&mut self, mut at: u64) -> (usize, usize) {
+        let (mut informative, mut frames) = (0, 0);
+        for _ in 0..CONFIG_UNITS {
+            if at >= self.bytes.end || informative == CONFIG_CHAIN {
+                break;
+            }
+            match self.step(at, None) {
+                Some((kind, q)) => {
+                    if kind == Unit::Aac {
+                        frames += 1;
+                        informative += usize::from(q - at >= INFORMATIVE_FRAME);
+                    }
+                    at = q;
+                }
+                None => break,
+            }
+        }
+        (informative, frames)
     }
 
     /// Where the unit of `kind` at `p` ends, if one is there and [`CHAIN`] units in all follow
@@ -364,13 +493,6 @@ impl Walk {
         }
     }
 
-    /// Forgets the units before `p`.
-    fn forget_before(&mut self, p: u64) {
-        if self.seen.len() > 4096 {
-            self.seen.retain(|&(_, at), _| at >= p);
-        }
-    }
-
     /// The video codec the NAL units from `p` fit, when they fit one only.
     fn settle_video(&mut self, mut p: u64) {
         let (mut avc, mut hevc) = (true, true);
@@ -388,25 +510,6 @@ impl Walk {
             _ => Video::Unknown,
         };
     }
-
-    /// A walk of `bytes` (a clone of the file) with an AAC decoder for the rate family
-    /// `family` (index into [`RATE_FAMILIES`]) and `channels`.
-    fn with_config(bytes: &Bytes, family: usize, channels: u8) -> Option<Walk> {
-        let rate = RATE_FAMILIES[family].0;
-        Some(Walk {
-            bytes: Bytes {
-                file: bytes.file.try_clone().ok()?,
-                buf: Vec::new(),
-                base: 0,
-                end: bytes.end,
-            },
-            dec: Some(Decoder::with_stream_config(StreamConfig::lc(2, rate, channels)).ok()?),
-            family: Some(family),
-            channels,
-            video: Video::Unknown,
-            seen: HashMap::new(),
-        })
-    }
 }
 
 /// AAC frames of this many bytes or more carry spectral data; shorter ones (silence: a frame
@@ -415,46 +518,6 @@ const INFORMATIVE_FRAME: u64 = 12;
 
 /// How far [`find_config`] follows the units from the first frame.
 const CONFIG_UNITS: usize = 256;
-
-/// The AAC configuration the units from `p` (an AAC frame first) decode under: (index into
-/// [`RATE_FAMILIES`], channels, a decoder). Each configuration follows the units greedily (an
-/// AAC frame where one decodes, else a NAL unit) for [`CONFIG_UNITS`] units or until
-/// [`CONFIG_CHAIN`] frames with spectral data ([`INFORMATIVE_FRAME`]) have decoded; the first,
-/// in the order of [`RATE_FAMILIES`], to get there unbroken is taken.
-fn find_config(bytes: &mut Bytes, p: u64) -> Option<(usize, u8, Decoder)> {
-    let cc = first_channel_element(bytes.at(p, MAX_AAC_FRAME))?;
-    for (fi, &(rate, _)) in RATE_FAMILIES.iter().enumerate() {
-        {
-            let mut w = Walk::with_config(bytes, fi, cc)?;
-            if w.aac(p).is_none() {
-                continue;
-            }
-            let (mut at, mut informative, mut units) = (p, 0, 0);
-            let mut last = None;
-            let unbroken = loop {
-                if at >= w.bytes.end || units == CONFIG_UNITS || informative == CONFIG_CHAIN {
-                    break true;
-                }
-                match w.step(at, last) {
-                    Some((kind, q)) => {
-                        if kind == Unit::Aac {
-                            informative += usize::from(q - at >= INFORMATIVE_FRAME);
-                        }
-                        last = Some(kind);
-                        at = q;
-                    }
-                    None => break false,
-                }
-                units += 1;
-            };
-            if unbroken {
-                let dec = Decoder::with_stream_config(StreamConfig::lc(2, rate, cc)).ok()?;
-                return Some((fi, cc, dec));
-            }
-        }
-    }
-    None
-}
 
 /// Walks the media data `start..end` of `file` (the `mdat` box's payload).
 pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
@@ -473,14 +536,15 @@ pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
         family: None,
         channels: 0,
         video: Video::Unknown,
-        seen: HashMap::new(),
+        seen: Seen::new(),
+        trials: HashMap::new(),
+        trial_seen: Seen::new(),
     };
     let mut p = start;
     // The kind of the last unit taken ([`Walk::choose`]).
     let mut last: Option<Unit> = None;
     let mut lost_since: Option<u64> = None;
     while p < end {
-        w.forget_before(p);
         let mut next = w.step(p, last);
         // Audio not met yet: is an AAC stream starting here?
         if next.is_none() && w.dec.is_none() && w.start_audio(p) {
@@ -501,7 +565,7 @@ pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
                         if found.nal_units == 0 {
                             w.settle_video(p);
                             found.video = w.video;
-                            w.seen.retain(|&(k, _), _| k == Unit::Aac);
+                            w.seen.forget(Unit::Nal);
                         }
                         found.nal_units += 1;
                     }
@@ -511,7 +575,30 @@ pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
             }
             None => {
                 let since = *lost_since.get_or_insert(p);
-                if p - since > MAX_RESYNC_BYTES {
+                // A run of zero bytes (sectors never written) starts no unit: a NAL unit's
+                // length is not 0, and no encoder writes an AAC frame of zeros. Passed over
+                // to its last three bytes (a NAL length may begin with them).
+                if w.bytes.at(p, ZERO_RUN).iter().all(|&b| b == 0) {
+                    let mut q = p;
+                    loop {
+                        let chunk = w.bytes.at(q, 4096);
+                        let zeros = chunk.iter().take_while(|&&b| b == 0).count();
+                        q += zeros as u64;
+                        if zeros < chunk.len() || chunk.is_empty() {
+                            break;
+                        }
+                    }
+                    if q - p >= ZERO_RUN as u64 {
+                        p = q - 3;
+                        continue;
+                    }
+                }
+                let limit = if w.dec.is_some() {
+                    MAX_RESYNC_BYTES
+                } else {
+                    MAX_SEARCH_FOR_AUDIO
+                };
+                if p - since > limit {
                     found.gave_up_at = Some(since);
                     lost_since = None;
                     found.skipped.push((since, end));
@@ -779,8 +866,13 @@ fn notes(found: &Found, rate: u32, len: u64) -> Vec<String> {
     }
     if let Some(at) = found.gave_up_at {
         out.push(format!(
-            "no audio or video unit was found in the {MAX_RESYNC_BYTES} bytes after byte {at}; \
-             the rest of the file ({} bytes) is not read",
+            "no audio or video unit was found in the {} bytes after byte {at}; the rest of the \
+             file ({} bytes) is not read",
+            if found.frames.is_empty() {
+                MAX_SEARCH_FOR_AUDIO
+            } else {
+                MAX_RESYNC_BYTES
+            },
             len.saturating_sub(at)
         ));
     }
