@@ -305,7 +305,7 @@ impl Walk {
         let b: [u8; 6] = self.bytes.peek(p)?;
         let len = u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
         let next = p + 4 + len;
-        if len < 2 || len > MAX_NAL_BYTES || next > self.bytes.end {
+        if !(2..=MAX_NAL_BYTES).contains(&len) || next > self.bytes.end {
             return None;
         }
         let ok = match self.video {
@@ -360,10 +360,10 @@ impl Walk {
             return true;
         }
         for kind in [Unit::Aac, Unit::Nal] {
-            if let Some(q) = self.unit(kind, p) {
-                if self.chain(q, depth - 1) {
-                    return true;
-                }
+            if let Some(q) = self.unit(kind, p)
+                && self.chain(q, depth - 1)
+            {
+                return true;
             }
         }
         // Before the audio is met, its first frame ends a run of video as well as the end of
@@ -402,16 +402,13 @@ impl Walk {
         let saved = (self.dec.take(), self.family, self.channels);
         std::mem::swap(&mut self.seen, &mut self.trial_seen);
         let mut best: Option<((usize, usize), usize)> = None;
-        for fi in 0..RATE_FAMILIES.len() {
+        for (fi, &(rate, _)) in RATE_FAMILIES.iter().enumerate() {
             let dec = match self.trials.remove(&(fi, cc)) {
                 Some(d) => d,
-                None => {
-                    match Decoder::with_stream_config(StreamConfig::lc(2, RATE_FAMILIES[fi].0, cc))
-                    {
-                        Ok(d) => d,
-                        Err(_) => continue,
-                    }
-                }
+                None => match Decoder::with_stream_config(StreamConfig::lc(2, rate, cc)) {
+                    Ok(d) => d,
+                    Err(_) => continue,
+                },
             };
             self.dec = Some(dec);
             self.family = Some(fi);
@@ -629,10 +626,13 @@ pub(crate) fn walk(file: File, (start, end): (u64, u64)) -> Found {
     found
 }
 
+/// An `mdat` box's payload (start, end) and the file's major brand.
+pub(crate) type MediaData = ((u64, u64), Option<[u8; 4]>);
+
 /// The media data of an ISO BMFF file without `moov`: the first `mdat` box's payload, to the
 /// end of the file where its size is unset (0), a placeholder no larger than its header, or past
 /// the end (a recorder fills it in when it stops); and the file's major brand.
-pub(crate) fn media_data(file: &mut File, len: u64) -> Option<((u64, u64), Option<[u8; 4]>)> {
+pub(crate) fn media_data(file: &mut File, len: u64) -> Option<MediaData> {
     let mut pos = 0u64;
     let mut brand = None;
     while pos + 8 <= len {
@@ -702,10 +702,10 @@ fn walked(
 ) -> std::io::Result<Arc<Found>> {
     let meta = file.metadata()?;
     let key = (path.to_path_buf(), meta.len(), meta.modified()?);
-    if let Ok(cache) = WALKS.lock() {
-        if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
-            return Ok(Arc::clone(f));
-        }
+    if let Ok(cache) = WALKS.lock()
+        && let Some((_, f)) = cache.iter().find(|(k, _)| *k == key)
+    {
+        return Ok(Arc::clone(f));
     }
     let mut found = walk(file, mdat);
     found.brand = brand;
