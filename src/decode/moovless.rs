@@ -394,9 +394,11 @@ impl Walk {
     /// The AAC configuration the units from `p` (an AAC frame first) decode under: (index
     /// into [`RATE_FAMILIES`], channels). Each family follows the units (as the walk takes
     /// them) for [`CONFIG_UNITS`] units or until [`CONFIG_CHAIN`] frames with spectral data
-    /// ([`INFORMATIVE_FRAME`]) have decoded; the first, in the order of [`RATE_FAMILIES`], to
-    /// get there unbroken is taken. The trial decoders are kept for the next position looked
-    /// at (making one takes about 0.1 ms).
+    /// ([`INFORMATIVE_FRAME`]) have decoded; the one that gets furthest (in frames with
+    /// spectral data, then in frames; the first in the order of [`RATE_FAMILIES`] on a tie,
+    /// as when only silent frames come before damage) is taken, if at least [`CHAIN`] frames
+    /// came. The trial decoders are kept for the next position looked at (making one takes
+    /// about 0.1 ms).
     fn find_config(&mut self, p: u64) -> Option<(usize, u8)> {
         let cc = first_channel_element(self.bytes.at(p, MAX_AAC_FRAME))?;
         let saved = (self.dec.take(), self.family, self.channels);
