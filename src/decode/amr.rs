@@ -28,14 +28,11 @@ use std::path::Path;
 use codec_core::codecs::amr::{AmrCodec, AmrFrameType, AmrVariant};
 use codec_core::types::{AudioCodec, CodecConfig, CodedFrame, FrameKind, VariableRateCodec};
 use symphonia::core::audio::Channels;
-use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters};
 use symphonia::core::common::FourCc;
-use symphonia::core::formats::{FormatId, FormatInfo, MediaInfo, Track};
-use symphonia::core::meta::MetadataLog;
-use symphonia::core::units::{Duration, TimeBase};
+use symphonia::core::formats::{FormatId, FormatInfo};
 
-use super::splice::{Feed, Listed, Opened};
+use super::splice::{Listed, Opened};
 use crate::error::{Error, Result};
 
 /// symphonia has no id for AMR; these name it by the 3GP sample entries' FourCCs.
@@ -345,28 +342,15 @@ pub(crate) fn open(path: &Path, mut file: File, v: Variant) -> Result<Opened> {
     }
     let fills = w.fills(v);
     let frames = w.records.len() as u64 * v.frame_len() + fills.iter().map(|f| f.1).sum::<u64>();
-    let mut t = Track::new(0);
-    t.with_codec_params(CodecParameters::Audio(params(v)))
-        .with_num_frames(frames)
-        .with_duration(Duration::new(frames));
-    if let Some(tb) = TimeBase::try_new(1, v.rate()) {
-        t.with_time_base(tb);
-    }
-    let tracks = vec![t];
     let notes = walk_notes(&w, v);
-    let reader = Listed {
-        info: FORMAT_INFO,
-        media: MediaInfo::from_tracks(&tracks),
-        tracks,
-        metadata: MetadataLog::default(),
-        feed: Feed::Chunks {
-            file: File::open(path).map_err(|e| Error::read(path, &e))?,
-            chunks: w.records,
-            next: 0,
-            id: 0,
-            frames: v.frame_len(),
-        },
-    };
+    let file = File::open(path).map_err(|e| Error::read(path, &e))?;
+    let reader = Listed::chunked(
+        FORMAT_INFO,
+        params(v),
+        (v.rate(), frames),
+        file,
+        (w.records, v.frame_len()),
+    );
     Ok((Box::new(reader), notes, fills))
 }
 

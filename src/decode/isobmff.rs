@@ -372,9 +372,12 @@ fn oversized_video_configs(moov: &[u8]) -> Vec<usize> {
             // 12.1.3).
             for (k, body) in boxes(entry.get(78..).unwrap_or_default()) {
                 if matches!(&k, b"avcC" | b"hvcC") && body.len() > MAX_VIDEO_CONFIG_BYTES {
-                    // The type field sits 4 bytes before the body (8 with a 64-bit size is
-                    // not written for boxes this small).
-                    out.push(offset(body) - 4);
+                    // The type field sits 4 bytes before the body, or 12 behind a 64-bit size.
+                    let at = offset(body);
+                    let typed = |t: usize| at >= t && moov.get(at - t..at - t + 4) == Some(&k[..]);
+                    if let Some(t) = [4, 12].into_iter().find(|&t| typed(t)) {
+                        out.push(at - t);
+                    }
                 }
             }
         }
@@ -860,6 +863,40 @@ mod tests {
         assert_eq!(boxes(&tiny).count(), 0);
         let t = parse_trak(&bad);
         assert!(t.edits.is_empty());
+    }
+
+    #[test]
+    fn oversized_video_configs_are_found_behind_either_size_form() {
+        let config = vec![7u8; MAX_VIDEO_CONFIG_BYTES + 100];
+        // A track whose visual sample entry (78 bytes of fields) holds `config` as `hvcC`,
+        // behind a 32-bit size or a 64-bit one; and a small `avcC`, which is left alone.
+        let track = |large: bool| {
+            let hvcc = if large {
+                let mut b = 1u32.to_be_bytes().to_vec();
+                b.extend(b"hvcC");
+                b.extend((16 + config.len() as u64).to_be_bytes());
+                b.extend(&config);
+                b
+            } else {
+                bx(b"hvcC", &config)
+            };
+            let mut entry = vec![0u8; 78];
+            entry.extend(hvcc);
+            entry.extend(bx(b"avcC", &[1u8; 40]));
+            let mut stsd = vec![0u8, 0, 0, 0, 0, 0, 0, 1];
+            stsd.extend(bx(b"hvc1", &entry));
+            bx(
+                b"trak",
+                &bx(b"mdia", &bx(b"minf", &bx(b"stbl", &bx(b"stsd", &stsd)))),
+            )
+        };
+        let mut moov = track(false);
+        moov.extend(track(true));
+        let found = oversized_video_configs(&moov);
+        assert_eq!(found.len(), 2);
+        for at in found {
+            assert_eq!(&moov[at..at + 4], b"hvcC");
+        }
     }
 
     #[test]

@@ -27,15 +27,12 @@ use std::sync::{Arc, Mutex};
 use rusty_aac::config::StreamConfig;
 use rusty_aac::decode::Decoder;
 use symphonia::core::audio::Channels;
-use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::AudioCodecParameters;
 use symphonia::core::codecs::audio::well_known as wa;
 use symphonia::core::formats::well_known::FORMAT_ID_ISOMP4;
-use symphonia::core::formats::{FormatInfo, FormatReader, MediaInfo, Track};
-use symphonia::core::meta::MetadataLog;
-use symphonia::core::units::{Duration, TimeBase};
+use symphonia::core::formats::{FormatInfo, FormatReader};
 
-use super::splice::{Feed, Listed};
+use super::splice::Listed;
 use crate::error::{Error, Result};
 
 /// The format name `probe` gives such a file, and the reader's.
@@ -763,29 +760,15 @@ pub(crate) fn open(path: &Path, mut file: File) -> Result<(Box<dyn FormatReader>
         a.with_extra_data(asc.into_boxed_slice());
     }
     let n = found.frames.len() as u64 * AAC_FRAMES;
-    let mut t = Track::new(0);
-    t.with_codec_params(CodecParameters::Audio(a))
-        .with_num_frames(n)
-        .with_duration(Duration::new(n));
-    if let Some(tb) = TimeBase::try_new(1, rate) {
-        t.with_time_base(tb);
-    }
     let notes = notes(&found, rate, len);
     let file = File::open(path).map_err(|e| Error::read(path, &e))?;
-    let tracks = vec![t];
-    let reader = Listed {
-        info: FORMAT_INFO,
-        media: MediaInfo::from_tracks(&tracks),
-        tracks,
-        metadata: MetadataLog::default(),
-        feed: Feed::Chunks {
-            file,
-            chunks: found.frames.clone(),
-            next: 0,
-            id: 0,
-            frames: AAC_FRAMES,
-        },
-    };
+    let reader = Listed::chunked(
+        FORMAT_INFO,
+        a,
+        (rate, n),
+        file,
+        (found.frames.clone(), AAC_FRAMES),
+    );
     Ok((Box::new(reader), notes))
 }
 

@@ -6,6 +6,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::AudioCodecParameters;
 use symphonia::core::errors::{Error as SymError, Result as SymResult};
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{
@@ -14,7 +16,7 @@ use symphonia::core::formats::{
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::{Metadata, MetadataLog, MetadataOptions};
 use symphonia::core::packet::Packet;
-use symphonia::core::units::{Duration, Timestamp};
+use symphonia::core::units::{Duration, TimeBase, Timestamp};
 
 /// One piece of a virtual file.
 #[derive(Debug, Clone)]
@@ -202,6 +204,41 @@ pub(crate) struct Listed {
     pub media: MediaInfo,
     pub metadata: MetadataLog,
     pub feed: Feed,
+}
+
+impl Listed {
+    /// A reader of one audio track (id 0) of `frames` frames at `rate` described by `params`,
+    /// whose packets are the byte ranges `chunks` of `file`, `per_chunk` frames each (AMR
+    /// records, AAC frames found in an unfinished MP4).
+    pub(crate) fn chunked(
+        info: FormatInfo,
+        params: AudioCodecParameters,
+        (rate, frames): (u32, u64),
+        file: File,
+        (chunks, per_chunk): (Vec<(u64, u32)>, u64),
+    ) -> Self {
+        let mut t = Track::new(0);
+        t.with_codec_params(CodecParameters::Audio(params))
+            .with_num_frames(frames)
+            .with_duration(Duration::new(frames));
+        if let Some(tb) = TimeBase::try_new(1, rate) {
+            t.with_time_base(tb);
+        }
+        let tracks = vec![t];
+        Listed {
+            info,
+            media: MediaInfo::from_tracks(&tracks),
+            tracks,
+            metadata: MetadataLog::default(),
+            feed: Feed::Chunks {
+                file,
+                chunks,
+                next: 0,
+                id: 0,
+                frames: per_chunk,
+            },
+        }
+    }
 }
 
 /// A reader of `source` (a WAV or MPEG audio file), with symphonia's probe.
